@@ -1,0 +1,55 @@
+import { describe, expect, it } from '@jest/globals';
+import { ConfigError, loadConfig } from './config.loader.js';
+
+const KEY = Buffer.alloc(32, 7).toString('base64');
+const noFile = (): string => {
+  throw Object.assign(new Error('nope'), { code: 'ENOENT' });
+};
+
+describe('loadConfig', () => {
+  it('applies the SPEC defaults when only the key is set', () => {
+    const config = loadConfig({ BATON_ENCRYPTION_KEY: KEY }, noFile);
+    expect(config.port).toBe(3000);
+    expect(config.queuePrefix).toBe('baton');
+    expect(config.api.scopes.workflowsWrite).toBe('baton:workflows:write');
+    expect(config.escalationTtlSeconds).toBe(86400);
+    expect(config.encryptionKey).toHaveLength(32);
+  });
+
+  it('names BATON_ENCRYPTION_KEY when it is missing or not 32 bytes', () => {
+    expect(() => loadConfig({}, noFile)).toThrow(/^BATON_ENCRYPTION_KEY: is required/);
+    expect(() => loadConfig({ BATON_ENCRYPTION_KEY: Buffer.alloc(16).toString('base64') }, noFile)).toThrow(
+      /^BATON_ENCRYPTION_KEY: must be 32 bytes/,
+    );
+  });
+
+  it('names an unknown baton.yaml key with its path', () => {
+    const read = () => 'api:\n  audience: x\n  colour: blue\n';
+    expect(() => loadConfig({ BATON_ENCRYPTION_KEY: KEY }, read)).toThrow(ConfigError);
+    expect(() => loadConfig({ BATON_ENCRYPTION_KEY: KEY }, read)).toThrow('./baton.yaml: api.colour: unknown key');
+  });
+
+  it('names a secret variable that is unset', () => {
+    const read = () =>
+      'exchangeProfiles:\n  corp:\n    issuer: http://127.0.0.1:4000\n    clientId: w\n    clientSecretEnv: CORP_SECRET\n';
+    expect(() => loadConfig({ BATON_ENCRYPTION_KEY: KEY }, read)).toThrow(
+      'exchangeProfiles.corp.clientSecretEnv: environment variable CORP_SECRET is not set',
+    );
+    const config = loadConfig({ BATON_ENCRYPTION_KEY: KEY, CORP_SECRET: 's3' }, read);
+    expect(config.exchangeProfiles.corp!.clientSecret).toBe('s3');
+    expect(config.exchangeProfiles.corp!.expirySkewSeconds).toBe(30);
+  });
+
+  it('refuses a wrong type and names the key', () => {
+    expect(() => loadConfig({ BATON_ENCRYPTION_KEY: KEY }, () => 'escalationTtlSeconds: soon\n')).toThrow(
+      /escalationTtlSeconds: /,
+    );
+    expect(() => loadConfig({ BATON_ENCRYPTION_KEY: KEY, PORT: 'abc' }, noFile)).toThrow(/^PORT: /);
+  });
+
+  it('requires an explicitly named config file to exist', () => {
+    expect(() => loadConfig({ BATON_ENCRYPTION_KEY: KEY, BATON_CONFIG: '/nope.yaml' }, noFile)).toThrow(
+      'BATON_CONFIG: cannot read /nope.yaml: file not found',
+    );
+  });
+});
