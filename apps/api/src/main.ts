@@ -1,9 +1,13 @@
 import 'reflect-metadata';
-import { hello } from '@baton/oauth';
-import { NestFactory } from '@nestjs/core';
-import { Module } from '@nestjs/common';
-@Module({})
-class M {}
-const app = await NestFactory.create(M, { logger: false });
-console.log(hello(), typeof app);
-await app.close();
+import { exitOnStartFailure, loadConfigOrExit } from '@baton/platform';
+import { Logger } from 'nestjs-pino';
+import { createApiApp } from './bootstrap.js';
+
+const config = loadConfigOrExit('api');
+try {
+  const app = await createApiApp(config);
+  await app.listen(config.port);
+  app.get(Logger).log(`baton api listening on port ${config.port}`);
+} catch (error) {
+  exitOnStartFailure('api', error);
+}

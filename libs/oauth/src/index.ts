@@ -1,1 +1,1 @@
-export const hello = (): string => 'oauth';
+export * from './public-api.js';

@@ -1,0 +1,24 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { BatonConfigModule, DatabaseModule, HealthModule, LoggingModule, MetricsModule, type BatonConfig } from '@baton/platform';
+import { entities } from '@baton/workflow';
+import { AuthModule } from './auth/auth.module.js';
+import { WorkflowsModule } from './workflows/workflows.module.js';
+
+/** The REST API process: controllers over the shared libs. */
+@Module({})
+export class ApiModule {
+  static forRoot(config: BatonConfig): DynamicModule {
+    return {
+      module: ApiModule,
+      imports: [
+        BatonConfigModule.forRoot(config),
+        LoggingModule.forRoot(config, 'baton-api'),
+        DatabaseModule.forRoot(config, entities),
+        MetricsModule.forRoot('api'),
+        HealthModule,
+        AuthModule,
+        WorkflowsModule,
+      ],
+    };
+  }
+}

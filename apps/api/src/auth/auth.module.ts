@@ -1,0 +1,23 @@
+import { Global, Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { InboundTokenVerifier } from '@baton/oauth';
+import { BATON_CONFIG, type BatonConfig } from '@baton/platform';
+import { ApiScopes } from './api-scopes.js';
+import { BearerAuthGuard } from './bearer-auth.guard.js';
+
+/** Inbound bearer tokens (SPEC §2): one verifier per process, a global guard, the scope policy. */
+@Global()
+@Module({
+  providers: [
+    {
+      provide: InboundTokenVerifier,
+      inject: [BATON_CONFIG],
+      useFactory: (config: BatonConfig) =>
+        new InboundTokenVerifier({ audience: config.api.audience, trustedIssuers: config.trustedIssuers }),
+    },
+    ApiScopes,
+    { provide: APP_GUARD, useClass: BearerAuthGuard },
+  ],
+  exports: [InboundTokenVerifier, ApiScopes],
+})
+export class AuthModule {}

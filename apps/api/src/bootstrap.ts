@@ -1,0 +1,19 @@
+import type { INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { BatonConfig } from '@baton/platform';
+import { Logger } from 'nestjs-pino';
+import { ApiModule } from './api.module.js';
+import { useJsonBodies } from './http/body-parsing.js';
+import { useOpenApi } from './http/openapi.js';
+import { ProblemDetailsFilter } from './http/problem-details.filter.js';
+
+/** Builds the API application (shared by main.ts and the tests, so they exercise the same stack). */
+export async function createApiApp(config: BatonConfig): Promise<INestApplication> {
+  const app = await NestFactory.create(ApiModule.forRoot(config), { bufferLogs: true, bodyParser: false, abortOnError: false });
+  app.useLogger(app.get(Logger));
+  useJsonBodies(app);
+  app.useGlobalFilters(new ProblemDetailsFilter());
+  useOpenApi(app);
+  app.enableShutdownHooks();
+  return app;
+}

@@ -1,0 +1,62 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import { DomainError, DomainErrorCode } from '@baton/platform';
+import { randomUUID } from 'node:crypto';
+import type { Request, Response } from 'express';
+import { describeBodyParserError } from './body-parsing.js';
+import { HttpProblem, PROBLEM_CONTENT_TYPE, problem, type ProblemDetails } from './problem-details.js';
+
+const STATUS_OF_CODE: Record<DomainErrorCode, number> = {
+  [DomainErrorCode.InvalidInput]: 400,
+  [DomainErrorCode.Forbidden]: 403,
+  [DomainErrorCode.NotFound]: 404,
+  [DomainErrorCode.Conflict]: 409,
+  [DomainErrorCode.Unprocessable]: 422,
+  [DomainErrorCode.Unavailable]: 503,
+};
+
+/**
+ * Maps every error to RFC 9457 problem+json (STYLE §7): domain codes to their status, HTTP errors
+ * as they are, body-parser failures to 400/413, and anything else to a 500 with a correlation id
+ * and no internals.
+ */
+@Catch()
+export class ProblemDetailsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('ProblemDetails');
+
+  catch(error: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const response = http.getResponse<Response>();
+    const request = http.getRequest<Request>();
+    const { body, headers } = this.toProblem(error, request);
+    if (response.headersSent) return;
+    response.status(body.status);
+    for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
+    response.type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(body));
+  }
+
+  private toProblem(error: unknown, request: Request): { body: ProblemDetails; headers: Record<string, string> } {
+    if (error instanceof DomainError) {
+      return { body: problem(STATUS_OF_CODE[error.code], error.message, error.problems), headers: {} };
+    }
+    if (error instanceof HttpProblem) {
+      return { body: problem(error.getStatus(), error.detail, error.errors, error.title), headers: error.headers };
+    }
+    const bodyParserError = describeBodyParserError(error);
+    if (bodyParserError) return { body: bodyParserError, headers: {} };
+    if (error instanceof HttpException) {
+      const status = error.getStatus();
+      const detail = status === 404 ? `No route ${request.method} ${request.path}` : messageOf(error);
+      return { body: problem(status, detail), headers: {} };
+    }
+    const correlationId = randomUUID();
+    this.logger.error({ err: error, correlationId }, 'unhandled error');
+    return { body: { ...problem(500, `Unexpected error; correlation id ${correlationId}`), correlationId }, headers: {} };
+  }
+}
+
+function messageOf(error: HttpException): string {
+  const response = error.getResponse();
+  if (typeof response === 'string') return response;
+  const message = (response as { message?: unknown }).message;
+  return Array.isArray(message) ? message.join('; ') : typeof message === 'string' ? message : error.message;
+}

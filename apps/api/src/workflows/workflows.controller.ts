@@ -1,0 +1,57 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiBody, ApiOkResponse, ApiOperation, ApiParam, ApiTags, ApiCreatedResponse } from '@nestjs/swagger';
+import { ApiScopeKey, parseQuery, pageQuerySchema } from '@baton/platform';
+import { WorkflowDefinitionService, workflowDefinitionJsonSchema } from '@baton/workflow';
+import { z } from 'zod';
+import { CurrentUser, type AuthenticatedUser } from '../auth/authenticated-user.js';
+import { RequiresScope } from '../auth/requires-scope.decorator.js';
+import { ApiProblemResponses } from '../http/api-problem-responses.decorator.js';
+import { storedWorkflowSchema, pageOf } from './workflow.openapi.js';
+
+const listQuery = z.strictObject({ ...pageQuerySchema });
+const versionParam = z.coerce.number().int().min(1).max(2_147_483_647);
+
+@ApiTags('workflows')
+@ApiProblemResponses(400, 401, 403)
+@Controller('v1/workflows')
+export class WorkflowsController {
+  constructor(private readonly definitions: WorkflowDefinitionService) {}
+
+  @Post()
+  @HttpCode(201)
+  @RequiresScope(ApiScopeKey.WorkflowsWrite)
+  @ApiOperation({ summary: 'Register a workflow definition; an existing name gets its next version' })
+  @ApiBody({ schema: workflowDefinitionJsonSchema })
+  @ApiCreatedResponse({ description: 'The stored definition with its version', schema: storedWorkflowSchema })
+  @ApiProblemResponses(413, 422)
+  create(@Body() body: unknown, @CurrentUser() user: AuthenticatedUser) {
+    return this.definitions.register(body, user);
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'List workflows (latest version of each), by name' })
+  @ApiOkResponse({ schema: pageOf(storedWorkflowSchema) })
+  list(@Query() query: Record<string, unknown>) {
+    const { limit, cursor } = parseQuery(listQuery, query);
+    return this.definitions.list(limit, cursor);
+  }
+
+  @Get(':name')
+  @ApiOperation({ summary: 'The latest version of a workflow' })
+  @ApiParam({ name: 'name' })
+  @ApiOkResponse({ schema: storedWorkflowSchema })
+  @ApiProblemResponses(404)
+  latest(@Param('name') name: string) {
+    return this.definitions.getLatest(name);
+  }
+
+  @Get(':name/versions/:version')
+  @ApiOperation({ summary: 'A given version of a workflow' })
+  @ApiParam({ name: 'name' })
+  @ApiParam({ name: 'version', type: 'integer' })
+  @ApiOkResponse({ schema: storedWorkflowSchema })
+  @ApiProblemResponses(404)
+  version(@Param('name') name: string, @Param('version') version: string) {
+    return this.definitions.getVersion(name, parseQuery(versionParam, version));
+  }
+}

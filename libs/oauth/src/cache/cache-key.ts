@@ -1,0 +1,27 @@
+import { createHash } from 'node:crypto';
+
+export interface ExchangedTokenCacheKeyParts {
+  /** The user's token; only its SHA-256 enters the key. */
+  subjectToken: string;
+  /** The `exchangeProfiles` key. */
+  profile: string;
+  audience?: string;
+  resource?: string;
+  /** Order and duplicates do not matter. */
+  scopes: readonly string[];
+}
+
+/**
+ * The cache key of an exchanged token (SPEC §4 step 3): a SHA-256 over the hash of the subject
+ * token, the profile, audience, resource and the sorted scope set. The parts are JSON-encoded
+ * before hashing so that no choice of values can make two different tuples collide.
+ */
+export function cacheKey(parts: ExchangedTokenCacheKeyParts): string {
+  const scopes = [...new Set(parts.scopes)].sort();
+  const tuple = [sha256(parts.subjectToken), parts.profile, parts.audience ?? null, parts.resource ?? null, scopes];
+  return sha256(JSON.stringify(tuple));
+}
+
+function sha256(value: string): string {
+  return createHash('sha256').update(value, 'utf8').digest('hex');
+}

@@ -1,0 +1,163 @@
+import {
+  decodeJwt,
+  errors,
+  jwtVerify,
+  type JWTPayload,
+  type JWTVerifyGetKey,
+  type JWTVerifyOptions,
+  type JWTVerifyResult,
+} from 'jose';
+import { scopesFromClaims } from '../scopes/parse-scopes.js';
+import { InboundTokenError } from './inbound-token-error.js';
+import { IssuerKeySets, type TrustedIssuer } from './issuer-key-sets.js';
+
+/** Asymmetric JWS algorithms only: `none` and HMAC (HS*) are never accepted (SPEC §2). */
+export const INBOUND_TOKEN_ALGORITHMS = [
+  'RS256', 'RS384', 'RS512',
+  'PS256', 'PS384', 'PS512',
+  'ES256', 'ES384', 'ES512',
+  'EdDSA',
+] as const;
+
+/** SPEC §2 allows at most this much leeway on `exp` and `nbf`. */
+export const MAX_CLOCK_TOLERANCE_SECONDS = 60;
+
+export interface InboundTokenVerifierOptions {
+  /** Every accepted token's `aud` must contain this value. */
+  audience: string;
+  trustedIssuers: TrustedIssuer[];
+  /** Leeway on `exp` and `nbf`; 0–60, default 60. */
+  clockToleranceSeconds?: number;
+  /** Minimum time between JWKS refetches caused by unknown `kid`s; default 30 s (jose's). */
+  jwksCooldownMs?: number;
+  /** Limit for each discovery and JWKS request; default 5000. */
+  httpTimeoutMs?: number;
+}
+
+/** A caller whose token passed every check. Its identity is `(issuer, subject)`. */
+export interface VerifiedPrincipal {
+  issuer: string;
+  subject: string;
+  scopes: string[];
+  expiresAt: Date;
+  claims: JWTPayload;
+}
+
+/**
+ * Verifies inbound user access tokens (JWTs, RFC 9068 where the issuer follows it) against the
+ * keys of a configured set of trusted issuers. Throws `InboundTokenError`: `invalid_token` for
+ * anything wrong with the token, `issuer_unavailable` when its issuer could not be reached.
+ */
+export class InboundTokenVerifier {
+  private readonly trustedIssuers: ReadonlyMap<string, TrustedIssuer>;
+  private readonly keySets: IssuerKeySets;
+  private readonly verifyOptions: Omit<JWTVerifyOptions, 'issuer'>;
+
+  constructor(options: InboundTokenVerifierOptions) {
+    const clockTolerance = options.clockToleranceSeconds ?? MAX_CLOCK_TOLERANCE_SECONDS;
+    if (!(clockTolerance >= 0 && clockTolerance <= MAX_CLOCK_TOLERANCE_SECONDS)) {
+      throw new RangeError(`clockToleranceSeconds must be between 0 and ${MAX_CLOCK_TOLERANCE_SECONDS}`);
+    }
+    if (!options.audience) throw new TypeError('audience must be a non-empty string');
+    const httpTimeoutMs = Math.ceil(options.httpTimeoutMs ?? 5000);
+    if (!(httpTimeoutMs > 0)) throw new RangeError('httpTimeoutMs must be positive');
+
+    this.trustedIssuers = new Map(options.trustedIssuers.map((trusted) => [trusted.issuer, trusted]));
+    this.keySets = new IssuerKeySets({ httpTimeoutMs, jwksCooldownMs: options.jwksCooldownMs });
+    this.verifyOptions = {
+      audience: options.audience,
+      algorithms: [...INBOUND_TOKEN_ALGORITHMS],
+      requiredClaims: ['exp', 'sub'],
+      clockTolerance,
+    };
+  }
+
+  async verify(token: string): Promise<VerifiedPrincipal> {
+    const trusted = this.trustedIssuerOf(token);
+    // Keys are resolved lazily, inside jwtVerify, so a token refused on its header alone (alg
+    // `none`, HS256, …) never causes a request to the issuer.
+    const getKey: JWTVerifyGetKey = async (header, jws) => (await this.keySets.resolverFor(trusted))(header, jws);
+
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await verifyWithAnyMatchingKey(token, getKey, { ...this.verifyOptions, issuer: trusted.issuer }));
+    } catch (err) {
+      if (err instanceof InboundTokenError) throw err;
+      throw new InboundTokenError('invalid_token', describeRejection(err), { cause: err });
+    }
+
+    if (typeof payload.sub !== 'string' || payload.sub === '') {
+      throw new InboundTokenError('invalid_token', 'token "sub" claim must be a non-empty string');
+    }
+    return {
+      issuer: trusted.issuer,
+      subject: payload.sub,
+      scopes: scopesFromClaims(payload),
+      expiresAt: new Date(payload.exp! * 1000),
+      claims: payload,
+    };
+  }
+
+  /**
+   * Reads `iss` from the unverified payload, only to choose whose keys to verify with; jwtVerify
+   * then checks the same `iss` again on the verified payload.
+   */
+  private trustedIssuerOf(token: string): TrustedIssuer {
+    let unverified: JWTPayload;
+    try {
+      unverified = decodeJwt(token);
+    } catch (err) {
+      throw new InboundTokenError('invalid_token', 'token is not a well-formed JWT', { cause: err });
+    }
+    const trusted = typeof unverified.iss === 'string' ? this.trustedIssuers.get(unverified.iss) : undefined;
+    if (!trusted) throw new InboundTokenError('invalid_token', 'token issuer is not trusted');
+    return trusted;
+  }
+}
+
+/**
+ * jwtVerify, plus the one case jose leaves to the caller: a token without `kid` that several
+ * published keys could have signed. Each candidate is tried; a signature failure moves on to the next.
+ */
+async function verifyWithAnyMatchingKey(
+  token: string,
+  getKey: JWTVerifyGetKey,
+  options: JWTVerifyOptions,
+): Promise<JWTVerifyResult> {
+  try {
+    return await jwtVerify(token, getKey, options);
+  } catch (err) {
+    if (!(err instanceof errors.JWKSMultipleMatchingKeys)) throw err;
+    for await (const candidate of err) {
+      try {
+        return await jwtVerify(token, candidate, options);
+      } catch (candidateErr) {
+        if (!(candidateErr instanceof errors.JWSSignatureVerificationFailed)) throw candidateErr;
+      }
+    }
+    throw new errors.JWSSignatureVerificationFailed();
+  }
+}
+
+/** A caller-safe sentence for a jose rejection (jose's own messages are not part of our contract). */
+function describeRejection(err: unknown): string {
+  if (err instanceof errors.JWTExpired) return 'token has expired';
+  if (err instanceof errors.JWTClaimValidationFailed) {
+    if (err.reason === 'missing') return `token lacks the required "${err.claim}" claim`;
+    switch (err.claim) {
+      case 'nbf':
+        return 'token is not valid yet';
+      case 'aud':
+        return 'token audience is not accepted';
+      case 'iss':
+        return 'token issuer is not trusted';
+      default:
+        return `token "${err.claim}" claim is invalid`;
+    }
+  }
+  if (err instanceof errors.JOSEAlgNotAllowed) return 'token signing algorithm is not allowed';
+  if (err instanceof errors.JWKSNoMatchingKey) return 'token is signed with a key its issuer does not publish';
+  if (err instanceof errors.JWSSignatureVerificationFailed) return 'token signature is invalid';
+  if (err instanceof errors.JWSInvalid || err instanceof errors.JWTInvalid) return 'token is malformed';
+  return 'token is invalid';
+}

@@ -1,0 +1,99 @@
+import {
+  createRemoteJWKSet,
+  errors,
+  type FlattenedJWSInput,
+  type JWSHeaderParameters,
+  type JWTVerifyGetKey,
+} from 'jose';
+import { allowInsecureRequests, discovery } from 'openid-client';
+import { InboundTokenError } from './inbound-token-error.js';
+
+export interface TrustedIssuer {
+  /** Compared byte for byte with a token's `iss`. */
+  issuer: string;
+  /** Where the issuer publishes its keys; found through OIDC discovery when absent. */
+  jwksUri?: string;
+}
+
+export interface IssuerKeySetsOptions {
+  /** How soon an unknown `kid` may trigger another JWKS fetch (jose's default: 30 s). */
+  jwksCooldownMs?: number;
+  /** Limit for each discovery and JWKS request. */
+  httpTimeoutMs: number;
+}
+
+// openid-client's discovery() builds a client configuration and so needs a client id; only the
+// server metadata is read here, so the value never reaches the issuer.
+const DISCOVERY_CLIENT_ID = 'baton-inbound-token-verifier';
+
+/**
+ * One key resolver per trusted issuer, created on first use: the JWKS URI comes from the
+ * configuration or from OIDC discovery, and jose's remote JWKS caches the keys and refetches them
+ * on an unknown `kid` (subject to the cooldown).
+ *
+ * Failures to reach the issuer surface as `InboundTokenError('issuer_unavailable')`; a failed
+ * discovery is forgotten so the next request tries again. A key set that was fetched but holds no
+ * matching key is the token's fault and surfaces as jose's own error.
+ */
+export class IssuerKeySets {
+  private readonly resolvers = new Map<string, Promise<JWTVerifyGetKey>>();
+
+  constructor(private readonly options: IssuerKeySetsOptions) {}
+
+  /** The key resolver for `trusted`, for use as jose `jwtVerify`'s key argument. */
+  resolverFor(trusted: TrustedIssuer): Promise<JWTVerifyGetKey> {
+    const cached = this.resolvers.get(trusted.issuer);
+    if (cached) return cached;
+    const pending = this.createResolver(trusted);
+    this.resolvers.set(trusted.issuer, pending);
+    pending.catch(() => {
+      if (this.resolvers.get(trusted.issuer) === pending) this.resolvers.delete(trusted.issuer);
+    });
+    return pending;
+  }
+
+  private async createResolver(trusted: TrustedIssuer): Promise<JWTVerifyGetKey> {
+    const jwksUrl = trusted.jwksUri ? new URL(trusted.jwksUri) : await this.discoverJwksUri(trusted.issuer);
+    const remoteKeys = createRemoteJWKSet(jwksUrl, {
+      timeoutDuration: this.options.httpTimeoutMs,
+      cooldownDuration: this.options.jwksCooldownMs,
+    });
+    return async (header: JWSHeaderParameters, token: FlattenedJWSInput) => {
+      try {
+        return await remoteKeys(header, token);
+      } catch (err) {
+        // Both are answers from a key set that was fetched: the token names a key it does not hold.
+        if (err instanceof errors.JWKSNoMatchingKey || err instanceof errors.JWKSMultipleMatchingKeys) throw err;
+        // Everything else comes from fetching or parsing the key set: timeouts, refused
+        // connections, non-200 answers, bodies that are not a JWKS.
+        throw unavailable(trusted.issuer, 'its keys could not be fetched', err);
+      }
+    };
+  }
+
+  private async discoverJwksUri(issuer: string): Promise<URL> {
+    const issuerUrl = new URL(issuer);
+    let jwksUri: string | undefined;
+    try {
+      const configuration = await discovery(issuerUrl, DISCOVERY_CLIENT_ID, undefined, undefined, {
+        timeout: this.options.httpTimeoutMs / 1000,
+        // An operator who lists an http:// issuer has chosen plain HTTP for it (development).
+        execute: issuerUrl.protocol === 'http:' ? [allowInsecureRequests] : [],
+      });
+      jwksUri = configuration.serverMetadata().jwks_uri;
+    } catch (err) {
+      throw unavailable(issuer, 'its discovery document could not be fetched', err);
+    }
+    if (!jwksUri) throw unavailable(issuer, 'its discovery document has no jwks_uri');
+    try {
+      return new URL(jwksUri);
+    } catch (err) {
+      throw unavailable(issuer, 'its discovery document has an invalid jwks_uri', err);
+    }
+  }
+}
+
+// The issuer named here is a configured trusted issuer, never a value read from a token.
+function unavailable(issuer: string, reason: string, cause?: unknown): InboundTokenError {
+  return new InboundTokenError('issuer_unavailable', `token issuer ${issuer} is unavailable: ${reason}`, { cause });
+}

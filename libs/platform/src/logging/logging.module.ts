@@ -1,0 +1,58 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { LoggerModule } from 'nestjs-pino';
+import type { BatonConfig } from '../config/config.loader.js';
+
+/**
+ * Fields that may hold a credential. Redacted at the logger so that no call site can leak one
+ * (STYLE §8). pino's paths match one level per `*`, so the common depths are listed.
+ */
+const SECRET_FIELDS = [
+  'authorization',
+  'subject_token',
+  'subjectToken',
+  'access_token',
+  'accessToken',
+  'client_secret',
+  'clientSecret',
+  'token',
+  'actor_token',
+  'privateKey',
+  'cookie',
+];
+export const REDACT_PATHS = [
+  ...SECRET_FIELDS,
+  ...SECRET_FIELDS.map((f) => `*.${f}`),
+  ...SECRET_FIELDS.map((f) => `*.*.${f}`),
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'res.headers["set-cookie"]',
+];
+
+export const pinoOptions = (config: Pick<BatonConfig, 'logLevel'>, name: string) => ({
+  name,
+  level: config.logLevel,
+  redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+});
+
+@Module({})
+export class LoggingModule {
+  static forRoot(config: BatonConfig, name: string): DynamicModule {
+    return {
+      module: LoggingModule,
+      imports: [
+        LoggerModule.forRoot({
+          pinoHttp: {
+            ...pinoOptions(config, name),
+            // Health probes and scrapes are noise at info level.
+            autoLogging: { ignore: (req) => /^\/(health|metrics)/.test(req.url ?? '') },
+            customProps: () => ({}),
+            serializers: {
+              req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url?.split('?')[0] }),
+            },
+          },
+        }),
+      ],
+      exports: [LoggerModule],
+    };
+  }
+}

@@ -1,0 +1,34 @@
+import { Controller, DynamicModule, Get, Header, Inject, Module } from '@nestjs/common';
+import { ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { Registry } from 'prom-client';
+import { Public } from '../http/public.decorator.js';
+import { createMetricsRegistry } from './metrics.js';
+
+@ApiTags('operations')
+@Public()
+@Controller('metrics')
+class MetricsController {
+  constructor(@Inject(Registry) private readonly registry: Registry) {}
+
+  @Get()
+  @ApiOperation({ summary: 'Prometheus metrics' })
+  @ApiProduces('text/plain')
+  @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
+  scrape(): Promise<string> {
+    return this.registry.metrics();
+  }
+}
+
+/** `/metrics` in Prometheus text format (prom-client); inject `Registry` to add instruments. */
+@Module({})
+export class MetricsModule {
+  static forRoot(app: 'api' | 'worker'): DynamicModule {
+    return {
+      module: MetricsModule,
+      global: true,
+      controllers: [MetricsController],
+      providers: [{ provide: Registry, useFactory: () => createMetricsRegistry(app) }],
+      exports: [Registry],
+    };
+  }
+}

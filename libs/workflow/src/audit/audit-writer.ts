@@ -1,0 +1,58 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import type { AuditOperation } from '../domain/index.js';
+
+/** What a caller says about one operation; the database adds id, time and the hash chain. */
+export interface AuditRecord {
+  operation: AuditOperation;
+  success: boolean;
+  runId?: string;
+  nodeId?: string | null;
+  workflow?: string | null;
+  agentId?: string | null;
+  /** The user's `sub`. */
+  userId?: string | null;
+  /** The user's `iss`. */
+  issuer?: string | null;
+  scopes?: string[] | null;
+  target?: string | null;
+  error?: string | null;
+  details?: Record<string, unknown> | null;
+}
+
+const COLUMNS = ['operation', 'run_id', 'node_id', 'workflow', 'agent_id', 'user_id', 'issuer', 'scopes', 'target', 'success', 'error', 'details'];
+
+/**
+ * The one place audit rows are written. It always writes inside the caller's transaction, so an
+ * audit row commits together with the transition it describes (or not at all). No token ever
+ * reaches here: records carry scopes, targets and ids only.
+ */
+@Injectable()
+export class AuditWriter {
+  async write(manager: EntityManager, records: AuditRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    const params: unknown[] = [];
+    const rows = records.map((r) => {
+      const values = [
+        r.operation,
+        r.runId ?? null,
+        r.nodeId ?? null,
+        r.workflow ?? null,
+        r.agentId ?? null,
+        r.userId ?? null,
+        r.issuer ?? null,
+        r.scopes ?? null,
+        r.target ?? null,
+        r.success,
+        r.error ?? null,
+        r.details ? JSON.stringify(r.details) : null,
+      ];
+      const placeholders = values.map((v) => {
+        params.push(v);
+        return `$${params.length}`;
+      });
+      return `(${placeholders.join(', ')})`;
+    });
+    await manager.query(`INSERT INTO audit_entries (${COLUMNS.join(', ')}) VALUES ${rows.join(', ')}`, params);
+  }
+}

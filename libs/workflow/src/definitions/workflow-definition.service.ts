@@ -1,0 +1,58 @@
+import { Injectable } from '@nestjs/common';
+import { DomainError, DomainErrorCode, InjectConfig, type BatonConfig, type Page } from '@baton/platform';
+import { validateDefinitionMeaning, validateDefinitionShape, type WorkflowDefinition } from '../domain/index.js';
+import type { WorkflowVersionEntity } from '../persistence/workflow-version.entity.js';
+import { WorkflowRepository } from './workflow.repository.js';
+
+/** A stored definition as the API shows it: the definition plus its version and creation time. */
+export type StoredWorkflow = WorkflowDefinition & { version: number; createdAt: string };
+
+/** Registers and reads workflow definitions (SPEC §3). */
+@Injectable()
+export class WorkflowDefinitionService {
+  constructor(
+    private readonly workflows: WorkflowRepository,
+    @InjectConfig() private readonly config: BatonConfig,
+  ) {}
+
+  /** Validates (shape → 400, meaning → 422, every problem listed) and stores the next version. */
+  async register(body: unknown, author: { issuer: string; subject: string }): Promise<StoredWorkflow> {
+    const shape = validateDefinitionShape(body);
+    if (!shape.ok) throw new DomainError(DomainErrorCode.InvalidInput, 'The workflow definition is malformed', shape.problems);
+    const problems = validateDefinitionMeaning(shape.value, {
+      profiles: Object.keys(this.config.exchangeProfiles),
+      allowedHosts: this.config.http.allowedHosts,
+    });
+    if (problems.length > 0) throw new DomainError(DomainErrorCode.Unprocessable, 'The workflow definition is not valid', problems);
+    const stored = await this.workflows.createVersion({
+      name: shape.value.name,
+      description: shape.value.description ?? null,
+      agentId: shape.value.agentId ?? null,
+      definition: shape.value as unknown as Record<string, unknown>,
+      createdByIss: author.issuer,
+      createdBySub: author.subject,
+    });
+    return toStoredWorkflow(stored);
+  }
+
+  async getLatest(name: string): Promise<StoredWorkflow> {
+    const found = await this.workflows.findLatest(name);
+    if (!found) throw new DomainError(DomainErrorCode.NotFound, `Workflow ${name} does not exist`);
+    return toStoredWorkflow(found);
+  }
+
+  async getVersion(name: string, version: number): Promise<StoredWorkflow> {
+    const found = await this.workflows.findVersion(name, version);
+    if (!found) throw new DomainError(DomainErrorCode.NotFound, `Workflow ${name} has no version ${version}`);
+    return toStoredWorkflow(found);
+  }
+
+  async list(limit: number, cursor?: string): Promise<Page<StoredWorkflow>> {
+    const page = await this.workflows.listLatest(limit, cursor);
+    return { items: page.items.map(toStoredWorkflow), nextCursor: page.nextCursor };
+  }
+}
+
+function toStoredWorkflow(row: WorkflowVersionEntity): StoredWorkflow {
+  return { ...(row.definition as unknown as WorkflowDefinition), version: row.version, createdAt: new Date(row.createdAt).toISOString() };
+}

@@ -1,0 +1,68 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { decodeCursor, toPage, type Page } from '@baton/platform';
+import { DataSource } from 'typeorm';
+import { WorkflowVersionEntity } from '../persistence/workflow-version.entity.js';
+
+export interface NewWorkflowVersion {
+  name: string;
+  description: string | null;
+  agentId: string | null;
+  definition: Record<string, unknown>;
+  createdByIss: string;
+  createdBySub: string;
+}
+
+/** Workflow definitions and their immutable versions. */
+@Injectable()
+export class WorkflowRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /** Stores the next version of `name` (1 when new). The version bump is one atomic upsert. */
+  async createVersion(input: NewWorkflowVersion): Promise<WorkflowVersionEntity> {
+    return this.dataSource.transaction(async (manager) => {
+      const [{ latest_version: version }] = await manager.query(
+        `INSERT INTO workflows (name, latest_version) VALUES ($1, 1)
+         ON CONFLICT (name) DO UPDATE SET latest_version = workflows.latest_version + 1, updated_at = now()
+         RETURNING latest_version`,
+        [input.name],
+      );
+      const rows: WorkflowVersionEntity[] = await manager.query(
+        `INSERT INTO workflow_versions (name, version, description, agent_id, definition, created_by_iss, created_by_sub)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)
+         RETURNING name, version, description, agent_id AS "agentId", definition, created_by_iss AS "createdByIss",
+                   created_by_sub AS "createdBySub", created_at AS "createdAt"`,
+        [input.name, version, input.description, input.agentId, JSON.stringify(input.definition), input.createdByIss, input.createdBySub],
+      );
+      return rows[0]!;
+    });
+  }
+
+  findVersion(name: string, version: number): Promise<WorkflowVersionEntity | null> {
+    return this.dataSource.getRepository(WorkflowVersionEntity).findOneBy({ name, version });
+  }
+
+  async findLatest(name: string): Promise<WorkflowVersionEntity | null> {
+    return this.dataSource
+      .getRepository(WorkflowVersionEntity)
+      .createQueryBuilder('v')
+      .innerJoin('workflows', 'w', 'w.name = v.name AND w.latest_version = v.version')
+      .where('v.name = :name', { name })
+      .getOne();
+  }
+
+  /** The latest version of each workflow, by name (keyset on name). */
+  async listLatest(limit: number, cursor?: string): Promise<Page<WorkflowVersionEntity>> {
+    const qb = this.dataSource
+      .getRepository(WorkflowVersionEntity)
+      .createQueryBuilder('v')
+      .innerJoin('workflows', 'w', 'w.name = v.name AND w.latest_version = v.version')
+      .orderBy('v.name', 'ASC')
+      .limit(limit + 1);
+    if (cursor) {
+      const [after] = decodeCursor(cursor, 1);
+      qb.where('v.name > :after', { after: String(after) });
+    }
+    return toPage(await qb.getMany(), limit, (v) => [v.name]);
+  }
+}

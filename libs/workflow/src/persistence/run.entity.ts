@@ -1,0 +1,59 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+
+@Entity({ name: 'runs' })
+export class RunEntity {
+  @PrimaryColumn({ type: 'uuid' })
+  id: string;
+
+  @Column({ name: 'workflow_name', type: 'text' })
+  workflowName: string;
+
+  @Column({ name: 'workflow_version', type: 'integer' })
+  workflowVersion: number;
+
+  @Column({ name: 'agent_id', type: 'text', nullable: true })
+  agentId: string | null;
+
+  @Column({ type: 'text' })
+  status: string;
+
+  @Column({ type: 'jsonb' })
+  input: Record<string, unknown>;
+
+  @Column({ name: 'user_iss', type: 'text' })
+  userIss: string;
+
+  @Column({ name: 'user_sub', type: 'text' })
+  userSub: string;
+
+  @Column({ name: 'user_scopes', type: 'text', array: true })
+  userScopes: string[];
+
+  /** AES-256-GCM sealed subject token; never selected unless a worker needs it. */
+  @Column({ name: 'subject_token_ciphertext', type: 'bytea', nullable: true, select: false })
+  subjectTokenCiphertext: Buffer | null;
+
+  @Column({ name: 'subject_token_key_id', type: 'text', nullable: true, select: false })
+  subjectTokenKeyId: string | null;
+
+  @Column({ name: 'subject_token_expires_at', type: 'timestamptz', nullable: true })
+  subjectTokenExpiresAt: Date | null;
+
+  @Column({ name: 'idempotency_key', type: 'text', nullable: true })
+  idempotencyKey: string | null;
+
+  @Column({ type: 'jsonb', nullable: true })
+  error: { code: string; message: string; nodeId?: string } | null;
+
+  @Column({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+
+  @Column({ name: 'started_at', type: 'timestamptz', nullable: true })
+  startedAt: Date | null;
+
+  @Column({ name: 'finished_at', type: 'timestamptz', nullable: true })
+  finishedAt: Date | null;
+
+  @Column({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt: Date;
+}

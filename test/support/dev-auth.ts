@@ -1,0 +1,69 @@
+import { startDevAuthServer, DEFAULT_CLIENT_ID, type DevAuthServer } from '../../tools/dev-auth-server/server.js';
+
+export const TEST_CLIENT_ID = DEFAULT_CLIENT_ID;
+export const TEST_CLIENT_SECRET = 'test-client-secret';
+
+/** The real dev authorization server on a loopback port, with its admin surface. */
+export class DevAuth {
+  private constructor(readonly server: DevAuthServer) {}
+
+  static async start(options: { exchangedTokenTtlSeconds?: number } = {}): Promise<DevAuth> {
+    const server = await startDevAuthServer({
+      port: 0,
+      devMode: true,
+      clients: [{ clientId: TEST_CLIENT_ID, clientSecret: TEST_CLIENT_SECRET }],
+      ...options,
+    });
+    return new DevAuth(server);
+  }
+
+  get issuer(): string {
+    return this.server.issuer;
+  }
+
+  /** Mints a user access token (aud includes baton-api). */
+  async mintToken(sub: string, scopes: string[], expiresIn = 3600): Promise<string> {
+    const body = await this.admin('POST', '/admin/tokens', { sub, scope: scopes.join(' '), expiresIn });
+    return (body as { access_token: string }).access_token;
+  }
+
+  /** Mints a user token with claims merged over the standard ones (`null` removes one). */
+  async mintTokenWithClaims(sub: string, scopes: string[], claims: Record<string, unknown>): Promise<string> {
+    const body = await this.admin('POST', '/admin/tokens', { sub, scope: scopes.join(' '), claims });
+    return (body as { access_token: string }).access_token;
+  }
+
+  async revoke(sub: string): Promise<void> {
+    await this.admin('POST', '/admin/revoke', { sub });
+  }
+
+  async setFaults(faults: { tokenEndpoint?: { status: number; times: number; retryAfter?: number }; widenScope?: string | null }): Promise<void> {
+    await this.admin('POST', '/admin/faults', faults);
+  }
+
+  async clearFaults(): Promise<void> {
+    await this.admin('DELETE', '/admin/faults');
+  }
+
+  async stats(): Promise<{ tokenRequests: number; exchanges: Array<{ sub: string; scope: string; audience: string[] | string }> }> {
+    return (await this.admin('GET', '/admin/stats')) as never;
+  }
+
+  async resetStats(): Promise<void> {
+    await this.admin('POST', '/admin/stats/reset');
+  }
+
+  close(): Promise<void> {
+    return this.server.close();
+  }
+
+  private async admin(method: string, path: string, body?: unknown): Promise<unknown> {
+    const response = await fetch(`${this.server.url}${path}`, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    if (!response.ok) throw new Error(`dev AS ${method} ${path} answered ${response.status}: ${await response.text()}`);
+    return response.status === 204 ? undefined : response.json();
+  }
+}
