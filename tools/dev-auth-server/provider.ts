@@ -1,0 +1,80 @@
+import { randomBytes } from 'node:crypto';
+import Provider, { errors, type ClientMetadata } from 'oidc-provider';
+import { memoryAdapterFactory } from './memory-adapter.js';
+import {
+  TOKEN_EXCHANGE_GRANT_TYPE,
+  TOKEN_EXCHANGE_PARAMETERS,
+  TOKEN_EXCHANGE_REPEATABLE_PARAMETERS,
+  tokenExchangeHandler,
+  type TokenExchangeDependencies,
+} from './token-exchange.js';
+
+/** Endpoint paths (oidc-provider's defaults, spelled out because the HTTP front door routes on them). */
+export const ROUTES = {
+  token: '/token',
+  jwks: '/jwks',
+  introspection: '/token/introspection',
+  revocation: '/token/revocation',
+} as const;
+
+export interface ProviderOptions extends TokenExchangeDependencies {
+  clients: ClientMetadata[];
+}
+
+/** Lifetime of client_credentials tokens (oidc-provider's default, set to silence its notice). */
+const CLIENT_CREDENTIALS_TTL_SECONDS = 600;
+
+/**
+ * The oidc-provider instance: discovery, JWKS, client_credentials, revocation, introspection, and
+ * the RFC 8693 grant. Machine clients only: no interactive flows are configured. State (e.g.
+ * client_credentials tokens) lives in memory, which is what a dev server wants.
+ */
+export async function createProvider(options: ProviderOptions): Promise<Provider> {
+  const provider = new Provider(options.issuer, {
+    // Clients are served by the adapter, not the `clients` option: see memory-adapter.ts.
+    adapter: memoryAdapterFactory(options.clients),
+    jwks: { keys: [options.key.privateJwk] },
+    // Fresh per start: nothing a dev server signs into cookies must survive a restart.
+    cookies: { keys: [randomBytes(32).toString('base64url')] },
+    routes: ROUTES,
+    ttl: { ClientCredentials: CLIENT_CREDENTIALS_TTL_SECONDS },
+    features: {
+      devInteractions: { enabled: false },
+      clientCredentials: { enabled: true },
+      // Explicit policies (oidc-provider prints a notice while its defaults are used): every
+      // client here authenticates, so any may introspect; a client may revoke only its own tokens.
+      introspection: { enabled: true, allowedPolicy: async () => true },
+      revocation: {
+        enabled: true,
+        allowedPolicy: async (_ctx: unknown, client: { clientId: string }, token: { clientId?: string }) => {
+          if (token.clientId !== client.clientId) {
+            throw new errors.InvalidRequest('client is not authorized to revoke the presented token');
+          }
+          return true;
+        },
+      },
+    },
+  });
+  provider.registerGrantType(
+    TOKEN_EXCHANGE_GRANT_TYPE,
+    tokenExchangeHandler(options),
+    TOKEN_EXCHANGE_PARAMETERS,
+    TOKEN_EXCHANGE_REPEATABLE_PARAMETERS,
+  );
+  provider.on('server_error', (_ctx: unknown, err: unknown) => {
+    // Only the message: an error object may carry request data such as tokens.
+    const message = err instanceof Error ? err.message : String(err);
+    console.error(JSON.stringify({ level: 'error', msg: 'authorization server error', error: message }));
+  });
+  // oidc-provider validates client metadata when it first looks a client up; doing that now makes a
+  // bad client definition fail the start instead of its first request.
+  for (const { client_id: clientId } of options.clients) {
+    try {
+      await provider.Client.find(clientId);
+    } catch (err) {
+      const reason = (err as errors.OIDCProviderError).error_description ?? (err as Error).message;
+      throw new Error(`client ${JSON.stringify(clientId)}: ${reason}`, { cause: err });
+    }
+  }
+  return provider;
+}
