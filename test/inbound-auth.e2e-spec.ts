@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { SignJWT, createRemoteJWKSet, decodeJwt, exportSPKI, generateKeyPair, importJWK, type JWK } from 'jose';
+import { SignJWT, createRemoteJWKSet, decodeJwt, exportSPKI, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
 import { call, startApi, type RunningApi } from './support/api.js';
 import { testConfig } from './support/config.js';
 import { DevAuth } from './support/dev-auth.js';

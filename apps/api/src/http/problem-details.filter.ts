@@ -46,12 +46,18 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     if (error instanceof HttpException) {
       const status = error.getStatus();
       const detail = status === 404 ? `No route ${request.method} ${request.path}` : messageOf(error);
-      return { body: problem(status, detail), headers: {} };
+      return { body: { ...problem(status, detail), ...healthChecksOf(error) }, headers: {} };
     }
     const correlationId = randomUUID();
     this.logger.error({ err: error, correlationId }, 'unhandled error');
     return { body: { ...problem(500, `Unexpected error; correlation id ${correlationId}`), correlationId }, headers: {} };
   }
+}
+
+/** @nestjs/terminus reports a failed readiness check as a 503 whose response lists each check. */
+function healthChecksOf(error: HttpException): { checks?: unknown } {
+  const response = error.getResponse() as { details?: unknown };
+  return typeof response === 'object' && response?.details ? { checks: response.details } : {};
 }
 
 function messageOf(error: HttpException): string {
