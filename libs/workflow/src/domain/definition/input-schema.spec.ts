@@ -1,0 +1,102 @@
+import { describe, expect, it } from '@jest/globals';
+import { compileInputSchema, validateRunInput } from './input-schema.js';
+
+const reportSchema = {
+  type: 'object',
+  required: ['reportId', 'amount'],
+  additionalProperties: false,
+  properties: {
+    reportId: { type: 'string', format: 'uuid' },
+    amount: { type: 'number', minimum: 0 },
+    lines: { type: 'array', items: { type: 'object', required: ['sku'], properties: { sku: { type: 'string' } } } },
+    'odd key': { type: 'string' },
+  },
+};
+
+describe('compileInputSchema', () => {
+  it('compiles a draft-07 schema with formats', () => {
+    expect(compileInputSchema(reportSchema).ok).toBe(true);
+  });
+
+  it('compiles a 2020-12 schema when $schema says so', () => {
+    const schema = {
+      $schema: 'https://json-schema.org/draft/2020-12/schema',
+      type: 'object',
+      prefixItems: [{ type: 'string' }],
+      $defs: { id: { type: 'string' } },
+    };
+    expect(compileInputSchema(schema).ok).toBe(true);
+  });
+
+  it('allows unknown annotation keywords and ignores unknown formats', () => {
+    expect(compileInputSchema({ type: 'object', 'x-ui': { widget: 'text' }, example: {} }).ok).toBe(true);
+    expect(validateRunInput({ type: 'string', format: 'no-such-format' }, 'anything')).toEqual([]);
+  });
+
+  it.each([
+    [{ type: 'objekt' }],
+    [{ required: 'reportId' }],
+    [{ properties: { a: { minimum: 'zero' } } }],
+    [{ pattern: '(' }],
+    [{ $ref: 'https://schemas.example.com/other.json' }],
+    [{ $async: true, type: 'object' }],
+  ])('refuses %j with a message', (schema) => {
+    const result = compileInputSchema(schema);
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.message.length).toBeGreaterThan(0);
+  });
+
+  it('lets two schemas share an $id', () => {
+    expect(compileInputSchema({ $id: 'https://baton/input', type: 'object' }).ok).toBe(true);
+    expect(compileInputSchema({ $id: 'https://baton/input', type: 'string' }).ok).toBe(true);
+  });
+
+  it('caches the compilation per schema object', () => {
+    const schema = { type: 'object' };
+    expect(compileInputSchema(schema)).toBe(compileInputSchema(schema));
+  });
+});
+
+describe('validateRunInput', () => {
+  it('accepts a matching input', () => {
+    expect(validateRunInput(reportSchema, { reportId: '0b8e1c1e-6a63-4c1a-9a55-5b8b0c1b3f0e', amount: 3, lines: [{ sku: 'a' }] })).toEqual([]);
+  });
+
+  it('lists every problem with its path under $.input', () => {
+    const problems = validateRunInput(reportSchema, { reportId: 'nope', amount: -1, lines: [{ sku: 'a' }, {}], extra: 1, 'odd key': 2 });
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        { path: '$.input.reportId', message: 'must match format "uuid"' },
+        { path: '$.input.amount', message: 'must be >= 0' },
+        { path: '$.input.lines[1].sku', message: 'is required' },
+        { path: '$.input.extra', message: 'is not allowed' },
+        { path: '$.input["odd key"]', message: 'must be string' },
+      ]),
+    );
+    expect(problems).toHaveLength(5);
+  });
+
+  it('names missing required properties at their own path', () => {
+    expect(validateRunInput(reportSchema, {})).toEqual([
+      { path: '$.input.reportId', message: 'is required' },
+      { path: '$.input.amount', message: 'is required' },
+    ]);
+  });
+
+  it('reports a wrong root type at $.input', () => {
+    expect(validateRunInput(reportSchema, 'text')).toEqual([{ path: '$.input', message: 'must be object' }]);
+  });
+
+  it('reads object keys that look like indexes as keys, and decodes JSON Pointer escapes', () => {
+    const schema = { type: 'object', properties: { '0': { type: 'string' }, 'a/b': { type: 'string' }, 'c~d': { type: 'string' } } };
+    expect(validateRunInput(schema, { '0': 1, 'a/b': 2, 'c~d': 3 })).toEqual([
+      { path: '$.input["0"]', message: 'must be string' },
+      { path: '$.input["a/b"]', message: 'must be string' },
+      { path: '$.input["c~d"]', message: 'must be string' },
+    ]);
+  });
+
+  it('throws for a schema that does not compile: definitions are validated before they are stored', () => {
+    expect(() => validateRunInput({ type: 'objekt' }, {})).toThrow(/inputSchema does not compile/);
+  });
+});

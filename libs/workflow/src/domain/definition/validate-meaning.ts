@@ -1,0 +1,164 @@
+import { ancestorsOf } from '../graph/ancestors.js';
+import { findCycles } from '../graph/find-cycle.js';
+import { type Problem, appendPath } from '../problem.js';
+import { extractTemplateRefs, findMalformedTemplates } from '../template/extract-template-refs.js';
+import { formatTemplateRef } from '../template/template-ref.js';
+import { matchesAllowedHost } from './allowed-host.js';
+import { NodeType, type WorkflowDefinition, type WorkflowNode } from './definition.schema.js';
+import { mergeNodeOAuth } from './effective-node.js';
+import { parseHttpUrlHost } from './http-url-host.js';
+import { compileInputSchema } from './input-schema.js';
+
+/** What the deployment offers that a definition may name. */
+export interface MeaningContext {
+  /** `exchangeProfiles` keys from baton.yaml. */
+  readonly profiles: readonly string[];
+  /** `http.allowedHosts` from baton.yaml. */
+  readonly allowedHosts: readonly string[];
+  /** Custom handler names registered in the workers; when absent, handler names are not checked. */
+  readonly handlers?: readonly string[];
+}
+
+/**
+ * Everything wrong with what a well-shaped definition means (the API answers them as 422), each
+ * with the JSON path of the value at fault: unknown or duplicate ids, cycles, OAuth settings that
+ * cannot produce a token, templates that name what the node cannot see, hosts not allowed, an
+ * input schema that does not compile, unknown handlers.
+ */
+export function validateDefinitionMeaning(definition: WorkflowDefinition, context: MeaningContext): Problem[] {
+  return [
+    ...inputSchemaProblems(definition),
+    ...defaultsProblems(definition, context),
+    ...duplicateIdProblems(definition),
+    ...dependencyProblems(definition),
+    ...cycleProblems(definition),
+    ...definition.nodes.flatMap((node, index) => nodeProblems(definition, node, `$.nodes[${index}]`, context)),
+  ];
+}
+
+function inputSchemaProblems(definition: WorkflowDefinition): Problem[] {
+  if (!definition.inputSchema) return [];
+  const compilation = compileInputSchema(definition.inputSchema);
+  return compilation.ok ? [] : [{ path: '$.inputSchema', message: `is not a valid JSON Schema: ${compilation.message}` }];
+}
+
+/** An unknown default profile is reported once, where it is written, not on every node that inherits it. */
+function defaultsProblems(definition: WorkflowDefinition, context: MeaningContext): Problem[] {
+  const profile = definition.defaults?.oauth?.profile;
+  return profile !== undefined && !context.profiles.includes(profile)
+    ? [{ path: '$.defaults.oauth.profile', message: unknownProfileMessage(profile, context) }]
+    : [];
+}
+
+function duplicateIdProblems(definition: WorkflowDefinition): Problem[] {
+  const firstIndex = new Map<string, number>();
+  const problems: Problem[] = [];
+  definition.nodes.forEach((node, index) => {
+    const first = firstIndex.get(node.id);
+    if (first === undefined) firstIndex.set(node.id, index);
+    else problems.push({ path: `$.nodes[${index}].id`, message: `duplicates the id "${node.id}" of $.nodes[${first}]` });
+  });
+  return problems;
+}
+
+function dependencyProblems(definition: WorkflowDefinition): Problem[] {
+  const ids = new Set(definition.nodes.map((node) => node.id));
+  return definition.nodes.flatMap((node, index) =>
+    (node.dependsOn ?? []).flatMap((dep, depIndex): Problem[] => {
+      const path = `$.nodes[${index}].dependsOn[${depIndex}]`;
+      if (dep === node.id) return [{ path, message: `node "${node.id}" depends on itself (cycle ${node.id} -> ${node.id})` }];
+      if (!ids.has(dep)) return [{ path, message: `unknown node "${dep}"` }];
+      return [];
+    }),
+  );
+}
+
+/**
+ * Each cycle once, at the dependsOn entry of its first node that leads around it. Self-dependencies
+ * are reported by `dependencyProblems`, so they are left out here.
+ */
+function cycleProblems(definition: WorkflowDefinition): Problem[] {
+  const withoutSelfEdges = definition.nodes.map((node) => ({
+    id: node.id,
+    dependsOn: (node.dependsOn ?? []).filter((dep) => dep !== node.id),
+  }));
+  return findCycles(withoutSelfEdges).map((cycle) => {
+    const index = definition.nodes.findIndex((node) => node.id === cycle[0]);
+    const depIndex = definition.nodes[index]!.dependsOn!.indexOf(cycle[1]!);
+    return { path: `$.nodes[${index}].dependsOn[${depIndex}]`, message: `dependency cycle ${cycle.join(' -> ')}` };
+  });
+}
+
+function nodeProblems(definition: WorkflowDefinition, node: WorkflowNode, path: string, context: MeaningContext): Problem[] {
+  return [
+    ...oauthProblems(definition, node, path, context),
+    ...(node.type === NodeType.Http ? urlProblems(node.request.url, appendPath(appendPath(path, 'request'), 'url'), context) : []),
+    ...(node.type === NodeType.Handler ? handlerProblems(node.handler, appendPath(path, 'handler'), context) : []),
+    ...templateProblems(definition, node, path),
+  ];
+}
+
+function oauthProblems(definition: WorkflowDefinition, node: WorkflowNode, path: string, context: MeaningContext): Problem[] {
+  if (!node.oauth) return [];
+  const oauthPath = appendPath(path, 'oauth');
+  if (node.type === NodeType.Approval) return [{ path: oauthPath, message: 'approval nodes call nothing and take no oauth' }];
+  const merged = mergeNodeOAuth(definition, node)!;
+  const problems: Problem[] = [];
+  if (merged.profile === undefined) {
+    problems.push({ path: oauthPath, message: 'needs a profile, here or in defaults.oauth' });
+  } else if (node.oauth.profile !== undefined && !context.profiles.includes(node.oauth.profile)) {
+    problems.push({ path: appendPath(oauthPath, 'profile'), message: unknownProfileMessage(node.oauth.profile, context) });
+  }
+  if (!merged.requiredScopes?.length) {
+    problems.push({ path: appendPath(oauthPath, 'requiredScopes'), message: 'must list at least one scope, here or in defaults.oauth' });
+  }
+  return problems;
+}
+
+function unknownProfileMessage(profile: string, context: MeaningContext): string {
+  const known = context.profiles.length > 0 ? context.profiles.join(', ') : 'none are configured';
+  return `unknown exchange profile "${profile}" (known: ${known})`;
+}
+
+function urlProblems(url: string, path: string, context: MeaningContext): Problem[] {
+  const host = parseHttpUrlHost(url);
+  if (!host.ok) return [{ path, message: host.message }];
+  return matchesAllowedHost(host.hostname, context.allowedHosts)
+    ? []
+    : [{ path, message: `host "${host.hostname}" is not in http.allowedHosts` }];
+}
+
+function handlerProblems(handler: string, path: string, context: MeaningContext): Problem[] {
+  if (!context.handlers || context.handlers.includes(handler)) return [];
+  return [{ path, message: `no handler named "${handler}" is registered` }];
+}
+
+/** The values of a node that are rendered at run time, with their paths. */
+function templatedValues(node: WorkflowNode, path: string): Array<[value: unknown, path: string]> {
+  switch (node.type) {
+    case NodeType.Http:
+      return [[node.request, appendPath(path, 'request')]];
+    case NodeType.Approval:
+      return [[node.approval, appendPath(path, 'approval')]];
+    case NodeType.Handler:
+      return [[node.input, appendPath(path, 'input')]];
+  }
+}
+
+function templateProblems(definition: WorkflowDefinition, node: WorkflowNode, path: string): Problem[] {
+  const ids = new Set(definition.nodes.map((candidate) => candidate.id));
+  const ancestors = ancestorsOf(definition.nodes, node.id);
+  return templatedValues(node, path).flatMap(([value, valuePath]) => [
+    ...findMalformedTemplates(value, valuePath),
+    ...extractTemplateRefs(value, valuePath).flatMap(({ path: refPath, ref }): Problem[] => {
+      if (ref.source === 'input') return [];
+      const name = `{{${formatTemplateRef(ref)}}}`;
+      if (ref.nodeId === node.id) return [{ path: refPath, message: `${name}: a node cannot use its own output` }];
+      if (!ids.has(ref.nodeId)) return [{ path: refPath, message: `${name}: unknown node "${ref.nodeId}"` }];
+      if (!ancestors.has(ref.nodeId)) {
+        return [{ path: refPath, message: `${name}: "${node.id}" does not depend on "${ref.nodeId}" (add it to dependsOn, directly or through another node)` }];
+      }
+      return [];
+    }),
+  ]);
+}
