@@ -1,4 +1,4 @@
-import { startDevAuthServer, DEFAULT_CLIENT_ID, type DevAuthServer } from '../../tools/dev-auth-server/server.js';
+import { startDevAuthServer, DEFAULT_CLIENT_ID, type DevAuthServer, type DevClient } from '../../tools/dev-auth-server/server.js';
 
 export const TEST_CLIENT_ID = DEFAULT_CLIENT_ID;
 export const TEST_CLIENT_SECRET = 'test-client-secret';
@@ -7,12 +7,14 @@ export const TEST_CLIENT_SECRET = 'test-client-secret';
 export class DevAuth {
   private constructor(readonly server: DevAuthServer) {}
 
-  static async start(options: { exchangedTokenTtlSeconds?: number } = {}): Promise<DevAuth> {
+  /** `clients` are registered next to the test client (`TEST_CLIENT_ID`/`TEST_CLIENT_SECRET`), which is always there. */
+  static async start(options: { exchangedTokenTtlSeconds?: number; clients?: DevClient[] } = {}): Promise<DevAuth> {
+    const { clients = [], ...rest } = options;
     const server = await startDevAuthServer({
       port: 0,
       devMode: true,
-      clients: [{ clientId: TEST_CLIENT_ID, clientSecret: TEST_CLIENT_SECRET }],
-      ...options,
+      clients: [{ clientId: TEST_CLIENT_ID, clientSecret: TEST_CLIENT_SECRET }, ...clients],
+      ...rest,
     });
     return new DevAuth(server);
   }

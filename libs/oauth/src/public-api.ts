@@ -23,3 +23,29 @@ export type { TrustedIssuer } from './inbound/issuer-key-sets.js';
 export { narrowScopes, type NarrowedScopes, type ScopeNarrowingInput } from './scopes/narrow-scopes.js';
 export { parseScopes, scopesFromClaims } from './scopes/parse-scopes.js';
 export { findMissingScopes, findWidenedScopes } from './scopes/scope-difference.js';
+export { ClientCredentialsError } from './exchange/client-authentication.js';
+export {
+  checkGrantedScopes,
+  DEFAULT_EXPIRES_IN_SECONDS,
+  toExchangedToken,
+  type GrantedScopesCheck,
+  type TokenResponseFields,
+} from './exchange/exchange-response.js';
+export {
+  TokenExchangeError,
+  type TokenExchangeErrorCode,
+  type TokenExchangeErrorDetails,
+} from './exchange/token-exchange-error.js';
+export {
+  TOKEN_EXCHANGE_GRANT_TYPE,
+  tokenExchangeParameters,
+  type TokenExchangeParametersInput,
+} from './exchange/token-exchange-parameters.js';
+export {
+  TokenExchanger,
+  type ExchangeRequest,
+  type ExchangeResult,
+  type TokenExchangerOptions,
+} from './exchange/token-exchanger.js';
+export { SubjectTokenCipher, type SealedSubjectToken, type SubjectTokenCipherOptions } from './subject-token/subject-token-cipher.js';
+export { SubjectTokenCipherError, type SubjectTokenCipherErrorCode } from './subject-token/subject-token-cipher-error.js';
