@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { BatonConfigModule, DatabaseModule, HealthModule, LoggingModule, MetricsModule, type BatonConfig } from '@baton/platform';
 import { entities } from '@baton/workflow';
 import { AuthModule } from './auth/auth.module.js';
+import { RunsModule } from './runs/runs.module.js';
 import { WorkflowsModule } from './workflows/workflows.module.js';
 
 /** The REST API process: controllers over the shared libs. */
@@ -18,6 +19,7 @@ export class ApiModule {
         HealthModule,
         AuthModule,
         WorkflowsModule,
+        RunsModule,
       ],
     };
   }

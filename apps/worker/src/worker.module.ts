@@ -1,11 +1,14 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { BatonConfigModule, DatabaseModule, HealthModule, LoggingModule, MetricsModule, type BatonConfig } from '@baton/platform';
-import { entities } from '@baton/workflow';
+import { EngineModule, entities, type NodeHandler } from '@baton/workflow';
+import { nodeHandlers } from './handlers/inspect-token.handler.js';
+import { MaintenanceProcessor, MaintenanceSchedule } from './processors/maintenance.processor.js';
+import { NodeProcessor } from './processors/node.processor.js';
 
 /** The worker process: BullMQ processors; its only HTTP surface is /metrics and /health/*. */
 @Module({})
 export class WorkerModule {
-  static forRoot(config: BatonConfig): DynamicModule {
+  static forRoot(config: BatonConfig, handlers: NodeHandler[] = nodeHandlers): DynamicModule {
     return {
       module: WorkerModule,
       imports: [
@@ -14,7 +17,9 @@ export class WorkerModule {
         DatabaseModule.forRoot(config, entities),
         MetricsModule.forRoot('worker'),
         HealthModule,
+        EngineModule.forRoot({ handlers }),
       ],
+      providers: [NodeProcessor, MaintenanceProcessor, MaintenanceSchedule],
     };
   }
 }

@@ -1,0 +1,84 @@
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiBody, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiScopeKey, DomainError, DomainErrorCode, pageQuerySchema, parseQuery } from '@baton/platform';
+import { AuditReader, RUN_STATUSES, RunService } from '@baton/workflow';
+import type { Response } from 'express';
+import { z } from 'zod';
+import { ApiScopes } from '../auth/api-scopes.js';
+import { CurrentUser, type AuthenticatedUser } from '../auth/authenticated-user.js';
+import { ApiProblemResponses } from '../http/api-problem-responses.decorator.js';
+import { pageOf } from '../workflows/workflow.openapi.js';
+import { RunCallers } from './run-caller.js';
+import { auditEntrySchema, runDetailSchema, runSchema, startRunBodySchema } from './runs.openapi.js';
+
+const listQuery = z.strictObject({ ...pageQuerySchema, status: z.enum(RUN_STATUSES as [string, ...string[]]).optional(), workflow: z.string().min(1).max(64).optional() });
+const pageQuery = z.strictObject({ ...pageQuerySchema });
+const idempotencyKey = z.string().min(1).max(255).regex(/^[\x21-\x7e]+$/, 'must be visible ASCII');
+
+@ApiTags('runs')
+@ApiProblemResponses(400, 401, 404)
+@Controller('v1')
+export class RunsController {
+  constructor(
+    private readonly runs: RunService,
+    private readonly callers: RunCallers,
+    private readonly audit: AuditReader,
+    private readonly scopes: ApiScopes,
+  ) {}
+
+  @Post('workflows/:name/runs')
+  @ApiOperation({ summary: "Start a run; the caller's token becomes its subject token (stored encrypted)" })
+  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'a repeat from the same user returns the first run (200)' })
+  @ApiBody({ schema: startRunBodySchema, required: false })
+  @ApiAcceptedResponse({ description: 'Run started; Location names it', schema: runSchema })
+  @ApiOkResponse({ description: 'An earlier run with the same Idempotency-Key', schema: runSchema })
+  @ApiProblemResponses(413, 422)
+  async start(
+    @Param('name') name: string,
+    @Body() body: unknown,
+    @Headers('idempotency-key') key: string | undefined,
+    @CurrentUser() user: AuthenticatedUser,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    if (key !== undefined && !idempotencyKey.safeParse(key).success) {
+      throw new DomainError(DomainErrorCode.InvalidInput, 'Invalid Idempotency-Key', [{ path: '$.headers.idempotency-key', message: 'must be 1–255 visible ASCII characters' }]);
+    }
+    const { run, created } = await this.runs.start(name, body, this.callers.of(user), user.token, key);
+    res.status(created ? 202 : 200).location(`/v1/runs/${run.id}`);
+    return { id: run.id, status: run.status, workflow: run.workflow, createdAt: run.createdAt };
+  }
+
+  @Get('runs')
+  @ApiOperation({ summary: 'List runs, newest first: your own, or all with runsReadAll' })
+  @ApiOkResponse({ schema: pageOf(runSchema) })
+  list(@Query() query: Record<string, unknown>, @CurrentUser() user: AuthenticatedUser) {
+    const { limit, cursor, status, workflow } = parseQuery(listQuery, query);
+    return this.runs.list(this.callers.of(user), { limit, cursor, status: status as never, workflow });
+  }
+
+  @Get('runs/:id')
+  @ApiOperation({ summary: 'A run with its nodes (owner or runsReadAll)' })
+  @ApiOkResponse({ schema: runDetailSchema })
+  get(@Param('id') id: string, @CurrentUser() user: AuthenticatedUser) {
+    return this.runs.get(id, this.callers.of(user));
+  }
+
+  @Post('runs/:id/cancel')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Cancel a run at once (owner or runsReadAll); 409 when it is already terminal' })
+  @ApiOkResponse({ schema: runDetailSchema })
+  @ApiProblemResponses(409)
+  cancel(@Param('id') id: string, @CurrentUser() user: AuthenticatedUser) {
+    return this.runs.cancel(id, this.callers.of(user));
+  }
+
+  @Get('runs/:id/audit')
+  @ApiOperation({ summary: "A run's audit entries, oldest first (owner or auditRead)" })
+  @ApiOkResponse({ schema: pageOf(auditEntrySchema) })
+  async auditTrail(@Param('id') id: string, @Query() query: Record<string, unknown>, @CurrentUser() user: AuthenticatedUser) {
+    const { limit, cursor } = parseQuery(pageQuery, query);
+    const caller = { issuer: user.issuer, subject: user.subject, canReadAll: this.scopes.has(user, ApiScopeKey.AuditRead) };
+    const run = await this.runs.visibleRun(id, caller);
+    return this.audit.forRun(run.id, limit, cursor);
+  }
+}

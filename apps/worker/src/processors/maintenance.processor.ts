@@ -1,0 +1,33 @@
+import { InjectQueue, Processor, WorkerHost } from '@nestjs/bullmq';
+import { Injectable, type OnApplicationBootstrap } from '@nestjs/common';
+import { JobName, NodeSweeper, QueueName } from '@baton/workflow';
+import type { Job, Queue } from 'bullmq';
+
+export const SWEEP_EVERY_MS = 5_000;
+
+/** Periodic upkeep, scheduled by BullMQ so one worker does it per tick however many run. */
+@Processor(QueueName.Maintenance)
+export class MaintenanceProcessor extends WorkerHost {
+  constructor(private readonly sweeper: NodeSweeper) {
+    super();
+  }
+
+  async process(job: Job): Promise<unknown> {
+    switch (job.name) {
+      case JobName.Sweep:
+        return { reenqueued: await this.sweeper.sweep() };
+      default:
+        throw new Error(`unknown maintenance job ${job.name}`);
+    }
+  }
+}
+
+/** Registers the schedules at boot (idempotent: an upsert by scheduler id). */
+@Injectable()
+export class MaintenanceSchedule implements OnApplicationBootstrap {
+  constructor(@InjectQueue(QueueName.Maintenance) private readonly queue: Queue) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.queue.upsertJobScheduler(JobName.Sweep, { every: SWEEP_EVERY_MS }, { name: JobName.Sweep, opts: { removeOnComplete: true, removeOnFail: 100 } });
+  }
+}

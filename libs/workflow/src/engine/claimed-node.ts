@@ -1,0 +1,19 @@
+/** One attempt of a node, claimed by a worker, with what executing it needs (loaded in one transaction). */
+export interface ClaimedNode {
+  runId: string;
+  nodeId: string;
+  attempt: number;
+  run: {
+    workflowName: string;
+    workflowVersion: number;
+    agentId: string | null;
+    input: Record<string, unknown>;
+    userIss: string;
+    userSub: string;
+    userScopes: string[];
+    subjectToken: { ciphertext: Buffer; keyId: string } | null;
+    subjectTokenExpiresAt: Date | null;
+  };
+  /** Outputs of the run's succeeded nodes, for templates. */
+  outputs: Record<string, { output: unknown }>;
+}

@@ -1,0 +1,41 @@
+import { DynamicModule, Module, type Provider } from '@nestjs/common';
+import { BATON_CONFIG, type BatonConfig } from '@baton/platform';
+import { TokenExchanger } from '@baton/oauth';
+import { AuditModule } from '../audit/audit.module.js';
+import { WorkflowDefinitionsModule } from '../definitions/definitions.module.js';
+import { DefinitionCache } from './definition-cache.js';
+import { HandlerRegistry } from './handlers/handler-registry.js';
+import { NODE_HANDLERS, type NodeHandler } from './handlers/node-handler.js';
+import { NodeExecutor } from './node-executor.js';
+import { NodeRunner } from './node-runner.js';
+import { NodeSweeper } from './node-sweeper.js';
+import { NodeTransitions } from './node-transitions.js';
+import { QueueModule } from './queue.module.js';
+import { SubjectTokenModule } from '../runs/subject-token.module.js';
+
+/** The execution engine the worker hosts: claim, execute, settle, sweep. */
+@Module({})
+export class EngineModule {
+  static forRoot(options: { handlers?: NodeHandler[] } = {}): DynamicModule {
+    const providers: Provider[] = [
+      { provide: NODE_HANDLERS, useValue: options.handlers ?? [] },
+      {
+        provide: TokenExchanger,
+        inject: [BATON_CONFIG],
+        useFactory: (config: BatonConfig) => new TokenExchanger({ profiles: config.exchangeProfiles }),
+      },
+      HandlerRegistry,
+      DefinitionCache,
+      NodeTransitions,
+      NodeExecutor,
+      NodeRunner,
+      NodeSweeper,
+    ];
+    return {
+      module: EngineModule,
+      imports: [QueueModule, AuditModule, WorkflowDefinitionsModule, SubjectTokenModule],
+      providers,
+      exports: [NodeRunner, NodeSweeper, HandlerRegistry, QueueModule],
+    };
+  }
+}

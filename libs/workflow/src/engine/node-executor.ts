@@ -1,0 +1,295 @@
+import { Injectable } from '@nestjs/common';
+import { InjectConfig, type BatonConfig } from '@baton/platform';
+import { SubjectTokenCipher, TokenExchangeError, TokenExchanger, narrowScopes, type ExchangeRequest } from '@baton/oauth';
+import type { AuditRecord } from '../audit/audit-writer.js';
+import {
+  AuditOperation,
+  EscalationReason,
+  NodeErrorCode,
+  TemplateError,
+  renderTemplateString,
+  renderTemplateValue,
+  renderUrl,
+  stringifyTemplateValue,
+  type EffectiveApprovalNode,
+  type EffectiveHandlerNode,
+  type EffectiveHttpNode,
+  type EffectiveNode,
+  type TemplateScope,
+} from '../domain/index.js';
+import { auditTarget } from '../nodes/http/audit-target.js';
+import { callHttp } from '../nodes/http/http-caller.js';
+import type { HttpNodeRequest } from '../nodes/http/http-node-request.js';
+import { runAudit } from '../runs/run-audit.js';
+import type { ClaimedNode } from './claimed-node.js';
+import { HandlerError } from './handlers/node-handler.js';
+import { HandlerRegistry } from './handlers/handler-registry.js';
+import { auditContext } from './node-transitions.js';
+import type { NodeError, NodeOutcome } from './node-outcome.js';
+
+const MAX_RETRY_DELAY_MS = 5 * 60_000;
+
+/** A token obtained for this attempt, with what is needed to drop it and ask again. */
+interface TokenLease {
+  accessToken: string;
+  request: ExchangeRequest;
+}
+
+/** Either a token, or the outcome that ends the attempt (escalation, failure, retry). */
+type TokenStep = { token: TokenLease } | { outcome: NodeOutcome };
+
+/**
+ * Executes one attempt of one node, exactly SPEC §4 steps 1–4: subject token check, scope
+ * narrowing, RFC 8693 exchange, use. It performs HTTP and exchange I/O but no database writes: it
+ * returns a NodeOutcome (with the audit records to write) that NodeTransitions commits.
+ */
+@Injectable()
+export class NodeExecutor {
+  constructor(
+    private readonly exchanger: TokenExchanger,
+    private readonly cipher: SubjectTokenCipher,
+    private readonly handlers: HandlerRegistry,
+    @InjectConfig() private readonly config: BatonConfig,
+  ) {}
+
+  async execute(claim: ClaimedNode, node: EffectiveNode, signal?: AbortSignal): Promise<NodeOutcome> {
+    const attempt = new Attempt(claim, node);
+    try {
+      switch (node.type) {
+        case 'approval':
+          return this.askForApproval(attempt, node);
+        case 'http':
+          return await this.runHttp(attempt, node, signal);
+        case 'handler':
+          return await this.runHandler(attempt, node, signal);
+      }
+    } catch (error) {
+      if (error instanceof TemplateError) return attempt.fail({ code: NodeErrorCode.TemplateError, message: error.message });
+      throw error;
+    }
+  }
+
+  private askForApproval(attempt: Attempt, node: EffectiveApprovalNode): NodeOutcome {
+    const prompt = stringifyTemplateValue(renderTemplateString(node.approval.prompt, attempt.scope));
+    return attempt.escalate(EscalationReason.ApprovalRequired, 'approval required', prompt);
+  }
+
+  private async runHttp(attempt: Attempt, node: EffectiveHttpNode, signal?: AbortSignal): Promise<NodeOutcome> {
+    const request: HttpNodeRequest = {
+      method: node.request.method,
+      url: renderUrl(node.request.url, attempt.scope),
+      headers: node.request.headers && stringValues(renderTemplateValue(node.request.headers, attempt.scope)),
+      query: node.request.query && stringValues(renderTemplateValue(node.request.query, attempt.scope)),
+      body: node.request.body === undefined ? undefined : renderTemplateValue(node.request.body, attempt.scope),
+    };
+    const target = auditTarget(request.method, request.url);
+
+    let token: TokenLease | undefined;
+    if (node.oauth) {
+      const step = await this.acquireToken(attempt, node);
+      if ('outcome' in step) return step.outcome;
+      token = step.token;
+    }
+
+    for (let refreshed = false; ; refreshed = true) {
+      const result = await callHttp(request, { accessToken: token?.accessToken, idempotencyKey: attempt.idempotencyKey, timeoutMs: node.timeoutMs, signal });
+      if (result.kind !== 'response') {
+        if (token) attempt.audit(AuditOperation.TokenUsed, { success: false, target, error: result.kind, scopes: attempt.grantedScopes });
+        switch (result.kind) {
+          case 'timeout':
+            return attempt.retryOrFail({ code: NodeErrorCode.Timeout, message: `no answer from ${target} within ${node.timeoutMs} ms` });
+          case 'network_error':
+          case 'aborted':
+            return attempt.retryOrFail({ code: NodeErrorCode.NetworkError, message: `${target}: ${result.kind === 'aborted' ? 'aborted' : result.message}` });
+          case 'response_too_large':
+            return attempt.fail({ code: NodeErrorCode.HttpError, message: `${target} answered more than ${result.limit} bytes` });
+          case 'invalid_request':
+            return attempt.fail({ code: NodeErrorCode.HttpError, message: result.message });
+        }
+      }
+      if (token) {
+        attempt.audit(AuditOperation.TokenUsed, { success: result.status < 400, target, scopes: attempt.grantedScopes, details: { status: result.status } });
+      }
+      const output = { status: result.status, headers: result.headers, body: result.body };
+      const failure: NodeError = { code: NodeErrorCode.HttpError, message: `${target} answered ${result.status}` };
+      switch (result.classification.kind) {
+        case 'ok':
+          return attempt.succeed(output);
+        case 'unauthorized': {
+          if (!token) return attempt.fail(failure);
+          if (refreshed) {
+            attempt.audit(AuditOperation.TokenRevoked, { success: false, target, error: 'downstream_401', scopes: attempt.grantedScopes });
+            return attempt.escalate(EscalationReason.TokenRevoked, `${target} refused a freshly exchanged token (401)`);
+          }
+          // The cached token may have been revoked downstream: drop it, exchange once more, retry once.
+          this.exchanger.invalidate(token.request);
+          const step = await this.exchange(attempt, node, token.request);
+          if ('outcome' in step) return step.outcome;
+          token = step.token;
+          continue;
+        }
+        case 'forbidden':
+          if (!token) return attempt.fail(failure);
+          return attempt.escalate(EscalationReason.InsufficientScope, `${target} answered 403 to a token with scopes ${attempt.grantedScopes?.join(' ')}`);
+        case 'transient':
+          return attempt.retryOrFail(failure, result.classification.retryAfterMs);
+        case 'client_error':
+          return attempt.fail(failure);
+      }
+    }
+  }
+
+  private async runHandler(attempt: Attempt, node: EffectiveHandlerNode, signal?: AbortSignal): Promise<NodeOutcome> {
+    const handler = this.handlers.get(node.handler);
+    if (!handler) return attempt.fail({ code: NodeErrorCode.UnknownHandler, message: `no handler named ${node.handler} is registered in this worker` });
+    const input = node.input === undefined ? undefined : renderTemplateValue(node.input, attempt.scope);
+    let token: TokenLease | undefined;
+    if (node.oauth) {
+      const step = await this.acquireToken(attempt, node);
+      if ('outcome' in step) return step.outcome;
+      token = step.token;
+    }
+    const timeout = AbortSignal.timeout(node.timeoutMs);
+    try {
+      const output = await handler.run({
+        runId: attempt.claim.runId,
+        nodeId: attempt.claim.nodeId,
+        attempt: attempt.claim.attempt,
+        idempotencyKey: attempt.idempotencyKey,
+        input,
+        accessToken: token?.accessToken,
+        grantedScopes: attempt.grantedScopes,
+        user: { issuer: attempt.claim.run.userIss, subject: attempt.claim.run.userSub },
+        signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+      });
+      if (token) attempt.audit(AuditOperation.TokenUsed, { target: `handler ${node.handler}`, scopes: attempt.grantedScopes });
+      return attempt.succeed(output ?? null);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      if (timeout.aborted) return attempt.retryOrFail({ code: NodeErrorCode.Timeout, message: `handler ${node.handler} did not finish within ${node.timeoutMs} ms` });
+      if (error instanceof HandlerError && error.retryable) return attempt.retryOrFail({ code: NodeErrorCode.HandlerError, message });
+      return attempt.fail({ code: NodeErrorCode.HandlerError, message });
+    }
+  }
+
+  /** Steps 1–3 for a node with `oauth`. */
+  private async acquireToken(attempt: Attempt, node: EffectiveHttpNode | EffectiveHandlerNode): Promise<TokenStep> {
+    const oauth = node.oauth!;
+    const profile = this.config.exchangeProfiles[oauth.profile];
+    if (!profile) return { outcome: attempt.fail({ code: NodeErrorCode.ExchangeFailed, message: `exchange profile ${oauth.profile} is not configured` }) };
+    const target = oauth.audience ?? oauth.resource ?? null;
+    const { run } = attempt.claim;
+
+    // 1. Subject token check: no exchange with a token about to expire.
+    const expiresAt = run.subjectTokenExpiresAt ? new Date(run.subjectTokenExpiresAt) : null;
+    if (!run.subjectToken || !expiresAt || expiresAt.getTime() <= Date.now() + profile.expirySkewSeconds * 1000) {
+      attempt.audit(AuditOperation.TokenExpired, { success: false, target, error: 'subject_token_expired', details: { expiresAt: expiresAt?.toISOString() ?? null } });
+      return { outcome: attempt.escalate(EscalationReason.TokenExpired, `the user's token expired at ${expiresAt?.toISOString() ?? 'an unknown time'}`) };
+    }
+
+    // 2. Scope narrowing: granted = required ∪ (optional ∩ user).
+    const { granted, missing } = narrowScopes({ requiredScopes: oauth.requiredScopes, optionalScopes: oauth.optionalScopes, userScopes: run.userScopes });
+    if (missing.length > 0) {
+      attempt.audit(AuditOperation.ScopeNarrowed, { success: false, scopes: granted, target, error: 'insufficient_scope', details: { missing } });
+      return { outcome: attempt.escalate(EscalationReason.InsufficientScope, `the user lacks ${missing.join(' ')}`) };
+    }
+    attempt.grantedScopes = granted;
+    attempt.audit(AuditOperation.ScopeNarrowed, { scopes: granted, target, details: { required: oauth.requiredScopes, optional: oauth.optionalScopes } });
+
+    // 3. Exchange exactly the granted scopes.
+    const request: ExchangeRequest = {
+      profile: oauth.profile,
+      subjectToken: this.cipher.open(run.subjectToken),
+      audience: oauth.audience,
+      resource: oauth.resource,
+      scopes: granted,
+      requiredScopes: [...oauth.requiredScopes],
+    };
+    return this.exchange(attempt, node, request);
+  }
+
+  private async exchange(attempt: Attempt, node: EffectiveNode, request: ExchangeRequest): Promise<TokenStep> {
+    const target = request.audience ?? request.resource ?? null;
+    try {
+      const result = await this.exchanger.exchange(request);
+      attempt.audit(AuditOperation.TokenExchanged, {
+        scopes: attempt.grantedScopes,
+        target,
+        details: { cached: result.cached, expiresAt: result.expiresAt.toISOString(), ...(result.jti && { jti: result.jti }), profile: request.profile },
+      });
+      return { token: { accessToken: result.accessToken, request } };
+    } catch (error) {
+      if (!(error instanceof TokenExchangeError)) throw error;
+      const failure = { success: false, scopes: attempt.grantedScopes, target, error: error.oauthError ?? error.code, details: { message: error.message } };
+      switch (error.code) {
+        case 'revoked':
+          attempt.audit(AuditOperation.TokenRevoked, failure);
+          return { outcome: attempt.escalate(EscalationReason.TokenRevoked, `the authorization server refused the user's token (${error.oauthError ?? 'revoked'})`) };
+        case 'consent_required':
+          attempt.audit(AuditOperation.TokenExchanged, failure);
+          return { outcome: attempt.escalate(EscalationReason.ConsentRequired, `the authorization server answered ${error.oauthError ?? 'consent_required'}`) };
+        case 'insufficient_scope':
+          attempt.audit(AuditOperation.TokenExchanged, { ...failure, details: { message: error.message, missing: error.missingScopes } });
+          return { outcome: attempt.escalate(EscalationReason.InsufficientScope, `the authorization server left out ${error.missingScopes?.join(' ')}`) };
+        case 'scope_escalation':
+          attempt.audit(AuditOperation.TokenExchanged, { ...failure, error: 'scope_escalation', details: { message: error.message, widened: error.widenedScopes } });
+          return { outcome: attempt.fail({ code: NodeErrorCode.ScopeEscalation, message: `the authorization server granted unrequested scopes ${error.widenedScopes?.join(' ')}; token discarded` }) };
+        case 'transient':
+          attempt.audit(AuditOperation.TokenExchanged, failure);
+          return { outcome: attempt.retryOrFail({ code: NodeErrorCode.ExchangeFailed, message: error.message }, error.retryAfterMs) };
+        case 'fatal':
+          attempt.audit(AuditOperation.TokenExchanged, failure);
+          return { outcome: attempt.fail({ code: NodeErrorCode.ExchangeFailed, message: error.message }) };
+      }
+    }
+    void node;
+  }
+}
+
+/** The state of one attempt as it goes: the template scope, granted scopes and audit records. */
+class Attempt {
+  readonly audits: AuditRecord[] = [];
+  readonly scope: TemplateScope;
+  readonly idempotencyKey: string;
+  grantedScopes: string[] | null = null;
+
+  constructor(
+    readonly claim: ClaimedNode,
+    readonly node: EffectiveNode,
+  ) {
+    this.scope = { input: claim.run.input, nodes: claim.outputs };
+    this.idempotencyKey = `${claim.runId}:${claim.nodeId}`;
+  }
+
+  audit(operation: AuditRecord['operation'], fields: Partial<Omit<AuditRecord, 'operation'>> = {}): void {
+    this.audits.push(runAudit(auditContext(this.claim), operation, { nodeId: this.claim.nodeId, ...fields }));
+  }
+
+  succeed(output: unknown): NodeOutcome {
+    return { kind: 'succeeded', output, grantedScopes: this.grantedScopes, audits: this.audits };
+  }
+
+  fail(error: NodeError): NodeOutcome {
+    return { kind: 'failed', error, grantedScopes: this.grantedScopes, audits: this.audits };
+  }
+
+  escalate(reason: EscalationReason, detail: string, prompt?: string): NodeOutcome {
+    return { kind: 'escalate', reason, detail, prompt, grantedScopes: this.grantedScopes, audits: this.audits };
+  }
+
+  /** Transient trouble: again after backoff (at least `Retry-After`) while attempts remain. */
+  retryOrFail(error: NodeError, retryAfterMs?: number): NodeOutcome {
+    const { maxAttempts, backoffMs } = this.node.retry;
+    if (this.claim.attempt >= maxAttempts) {
+      return this.fail({ ...error, message: `${error.message} (after ${this.claim.attempt} attempts)` });
+    }
+    const backoff = backoffMs * 2 ** (this.claim.attempt - 1);
+    const delayMs = Math.min(Math.max(backoff, retryAfterMs ?? 0), MAX_RETRY_DELAY_MS);
+    return { kind: 'retry', delayMs, error, grantedScopes: this.grantedScopes, audits: this.audits };
+  }
+}
+
+/** Header and query values may be templates that kept a JSON type; HTTP wants strings. */
+function stringValues(value: unknown): Record<string, string> {
+  return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, stringifyTemplateValue(v)]));
+}

@@ -1,0 +1,17 @@
+import type { AuditRecord } from '../audit/audit-writer.js';
+import type { EscalationReason } from '../domain/index.js';
+
+/**
+ * What executing one attempt of a node came to. The executor decides; NodeTransitions records it
+ * (with its audit rows) in one transaction.
+ */
+export type NodeOutcome =
+  | { kind: 'succeeded'; output: unknown; grantedScopes: string[] | null; audits: AuditRecord[] }
+  | { kind: 'failed'; error: NodeError; grantedScopes: string[] | null; audits: AuditRecord[] }
+  | { kind: 'retry'; delayMs: number; error: NodeError; grantedScopes: string[] | null; audits: AuditRecord[] }
+  | { kind: 'escalate'; reason: EscalationReason; detail: string; prompt?: string; grantedScopes: string[] | null; audits: AuditRecord[] };
+
+export interface NodeError {
+  code: string;
+  message: string;
+}

@@ -1,0 +1,236 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { InjectConfig, type BatonConfig } from '@baton/platform';
+import { randomUUID } from 'node:crypto';
+import { DataSource, type EntityManager } from 'typeorm';
+import { AuditWriter, type AuditRecord } from '../audit/audit-writer.js';
+import {
+  AuditOperation,
+  NodeStatus,
+  RunStatus,
+  allowedFromNode,
+  allowedFromRun,
+  deriveRunOutcome,
+  readyNodes,
+  type DependencyNode,
+  type NodeStatuses,
+} from '../domain/index.js';
+import { updateReturning } from '../persistence/sql.js';
+import { runAudit, type RunAuditContext } from '../runs/run-audit.js';
+import type { ClaimedNode } from './claimed-node.js';
+import type { RunNodeJob } from './node-queue.js';
+import type { NodeOutcome } from './node-outcome.js';
+
+/** What to put on the schedule once a transition has committed. */
+export interface FollowUp {
+  jobs: RunNodeJob[];
+  delayMs: number;
+}
+
+const NOTHING: FollowUp = { jobs: [], delayMs: 0 };
+
+/**
+ * The worker's state transitions. Each is one transaction made of guarded updates
+ * (`… WHERE status IN (allowed)`) that commits together with its audit rows (STYLE §4). A node's
+ * warm path costs two: `claim` and `settle`.
+ */
+@Injectable()
+export class NodeTransitions {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly audit: AuditWriter,
+    @InjectConfig() private readonly config: BatonConfig,
+  ) {}
+
+  /**
+   * Transaction 1: marks the node `running` for this attempt and loads the run. A job whose step was
+   * already taken (a duplicate, a cancelled run) claims nothing. A `running` row with the same attempt
+   * is a crashed worker's step that BullMQ re-delivered; it is taken over.
+   */
+  claim(job: RunNodeJob): Promise<ClaimedNode | null> {
+    return this.dataSource.transaction(async (m) => {
+      const claimed = await updateReturning(
+        m,
+        `UPDATE node_runs SET status = 'running', attempts = $3, started_at = coalesce(started_at, now()), updated_at = now()
+         WHERE run_id = $1 AND node_id = $2
+           AND ((status = 'queued' AND attempts = $3 - 1) OR (status = 'running' AND attempts = $3))
+           AND EXISTS (SELECT 1 FROM runs WHERE id = $1 AND status IN ('pending', 'running', 'waiting_for_human'))
+         RETURNING node_id`,
+        [job.runId, job.nodeId, job.attempt],
+      );
+      if (claimed.length === 0) return null;
+      const [run] = await m.query(
+        `SELECT status, workflow_name, workflow_version, agent_id, input, user_iss, user_sub, user_scopes,
+                subject_token_ciphertext, subject_token_key_id, subject_token_expires_at,
+                (SELECT coalesce(jsonb_object_agg(node_id, jsonb_build_object('output', output)), '{}'::jsonb)
+                   FROM node_runs WHERE run_id = $1 AND status = 'succeeded') AS outputs
+         FROM runs WHERE id = $1`,
+        [job.runId],
+      );
+      if (run.status === RunStatus.Pending) {
+        await m.query(`UPDATE runs SET status = 'running', started_at = now(), updated_at = now() WHERE id = $1 AND status = 'pending'`, [job.runId]);
+      }
+      const node: ClaimedNode = {
+        runId: job.runId,
+        nodeId: job.nodeId,
+        attempt: job.attempt,
+        run: {
+          workflowName: run.workflow_name,
+          workflowVersion: run.workflow_version,
+          agentId: run.agent_id,
+          input: run.input,
+          userIss: run.user_iss,
+          userSub: run.user_sub,
+          userScopes: run.user_scopes,
+          subjectToken: run.subject_token_ciphertext ? { ciphertext: run.subject_token_ciphertext, keyId: run.subject_token_key_id } : null,
+          subjectTokenExpiresAt: run.subject_token_expires_at,
+        },
+        outputs: run.outputs,
+      };
+      await this.audit.write(m, [runAudit(auditContext(node), AuditOperation.NodeStarted, { nodeId: job.nodeId, details: { attempt: job.attempt } })]);
+      return node;
+    });
+  }
+
+  /**
+   * Transaction 2: records the attempt's outcome and advances the run. The run row is locked first,
+   * so two nodes finishing at once cannot both miss a join node becoming ready.
+   */
+  settle(node: ClaimedNode, outcome: NodeOutcome, graph: readonly DependencyNode[]): Promise<FollowUp> {
+    return this.dataSource.transaction(async (m) => {
+      const [run] = await m.query(`SELECT status FROM runs WHERE id = $1 FOR UPDATE`, [node.runId]);
+      const context = auditContext(node);
+      const audits: AuditRecord[] = [...outcome.audits];
+      const runIsLive = allowedFromRun(RunStatus.Succeeded).includes(run.status);
+      let followUp = NOTHING;
+
+      // Once the run is over (cancelled, or failed by another node) nothing new starts: a retry or an
+      // escalation of this attempt is recorded as the node's failure instead.
+      if (!runIsLive && (outcome.kind === 'retry' || outcome.kind === 'escalate')) {
+        const error = outcome.kind === 'retry' ? outcome.error : { code: outcome.reason, message: outcome.detail };
+        if (await this.moveNode(m, node, NodeStatus.Failed, { error, grantedScopes: outcome.grantedScopes })) {
+          audits.push(runAudit(context, AuditOperation.NodeFailed, { nodeId: node.nodeId, success: false, error: error.code, details: { message: error.message } }));
+          await this.audit.write(m, audits);
+        }
+        return NOTHING;
+      }
+
+      switch (outcome.kind) {
+        case 'succeeded': {
+          if (!(await this.moveNode(m, node, NodeStatus.Succeeded, { output: outcome.output, grantedScopes: outcome.grantedScopes }))) return NOTHING;
+          audits.push(runAudit(context, AuditOperation.NodeSucceeded, { nodeId: node.nodeId, scopes: outcome.grantedScopes }));
+          if (runIsLive) followUp = await this.advance(m, node, context, graph, audits);
+          break;
+        }
+        case 'retry': {
+          if (!(await this.moveNode(m, node, NodeStatus.Queued, { error: outcome.error, grantedScopes: outcome.grantedScopes, delayMs: outcome.delayMs }))) {
+            return NOTHING;
+          }
+          followUp = { jobs: [{ runId: node.runId, nodeId: node.nodeId, attempt: node.attempt + 1 }], delayMs: outcome.delayMs };
+          break;
+        }
+        case 'failed': {
+          if (!(await this.moveNode(m, node, NodeStatus.Failed, { error: outcome.error, grantedScopes: outcome.grantedScopes }))) return NOTHING;
+          audits.push(runAudit(context, AuditOperation.NodeFailed, { nodeId: node.nodeId, success: false, error: outcome.error.code, details: { message: outcome.error.message } }));
+          if (runIsLive) await this.failRun(m, node, context, outcome.error, audits);
+          break;
+        }
+        case 'escalate': {
+          if (!(await this.moveNode(m, node, NodeStatus.WaitingForHuman, { grantedScopes: outcome.grantedScopes }))) return NOTHING;
+          const id = randomUUID();
+          await m.query(
+            `INSERT INTO escalations (id, run_id, node_id, reason, status, detail, prompt, expires_at)
+             VALUES ($1, $2, $3, $4, 'open', $5, $6, now() + make_interval(secs => $7))`,
+            [id, node.runId, node.nodeId, outcome.reason, outcome.detail, outcome.prompt ?? null, this.config.escalationTtlSeconds],
+          );
+          await m.query(`UPDATE runs SET status = 'waiting_for_human', updated_at = now() WHERE id = $1 AND status = ANY($2)`, [
+            node.runId,
+            allowedFromRun(RunStatus.WaitingForHuman),
+          ]);
+          audits.push(
+            runAudit(context, AuditOperation.EscalationCreated, { nodeId: node.nodeId, success: true, details: { escalationId: id, reason: outcome.reason } }),
+          );
+          break;
+        }
+      }
+      await this.audit.write(m, audits);
+      return followUp;
+    });
+  }
+
+  /** Guarded node update from `running`; false when the attempt was already settled. */
+  private async moveNode(
+    m: EntityManager,
+    node: ClaimedNode,
+    next: NodeStatus,
+    fields: { output?: unknown; error?: { code: string; message: string }; grantedScopes?: string[] | null; delayMs?: number },
+  ): Promise<boolean> {
+    const finished = next === NodeStatus.Succeeded || next === NodeStatus.Failed;
+    const rows = await updateReturning(
+      m,
+      `UPDATE node_runs SET status = $3, updated_at = now(),
+              output = CASE WHEN $3 = 'succeeded' THEN $4::jsonb ELSE output END,
+              error = $5::jsonb,
+              granted_scopes = coalesce($6, granted_scopes),
+              finished_at = CASE WHEN $7 THEN now() ELSE finished_at END,
+              queued_at = CASE WHEN $3 = 'queued' THEN now() + make_interval(secs => $8 / 1000.0) ELSE queued_at END
+       WHERE run_id = $1 AND node_id = $2 AND status = 'running' AND attempts = $9
+       RETURNING node_id`,
+      [
+        node.runId,
+        node.nodeId,
+        next,
+        fields.output === undefined ? null : JSON.stringify(fields.output),
+        fields.error ? JSON.stringify(fields.error) : null,
+        fields.grantedScopes ?? null,
+        finished,
+        fields.delayMs ?? 0,
+        node.attempt,
+      ],
+    );
+    return rows.length === 1;
+  }
+
+  /** After a success: queue the nodes that became ready, or finish the run when all succeeded. */
+  private async advance(m: EntityManager, node: ClaimedNode, context: RunAuditContext, graph: readonly DependencyNode[], audits: AuditRecord[]): Promise<FollowUp> {
+    const rows: { node_id: string; status: NodeStatus }[] = await m.query(`SELECT node_id, status FROM node_runs WHERE run_id = $1`, [node.runId]);
+    const statuses: Record<string, NodeStatus> = Object.fromEntries(rows.map((r) => [r.node_id, r.status]));
+    const ready = readyNodes(graph, statuses as NodeStatuses);
+    if (ready.length > 0) {
+      await m.query(`UPDATE node_runs SET status = 'queued', queued_at = now(), updated_at = now() WHERE run_id = $1 AND node_id = ANY($2) AND status = 'pending'`, [
+        node.runId,
+        ready,
+      ]);
+      return { jobs: ready.map((nodeId) => ({ runId: node.runId, nodeId, attempt: 1 })), delayMs: 0 };
+    }
+    if (deriveRunOutcome(statuses) === RunStatus.Succeeded) {
+      await this.finishRun(m, node.runId, RunStatus.Succeeded, null);
+      audits.push(runAudit(context, AuditOperation.RunSucceeded));
+    }
+    return NOTHING;
+  }
+
+  /** A failed node fails the run; nodes that never started become `skipped`. */
+  private async failRun(m: EntityManager, node: ClaimedNode, context: RunAuditContext, error: { code: string; message: string }, audits: AuditRecord[]): Promise<void> {
+    await this.finishRun(m, node.runId, RunStatus.Failed, { ...error, nodeId: node.nodeId });
+    await m.query(`UPDATE node_runs SET status = 'skipped', updated_at = now() WHERE run_id = $1 AND status = ANY($2)`, [
+      node.runId,
+      allowedFromNode(NodeStatus.Skipped),
+    ]);
+    audits.push(runAudit(context, AuditOperation.RunFailed, { nodeId: node.nodeId, success: false, error: error.code }));
+  }
+
+  /** Terminal run: the subject token is deleted in the same statement (SPEC §4). */
+  private async finishRun(m: EntityManager, runId: string, status: RunStatus, error: object | null): Promise<void> {
+    await m.query(
+      `UPDATE runs SET status = $2, error = $3::jsonb, finished_at = now(), updated_at = now(),
+              subject_token_ciphertext = NULL, subject_token_key_id = NULL
+       WHERE id = $1 AND status = ANY($4)`,
+      [runId, status, error ? JSON.stringify(error) : null, allowedFromRun(status)],
+    );
+  }
+}
+
+export function auditContext(node: ClaimedNode): RunAuditContext {
+  return { runId: node.runId, workflow: node.run.workflowName, agentId: node.run.agentId, userId: node.run.userSub, issuer: node.run.userIss };
+}

@@ -1,0 +1,122 @@
+import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { DomainError, DomainErrorCode, type Page } from '@baton/platform';
+import { SubjectTokenCipher } from '@baton/oauth';
+import { z } from 'zod';
+import { effectiveNodes, isTerminalRunStatus, validateRunInput, type RunStatus, type WorkflowDefinition } from '../domain/index.js';
+import { WorkflowRepository } from '../definitions/workflow.repository.js';
+import { NodeQueue } from '../engine/node-queue.js';
+import type { RunEntity } from '../persistence/run.entity.js';
+import { RunRepository } from './run.repository.js';
+import { toNodeRunView, toRunView, type RunDetailView, type RunView } from './run.views.js';
+
+/** Who is asking, and whether they may see every user's runs (`runsReadAll`). */
+export interface RunCaller {
+  issuer: string;
+  subject: string;
+  scopes: string[];
+  expiresAt: Date;
+  canReadAll: boolean;
+}
+
+export const startRunBodySchema = z.strictObject({
+  input: z.record(z.string(), z.unknown()).default({}),
+  version: z.number().int().min(1).optional(),
+});
+
+export interface StartedRun {
+  run: RunView;
+  /** False when an Idempotency-Key matched an earlier run, which is returned instead. */
+  created: boolean;
+}
+
+/** Starting, reading and cancelling runs (SPEC §4, §7). */
+@Injectable()
+export class RunService {
+  constructor(
+    private readonly workflows: WorkflowRepository,
+    private readonly runs: RunRepository,
+    private readonly queue: NodeQueue,
+    private readonly cipher: SubjectTokenCipher,
+  ) {}
+
+  /**
+   * Starts a run of `workflowName` for the caller, whose bearer token becomes the run's subject
+   * token (stored sealed). Commits the run with its first nodes queued, then enqueues them.
+   */
+  async start(workflowName: string, body: unknown, caller: RunCaller, subjectToken: string, idempotencyKey?: string): Promise<StartedRun> {
+    const parsed = startRunBodySchema.safeParse(body ?? {});
+    if (!parsed.success) {
+      throw new DomainError(
+        DomainErrorCode.InvalidInput,
+        'The run request is malformed',
+        parsed.error.issues.map((i) => ({ path: ['$', ...i.path].join('.'), message: i.message })),
+      );
+    }
+    if (idempotencyKey !== undefined) {
+      const earlier = await this.runs.findByIdempotencyKey(caller.issuer, caller.subject, idempotencyKey);
+      if (earlier) return { run: toRunView(earlier), created: false };
+    }
+    const { input, version } = parsed.data;
+    const stored = version ? await this.workflows.findVersion(workflowName, version) : await this.workflows.findLatest(workflowName);
+    if (!stored) throw new DomainError(DomainErrorCode.NotFound, `Workflow ${workflowName}${version ? ` version ${version}` : ''} does not exist`);
+    const definition = stored.definition as unknown as WorkflowDefinition;
+    if (definition.inputSchema) {
+      const problems = validateRunInput(definition.inputSchema, input);
+      if (problems.length > 0) throw new DomainError(DomainErrorCode.Unprocessable, 'The input does not match the workflow inputSchema', problems);
+    }
+
+    const nodes = effectiveNodes(definition).map((n) => ({ id: n.id, type: n.type, queued: n.dependsOn.length === 0 }));
+    const sealed = this.cipher.seal(subjectToken);
+    const run = await this.runs.insert({
+      id: randomUUID(),
+      workflowName: stored.name,
+      workflowVersion: stored.version,
+      agentId: stored.agentId,
+      input,
+      userIss: caller.issuer,
+      userSub: caller.subject,
+      userScopes: caller.scopes,
+      subjectToken: { ...sealed, expiresAt: caller.expiresAt },
+      idempotencyKey: idempotencyKey ?? null,
+      nodes,
+    });
+    if (!run) {
+      // Lost a race with a concurrent request carrying the same Idempotency-Key.
+      const earlier = await this.runs.findByIdempotencyKey(caller.issuer, caller.subject, idempotencyKey!);
+      return { run: toRunView(earlier!), created: false };
+    }
+    await this.queue.enqueueAfterCommit(nodes.filter((n) => n.queued).map((n) => ({ runId: run.id, nodeId: n.id, attempt: 1 })));
+    return { run: toRunView(run), created: true };
+  }
+
+  async get(id: string, caller: RunCaller): Promise<RunDetailView> {
+    const run = await this.visibleRun(id, caller);
+    const nodes = await this.runs.findNodes(run.id);
+    return { ...toRunView(run), nodes: nodes.map(toNodeRunView) };
+  }
+
+  async list(caller: RunCaller, filter: { status?: RunStatus; workflow?: string; limit: number; cursor?: string }): Promise<Page<RunView>> {
+    const owner = caller.canReadAll ? undefined : { iss: caller.issuer, sub: caller.subject };
+    const page = await this.runs.list({ ...filter, owner });
+    return { items: page.items.map(toRunView), nextCursor: page.nextCursor };
+  }
+
+  /** Cancels at once (SPEC §4); 409 when the run is already terminal. */
+  async cancel(id: string, caller: RunCaller): Promise<RunDetailView> {
+    const run = await this.visibleRun(id, caller);
+    if (isTerminalRunStatus(run.status as RunStatus) || !(await this.runs.cancel(run, caller.subject))) {
+      throw new DomainError(DomainErrorCode.Conflict, `Run ${id} is already ${run.status === 'cancelled' ? 'cancelled' : 'finished'}`);
+    }
+    return this.get(id, caller);
+  }
+
+  /** The run if the caller owns it or may read all runs; otherwise 404, so ids do not leak. */
+  async visibleRun(id: string, caller: { issuer: string; subject: string; canReadAll: boolean }): Promise<RunEntity> {
+    const run = z.uuid().safeParse(id).success ? await this.runs.findById(id) : null;
+    if (!run || (!caller.canReadAll && (run.userIss !== caller.issuer || run.userSub !== caller.subject))) {
+      throw new DomainError(DomainErrorCode.NotFound, `Run ${id} does not exist`);
+    }
+    return run;
+  }
+}
