@@ -21,14 +21,14 @@ export class RunStack {
     readonly resource: ResourceServer,
     readonly config: BatonConfig,
     readonly api: RunningApi,
-    readonly worker: INestApplication,
+    public worker: INestApplication | null,
     readonly db: pg.Client,
   ) {}
 
-  static async start(yaml: Partial<TestYamlOptions> = {}, exchangedTokenTtlSeconds?: number): Promise<RunStack> {
-    const auth = await DevAuth.start({ exchangedTokenTtlSeconds });
+  static async start(yaml: Partial<TestYamlOptions> = {}, options: { exchangedTokenTtlSeconds?: number; env?: Record<string, string> } = {}): Promise<RunStack> {
+    const auth = await DevAuth.start({ exchangedTokenTtlSeconds: options.exchangedTokenTtlSeconds });
     const resource = await ResourceServer.start();
-    const config = testConfig({ issuer: auth.issuer, ...yaml }, isolatedEnv());
+    const config = testConfig({ issuer: auth.issuer, ...yaml }, { ...isolatedEnv(), ...options.env });
     const api = await startApi(config);
     const worker = await startWorker(config);
     const db = new pg.Client({ connectionString: config.databaseUrl });
@@ -36,8 +36,17 @@ export class RunStack {
     return new RunStack(auth, resource, config, api, worker, db);
   }
 
+  async stopWorker(): Promise<void> {
+    await this.worker?.close();
+    this.worker = null;
+  }
+
+  async startWorker(): Promise<void> {
+    this.worker ??= await startWorker(this.config);
+  }
+
   async close(): Promise<void> {
-    await this.worker.close();
+    await this.worker?.close();
     await this.api.close();
     await this.db.end();
     await this.resource.close();
@@ -73,8 +82,20 @@ export class RunStack {
     return rows;
   }
 
-  async escalationsOf(runId: string): Promise<{ reason: string; status: string; node_id: string; detail: string; prompt: string | null }[]> {
-    const { rows } = await this.db.query(`SELECT reason, status, node_id, detail, prompt FROM escalations WHERE run_id = $1 ORDER BY created_at`, [runId]);
+  async escalationsOf(runId: string): Promise<{ id: string; reason: string; status: string; node_id: string; detail: string; prompt: string | null }[]> {
+    const { rows } = await this.db.query(`SELECT id, reason, status, node_id, detail, prompt FROM escalations WHERE run_id = $1 ORDER BY created_at`, [runId]);
     return rows;
+  }
+
+  /** Waits for the run's open escalation (the newest) and returns it. */
+  async openEscalation(runId: string, timeoutMs = 15000) {
+    const rows = await eventually(() => this.escalationsOf(runId), (r) => r.some((e) => e.status === 'open'), timeoutMs);
+    const open = rows.filter((e) => e.status === 'open').at(-1);
+    if (!open) throw new Error(`run ${runId} has no open escalation: ${JSON.stringify(rows)}`);
+    return open;
+  }
+
+  resolve(escalationId: string, token: string, body: Record<string, unknown>) {
+    return call(`${this.api.url}/v1/escalations/${escalationId}/resolve`, { token, body });
   }
 }

@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { BatonConfigModule, DatabaseModule, HealthModule, LoggingModule, MetricsModule, type BatonConfig } from '@baton/platform';
 import { entities } from '@baton/workflow';
 import { AuthModule } from './auth/auth.module.js';
+import { EscalationsModule } from './escalations/escalations.module.js';
 import { RunsModule } from './runs/runs.module.js';
 import { WorkflowsModule } from './workflows/workflows.module.js';
 
@@ -20,6 +21,7 @@ export class ApiModule {
         AuthModule,
         WorkflowsModule,
         RunsModule,
+        EscalationsModule,
       ],
     };
   }

@@ -4,6 +4,7 @@ import { EngineModule, entities, type NodeHandler } from '@baton/workflow';
 import { nodeHandlers } from './handlers/inspect-token.handler.js';
 import { MaintenanceProcessor, MaintenanceSchedule } from './processors/maintenance.processor.js';
 import { NodeProcessor } from './processors/node.processor.js';
+import { NotificationProcessor } from './processors/notification.processor.js';
 
 /** The worker process: BullMQ processors; its only HTTP surface is /metrics and /health/*. */
 @Module({})
@@ -19,7 +20,7 @@ export class WorkerModule {
         HealthModule,
         EngineModule.forRoot({ handlers }),
       ],
-      providers: [NodeProcessor, MaintenanceProcessor, MaintenanceSchedule],
+      providers: [NodeProcessor, MaintenanceProcessor, MaintenanceSchedule, NotificationProcessor],
     };
   }
 }

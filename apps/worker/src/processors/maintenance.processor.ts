@@ -1,21 +1,26 @@
 import { InjectQueue, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Injectable, type OnApplicationBootstrap } from '@nestjs/common';
-import { JobName, NodeSweeper, QueueName } from '@baton/workflow';
+import { EscalationExpirer, JobName, NodeSweeper, QueueName, type ExpireEscalationJob } from '@baton/workflow';
 import type { Job, Queue } from 'bullmq';
 
 export const SWEEP_EVERY_MS = 5_000;
 
-/** Periodic upkeep, scheduled by BullMQ so one worker does it per tick however many run. */
+/** Periodic upkeep and escalation expiry, scheduled by BullMQ so one worker does each job. */
 @Processor(QueueName.Maintenance)
 export class MaintenanceProcessor extends WorkerHost {
-  constructor(private readonly sweeper: NodeSweeper) {
+  constructor(
+    private readonly sweeper: NodeSweeper,
+    private readonly expirer: EscalationExpirer,
+  ) {
     super();
   }
 
   async process(job: Job): Promise<unknown> {
     switch (job.name) {
       case JobName.Sweep:
-        return { reenqueued: await this.sweeper.sweep() };
+        return { reenqueued: await this.sweeper.sweep(), expired: await this.expirer.expireOverdue() };
+      case JobName.ExpireEscalation:
+        return { expired: await this.expirer.expire((job.data as ExpireEscalationJob).escalationId) };
       default:
         throw new Error(`unknown maintenance job ${job.name}`);
     }

@@ -3,6 +3,9 @@ import { BATON_CONFIG, type BatonConfig } from '@baton/platform';
 import { TokenExchanger } from '@baton/oauth';
 import { AuditModule } from '../audit/audit.module.js';
 import { WorkflowDefinitionsModule } from '../definitions/definitions.module.js';
+import { EscalationExpirer } from '../escalations/escalation-expirer.js';
+import { EscalationRepository } from '../escalations/escalation.repository.js';
+import { WebhookSender } from '../notifications/webhook-sender.js';
 import { DefinitionCache } from './definition-cache.js';
 import { HandlerRegistry } from './handlers/handler-registry.js';
 import { NODE_HANDLERS, type NodeHandler } from './handlers/node-handler.js';
@@ -11,9 +14,10 @@ import { NodeRunner } from './node-runner.js';
 import { NodeSweeper } from './node-sweeper.js';
 import { NodeTransitions } from './node-transitions.js';
 import { QueueModule } from './queue.module.js';
+import { RunProgress } from './run-progress.js';
 import { SubjectTokenModule } from '../runs/subject-token.module.js';
 
-/** The execution engine the worker hosts: claim, execute, settle, sweep. */
+/** The execution engine the worker hosts: claim, execute, settle, sweep, expire, notify. */
 @Module({})
 export class EngineModule {
   static forRoot(options: { handlers?: NodeHandler[] } = {}): DynamicModule {
@@ -27,15 +31,19 @@ export class EngineModule {
       HandlerRegistry,
       DefinitionCache,
       NodeTransitions,
+      RunProgress,
       NodeExecutor,
       NodeRunner,
       NodeSweeper,
+      EscalationRepository,
+      EscalationExpirer,
+      WebhookSender,
     ];
     return {
       module: EngineModule,
       imports: [QueueModule, AuditModule, WorkflowDefinitionsModule, SubjectTokenModule],
       providers,
-      exports: [NodeRunner, NodeSweeper, HandlerRegistry, QueueModule],
+      exports: [NodeRunner, NodeSweeper, HandlerRegistry, QueueModule, EscalationExpirer, WebhookSender],
     };
   }
 }

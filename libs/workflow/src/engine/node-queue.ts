@@ -6,11 +6,14 @@ import type { JobsOptions, Queue } from 'bullmq';
 export const QueueName = {
   Nodes: 'nodes',
   Maintenance: 'maintenance',
+  Notifications: 'notifications',
 } as const;
 
 export const JobName = {
   RunNode: 'run-node',
   Sweep: 'sweep',
+  ExpireEscalation: 'expire-escalation',
+  EscalationEvent: 'escalation-event',
 } as const;
 
 /**

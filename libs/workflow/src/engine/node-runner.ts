@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Counter, Registry } from 'prom-client';
 import { NodeErrorCode } from '../domain/index.js';
+import { EscalationEvents } from '../escalations/escalation-events.js';
 import { DefinitionCache } from './definition-cache.js';
 import { NodeExecutor } from './node-executor.js';
 import { NodeQueue, type RunNodeJob } from './node-queue.js';
@@ -22,6 +23,7 @@ export class NodeRunner {
     private readonly executor: NodeExecutor,
     private readonly definitions: DefinitionCache,
     private readonly queue: NodeQueue,
+    private readonly escalationEvents: EscalationEvents,
     registry: Registry,
   ) {
     this.steps = new Counter({ name: 'baton_node_steps_total', help: 'Node attempts by outcome', labelNames: ['outcome'], registers: [registry] });
@@ -49,5 +51,6 @@ export class NodeRunner {
     this.steps.inc({ outcome: outcome.kind });
     if (outcome.kind === 'escalate') this.escalations.inc({ reason: outcome.reason });
     await this.queue.enqueueAfterCommit(followUp.jobs, followUp.delayMs);
+    if (followUp.openedEscalation) await this.escalationEvents.opened(followUp.openedEscalation.id, followUp.openedEscalation.expiresAt);
   }
 }

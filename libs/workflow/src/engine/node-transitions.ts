@@ -8,23 +8,22 @@ import {
   AuditOperation,
   NodeStatus,
   RunStatus,
-  allowedFromNode,
   allowedFromRun,
-  deriveRunOutcome,
-  readyNodes,
   type DependencyNode,
-  type NodeStatuses,
 } from '../domain/index.js';
 import { updateReturning } from '../persistence/sql.js';
 import { runAudit, type RunAuditContext } from '../runs/run-audit.js';
 import type { ClaimedNode } from './claimed-node.js';
 import type { RunNodeJob } from './node-queue.js';
 import type { NodeOutcome } from './node-outcome.js';
+import { RunProgress } from './run-progress.js';
 
 /** What to put on the schedule once a transition has committed. */
 export interface FollowUp {
   jobs: RunNodeJob[];
   delayMs: number;
+  /** An escalation this transition opened: its expiry gets scheduled and the webhook told. */
+  openedEscalation?: { id: string; expiresAt: Date };
 }
 
 const NOTHING: FollowUp = { jobs: [], delayMs: 0 };
@@ -39,6 +38,7 @@ export class NodeTransitions {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly audit: AuditWriter,
+    private readonly progress: RunProgress,
     @InjectConfig() private readonly config: BatonConfig,
   ) {}
 
@@ -119,7 +119,7 @@ export class NodeTransitions {
         case 'succeeded': {
           if (!(await this.moveNode(m, node, NodeStatus.Succeeded, { output: outcome.output, grantedScopes: outcome.grantedScopes }))) return NOTHING;
           audits.push(runAudit(context, AuditOperation.NodeSucceeded, { nodeId: node.nodeId, scopes: outcome.grantedScopes }));
-          if (runIsLive) followUp = await this.advance(m, node, context, graph, audits);
+          if (runIsLive) followUp = { jobs: await this.progress.advance(m, context, graph, audits), delayMs: 0 };
           break;
         }
         case 'retry': {
@@ -132,15 +132,15 @@ export class NodeTransitions {
         case 'failed': {
           if (!(await this.moveNode(m, node, NodeStatus.Failed, { error: outcome.error, grantedScopes: outcome.grantedScopes }))) return NOTHING;
           audits.push(runAudit(context, AuditOperation.NodeFailed, { nodeId: node.nodeId, success: false, error: outcome.error.code, details: { message: outcome.error.message } }));
-          if (runIsLive) await this.failRun(m, node, context, outcome.error, audits);
+          if (runIsLive) await this.progress.failRun(m, context, node.nodeId, outcome.error, audits);
           break;
         }
         case 'escalate': {
           if (!(await this.moveNode(m, node, NodeStatus.WaitingForHuman, { grantedScopes: outcome.grantedScopes }))) return NOTHING;
           const id = randomUUID();
-          await m.query(
+          const [opened] = await m.query(
             `INSERT INTO escalations (id, run_id, node_id, reason, status, detail, prompt, expires_at)
-             VALUES ($1, $2, $3, $4, 'open', $5, $6, now() + make_interval(secs => $7))`,
+             VALUES ($1, $2, $3, $4, 'open', $5, $6, now() + make_interval(secs => $7)) RETURNING expires_at`,
             [id, node.runId, node.nodeId, outcome.reason, outcome.detail, outcome.prompt ?? null, this.config.escalationTtlSeconds],
           );
           await m.query(`UPDATE runs SET status = 'waiting_for_human', updated_at = now() WHERE id = $1 AND status = ANY($2)`, [
@@ -150,6 +150,7 @@ export class NodeTransitions {
           audits.push(
             runAudit(context, AuditOperation.EscalationCreated, { nodeId: node.nodeId, success: true, details: { escalationId: id, reason: outcome.reason } }),
           );
+          followUp = { jobs: [], delayMs: 0, openedEscalation: { id, expiresAt: new Date(opened.expires_at) } };
           break;
         }
       }
@@ -189,45 +190,6 @@ export class NodeTransitions {
       ],
     );
     return rows.length === 1;
-  }
-
-  /** After a success: queue the nodes that became ready, or finish the run when all succeeded. */
-  private async advance(m: EntityManager, node: ClaimedNode, context: RunAuditContext, graph: readonly DependencyNode[], audits: AuditRecord[]): Promise<FollowUp> {
-    const rows: { node_id: string; status: NodeStatus }[] = await m.query(`SELECT node_id, status FROM node_runs WHERE run_id = $1`, [node.runId]);
-    const statuses: Record<string, NodeStatus> = Object.fromEntries(rows.map((r) => [r.node_id, r.status]));
-    const ready = readyNodes(graph, statuses as NodeStatuses);
-    if (ready.length > 0) {
-      await m.query(`UPDATE node_runs SET status = 'queued', queued_at = now(), updated_at = now() WHERE run_id = $1 AND node_id = ANY($2) AND status = 'pending'`, [
-        node.runId,
-        ready,
-      ]);
-      return { jobs: ready.map((nodeId) => ({ runId: node.runId, nodeId, attempt: 1 })), delayMs: 0 };
-    }
-    if (deriveRunOutcome(statuses) === RunStatus.Succeeded) {
-      await this.finishRun(m, node.runId, RunStatus.Succeeded, null);
-      audits.push(runAudit(context, AuditOperation.RunSucceeded));
-    }
-    return NOTHING;
-  }
-
-  /** A failed node fails the run; nodes that never started become `skipped`. */
-  private async failRun(m: EntityManager, node: ClaimedNode, context: RunAuditContext, error: { code: string; message: string }, audits: AuditRecord[]): Promise<void> {
-    await this.finishRun(m, node.runId, RunStatus.Failed, { ...error, nodeId: node.nodeId });
-    await m.query(`UPDATE node_runs SET status = 'skipped', updated_at = now() WHERE run_id = $1 AND status = ANY($2)`, [
-      node.runId,
-      allowedFromNode(NodeStatus.Skipped),
-    ]);
-    audits.push(runAudit(context, AuditOperation.RunFailed, { nodeId: node.nodeId, success: false, error: error.code }));
-  }
-
-  /** Terminal run: the subject token is deleted in the same statement (SPEC §4). */
-  private async finishRun(m: EntityManager, runId: string, status: RunStatus, error: object | null): Promise<void> {
-    await m.query(
-      `UPDATE runs SET status = $2, error = $3::jsonb, finished_at = now(), updated_at = now(),
-              subject_token_ciphertext = NULL, subject_token_key_id = NULL
-       WHERE id = $1 AND status = ANY($4)`,
-      [runId, status, error ? JSON.stringify(error) : null, allowedFromRun(status)],
-    );
   }
 }
 

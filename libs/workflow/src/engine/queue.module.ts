@@ -2,9 +2,10 @@ import { BullModule } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
 import type { ConnectionOptions } from 'bullmq';
 import { BATON_CONFIG, redisConnectionOptions, type BatonConfig } from '@baton/platform';
+import { EscalationEvents } from '../escalations/escalation-events.js';
 import { NodeQueue, QueueName } from './node-queue.js';
 
-/** BullMQ on the configured Redis and prefix; exports the NodeQueue producer. */
+/** BullMQ on the configured Redis and prefix; exports the producers (node steps, escalation expiry and events). */
 @Module({
   imports: [
     BullModule.forRootAsync({
@@ -15,9 +16,9 @@ import { NodeQueue, QueueName } from './node-queue.js';
         prefix: config.queuePrefix,
       }),
     }),
-    BullModule.registerQueue({ name: QueueName.Nodes }, { name: QueueName.Maintenance }),
+    BullModule.registerQueue({ name: QueueName.Nodes }, { name: QueueName.Maintenance }, { name: QueueName.Notifications }),
   ],
-  providers: [NodeQueue],
-  exports: [NodeQueue, BullModule],
+  providers: [NodeQueue, EscalationEvents],
+  exports: [NodeQueue, EscalationEvents, BullModule],
 })
 export class QueueModule {}

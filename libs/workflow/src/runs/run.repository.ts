@@ -5,6 +5,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { AuditWriter, type AuditRecord } from '../audit/audit-writer.js';
 import { AuditOperation, NodeStatus, RunStatus, allowedFromNode, allowedFromRun } from '../domain/index.js';
 import { NodeRunEntity } from '../persistence/node-run.entity.js';
+import { RunProgress } from '../engine/run-progress.js';
 import { RunEntity } from '../persistence/run.entity.js';
 import { updateReturning } from '../persistence/sql.js';
 import { runAudit } from './run-audit.js';
@@ -40,6 +41,7 @@ export class RunRepository {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly audit: AuditWriter,
+    private readonly progress: RunProgress,
   ) {}
 
   /**
@@ -128,7 +130,9 @@ export class RunRepository {
         allowedFromNode(NodeStatus.Cancelled),
       ]);
       const context = { runId: run.id, workflow: run.workflowName, agentId: run.agentId, userId: run.userSub, issuer: run.userIss };
-      const records: AuditRecord[] = [runAudit(context, AuditOperation.RunCancelled, { details: { by } })];
+      const records: AuditRecord[] = [];
+      await this.progress.closeOpenEscalations(m, context, 'run cancelled', records);
+      records.push(runAudit(context, AuditOperation.RunCancelled, { details: { by } }));
       await this.audit.write(m, records);
       return true;
     });

@@ -1,0 +1,61 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiScopeKey, pageQuerySchema, parseQuery } from '@baton/platform';
+import { ESCALATION_REASONS, ESCALATION_STATUSES, EscalationQueries, EscalationResolver, type EscalationCaller } from '@baton/workflow';
+import { z } from 'zod';
+import { ApiScopes } from '../auth/api-scopes.js';
+import { CurrentUser, type AuthenticatedUser } from '../auth/authenticated-user.js';
+import { ApiProblemResponses } from '../http/api-problem-responses.decorator.js';
+import { pageOf } from '../workflows/workflow.openapi.js';
+import { escalationSchema, resolveBodySchema } from './escalations.openapi.js';
+
+const listQuery = z.strictObject({
+  ...pageQuerySchema,
+  status: z.enum(ESCALATION_STATUSES as [string, ...string[]]).default('open'),
+  reason: z.enum(ESCALATION_REASONS as [string, ...string[]]).optional(),
+  runId: z.uuid().optional(),
+  workflow: z.string().min(1).max(64).optional(),
+});
+
+@ApiTags('escalations')
+@ApiProblemResponses(400, 401, 404)
+@Controller('v1/escalations')
+export class EscalationsController {
+  constructor(
+    private readonly queries: EscalationQueries,
+    private readonly resolver: EscalationResolver,
+    private readonly scopes: ApiScopes,
+  ) {}
+
+  @Get()
+  @ApiOperation({ summary: 'The queue: your own escalations, or all with escalationsResolve (newest first)' })
+  @ApiOkResponse({ schema: pageOf(escalationSchema) })
+  list(@Query() query: Record<string, unknown>, @CurrentUser() user: AuthenticatedUser) {
+    const { limit, cursor, status, reason, runId, workflow } = parseQuery(listQuery, query);
+    return this.queries.list(this.caller(user), { limit, cursor, status, reason, runId, workflow });
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'An escalation (run owner or escalationsResolve)' })
+  @ApiOkResponse({ schema: escalationSchema })
+  get(@Param('id') id: string, @CurrentUser() user: AuthenticatedUser) {
+    return this.queries.get(id, this.caller(user));
+  }
+
+  @Post(':id/resolve')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Resolve: resume (with a fresh subjectToken of the same user), retry, approve, reject or abort',
+    description: 'A second resolve answers 409; an action that does not fit the reason, or an invalid subjectToken, 422; a token of another user, 403.',
+  })
+  @ApiBody({ schema: resolveBodySchema })
+  @ApiOkResponse({ schema: escalationSchema })
+  @ApiProblemResponses(403, 409, 422, 503)
+  resolve(@Param('id') id: string, @Body() body: unknown, @CurrentUser() user: AuthenticatedUser) {
+    return this.resolver.resolve(id, body, this.caller(user));
+  }
+
+  private caller(user: AuthenticatedUser): EscalationCaller {
+    return { issuer: user.issuer, subject: user.subject, canResolveAll: this.scopes.has(user, ApiScopeKey.EscalationsResolve) };
+  }
+}

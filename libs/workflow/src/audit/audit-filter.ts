@@ -1,0 +1,103 @@
+import { pageQuerySchema, parseQuery } from '@baton/platform';
+import { z } from 'zod';
+import { AUDIT_OPERATIONS, type AuditOperation } from '../domain/index.js';
+import { decodeAuditCursor, type AuditKey } from './audit-cursor.js';
+import { AUDIT_ORDERS, AuditOrder } from './audit-order.js';
+import { parseIsoInstant } from './iso-instant.js';
+
+/**
+ * What dashboards narrow the audit trail by (SPEC §7). Each present field narrows further; times
+ * are a half-open range, `from ≤ at < to`.
+ */
+export interface AuditFilter {
+  runId?: string;
+  userId?: string;
+  agentId?: string;
+  workflow?: string;
+  /** Any of these (the query parameter repeats). */
+  operations?: AuditOperation[];
+  success?: boolean;
+  from?: Date;
+  to?: Date;
+}
+
+/** `GET /v1/audit`: a filter, an order and a keyset page. */
+export interface AuditListQuery {
+  filter: AuditFilter;
+  order: AuditOrder;
+  limit: number;
+  /** The last entry of the previous page. */
+  after?: AuditKey;
+}
+
+/** `GET /v1/audit/export`: the same filter and order, every matching entry. */
+export interface AuditExportQuery {
+  filter: AuditFilter;
+  order: AuditOrder;
+}
+
+/** Identifiers and names: never empty, never a control character (Postgres refuses NUL in text). */
+export const auditTextParam = z
+  .string()
+  .min(1)
+  .max(256)
+  .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), 'must not contain control characters');
+
+/** An ISO 8601 instant, see parseIsoInstant. */
+export const auditInstantParam = z.string().transform((text, ctx) => {
+  const instant = parseIsoInstant(text);
+  if (instant) return instant;
+  ctx.addIssue({ code: 'custom', message: 'must be an ISO 8601 date-time with a zone (Z or ±hh:mm), or a date' });
+  return z.NEVER;
+});
+
+const operationParam = z
+  .union([z.string(), z.array(z.string()).max(AUDIT_OPERATIONS.length * 2)])
+  .transform((value) => (Array.isArray(value) ? value : [value]))
+  .pipe(z.array(z.enum(AUDIT_OPERATIONS as [AuditOperation, ...AuditOperation[]])))
+  .transform((operations) => [...new Set(operations)]);
+
+const filterShape = {
+  runId: z.guid('must be a run id (UUID)').optional(),
+  userId: auditTextParam.optional(),
+  agentId: auditTextParam.optional(),
+  workflow: auditTextParam.optional(),
+  operation: operationParam.optional(),
+  success: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional(),
+  from: auditInstantParam.optional(),
+  to: auditInstantParam.optional(),
+  order: z.enum(AUDIT_ORDERS as [AuditOrder, ...AuditOrder[]]).default(AuditOrder.Desc),
+};
+
+type FilterParams = { from?: Date; to?: Date };
+const fromNotAfterTo = (params: FilterParams, ctx: z.RefinementCtx) => {
+  if (params.from && params.to && params.from.getTime() > params.to.getTime()) {
+    ctx.addIssue({ code: 'custom', path: ['from'], message: 'must not be after to' });
+  }
+};
+
+const listParams = z.strictObject({ ...filterShape, ...pageQuerySchema }).superRefine(fromNotAfterTo);
+const exportParams = z.strictObject({ ...filterShape, format: z.enum(['ndjson']).default('ndjson') }).superRefine(fromNotAfterTo);
+
+/** Parses `GET /v1/audit` query parameters; anything wrong is a 400 naming each parameter. */
+export function parseAuditListQuery(query: unknown): AuditListQuery {
+  const { limit, cursor, order, ...params } = parseQuery(listParams, query);
+  return { filter: toFilter(params), order, limit, after: cursor === undefined ? undefined : decodeAuditCursor(cursor, order) };
+}
+
+/** Parses `GET /v1/audit/export` query parameters (the list's filters, no paging). */
+export function parseAuditExportQuery(query: unknown): AuditExportQuery {
+  const { order, format: _format, ...params } = parseQuery(exportParams, query);
+  return { filter: toFilter(params), order };
+}
+
+function toFilter(params: z.infer<typeof listParams> extends infer P ? Omit<Extract<P, object>, 'limit' | 'cursor' | 'order'> : never): AuditFilter {
+  const { operation, ...rest } = params;
+  const filter: AuditFilter = {};
+  for (const [key, value] of Object.entries(rest)) if (value !== undefined) (filter as Record<string, unknown>)[key] = value;
+  if (operation) filter.operations = operation;
+  return filter;
+}

@@ -1,0 +1,63 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { decodeCursor, toPage, type Page } from '@baton/platform';
+import { DataSource } from 'typeorm';
+import { EscalationEntity } from '../persistence/escalation.entity.js';
+import type { RunEntity } from '../persistence/run.entity.js';
+
+export interface EscalationListFilter {
+  /** Only escalations of this user's runs; all when absent (escalationsResolve). */
+  owner?: { iss: string; sub: string };
+  status: string;
+  reason?: string;
+  runId?: string;
+  workflow?: string;
+  limit: number;
+  cursor?: string;
+}
+
+export interface EscalationWithRun {
+  escalation: EscalationEntity;
+  run: Pick<RunEntity, 'id' | 'workflowName' | 'workflowVersion' | 'agentId' | 'userIss' | 'userSub' | 'status'>;
+}
+
+/** Reads escalations together with the facts of their run that decide visibility. */
+@Injectable()
+export class EscalationRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  async findWithRun(id: string): Promise<EscalationWithRun | null> {
+    const escalation = await this.dataSource.getRepository(EscalationEntity).findOneBy({ id });
+    if (!escalation) return null;
+    const [run] = await this.dataSource.query(
+      `SELECT id, workflow_name AS "workflowName", workflow_version AS "workflowVersion", agent_id AS "agentId",
+              user_iss AS "userIss", user_sub AS "userSub", status FROM runs WHERE id = $1`,
+      [escalation.runId],
+    );
+    return { escalation, run };
+  }
+
+  /** Newest first, keyset on (created_at, id). */
+  async list(filter: EscalationListFilter): Promise<Page<EscalationEntity & { workflow: string }>> {
+    const qb = this.dataSource
+      .getRepository(EscalationEntity)
+      .createQueryBuilder('e')
+      .innerJoin('runs', 'r', 'r.id = e.run_id')
+      .addSelect('r.workflow_name', 'workflow')
+      .where('e.status = :status', { status: filter.status })
+      .orderBy('e.created_at', 'DESC')
+      .addOrderBy('e.id', 'DESC')
+      .limit(filter.limit + 1);
+    if (filter.owner) qb.andWhere('r.user_iss = :iss AND r.user_sub = :sub', filter.owner);
+    if (filter.reason) qb.andWhere('e.reason = :reason', { reason: filter.reason });
+    if (filter.runId) qb.andWhere('e.run_id = :runId', { runId: filter.runId });
+    if (filter.workflow) qb.andWhere('r.workflow_name = :workflow', { workflow: filter.workflow });
+    if (filter.cursor) {
+      const [at, id] = decodeCursor(filter.cursor, 2);
+      qb.andWhere('(e.created_at, e.id) < (:at::timestamptz, :id::uuid)', { at: String(at), id: String(id) });
+    }
+    const { entities, raw } = await qb.getRawAndEntities<{ workflow: string }>();
+    const rows = entities.map((e, i) => Object.assign(e, { workflow: raw[i]!.workflow }));
+    return toPage(rows, filter.limit, (e) => [new Date(e.createdAt).toISOString(), e.id]);
+  }
+}

@@ -1,0 +1,21 @@
+import { Module } from '@nestjs/common';
+import { AuditModule } from '../audit/audit.module.js';
+import { WorkflowDefinitionsModule } from '../definitions/definitions.module.js';
+import { DefinitionCache } from '../engine/definition-cache.js';
+import { QueueModule } from '../engine/queue.module.js';
+import { RunProgress } from '../engine/run-progress.js';
+import { SubjectTokenModule } from '../runs/subject-token.module.js';
+import { EscalationQueries } from './escalation-queries.js';
+import { EscalationResolver } from './escalation-resolver.js';
+import { EscalationRepository } from './escalation.repository.js';
+
+/**
+ * The queue API side: list, read and resolve escalations. Needs an InboundTokenVerifier in scope
+ * (the API's AuthModule provides it) to check `resume` tokens.
+ */
+@Module({
+  imports: [AuditModule, WorkflowDefinitionsModule, QueueModule, SubjectTokenModule],
+  providers: [EscalationRepository, EscalationResolver, EscalationQueries, RunProgress, DefinitionCache],
+  exports: [EscalationResolver, EscalationQueries],
+})
+export class EscalationsModule {}

@@ -1,0 +1,45 @@
+import { Injectable } from '@nestjs/common';
+import { InjectConfig, type BatonConfig } from '@baton/platform';
+import { EscalationRepository } from '../escalations/escalation.repository.js';
+import type { EscalationEventJob } from '../escalations/escalation-events.js';
+import { toEscalationView } from '../escalations/escalation.views.js';
+import { signWebhook } from './webhook-signature.js';
+
+const TIMEOUT_MS = 10_000;
+
+/**
+ * Delivers one escalation event to `notifications.webhookUrl` (operator configuration, so not
+ * subject to `http.allowedHosts`). A non-2xx answer throws, and BullMQ retries with backoff.
+ * The body holds the escalation and a run summary, never a token.
+ */
+@Injectable()
+export class WebhookSender {
+  constructor(
+    @InjectConfig() private readonly config: BatonConfig,
+    private readonly escalations: EscalationRepository,
+  ) {}
+
+  async deliver(job: EscalationEventJob): Promise<'sent' | 'disabled' | 'gone'> {
+    const target = this.config.notifications;
+    if (!target) return 'disabled';
+    const found = await this.escalations.findWithRun(job.escalationId);
+    if (!found) return 'gone';
+    const body = JSON.stringify({
+      id: job.eventId,
+      type: job.type,
+      occurredAt: job.occurredAt,
+      escalation: toEscalationView(found.escalation, found.run.workflowName),
+      run: { id: found.run.id, workflow: found.run.workflowName, status: found.run.status },
+    });
+    const response = await fetch(target.webhookUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'baton-signature': signWebhook(target.secret, body, Math.floor(Date.now() / 1000)), 'baton-event-id': job.eventId },
+      body,
+      redirect: 'manual',
+      signal: AbortSignal.timeout(TIMEOUT_MS),
+    });
+    await response.body?.cancel();
+    if (response.status < 200 || response.status >= 300) throw new Error(`webhook answered ${response.status}`);
+    return 'sent';
+  }
+}
