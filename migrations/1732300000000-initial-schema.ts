@@ -4,6 +4,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * The whole schema of SPEC §3–§6, designed up front so later features add behaviour, not churn.
  * Postgres is the source of truth for run and node state; Redis only holds the schedule.
  */
+// Timestamps used as keyset cursors are kept at millisecond precision, so the cursor (a JS Date)
+// names a row exactly and pagination neither skips nor repeats rows.
 export class InitialSchema1732300000000 implements MigrationInterface {
   name = 'InitialSchema1732300000000';
 
@@ -26,7 +28,7 @@ export class InitialSchema1732300000000 implements MigrationInterface {
         definition  jsonb NOT NULL,
         created_by_iss text NOT NULL,
         created_by_sub text NOT NULL,
-        created_at  timestamptz NOT NULL DEFAULT now(),
+        created_at  timestamptz NOT NULL DEFAULT date_trunc('milliseconds', now()),
         PRIMARY KEY (name, version)
       )`);
 
@@ -48,7 +50,7 @@ export class InitialSchema1732300000000 implements MigrationInterface {
         subject_token_expires_at timestamptz,
         idempotency_key  text,
         error            jsonb,
-        created_at       timestamptz NOT NULL DEFAULT now(),
+        created_at       timestamptz NOT NULL DEFAULT date_trunc('milliseconds', now()),
         started_at       timestamptz,
         finished_at      timestamptz,
         updated_at       timestamptz NOT NULL DEFAULT now(),
@@ -88,7 +90,7 @@ export class InitialSchema1732300000000 implements MigrationInterface {
         status      text NOT NULL CHECK (status IN ('open','resolved','expired')),
         detail      text,
         prompt      text,
-        created_at  timestamptz NOT NULL DEFAULT now(),
+        created_at  timestamptz NOT NULL DEFAULT date_trunc('milliseconds', now()),
         expires_at  timestamptz NOT NULL,
         resolved_at timestamptz,
         resolved_by text,
@@ -104,7 +106,7 @@ export class InitialSchema1732300000000 implements MigrationInterface {
     await q.query(`
       CREATE TABLE audit_entries (
         id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-        at         timestamptz NOT NULL DEFAULT clock_timestamp(),
+        at         timestamptz NOT NULL DEFAULT date_trunc('milliseconds', clock_timestamp()),
         operation  text NOT NULL,
         run_id     uuid,
         node_id    text,
