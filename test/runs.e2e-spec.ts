@@ -221,6 +221,31 @@ describe('durable execution with per-node token exchange (SPEC §4)', () => {
     expect(stack.resource.seen('GET', '/down')).toHaveLength(2);
   });
 
+  // Before the sweeper test below, which restarts the worker (and its counters).
+  it('exposes worker metrics: steps, exchanges, escalations', async () => {
+    const { Registry } = await import('prom-client');
+    const text = await stack.worker!.get(Registry).metrics();
+    expect(text).toMatch(/baton_node_steps_total\{outcome="succeeded",app="worker"\} \d+/);
+    expect(text).toMatch(/baton_token_exchanges_total\{result="success",cached="(true|false)",app="worker"\} \d+/);
+    expect(text).toMatch(/baton_escalations_opened_total\{reason="insufficient_scope",app="worker"\} \d+/);
+  });
+
+  it('finishes a run whose first job never reached Redis (crash between commit and enqueue): the sweeper enqueues it', async () => {
+    await stack.stopWorker();
+    const started = await stack.startRun('dag', userToken, { id: 42 });
+    // Simulate the crash: the run and its queued nodes are committed, but the jobs are gone.
+    const { Queue } = await import('bullmq');
+    const queue = new Queue('nodes', { connection: { host: '127.0.0.1', port: 6379 }, prefix: stack.config.queuePrefix });
+    await queue.obliterate({ force: true });
+    expect(await queue.count()).toBe(0);
+    await queue.close();
+    await stack.startWorker();
+    const run = await stack.waitForRun(started.body.id, userToken, ['succeeded', 'failed'], 40000);
+    expect(run.status).toBe('succeeded');
+    const audit = await stack.auditOf(started.body.id);
+    expect(audit.filter((a) => a.operation === 'node.succeeded')).toHaveLength(3);
+  }, 60000);
+
   describe('the runs API', () => {
     it('returns the first run for a repeated Idempotency-Key from the same user (200), a new one for another user', async () => {
       const first = await stack.startRun('dag', userToken, { id: 42 }, { 'idempotency-key': 'order-123' });

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Counter, Registry } from 'prom-client';
-import { NodeErrorCode } from '../domain/index.js';
+import { AuditOperation, NodeErrorCode } from '../domain/index.js';
 import { EscalationEvents } from '../escalations/escalation-events.js';
 import { DefinitionCache } from './definition-cache.js';
 import { NodeExecutor } from './node-executor.js';
@@ -17,6 +17,7 @@ export class NodeRunner {
   private readonly logger = new Logger(NodeRunner.name);
   private readonly steps: Counter<'outcome'>;
   private readonly escalations: Counter<'reason'>;
+  private readonly exchanges: Counter<'result' | 'cached'>;
 
   constructor(
     private readonly transitions: NodeTransitions,
@@ -28,6 +29,7 @@ export class NodeRunner {
   ) {
     this.steps = new Counter({ name: 'baton_node_steps_total', help: 'Node attempts by outcome', labelNames: ['outcome'], registers: [registry] });
     this.escalations = new Counter({ name: 'baton_escalations_opened_total', help: 'Escalations opened by reason', labelNames: ['reason'], registers: [registry] });
+    this.exchanges = new Counter({ name: 'baton_token_exchanges_total', help: 'RFC 8693 exchanges by result, and whether served from the cache', labelNames: ['result', 'cached'], registers: [registry] });
   }
 
   async run(job: RunNodeJob, signal?: AbortSignal): Promise<void> {
@@ -50,6 +52,11 @@ export class NodeRunner {
     const followUp = await this.transitions.settle(claim, outcome, graph);
     this.steps.inc({ outcome: outcome.kind });
     if (outcome.kind === 'escalate') this.escalations.inc({ reason: outcome.reason });
+    for (const record of outcome.audits) {
+      if (record.operation === AuditOperation.TokenExchanged) {
+        this.exchanges.inc({ result: record.success ? 'success' : 'failure', cached: String(record.details?.cached === true) });
+      }
+    }
     await this.queue.enqueueAfterCommit(followUp.jobs, followUp.delayMs);
     if (followUp.openedEscalation) await this.escalationEvents.opened(followUp.openedEscalation.id, followUp.openedEscalation.expiresAt);
   }
