@@ -48,6 +48,12 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       const detail = status === 404 ? `No route ${request.method} ${request.path}` : messageOf(error);
       return { body: { ...problem(status, detail), ...healthChecksOf(error) }, headers: {} };
     }
+    if (isDataException(error)) {
+      // A value Postgres cannot take (a NUL byte, an out-of-range number) that validation let
+      // through: still the caller's input, so a 400 rather than a 500.
+      this.logger.warn({ code: (error as { code?: string }).code }, 'input rejected by the database');
+      return { body: problem(400, 'A value in the request is not acceptable'), headers: {} };
+    }
     const correlationId = randomUUID();
     this.logger.error({ err: error, correlationId }, 'unhandled error');
     return { body: { ...problem(500, `Unexpected error; correlation id ${correlationId}`), correlationId }, headers: {} };
@@ -58,6 +64,12 @@ export class ProblemDetailsFilter implements ExceptionFilter {
 function healthChecksOf(error: HttpException): { checks?: unknown } {
   const response = error.getResponse() as { details?: unknown };
   return typeof response === 'object' && response?.details ? { checks: response.details } : {};
+}
+
+/** SQLSTATE class 22 (data exception): invalid text, numeric out of range, bad datetime. */
+function isDataException(error: unknown): boolean {
+  const e = error as { name?: string; code?: unknown } | null;
+  return e?.name === 'QueryFailedError' && typeof e.code === 'string' && e.code.startsWith('22');
 }
 
 function messageOf(error: HttpException): string {

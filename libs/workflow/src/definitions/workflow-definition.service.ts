@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DomainError, DomainErrorCode, InjectConfig, type BatonConfig, type Page } from '@baton/platform';
-import { validateDefinitionMeaning, validateDefinitionShape, type WorkflowDefinition } from '../domain/index.js';
+import { WORKFLOW_NAME_PATTERN, validateDefinitionMeaning, validateDefinitionShape, type WorkflowDefinition } from '../domain/index.js';
 import type { WorkflowVersionEntity } from '../persistence/workflow-version.entity.js';
 import { WorkflowRepository } from './workflow.repository.js';
 
@@ -36,13 +36,13 @@ export class WorkflowDefinitionService {
   }
 
   async getLatest(name: string): Promise<StoredWorkflow> {
-    const found = await this.workflows.findLatest(name);
+    const found = WORKFLOW_NAME_PATTERN.test(name) ? await this.workflows.findLatest(name) : null;
     if (!found) throw new DomainError(DomainErrorCode.NotFound, `Workflow ${name} does not exist`);
     return toStoredWorkflow(found);
   }
 
   async getVersion(name: string, version: number): Promise<StoredWorkflow> {
-    const found = await this.workflows.findVersion(name, version);
+    const found = WORKFLOW_NAME_PATTERN.test(name) ? await this.workflows.findVersion(name, version) : null;
     if (!found) throw new DomainError(DomainErrorCode.NotFound, `Workflow ${name} has no version ${version}`);
     return toStoredWorkflow(found);
   }

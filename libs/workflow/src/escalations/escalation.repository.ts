@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { decodeCursor, toPage, type Page } from '@baton/platform';
+import { decodeTimeIdCursor, toPage, type Page } from '@baton/platform';
 import { DataSource } from 'typeorm';
 import { EscalationEntity } from '../persistence/escalation.entity.js';
 import type { RunEntity } from '../persistence/run.entity.js';
@@ -53,8 +53,8 @@ export class EscalationRepository {
     if (filter.runId) qb.andWhere('e.run_id = :runId', { runId: filter.runId });
     if (filter.workflow) qb.andWhere('r.workflow_name = :workflow', { workflow: filter.workflow });
     if (filter.cursor) {
-      const [at, id] = decodeCursor(filter.cursor, 2);
-      qb.andWhere('(e.created_at, e.id) < (:at::timestamptz, :id::uuid)', { at: String(at), id: String(id) });
+      const [at, id] = decodeTimeIdCursor(filter.cursor);
+      qb.andWhere('(e.created_at, e.id) < (:at::timestamptz, :id::uuid)', { at, id });
     }
     const { entities, raw } = await qb.getRawAndEntities<{ workflow: string }>();
     const rows = entities.map((e, i) => Object.assign(e, { workflow: raw[i]!.workflow }));

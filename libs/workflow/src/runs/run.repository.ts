@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { decodeCursor, toPage, type Page } from '@baton/platform';
+import { decodeTimeIdCursor, toPage, type Page } from '@baton/platform';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AuditWriter, type AuditRecord } from '../audit/audit-writer.js';
 import { AuditOperation, NodeStatus, RunStatus, allowedFromNode, allowedFromRun } from '../domain/index.js';
@@ -103,8 +103,8 @@ export class RunRepository {
     if (filter.status) qb.andWhere('r.status = :status', { status: filter.status });
     if (filter.workflow) qb.andWhere('r.workflow_name = :workflow', { workflow: filter.workflow });
     if (filter.cursor) {
-      const [at, id] = decodeCursor(filter.cursor, 2);
-      qb.andWhere('(r.created_at, r.id) < (:at::timestamptz, :id::uuid)', { at: String(at), id: String(id) });
+      const [at, id] = decodeTimeIdCursor(filter.cursor);
+      qb.andWhere('(r.created_at, r.id) < (:at::timestamptz, :id::uuid)', { at, id });
     }
     const rows = await qb.getMany();
     return toPage(rows, filter.limit, (r) => [toCursorTime(r.createdAt), r.id]);

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { DomainError, DomainErrorCode, type Page } from '@baton/platform';
 import { SubjectTokenCipher } from '@baton/oauth';
 import { z } from 'zod';
-import { effectiveNodes, isTerminalRunStatus, validateRunInput, type RunStatus, type WorkflowDefinition } from '../domain/index.js';
+import { WORKFLOW_NAME_PATTERN, effectiveNodes, isTerminalRunStatus, validateRunInput, type RunStatus, type WorkflowDefinition } from '../domain/index.js';
 import { WorkflowRepository } from '../definitions/workflow.repository.js';
 import { NodeQueue } from '../engine/node-queue.js';
 import type { RunEntity } from '../persistence/run.entity.js';
@@ -58,7 +58,11 @@ export class RunService {
       if (earlier) return { run: toRunView(earlier), created: false };
     }
     const { input, version } = parsed.data;
-    const stored = version ? await this.workflows.findVersion(workflowName, version) : await this.workflows.findLatest(workflowName);
+    const stored = !WORKFLOW_NAME_PATTERN.test(workflowName)
+      ? null
+      : version
+        ? await this.workflows.findVersion(workflowName, version)
+        : await this.workflows.findLatest(workflowName);
     if (!stored) throw new DomainError(DomainErrorCode.NotFound, `Workflow ${workflowName}${version ? ` version ${version}` : ''} does not exist`);
     const definition = stored.definition as unknown as WorkflowDefinition;
     if (definition.inputSchema) {
