@@ -51,6 +51,10 @@ export class NodeRunner {
     }
     const followUp = await this.transitions.settle(claim, outcome, graph);
     this.steps.inc({ outcome: outcome.kind });
+    if (outcome.kind === 'failed') {
+      // Operators need to see misconfiguration (a wrong client secret) without reading audit rows.
+      this.logger.warn({ runId: job.runId, nodeId: job.nodeId, attempt: job.attempt, code: outcome.error.code, reason: outcome.error.message }, 'node failed');
+    }
     if (outcome.kind === 'escalate') this.escalations.inc({ reason: outcome.reason });
     for (const record of outcome.audits) {
       if (record.operation === AuditOperation.TokenExchanged) {

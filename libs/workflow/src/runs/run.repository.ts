@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { decodeTimeIdCursor, toPage, type Page } from '@baton/platform';
-import { DataSource, type EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { AuditWriter, type AuditRecord } from '../audit/audit-writer.js';
 import { AuditOperation, NodeStatus, RunStatus, allowedFromNode, allowedFromRun } from '../domain/index.js';
 import { NodeRunEntity } from '../persistence/node-run.entity.js';
@@ -87,8 +87,13 @@ export class RunRepository {
     return this.dataSource.getRepository(RunEntity).findOneBy({ id });
   }
 
-  findNodes(runId: string, manager: EntityManager = this.dataSource.manager): Promise<NodeRunEntity[]> {
-    return manager.getRepository(NodeRunEntity).find({ where: { runId }, order: { position: 'ASC' } });
+  /** The run and its nodes as of one snapshot, so a reader never sees a node ahead of its run. */
+  findWithNodes(id: string): Promise<{ run: RunEntity | null; nodes: NodeRunEntity[] }> {
+    return this.dataSource.transaction('REPEATABLE READ', async (m) => {
+      const run = await m.findOneBy(RunEntity, { id });
+      const nodes = run ? await m.getRepository(NodeRunEntity).find({ where: { runId: id }, order: { position: 'ASC' } }) : [];
+      return { run, nodes };
+    });
   }
 
   /** Newest first, keyset on (created_at, id). */

@@ -10,6 +10,13 @@ import type { RunEntity } from '../persistence/run.entity.js';
 import { RunRepository } from './run.repository.js';
 import { toNodeRunView, toRunView, type RunDetailView, type RunView } from './run.views.js';
 
+/** Whose runs a caller may see: their own, or all. */
+export interface RunVisibility {
+  issuer: string;
+  subject: string;
+  canReadAll: boolean;
+}
+
 /** Who is asking, and whether they may see every user's runs (`runsReadAll`). */
 export interface RunCaller {
   issuer: string;
@@ -95,9 +102,9 @@ export class RunService {
   }
 
   async get(id: string, caller: RunCaller): Promise<RunDetailView> {
-    const run = await this.visibleRun(id, caller);
-    const nodes = await this.runs.findNodes(run.id);
-    return { ...toRunView(run), nodes: nodes.map(toNodeRunView) };
+    const { run, nodes } = await this.runs.findWithNodes(this.checkedId(id));
+    this.assertVisible(id, run, caller);
+    return { ...toRunView(run!), nodes: nodes.map(toNodeRunView) };
   }
 
   async list(caller: RunCaller, filter: { status?: RunStatus; workflow?: string; limit: number; cursor?: string }): Promise<Page<RunView>> {
@@ -116,11 +123,20 @@ export class RunService {
   }
 
   /** The run if the caller owns it or may read all runs; otherwise 404, so ids do not leak. */
-  async visibleRun(id: string, caller: { issuer: string; subject: string; canReadAll: boolean }): Promise<RunEntity> {
-    const run = z.uuid().safeParse(id).success ? await this.runs.findById(id) : null;
+  async visibleRun(id: string, caller: RunVisibility): Promise<RunEntity> {
+    const run = await this.runs.findById(this.checkedId(id));
+    this.assertVisible(id, run, caller);
+    return run!;
+  }
+
+  private checkedId(id: string): string {
+    if (!z.uuid().safeParse(id).success) throw new DomainError(DomainErrorCode.NotFound, `Run ${id} does not exist`);
+    return id;
+  }
+
+  private assertVisible(id: string, run: RunEntity | null, caller: RunVisibility): void {
     if (!run || (!caller.canReadAll && (run.userIss !== caller.issuer || run.userSub !== caller.subject))) {
       throw new DomainError(DomainErrorCode.NotFound, `Run ${id} does not exist`);
     }
-    return run;
   }
 }

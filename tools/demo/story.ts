@@ -1,0 +1,113 @@
+import type { BatonApi, EscalationView } from './baton-api.js';
+import type { DevAuthAdmin } from './dev-auth-admin.js';
+import type { ProgressView } from './progress-view.js';
+import { describeObservation, type ResourceObservations } from './resource-observations.js';
+import { RunWatcher, node } from './run-watcher.js';
+import { expenseApprovalWorkflow } from './sample-workflow.js';
+import { StoryFailure, waitFor } from './step-waiter.js';
+
+/** Who takes part, and the scopes each one signs in with. */
+export const CAST = {
+  employee: { sub: 'alice', scopes: ['expenses:read', 'expenses:write', 'expenses:notify', 'calendar:read'] },
+  manager: { sub: 'morgan', scopes: ['baton:escalations:resolve'] },
+  operator: { sub: 'ops', scopes: ['baton:workflows:write', 'baton:runs:read_all', 'baton:audit:read'] },
+} as const;
+
+export const REPORT_ID = 'R-1042';
+
+export interface StoryContext {
+  api: BatonApi;
+  auth: DevAuthAdmin;
+  view: ProgressView;
+  expenses: ResourceObservations;
+  expensesUrl: string;
+}
+
+export interface StoryEnding {
+  runId: string;
+  /** The operator's token (auditRead), for reading the audit trail afterwards. */
+  operatorToken: string;
+}
+
+/**
+ * The SPEC §3 workflow end to end, told as it happens: a narrowed exchange, an approval by a
+ * manager, a revoked user token that pauses the run, a fresh sign-in that resumes it, success.
+ * Every step talks to the real processes over HTTP; nothing is simulated.
+ */
+export async function tellStory({ api, auth, view, expenses, expensesUrl }: StoryContext): Promise<StoryEnding> {
+  const { employee, manager, operator } = CAST;
+  view.section('The story');
+  view.line(`     Cast: ${view.bold(employee.sub)}, an employee (signs in with ${employee.scopes.join(' ')});`);
+  view.line(`           ${view.bold(manager.sub)}, a manager (${manager.scopes.join(' ')});`);
+  view.line(`           ${view.bold(operator.sub)}, an operator (${operator.scopes.join(' ')}).`);
+  let step = 0;
+
+  const operatorToken = await auth.signIn(operator.sub, operator.scopes);
+  const managerToken = await auth.signIn(manager.sub, manager.scopes);
+  const workflow = await api.registerWorkflow(operatorToken, expenseApprovalWorkflow(expensesUrl));
+  view.step(++step, `${operator.sub} registers the SPEC §3 workflow ${view.bold(workflow.name)} (version ${workflow.version}): fetch → approve → submit`);
+
+  let userToken = await auth.signIn(employee.sub, employee.scopes);
+  const beforeFetch = expenses.count;
+  const started = await api.startRun(userToken, workflow.name, { reportId: REPORT_ID });
+  const startedAt = Date.now();
+  view.step(++step, `${employee.sub} signs in and starts run ${view.bold(started.id)} for report ${REPORT_ID}`);
+  const watcher = new RunWatcher(api, operatorToken, started.id, view);
+  watcher.start();
+  try {
+    // fetch: one exchange, narrowed to the node's scope.
+    const fetched = await watcher.until('fetch to succeed', (run) => node(run, 'fetch').status === 'succeeded');
+    const fetchScopes = node(fetched, 'fetch').grantedScopes ?? [];
+    const fetchSeen = await expenses.next('the fetch request', beforeFetch, (o) => o.method === 'GET' && o.path.startsWith('/reports/'));
+    view.step(++step, `fetch: Baton exchanged ${employee.sub}'s token (RFC 8693) for one narrowed to ${view.green(fetchScopes.join(' '))}, audience https://expenses.example.com`);
+    view.note(`${employee.sub} holds ${employee.scopes.length} scopes; the node needs only expenses:read, so the others never leave Baton`);
+    view.note(`the expenses API saw ${describeObservation(fetchSeen)}`);
+
+    // approve: a human decision.
+    const approval = await openEscalation(api, managerToken, started.id, 'approve', 'the approval escalation');
+    expectReason(approval, 'approval_required');
+    view.step(++step, `approve: the run waits for a human — escalation ${view.yellow(approval.reason)}`);
+    view.note(`prompt: "${approval.prompt ?? ''}"`);
+
+    // The user's session ends before the manager decides, so submit's exchange will be refused.
+    view.step(++step, `Meanwhile ${employee.sub}'s session is revoked at the authorization server: every token she holds stops working`);
+    await auth.revokeAll(employee.sub);
+
+    view.step(++step, `${manager.sub} (${manager.scopes.join(' ')}) approves: "Within the travel budget"`);
+    await api.resolveEscalation(managerToken, approval.id, { action: 'approve', note: 'Within the travel budget' });
+
+    // submit: the exchange with the revoked token fails; the run pauses.
+    const revoked = await openEscalation(api, managerToken, started.id, 'submit', 'the run to pause on submit');
+    expectReason(revoked, 'token_revoked');
+    view.step(++step, `submit: the authorization server refuses to exchange the revoked token — the run pauses with ${view.yellow(revoked.reason)}`);
+    view.note(revoked.detail ?? '');
+
+    // The user signs in again and hands Baton the new token.
+    view.step(++step, `${employee.sub} signs in again; the run resumes with her new token (resolve: resume + subjectToken)`);
+    userToken = await auth.signIn(employee.sub, employee.scopes);
+    const beforeSubmit = expenses.count;
+    await api.resolveEscalation(userToken, revoked.id, { action: 'resume', subjectToken: userToken, note: 'signed in again' });
+
+    const finished = await watcher.until('the run to succeed', (run) => run.status === 'succeeded');
+    const submitScopes = node(finished, 'submit').grantedScopes ?? [];
+    const submitSeen = await expenses.next('the submit request', beforeSubmit, (o) => o.method === 'POST' && o.status < 400);
+    view.step(++step, `submit: token narrowed to ${view.green(submitScopes.join(' '))} (expenses:notify is optional; ${employee.sub} holds it)`);
+    view.note(`the expenses API saw ${describeObservation(submitSeen)}`);
+    view.step(++step, `Run ${started.id} ${view.green('succeeded')} in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
+  } finally {
+    watcher.stop();
+  }
+  return { runId: started.id, operatorToken };
+}
+
+/** The run's open escalation on `nodeId`, as the manager's queue shows it. */
+async function openEscalation(api: BatonApi, token: string, runId: string, nodeId: string, description: string): Promise<EscalationView> {
+  const page = await waitFor(description, () => api.escalations(token, { runId, status: 'open' }), (p) => p.items.some((e) => e.nodeId === nodeId));
+  return page.items.find((e) => e.nodeId === nodeId)!;
+}
+
+function expectReason(escalation: EscalationView, reason: string): void {
+  if (escalation.reason !== reason) {
+    throw new StoryFailure(`expected an escalation ${reason} on ${escalation.nodeId}, got ${escalation.reason}: ${escalation.detail ?? ''}`);
+  }
+}
