@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { BatonConfigModule, DatabaseModule, HealthModule, LoggingModule, MetricsModule, type BatonConfig } from '@baton/platform';
 import { entities } from '@baton/workflow';
+import { AuditApiModule } from './audit/audit-api.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { EscalationsModule } from './escalations/escalations.module.js';
 import { RunsModule } from './runs/runs.module.js';
@@ -22,6 +23,7 @@ export class ApiModule {
         WorkflowsModule,
         RunsModule,
         EscalationsModule,
+        AuditApiModule,
       ],
     };
   }

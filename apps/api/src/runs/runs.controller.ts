@@ -1,18 +1,16 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBody, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiScopeKey, DomainError, DomainErrorCode, pageQuerySchema, parseQuery } from '@baton/platform';
-import { AuditReader, RUN_STATUSES, RunService } from '@baton/workflow';
+import { DomainError, DomainErrorCode, pageQuerySchema, parseQuery } from '@baton/platform';
+import { RUN_STATUSES, RunService } from '@baton/workflow';
 import type { Response } from 'express';
 import { z } from 'zod';
-import { ApiScopes } from '../auth/api-scopes.js';
 import { CurrentUser, type AuthenticatedUser } from '../auth/authenticated-user.js';
 import { ApiProblemResponses } from '../http/api-problem-responses.decorator.js';
 import { pageOf } from '../workflows/workflow.openapi.js';
 import { RunCallers } from './run-caller.js';
-import { auditEntrySchema, runDetailSchema, runSchema, startRunBodySchema } from './runs.openapi.js';
+import { runDetailSchema, runSchema, startRunBodySchema } from './runs.openapi.js';
 
 const listQuery = z.strictObject({ ...pageQuerySchema, status: z.enum(RUN_STATUSES as [string, ...string[]]).optional(), workflow: z.string().min(1).max(64).optional() });
-const pageQuery = z.strictObject({ ...pageQuerySchema });
 const idempotencyKey = z.string().min(1).max(255).regex(/^[\x21-\x7e]+$/, 'must be visible ASCII');
 
 @ApiTags('runs')
@@ -22,8 +20,6 @@ export class RunsController {
   constructor(
     private readonly runs: RunService,
     private readonly callers: RunCallers,
-    private readonly audit: AuditReader,
-    private readonly scopes: ApiScopes,
   ) {}
 
   @Post('workflows/:name/runs')
@@ -70,15 +66,5 @@ export class RunsController {
   @ApiProblemResponses(409)
   cancel(@Param('id') id: string, @CurrentUser() user: AuthenticatedUser) {
     return this.runs.cancel(id, this.callers.of(user));
-  }
-
-  @Get('runs/:id/audit')
-  @ApiOperation({ summary: "A run's audit entries, oldest first (owner or auditRead)" })
-  @ApiOkResponse({ schema: pageOf(auditEntrySchema) })
-  async auditTrail(@Param('id') id: string, @Query() query: Record<string, unknown>, @CurrentUser() user: AuthenticatedUser) {
-    const { limit, cursor } = parseQuery(pageQuery, query);
-    const caller = { issuer: user.issuer, subject: user.subject, canReadAll: this.scopes.has(user, ApiScopeKey.AuditRead) };
-    const run = await this.runs.visibleRun(id, caller);
-    return this.audit.forRun(run.id, limit, cursor);
   }
 }

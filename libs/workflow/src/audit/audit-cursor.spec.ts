@@ -32,6 +32,8 @@ describe('audit cursors', () => {
     ['unknown order tag', encodeCursor(['x', 1, '1'])],
     ['fractional time', encodeCursor(['d', 1.5, '1'])],
     ['time out of range', encodeCursor(['d', 9e15, '1'])],
+    ['time after year 9999', encodeCursor(['d', Date.UTC(10000, 0, 1), '1'])],
+    ['time before year 1', encodeCursor(['d', -62_135_596_800_001, '1'])],
     ['id not a string', encodeCursor(['d', 1, 1])],
     ['id not digits', encodeCursor(['d', 1, '1; DROP TABLE audit_entries'])],
     ['id zero-padded', encodeCursor(['d', 1, '01'])],

@@ -13,7 +13,9 @@ export interface AuditKey {
 
 const ORDER_TAG: Record<AuditOrder, string> = { [AuditOrder.Desc]: 'd', [AuditOrder.Asc]: 'a' };
 const MAX_BIGINT = 9_223_372_036_854_775_807n;
-const MAX_TIME = 8.64e15;
+/** Years 0001–9999: what the API's dates accept, and what Postgres reads back without surprises. */
+const MIN_TIME = -62_135_596_800_000; // 0001-01-01T00:00:00Z
+const MAX_TIME = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 
 /** The opaque cursor for "after this entry, in this order". */
 export function encodeAuditCursor(order: AuditOrder, key: AuditKey): string {
@@ -36,7 +38,7 @@ export function decodeAuditCursor(cursor: string, order: AuditOrder): AuditKey {
       { path: '$.query.cursor', message: `was issued for order=${tag === ORDER_TAG.asc ? 'asc' : 'desc'}` },
     ]);
   }
-  if (typeof at !== 'number' || !Number.isSafeInteger(at) || Math.abs(at) > MAX_TIME) throw malformed();
+  if (typeof at !== 'number' || !Number.isSafeInteger(at) || at < MIN_TIME || at > MAX_TIME) throw malformed();
   if (typeof id !== 'string' || !/^[1-9][0-9]{0,18}$/.test(id) || BigInt(id) > MAX_BIGINT) throw malformed();
   return { at: new Date(at), id };
 }

@@ -18,7 +18,10 @@ export interface AuditEntryView {
   details: Record<string, unknown> | null;
 }
 
-export function toAuditEntryView(e: AuditEntryEntity): AuditEntryView {
+/** The stored fields an entry shows: an entity, or a row selected with AUDIT_ENTRY_COLUMNS. */
+export type AuditEntryRow = Omit<AuditEntryEntity, 'runSeq' | 'prevHash' | 'hash'>;
+
+export function toAuditEntryView(e: AuditEntryRow): AuditEntryView {
   return {
     id: String(e.id),
     at: new Date(e.at).toISOString(),

@@ -72,8 +72,7 @@ const filterShape = {
   order: z.enum(AUDIT_ORDERS as [AuditOrder, ...AuditOrder[]]).default(AuditOrder.Desc),
 };
 
-type FilterParams = { from?: Date; to?: Date };
-const fromNotAfterTo = (params: FilterParams, ctx: z.RefinementCtx) => {
+const fromNotAfterTo = (params: { from?: Date; to?: Date }, ctx: z.RefinementCtx) => {
   if (params.from && params.to && params.from.getTime() > params.to.getTime()) {
     ctx.addIssue({ code: 'custom', path: ['from'], message: 'must not be after to' });
   }
@@ -94,10 +93,27 @@ export function parseAuditExportQuery(query: unknown): AuditExportQuery {
   return { filter: toFilter(params), order };
 }
 
-function toFilter(params: z.infer<typeof listParams> extends infer P ? Omit<Extract<P, object>, 'limit' | 'cursor' | 'order'> : never): AuditFilter {
-  const { operation, ...rest } = params;
+interface FilterParams {
+  runId?: string;
+  userId?: string;
+  agentId?: string;
+  workflow?: string;
+  operation?: AuditOperation[];
+  success?: boolean;
+  from?: Date;
+  to?: Date;
+}
+
+/** Only the parameters given, so a filter compares (and logs) as what the caller asked. */
+function toFilter(params: FilterParams): AuditFilter {
   const filter: AuditFilter = {};
-  for (const [key, value] of Object.entries(rest)) if (value !== undefined) (filter as Record<string, unknown>)[key] = value;
-  if (operation) filter.operations = operation;
+  if (params.runId !== undefined) filter.runId = params.runId;
+  if (params.userId !== undefined) filter.userId = params.userId;
+  if (params.agentId !== undefined) filter.agentId = params.agentId;
+  if (params.workflow !== undefined) filter.workflow = params.workflow;
+  if (params.operation !== undefined) filter.operations = params.operation;
+  if (params.success !== undefined) filter.success = params.success;
+  if (params.from !== undefined) filter.from = params.from;
+  if (params.to !== undefined) filter.to = params.to;
   return filter;
 }

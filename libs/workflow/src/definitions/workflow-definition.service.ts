@@ -54,5 +54,5 @@ export class WorkflowDefinitionService {
 }
 
 function toStoredWorkflow(row: WorkflowVersionEntity): StoredWorkflow {
-  return { ...(row.definition as unknown as WorkflowDefinition), version: row.version, createdAt: new Date(row.createdAt).toISOString() };
+  return { ...(row.definition as unknown as WorkflowDefinition), name: row.name, version: row.version, createdAt: new Date(row.createdAt).toISOString() };
 }
