@@ -182,6 +182,20 @@ describe('the human in the loop (SPEC §5)', () => {
     }
   });
 
+  it('cancelling a run closes its open escalation (abort by baton) and tells the webhook', async () => {
+    const token = await stack.auth.mintToken('cora', scopes);
+    const started = await stack.startRun('expense-approval', token, { reportId: 7 });
+    const escalation = await stack.openEscalation(started.body.id);
+    const cancelled = await call(`${stack.api.url}/v1/runs/${started.body.id}/cancel`, { token, method: 'POST' });
+    expect(cancelled.status).toBe(200);
+    expect(cancelled.body.nodes.map((n: { status: string }) => n.status)).toEqual(['succeeded', 'cancelled', 'cancelled']);
+    const closed = await call(`${stack.api.url}/v1/escalations/${escalation.id}`, { token });
+    expect(closed.body).toMatchObject({ status: 'resolved', action: 'abort', resolvedBy: 'baton', note: 'run cancelled' });
+    expect((await stack.resolve(escalation.id, token, { action: 'approve' })).status).toBe(409);
+    const events = await eventually(async () => hook.events().filter((e) => e.escalation.id === escalation.id), (e) => e.length >= 2);
+    expect(events.map((e) => e.type).sort()).toEqual(['escalation.opened', 'escalation.resolved']);
+  });
+
   it('a webhook receiver answering 500 does not stall the run', async () => {
     hook.status = 500;
     try {

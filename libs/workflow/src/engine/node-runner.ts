@@ -63,5 +63,6 @@ export class NodeRunner {
     }
     await this.queue.enqueueAfterCommit(followUp.jobs, followUp.delayMs);
     if (followUp.openedEscalation) await this.escalationEvents.opened(followUp.openedEscalation.id, followUp.openedEscalation.expiresAt);
+    if (followUp.closedEscalations?.length) await this.escalationEvents.resolved(followUp.closedEscalations);
   }
 }

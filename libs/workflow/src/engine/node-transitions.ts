@@ -24,6 +24,8 @@ export interface FollowUp {
   delayMs: number;
   /** An escalation this transition opened: its expiry gets scheduled and the webhook told. */
   openedEscalation?: { id: string; expiresAt: Date };
+  /** Escalations Baton closed because the run failed: the webhook is told. */
+  closedEscalations?: string[];
 }
 
 const NOTHING: FollowUp = { jobs: [], delayMs: 0 };
@@ -132,7 +134,7 @@ export class NodeTransitions {
         case 'failed': {
           if (!(await this.moveNode(m, node, NodeStatus.Failed, { error: outcome.error, grantedScopes: outcome.grantedScopes }))) return NOTHING;
           audits.push(runAudit(context, AuditOperation.NodeFailed, { nodeId: node.nodeId, success: false, error: outcome.error.code, details: { message: outcome.error.message } }));
-          if (runIsLive) await this.progress.failRun(m, context, node.nodeId, outcome.error, audits);
+          if (runIsLive) followUp = { ...NOTHING, closedEscalations: await this.progress.failRun(m, context, node.nodeId, outcome.error, audits) };
           break;
         }
         case 'escalate': {

@@ -45,7 +45,8 @@ export class RunProgress {
    * A failed node (or a rejection, an abort, an expiry) fails the run: nodes that never started
    * become `skipped`, and escalations still open on other nodes are closed.
    */
-  async failRun(m: EntityManager, context: RunAuditContext, nodeId: string, error: { code: string; message: string }, audits: AuditRecord[]): Promise<void> {
+  /** Returns the ids of the escalations it closed, so their webhook events can be sent after commit. */
+  async failRun(m: EntityManager, context: RunAuditContext, nodeId: string, error: { code: string; message: string }, audits: AuditRecord[]): Promise<string[]> {
     await this.finishRun(m, context.runId, RunStatus.Failed, { ...error, nodeId });
     await m.query(`UPDATE node_runs SET status = 'skipped', updated_at = now() WHERE run_id = $1 AND status = ANY($2)`, [context.runId, allowedFromNode(NodeStatus.Skipped)]);
     // Other nodes still waiting for a human can no longer go anywhere.
@@ -54,8 +55,9 @@ export class RunProgress {
        WHERE run_id = $1 AND status = 'waiting_for_human'`,
       [context.runId],
     );
-    await this.closeOpenEscalations(m, context, 'run failed', audits);
+    const closed = await this.closeOpenEscalations(m, context, 'run failed', audits);
     audits.push(runAudit(context, AuditOperation.RunFailed, { nodeId, success: false, error: error.code }));
+    return closed;
   }
 
   /**

@@ -27,6 +27,7 @@ export class EscalationExpirer {
 
   /** Expires the escalation if it is still open and due; returns whether it did. */
   async expire(escalationId: string): Promise<boolean> {
+    let closed: string[] = [];
     const expired = await this.dataSource.transaction(async (m) => {
       const [row] = await updateReturning<{ run_id: string; node_id: string }>(
         m,
@@ -49,11 +50,12 @@ export class EscalationExpirer {
         [row.run_id, row.node_id, JSON.stringify(error)],
       );
       if (failed.length > 0) audits.push(runAudit(context, AuditOperation.NodeFailed, { nodeId: row.node_id, success: false, error: error.code }));
-      if (allowedFromRun(RunStatus.Failed).includes(run.status)) await this.progress.failRun(m, context, row.node_id, error, audits);
+      if (allowedFromRun(RunStatus.Failed).includes(run.status)) closed = await this.progress.failRun(m, context, row.node_id, error, audits);
       await this.audit.write(m, audits);
       return true;
     });
     if (expired) await this.events.expired(escalationId);
+    if (closed.length > 0) await this.events.resolved(closed);
     return expired;
   }
 

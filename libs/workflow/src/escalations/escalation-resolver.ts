@@ -101,13 +101,14 @@ export class EscalationResolver {
       const audits: AuditRecord[] = [
         runAudit(context, AuditOperation.EscalationResolved, { nodeId: escalation.nodeId, details: { escalationId: id, by: caller.subject, action, note: note ?? null } }),
       ];
-      const jobs = await this.apply(m, action, escalation, context, graph, caller.subject, note, fresh, audits);
+      const closed: string[] = [];
+      const jobs = await this.apply(m, action, escalation, context, graph, caller.subject, note, fresh, audits, closed);
       await this.audit.write(m, audits);
-      return { jobs };
+      return { jobs, closed };
     });
 
     await this.queue.enqueueAfterCommit(outcome.jobs);
-    await this.events.resolved([id]);
+    await this.events.resolved([id, ...outcome.closed]);
     const resolved = (await this.escalations.findWithRun(id))!;
     return toEscalationView(resolved.escalation, resolved.run.workflowName);
   }
@@ -131,6 +132,7 @@ export class EscalationResolver {
     note: string | undefined,
     fresh: FreshSubject | undefined,
     audits: AuditRecord[],
+    closed: string[],
   ): Promise<RunNodeJob[]> {
     const { runId, nodeId } = { runId: escalation.runId, nodeId: escalation.nodeId };
     switch (action) {
@@ -156,7 +158,7 @@ export class EscalationResolver {
             : { code: NodeErrorCode.Aborted, message: `aborted by ${by}${note ? `: ${note}` : ''}` };
         await this.settleWaitingNode(m, runId, nodeId, 'failed', { error });
         audits.push(runAudit(context, AuditOperation.NodeFailed, { nodeId, success: false, error: error.code, details: { message: error.message } }));
-        await this.progress.failRun(m, context, nodeId, error, audits);
+        closed.push(...(await this.progress.failRun(m, context, nodeId, error, audits)));
         return [];
       }
     }

@@ -117,10 +117,10 @@ export class RunRepository {
 
   /**
    * Cancels a run that is not terminal: the run becomes `cancelled` at once, nodes not started (and
-   * nodes waiting for a human) become `cancelled`, the subject token is deleted. Returns false when
-   * the run was already terminal.
+   * nodes waiting for a human) become `cancelled`, the subject token is deleted, open escalations
+   * are closed (their ids are returned). Returns null when the run was already terminal.
    */
-  async cancel(run: RunEntity, by: string): Promise<boolean> {
+  async cancel(run: RunEntity, by: string): Promise<{ closedEscalations: string[] } | null> {
     return this.dataSource.transaction(async (m) => {
       const updated = await updateReturning(
         m,
@@ -129,17 +129,17 @@ export class RunRepository {
          WHERE id = $1 AND status = ANY($2) RETURNING id`,
         [run.id, allowedFromRun(RunStatus.Cancelled)],
       );
-      if (updated.length === 0) return false;
+      if (updated.length === 0) return null;
       await m.query(`UPDATE node_runs SET status = 'cancelled', updated_at = now() WHERE run_id = $1 AND status = ANY($2)`, [
         run.id,
         allowedFromNode(NodeStatus.Cancelled),
       ]);
       const context = { runId: run.id, workflow: run.workflowName, agentId: run.agentId, userId: run.userSub, issuer: run.userIss };
       const records: AuditRecord[] = [];
-      await this.progress.closeOpenEscalations(m, context, 'run cancelled', records);
+      const closedEscalations = await this.progress.closeOpenEscalations(m, context, 'run cancelled', records);
       records.push(runAudit(context, AuditOperation.RunCancelled, { details: { by } }));
       await this.audit.write(m, records);
-      return true;
+      return { closedEscalations };
     });
   }
 }

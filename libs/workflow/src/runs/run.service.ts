@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { WORKFLOW_NAME_PATTERN, effectiveNodes, isTerminalRunStatus, validateRunInput, type RunStatus, type WorkflowDefinition } from '../domain/index.js';
 import { WorkflowRepository } from '../definitions/workflow.repository.js';
 import { NodeQueue } from '../engine/node-queue.js';
+import { EscalationEvents } from '../escalations/escalation-events.js';
 import type { RunEntity } from '../persistence/run.entity.js';
 import { RunRepository } from './run.repository.js';
 import { toNodeRunView, toRunView, type RunDetailView, type RunView } from './run.views.js';
@@ -45,6 +46,7 @@ export class RunService {
     private readonly runs: RunRepository,
     private readonly queue: NodeQueue,
     private readonly cipher: SubjectTokenCipher,
+    private readonly escalationEvents: EscalationEvents,
   ) {}
 
   /**
@@ -116,9 +118,9 @@ export class RunService {
   /** Cancels at once (SPEC §4); 409 when the run is already terminal. */
   async cancel(id: string, caller: RunCaller): Promise<RunDetailView> {
     const run = await this.visibleRun(id, caller);
-    if (isTerminalRunStatus(run.status as RunStatus) || !(await this.runs.cancel(run, caller.subject))) {
-      throw new DomainError(DomainErrorCode.Conflict, `Run ${id} is already ${run.status === 'cancelled' ? 'cancelled' : 'finished'}`);
-    }
+    const cancelled = isTerminalRunStatus(run.status as RunStatus) ? null : await this.runs.cancel(run, caller.subject);
+    if (!cancelled) throw new DomainError(DomainErrorCode.Conflict, `Run ${id} is already ${run.status === 'cancelled' ? 'cancelled' : 'finished'}`);
+    await this.escalationEvents.resolved(cancelled.closedEscalations);
     return this.get(id, caller);
   }
 
