@@ -29,6 +29,15 @@ const COLUMNS = ['operation', 'run_id', 'node_id', 'workflow', 'agent_id', 'user
  */
 @Injectable()
 export class AuditWriter {
+  /**
+   * `INSERT INTO audit_entries (…) <select>` for a transition written as one SQL statement (the
+   * claim): the select yields, in order, operation, run_id, node_id, workflow, agent_id, user_id,
+   * issuer, scopes, target, success, error, details.
+   */
+  static insertSelect(select: string): string {
+    return `INSERT INTO audit_entries (${COLUMNS.join(', ')}) ${select}`;
+  }
+
   async write(manager: EntityManager, records: AuditRecord[]): Promise<void> {
     if (records.length === 0) return;
     const params: unknown[] = [];

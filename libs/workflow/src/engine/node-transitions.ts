@@ -45,53 +45,53 @@ export class NodeTransitions {
   ) {}
 
   /**
-   * Transaction 1: marks the node `running` for this attempt and loads the run. A job whose step was
-   * already taken (a duplicate, a cancelled run) claims nothing. A `running` row with the same attempt
-   * is a crashed worker's step that BullMQ re-delivered; it is taken over.
+   * Transaction 1: marks the node `running` for this attempt, loads the run, moves a `pending` run to
+   * `running` and writes `node.started` — one statement, so one transaction and one round trip. A
+   * job whose step was already taken (a duplicate, a cancelled run) claims nothing. A `running` row
+   * with the same attempt is a crashed worker's step that BullMQ re-delivered; it is taken over.
    */
-  claim(job: RunNodeJob): Promise<ClaimedNode | null> {
-    return this.dataSource.transaction(async (m) => {
-      const claimed = await updateReturning(
-        m,
-        `UPDATE node_runs SET status = 'running', attempts = $3, started_at = coalesce(started_at, now()), updated_at = now()
+  async claim(job: RunNodeJob): Promise<ClaimedNode | null> {
+    const [run] = await this.dataSource.query(
+      `WITH claimed AS (
+         UPDATE node_runs SET status = 'running', attempts = $3, started_at = coalesce(started_at, now()), updated_at = now()
          WHERE run_id = $1 AND node_id = $2
            AND ((status = 'queued' AND attempts = $3 - 1) OR (status = 'running' AND attempts = $3))
            AND EXISTS (SELECT 1 FROM runs WHERE id = $1 AND status IN ('pending', 'running', 'waiting_for_human'))
-         RETURNING node_id`,
-        [job.runId, job.nodeId, job.attempt],
-      );
-      if (claimed.length === 0) return null;
-      const [run] = await m.query(
-        `SELECT status, workflow_name, workflow_version, agent_id, input, user_iss, user_sub, user_scopes,
-                subject_token_ciphertext, subject_token_key_id, subject_token_expires_at,
+         RETURNING run_id
+       ), run AS (
+         SELECT r.workflow_name, r.workflow_version, r.agent_id, r.input, r.user_iss, r.user_sub, r.user_scopes,
+                r.subject_token_ciphertext, r.subject_token_key_id, r.subject_token_expires_at,
                 (SELECT coalesce(jsonb_object_agg(node_id, jsonb_build_object('output', output)), '{}'::jsonb)
                    FROM node_runs WHERE run_id = $1 AND status = 'succeeded') AS outputs
-         FROM runs WHERE id = $1`,
-        [job.runId],
-      );
-      if (run.status === RunStatus.Pending) {
-        await m.query(`UPDATE runs SET status = 'running', started_at = now(), updated_at = now() WHERE id = $1 AND status = 'pending'`, [job.runId]);
-      }
-      const node: ClaimedNode = {
-        runId: job.runId,
-        nodeId: job.nodeId,
-        attempt: job.attempt,
-        run: {
-          workflowName: run.workflow_name,
-          workflowVersion: run.workflow_version,
-          agentId: run.agent_id,
-          input: run.input,
-          userIss: run.user_iss,
-          userSub: run.user_sub,
-          userScopes: run.user_scopes,
-          subjectToken: run.subject_token_ciphertext ? { ciphertext: run.subject_token_ciphertext, keyId: run.subject_token_key_id } : null,
-          subjectTokenExpiresAt: run.subject_token_expires_at,
-        },
-        outputs: run.outputs,
-      };
-      await this.audit.write(m, [runAudit(auditContext(node), AuditOperation.NodeStarted, { nodeId: job.nodeId, details: { attempt: job.attempt } })]);
-      return node;
-    });
+         FROM runs r JOIN claimed ON claimed.run_id = r.id
+       ), started AS (
+         UPDATE runs SET status = 'running', started_at = now(), updated_at = now()
+         WHERE id = $1 AND status = 'pending' AND EXISTS (SELECT 1 FROM claimed)
+       ), audited AS (
+         ${AuditWriter.insertSelect(`SELECT '${AuditOperation.NodeStarted}', $1::uuid, $2, workflow_name, agent_id, user_sub, user_iss,
+                NULL::text[], NULL, true, NULL, jsonb_build_object('attempt', $3::int) FROM run`)}
+       )
+       SELECT * FROM run`,
+      [job.runId, job.nodeId, job.attempt],
+    );
+    if (!run) return null;
+    return {
+      runId: job.runId,
+      nodeId: job.nodeId,
+      attempt: job.attempt,
+      run: {
+        workflowName: run.workflow_name,
+        workflowVersion: run.workflow_version,
+        agentId: run.agent_id,
+        input: run.input,
+        userIss: run.user_iss,
+        userSub: run.user_sub,
+        userScopes: run.user_scopes,
+        subjectToken: run.subject_token_ciphertext ? { ciphertext: run.subject_token_ciphertext, keyId: run.subject_token_key_id } : null,
+        subjectTokenExpiresAt: run.subject_token_expires_at,
+      },
+      outputs: run.outputs,
+    };
   }
 
   /**
