@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBody, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { DomainError, DomainErrorCode, pageQuerySchema, parseQuery } from '@baton/platform';
-import { RUN_STATUSES, RunService } from '@baton/workflow';
+import { RUN_STATUSES, RunService, type RunStatus } from '@baton/workflow';
 import type { Response } from 'express';
 import { z } from 'zod';
 import { CurrentUser, type AuthenticatedUser } from '../auth/authenticated-user.js';
@@ -10,7 +10,7 @@ import { pageOf } from '../workflows/workflow.openapi.js';
 import { RunCallers } from './run-caller.js';
 import { runDetailSchema, runSchema, startRunBodySchema } from './runs.openapi.js';
 
-const listQuery = z.strictObject({ ...pageQuerySchema, status: z.enum(RUN_STATUSES as [string, ...string[]]).optional(), workflow: z.string().min(1).max(64).optional() });
+const listQuery = z.strictObject({ ...pageQuerySchema, status: z.enum(RUN_STATUSES as [RunStatus, ...RunStatus[]]).optional(), workflow: z.string().min(1).max(64).optional() });
 const idempotencyKey = z.string().min(1).max(255).regex(/^[\x21-\x7e]+$/, 'must be visible ASCII');
 
 @ApiTags('runs')
@@ -49,7 +49,7 @@ export class RunsController {
   @ApiOkResponse({ schema: pageOf(runSchema) })
   list(@Query() query: Record<string, unknown>, @CurrentUser() user: AuthenticatedUser) {
     const { limit, cursor, status, workflow } = parseQuery(listQuery, query);
-    return this.runs.list(this.callers.of(user), { limit, cursor, status: status as never, workflow });
+    return this.runs.list(this.callers.of(user), { limit, cursor, status, workflow });
   }
 
   @Get('runs/:id')

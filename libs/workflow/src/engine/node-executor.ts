@@ -123,7 +123,7 @@ export class NodeExecutor {
           }
           // The cached token may have been revoked downstream: drop it, exchange once more, retry once.
           this.exchanger.invalidate(token.request);
-          const step = await this.exchange(attempt, node, token.request);
+          const step = await this.exchange(attempt, token.request);
           if ('outcome' in step) return step.outcome;
           token = step.token;
           continue;
@@ -205,10 +205,10 @@ export class NodeExecutor {
       scopes: granted,
       requiredScopes: [...oauth.requiredScopes],
     };
-    return this.exchange(attempt, node, request);
+    return this.exchange(attempt, request);
   }
 
-  private async exchange(attempt: Attempt, node: EffectiveNode, request: ExchangeRequest): Promise<TokenStep> {
+  private async exchange(attempt: Attempt, request: ExchangeRequest): Promise<TokenStep> {
     const target = request.audience ?? request.resource ?? null;
     try {
       const result = await this.exchanger.exchange(request);
@@ -242,7 +242,6 @@ export class NodeExecutor {
           return { outcome: attempt.fail({ code: NodeErrorCode.ExchangeFailed, message: error.message }) };
       }
     }
-    void node;
   }
 }
 

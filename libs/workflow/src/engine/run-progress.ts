@@ -12,6 +12,7 @@ import {
   type DependencyNode,
   type NodeStatuses,
 } from '../domain/index.js';
+import { updateReturning } from '../persistence/sql.js';
 import { runAudit, type RunAuditContext } from '../runs/run-audit.js';
 import type { RunNodeJob } from './node-queue.js';
 
@@ -65,11 +66,10 @@ export class RunProgress {
    * nothing for a human to do: those escalations are resolved by Baton with `abort`.
    */
   async closeOpenEscalations(m: EntityManager, context: RunAuditContext, note: string, audits: AuditRecord[]): Promise<string[]> {
-    const closed: { id: string; node_id: string }[] = await m.query(
-      `WITH closed AS (
-         UPDATE escalations SET status = 'resolved', action = 'abort', resolved_by = 'baton', resolved_at = now(), note = $2
-         WHERE run_id = $1 AND status = 'open' RETURNING id, node_id)
-       SELECT id, node_id FROM closed`,
+    const closed = await updateReturning<{ id: string; node_id: string }>(
+      m,
+      `UPDATE escalations SET status = 'resolved', action = 'abort', resolved_by = 'baton', resolved_at = now(), note = $2
+       WHERE run_id = $1 AND status = 'open' RETURNING id, node_id`,
       [context.runId, note],
     );
     for (const e of closed) {

@@ -12,6 +12,7 @@ import {
   NodeErrorCode,
   isActionAllowedForReason,
   isTerminalRunStatus,
+  type DependencyNode,
   type EscalationReason,
   type RunStatus,
 } from '../domain/index.js';
@@ -127,14 +128,14 @@ export class EscalationResolver {
     action: EscalationAction,
     escalation: EscalationEntity,
     context: RunAuditContext,
-    graph: Parameters<RunProgress['advance']>[2],
+    graph: readonly DependencyNode[],
     by: string,
     note: string | undefined,
     fresh: FreshSubject | undefined,
     audits: AuditRecord[],
     closed: string[],
   ): Promise<RunNodeJob[]> {
-    const { runId, nodeId } = { runId: escalation.runId, nodeId: escalation.nodeId };
+    const { runId, nodeId } = escalation;
     switch (action) {
       case EscalationAction.Resume:
         await m.query(
