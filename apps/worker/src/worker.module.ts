@@ -2,7 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { BatonConfigModule, DatabaseModule, HealthModule, LoggingModule, MetricsModule, type BatonConfig } from '@baton/platform';
 import { EngineModule, entities, type NodeHandler } from '@baton/workflow';
 import { nodeHandlers } from './handlers/inspect-token.handler.js';
-import { MaintenanceProcessor, MaintenanceSchedule } from './processors/maintenance.processor.js';
+import { MaintenanceProcessor, SweepTimer } from './processors/maintenance.processor.js';
 import { NodeProcessor } from './processors/node.processor.js';
 import { NotificationProcessor } from './processors/notification.processor.js';
 
@@ -20,7 +20,7 @@ export class WorkerModule {
         HealthModule,
         EngineModule.forRoot({ handlers }),
       ],
-      providers: [NodeProcessor, MaintenanceProcessor, MaintenanceSchedule, NotificationProcessor],
+      providers: [NodeProcessor, MaintenanceProcessor, SweepTimer, NotificationProcessor],
     };
   }
 }

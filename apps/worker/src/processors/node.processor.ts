@@ -1,14 +1,16 @@
 import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Logger } from '@nestjs/common';
-import { NodeRunner, QueueName, type RunNodeJob } from '@baton/workflow';
+import { NodeRunner, QueueName, nodeJobId, type RunNodeJob } from '@baton/workflow';
 import type { Job } from 'bullmq';
 
 /** Node jobs are I/O bound (exchange, downstream HTTP): many run at once per worker. */
 export const NODE_CONCURRENCY = 32;
 
 /**
- * Thin BullMQ shell over NodeRunner. Throwing here means infrastructure trouble (Postgres down):
- * BullMQ retries the same job id, and the claim takes the step over.
+ * Thin BullMQ shell over NodeRunner. Throwing here means infrastructure trouble (Postgres lost
+ * mid-transaction): BullMQ runs the same job id again after a backoff, and the claim takes the step
+ * over. A job that keeps stalling (it crashes its worker) is given up after `maxStalledCount`; the
+ * sweeper then finds its node and the retry budget decides.
  */
 @Processor(QueueName.Nodes, {
   concurrency: NODE_CONCURRENCY,
@@ -26,11 +28,12 @@ export class NodeProcessor extends WorkerHost {
 
   async process(job: Job<RunNodeJob>): Promise<void> {
     const { runId, nodeId, attempt } = job.data;
-    await this.runner.run({ runId, nodeId, attempt });
+    await this.runner.run({ runId, nodeId, attempt }, job.id ?? nodeJobId(job.data));
   }
 
   @OnWorkerEvent('failed')
   onFailed(job: Job<RunNodeJob> | undefined, error: Error): void {
-    this.logger.warn({ err: error, jobId: job?.id }, 'node job failed; BullMQ or the sweeper will retry it');
+    const final = job !== undefined && job.attemptsMade >= (job.opts.attempts ?? 1);
+    this.logger.warn({ err: error, jobId: job?.id, attempt: job?.attemptsMade, final }, final ? 'node job failed for good; the sweeper will re-enqueue its node' : 'node job failed; BullMQ retries it');
   }
 }

@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { BatonConfig } from '../config/config.loader.js';
 import { dataSourceOptions, openDataSource, type EntityList } from './database.js';
+import { SqlPool } from './sql-pool.js';
 
 /** TypeORM on the configured Postgres; creates the database and migrates at start (SPEC §2). */
 @Module({})
@@ -9,6 +10,7 @@ export class DatabaseModule {
   static forRoot(config: BatonConfig, entities: EntityList): DynamicModule {
     return {
       module: DatabaseModule,
+      global: true,
       imports: [
         TypeOrmModule.forRootAsync({
           useFactory: () => ({
@@ -20,7 +22,8 @@ export class DatabaseModule {
           dataSourceFactory: () => openDataSource(config.databaseUrl, entities, config.migrate),
         }),
       ],
-      exports: [TypeOrmModule],
+      providers: [SqlPool],
+      exports: [TypeOrmModule, SqlPool],
     };
   }
 }

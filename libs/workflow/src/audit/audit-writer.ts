@@ -38,6 +38,15 @@ export class AuditWriter {
     return `INSERT INTO audit_entries (${COLUMNS.join(', ')}) ${select}`;
   }
 
+  /**
+   * Audit rows of one run inside the caller's transaction; the run's facts (workflow, agent, user)
+   * come from its row, as in the engine's SQL functions (baton_write_audits).
+   */
+  async writeForRun(manager: EntityManager, runId: string, records: readonly AuditRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    await manager.query(`SELECT baton_write_audits($1, $2::jsonb)`, [runId, auditJson(records)]);
+  }
+
   async write(manager: EntityManager, records: AuditRecord[]): Promise<void> {
     if (records.length === 0) return;
     const params: unknown[] = [];
@@ -64,4 +73,19 @@ export class AuditWriter {
     });
     await manager.query(`INSERT INTO audit_entries (${COLUMNS.join(', ')}) VALUES ${rows.join(', ')}`, params);
   }
+}
+
+/** Records as baton_write_audits reads them (the run's facts are taken from its row, not from here). */
+export function auditJson(records: readonly AuditRecord[]): string {
+  return JSON.stringify(
+    records.map((r) => ({
+      operation: r.operation,
+      node_id: r.nodeId ?? null,
+      scopes: r.scopes ?? null,
+      target: r.target ?? null,
+      success: r.success,
+      error: r.error ?? null,
+      details: r.details ?? null,
+    })),
+  );
 }

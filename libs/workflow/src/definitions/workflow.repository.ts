@@ -42,6 +42,12 @@ export class WorkflowRepository {
     return this.dataSource.getRepository(WorkflowVersionEntity).findOneBy({ name, version });
   }
 
+  /** The latest version number of `name`, or null when there is no such workflow. */
+  async latestVersion(name: string): Promise<number | null> {
+    const [row] = await this.dataSource.query(`SELECT latest_version FROM workflows WHERE name = $1`, [name]);
+    return row ? Number(row.latest_version) : null;
+  }
+
   async findLatest(name: string): Promise<WorkflowVersionEntity | null> {
     return this.dataSource
       .getRepository(WorkflowVersionEntity)

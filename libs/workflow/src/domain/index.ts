@@ -10,6 +10,8 @@ export * from './graph/dependency-node.js';
 export * from './graph/find-cycle.js';
 export * from './graph/ancestors.js';
 export * from './graph/node-readiness.js';
+export * from './graph/step-plan.js';
+export * from './retry/retry-delay.js';
 
 export * from './template/template-ref.js';
 export * from './template/template-tokens.js';

@@ -1,3 +1,5 @@
+import type { RunAuditContext } from '../runs/run-audit.js';
+
 /** One attempt of a node, claimed by a worker, with what executing it needs (loaded in one transaction). */
 export interface ClaimedNode {
   runId: string;
@@ -16,4 +18,9 @@ export interface ClaimedNode {
   };
   /** Outputs of the run's succeeded nodes, for templates. */
   outputs: Record<string, { output: unknown }>;
+}
+
+/** The run facts every audit entry of this attempt repeats. */
+export function auditContext(node: ClaimedNode): RunAuditContext {
+  return { runId: node.runId, workflow: node.run.workflowName, agentId: node.run.agentId, userId: node.run.userSub, issuer: node.run.userIss };
 }

@@ -6,18 +6,16 @@ import { WorkflowDefinitionsModule } from '../definitions/definitions.module.js'
 import { EscalationExpirer } from '../escalations/escalation-expirer.js';
 import { EscalationRepository } from '../escalations/escalation.repository.js';
 import { WebhookSender } from '../notifications/webhook-sender.js';
-import { DefinitionCache } from './definition-cache.js';
 import { HandlerRegistry } from './handlers/handler-registry.js';
 import { NODE_HANDLERS, type NodeHandler } from './handlers/node-handler.js';
 import { NodeExecutor } from './node-executor.js';
 import { NodeRunner } from './node-runner.js';
 import { NodeSweeper } from './node-sweeper.js';
-import { NodeTransitions } from './node-transitions.js';
 import { QueueModule } from './queue.module.js';
-import { RunProgress } from './run-progress.js';
+import { StoresModule } from '../persistence/stores.module.js';
 import { SubjectTokenModule } from '../runs/subject-token.module.js';
 
-/** The execution engine the worker hosts: claim, execute, settle, sweep, expire, notify. */
+/** The execution engine the worker hosts: claim, execute, record, sweep, expire, notify. */
 @Module({})
 export class EngineModule {
   static forRoot(options: { handlers?: NodeHandler[] } = {}): DynamicModule {
@@ -29,9 +27,6 @@ export class EngineModule {
         useFactory: (config: BatonConfig) => new TokenExchanger({ profiles: config.exchangeProfiles }),
       },
       HandlerRegistry,
-      DefinitionCache,
-      NodeTransitions,
-      RunProgress,
       NodeExecutor,
       NodeRunner,
       NodeSweeper,
@@ -41,7 +36,7 @@ export class EngineModule {
     ];
     return {
       module: EngineModule,
-      imports: [QueueModule, AuditModule, WorkflowDefinitionsModule, SubjectTokenModule],
+      imports: [QueueModule, AuditModule, WorkflowDefinitionsModule, SubjectTokenModule, StoresModule],
       providers,
       exports: [NodeRunner, NodeSweeper, HandlerRegistry, QueueModule, EscalationExpirer, WebhookSender],
     };

@@ -10,6 +10,7 @@ import {
   renderTemplateString,
   renderTemplateValue,
   renderUrl,
+  retryDelayMs,
   stringifyTemplateValue,
   type EffectiveApprovalNode,
   type EffectiveHandlerNode,
@@ -21,13 +22,10 @@ import { auditTarget } from '../nodes/http/audit-target.js';
 import { callHttp } from '../nodes/http/http-caller.js';
 import type { HttpNodeRequest } from '../nodes/http/http-node-request.js';
 import { runAudit } from '../runs/run-audit.js';
-import type { ClaimedNode } from './claimed-node.js';
 import { HandlerError } from './handlers/node-handler.js';
 import { HandlerRegistry } from './handlers/handler-registry.js';
-import { auditContext } from './node-transitions.js';
+import { auditContext, type ClaimedNode } from './claimed-node.js';
 import type { NodeError, NodeOutcome } from './node-outcome.js';
-
-const MAX_RETRY_DELAY_MS = 5 * 60_000;
 
 /** A token obtained for this attempt, with what is needed to drop it and ask again. */
 interface TokenLease {
@@ -41,7 +39,7 @@ type TokenStep = { token: TokenLease } | { outcome: NodeOutcome };
 /**
  * Executes one attempt of one node, exactly SPEC §4 steps 1–4: subject token check, scope
  * narrowing, RFC 8693 exchange, use. It performs HTTP and exchange I/O but no database writes: it
- * returns a NodeOutcome (with the audit records to write) that NodeTransitions commits.
+ * returns a NodeOutcome (with the audit records to write) that NodeRunStore records.
  */
 @Injectable()
 export class NodeExecutor {
@@ -282,8 +280,7 @@ class Attempt {
     if (this.claim.attempt >= maxAttempts) {
       return this.fail({ ...error, message: `${error.message} (after ${this.claim.attempt} attempts)` });
     }
-    const backoff = backoffMs * 2 ** (this.claim.attempt - 1);
-    const delayMs = Math.min(Math.max(backoff, retryAfterMs ?? 0), MAX_RETRY_DELAY_MS);
+    const delayMs = retryDelayMs({ attempt: this.claim.attempt, backoffMs, retryAfterMs });
     return { kind: 'retry', delayMs, error, grantedScopes: this.grantedScopes, audits: this.audits };
   }
 }

@@ -2,7 +2,7 @@ import type { AuditRecord } from '../audit/audit-writer.js';
 import type { EscalationReason } from '../domain/index.js';
 
 /**
- * What executing one attempt of a node came to. The executor decides; NodeTransitions records it
+ * What executing one attempt of a node came to. The executor decides; NodeRunStore records it
  * (with its audit rows) in one transaction.
  */
 export type NodeOutcome =

@@ -11,7 +11,6 @@ export const QueueName = {
 
 export const JobName = {
   RunNode: 'run-node',
-  Sweep: 'sweep',
   ExpireEscalation: 'expire-escalation',
   EscalationEvent: 'escalation-event',
 } as const;
@@ -20,6 +19,8 @@ export const JobName = {
  * A node job carries identifiers only (SPEC §4): no token, input or output ever reaches Redis.
  * `attempt` is the attempt this job performs; with the ids it makes the job id deterministic, so
  * enqueuing the same step twice (after a crash, by the sweeper) is a no-op while the job exists.
+ * A job may carry more than its own node: the worker goes on with the next node of a linear chain
+ * inside the same job (see NodeRunner).
  */
 export interface RunNodeJob {
   runId: string;
@@ -29,12 +30,24 @@ export interface RunNodeJob {
 
 export const nodeJobId = (job: RunNodeJob): string => `${job.runId}.${job.nodeId}.${job.attempt}`;
 
+/**
+ * BullMQ runs a node job again only when it threw, which means infrastructure trouble (Postgres
+ * lost mid-transaction): Baton's own retries are new attempts with new job ids. Those re-runs back
+ * off from 1 s to about 4 min over 9 tries; after that the sweeper still finds the node (a failed
+ * job counts as missing), so a node is never stranded.
+ */
 const NODE_JOB_OPTIONS: JobsOptions = {
   removeOnComplete: true,
   removeOnFail: 1000,
-  // Retries are Baton's (Postgres knows the attempt count); BullMQ runs each job once.
-  attempts: 1,
+  attempts: 9,
+  backoff: { type: 'exponential', delay: 1000 },
 };
+
+/**
+ * Runs in flight go before runs not yet started: a run's first nodes wait behind every later node
+ * of the runs already going (BullMQ takes unprioritised jobs first, then by ascending priority).
+ */
+const START_PRIORITY = 10;
 
 /** Puts node steps on the schedule. Postgres already says they are queued; this only wakes a worker. */
 @Injectable()
@@ -43,13 +56,14 @@ export class NodeQueue {
 
   constructor(@InjectQueue(QueueName.Nodes) private readonly queue: Queue) {}
 
-  async enqueue(jobs: readonly RunNodeJob[], delayMs = 0): Promise<void> {
+  async enqueue(jobs: readonly RunNodeJob[], options: { delayMs?: number; start?: boolean } = {}): Promise<void> {
     if (jobs.length === 0) return;
+    const delay = options.delayMs && options.delayMs > 0 ? options.delayMs : undefined;
     await this.queue.addBulk(
       jobs.map((data) => ({
         name: JobName.RunNode,
         data: { runId: data.runId, nodeId: data.nodeId, attempt: data.attempt },
-        opts: { ...NODE_JOB_OPTIONS, jobId: nodeJobId(data), delay: delayMs > 0 ? delayMs : undefined },
+        opts: { ...NODE_JOB_OPTIONS, jobId: nodeJobId(data), delay, ...(options.start && { priority: START_PRIORITY }) },
       })),
     );
   }
@@ -58,17 +72,38 @@ export class NodeQueue {
    * Enqueue after a commit without failing the caller: if Redis is down or the process dies here,
    * the sweeper finds the queued rows and enqueues them (SPEC §4 durability).
    */
-  async enqueueAfterCommit(jobs: readonly RunNodeJob[], delayMs = 0): Promise<void> {
+  async enqueueAfterCommit(jobs: readonly RunNodeJob[], options: { delayMs?: number; start?: boolean } = {}): Promise<void> {
+    if (jobs.length === 0) return;
     try {
-      await withTimeout(this.enqueue(jobs, delayMs), 3000);
+      await withTimeout(this.enqueue(jobs, options), 3000);
     } catch (error) {
       this.logger.warn({ err: error, jobs: jobs.length }, 'enqueue failed; the sweeper will enqueue these nodes');
     }
   }
 
-  /** The state of a node job in Redis ('unknown' when it does not exist). */
-  jobState(job: RunNodeJob): Promise<string> {
-    return this.queue.getJobState(nodeJobId(job));
+  /** Whether the job with this id is still going to run (or running): it exists and did not fail for good. */
+  async isLive(jobId: string): Promise<boolean> {
+    const state = await this.queue.getJobState(jobId);
+    return state !== 'unknown' && state !== 'failed' && state !== 'completed';
+  }
+
+  /**
+   * Makes sure Redis holds a live job for each step: a step whose job is missing, or failed for
+   * good, gets a fresh one. Returns how many it (re)created.
+   */
+  async ensure(jobs: readonly RunNodeJob[]): Promise<number> {
+    const missing: RunNodeJob[] = [];
+    for (const job of jobs) {
+      const existing = await this.queue.getJob(nodeJobId(job));
+      if (!existing) {
+        missing.push(job);
+      } else if (await existing.isFailed()) {
+        await existing.remove();
+        missing.push(job);
+      }
+    }
+    await this.enqueue(missing);
+    return missing.length;
   }
 }
 

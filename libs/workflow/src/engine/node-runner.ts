@@ -1,30 +1,39 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
+import { InjectConfig, type BatonConfig } from '@baton/platform';
+import { randomUUID } from 'node:crypto';
 import { Counter, Registry } from 'prom-client';
+import { DefinitionCache, type CachedDefinition } from '../definitions/definition-cache.js';
 import { AuditOperation, NodeErrorCode } from '../domain/index.js';
 import { EscalationEvents } from '../escalations/escalation-events.js';
-import { DefinitionCache } from './definition-cache.js';
+import type { ClaimedNode } from './claimed-node.js';
 import { NodeExecutor } from './node-executor.js';
 import { NodeQueue, type RunNodeJob } from './node-queue.js';
 import type { NodeOutcome } from './node-outcome.js';
-import { NodeTransitions } from './node-transitions.js';
+import { NodeRunStore, type NonSuccessOutcome } from './node-run.store.js';
 
 /**
- * Runs one node job: claim (transaction 1), execute (exchange, downstream call), settle
- * (transaction 2), then put what became ready on the schedule. The worker's processor calls this.
+ * Runs node jobs. A job claims its node, executes it (exchange, downstream call) and records the
+ * outcome; when that success makes a next node ready, the same statement claims it for this job and
+ * the worker goes straight on with it — a linear chain costs one round trip per step and never
+ * waits in the queue behind other runs. Fan-out beyond the first ready node, retries, resumes and
+ * recovery go through BullMQ. The worker's processor calls `run`.
  */
 @Injectable()
-export class NodeRunner {
+export class NodeRunner implements BeforeApplicationShutdown {
   private readonly logger = new Logger(NodeRunner.name);
   private readonly steps: Counter<'outcome'>;
   private readonly escalations: Counter<'reason'>;
   private readonly exchanges: Counter<'result' | 'cached'>;
+  /** Set when the worker stops: running chains finish their current node and queue the next. */
+  private draining = false;
 
   constructor(
-    private readonly transitions: NodeTransitions,
+    private readonly store: NodeRunStore,
     private readonly executor: NodeExecutor,
     private readonly definitions: DefinitionCache,
     private readonly queue: NodeQueue,
     private readonly escalationEvents: EscalationEvents,
+    @InjectConfig() private readonly config: BatonConfig,
     registry: Registry,
   ) {
     this.steps = new Counter({ name: 'baton_node_steps_total', help: 'Node attempts by outcome', labelNames: ['outcome'], registers: [registry] });
@@ -32,37 +41,91 @@ export class NodeRunner {
     this.exchanges = new Counter({ name: 'baton_token_exchanges_total', help: 'RFC 8693 exchanges by result, and whether served from the cache', labelNames: ['result', 'cached'], registers: [registry] });
   }
 
-  async run(job: RunNodeJob, signal?: AbortSignal): Promise<void> {
-    const claim = await this.transitions.claim(job);
-    if (!claim) return; // already done, cancelled, or a duplicate job
-    const { nodes, graph } = await this.definitions.get(claim.run.workflowName, claim.run.workflowVersion);
-    const node = nodes.get(job.nodeId);
-    let outcome: NodeOutcome;
-    if (!node) {
-      outcome = { kind: 'failed', error: { code: NodeErrorCode.InternalError, message: `node ${job.nodeId} is not in the workflow` }, grantedScopes: null, audits: [] };
-    } else {
-      try {
-        outcome = await this.executor.execute(claim, node, signal);
-      } catch (error) {
-        // A bug or an unexpected library error: record it on the node rather than loop forever.
-        this.logger.error({ err: error, runId: job.runId, nodeId: job.nodeId }, 'node execution failed unexpectedly');
-        outcome = { kind: 'failed', error: { code: NodeErrorCode.InternalError, message: 'unexpected error while executing the node' }, grantedScopes: null, audits: [] };
+  beforeApplicationShutdown(): void {
+    this.draining = true;
+  }
+
+  /** `carrier` is the BullMQ job id: every attempt this job runs is recorded under it. */
+  async run(job: RunNodeJob, carrier: string): Promise<void> {
+    let claim = await this.store.claim(job, carrier);
+    if (!claim) {
+      // Done already, a duplicate, a cancelled run — or this job was re-delivered after its worker
+      // died mid-chain: then the attempts it had chained on to are still running under its id.
+      for (const carried of await this.store.carriedBy(carrier)) {
+        claim = await this.store.claim(carried, carrier);
+        if (claim) break;
       }
     }
-    const followUp = await this.transitions.settle(claim, outcome, graph);
-    this.steps.inc({ outcome: outcome.kind });
+    while (claim) claim = await this.step(claim, carrier);
+  }
+
+  /** Executes one claimed attempt and records it; returns the next node when this job goes on with one. */
+  private async step(claim: ClaimedNode, carrier: string): Promise<ClaimedNode | null> {
+    const definition = await this.definitions.get(claim.run.workflowName, claim.run.workflowVersion);
+    const outcome = await this.execute(claim, definition);
+    this.count(outcome);
+    if (outcome.kind === 'succeeded') {
+      const completion = await this.store.complete(claim, {
+        output: outcome.output,
+        grantedScopes: outcome.grantedScopes,
+        audits: outcome.audits,
+        successors: definition?.plan.successors.get(claim.nodeId) ?? [],
+        carrier: this.draining ? null : carrier,
+      });
+      await this.queue.enqueueAfterCommit(completion.queued);
+      return completion.next;
+    }
+
+    const settlement = await this.store.settle(claim, this.nonSuccess(outcome), outcome.grantedScopes, outcome.audits);
+    if (!settlement.settled) return null;
     if (outcome.kind === 'failed') {
       // Operators need to see misconfiguration (a wrong client secret) without reading audit rows.
-      this.logger.warn({ runId: job.runId, nodeId: job.nodeId, attempt: job.attempt, code: outcome.error.code, reason: outcome.error.message }, 'node failed');
+      this.logger.warn({ runId: claim.runId, nodeId: claim.nodeId, attempt: claim.attempt, code: outcome.error.code, reason: outcome.error.message }, 'node failed');
     }
+    if (settlement.kind === 'retry' && outcome.kind === 'retry') {
+      await this.queue.enqueueAfterCommit([{ runId: claim.runId, nodeId: claim.nodeId, attempt: claim.attempt + 1 }], { delayMs: outcome.delayMs });
+    }
+    if (settlement.openedEscalation) await this.escalationEvents.opened(settlement.openedEscalation.id, settlement.openedEscalation.expiresAt);
+    if (settlement.closedEscalations.length > 0) await this.escalationEvents.resolved(settlement.closedEscalations);
+    return null;
+  }
+
+  private async execute(claim: ClaimedNode, definition: CachedDefinition | null): Promise<NodeOutcome> {
+    const node = definition?.nodes.get(claim.nodeId);
+    if (!node) {
+      return { kind: 'failed', error: { code: NodeErrorCode.InternalError, message: `node ${claim.nodeId} is not in the workflow` }, grantedScopes: null, audits: [] };
+    }
+    try {
+      return await this.executor.execute(claim, node);
+    } catch (error) {
+      // A bug or an unexpected library error: record it on the node rather than loop forever.
+      this.logger.error({ err: error, runId: claim.runId, nodeId: claim.nodeId }, 'node execution failed unexpectedly');
+      return { kind: 'failed', error: { code: NodeErrorCode.InternalError, message: 'unexpected error while executing the node' }, grantedScopes: null, audits: [] };
+    }
+  }
+
+  private nonSuccess(outcome: Exclude<NodeOutcome, { kind: 'succeeded' }>): NonSuccessOutcome {
+    switch (outcome.kind) {
+      case 'retry':
+        return { kind: 'retry', error: outcome.error, delayMs: outcome.delayMs };
+      case 'failed':
+        return { kind: 'failed', error: outcome.error };
+      case 'escalate':
+        return {
+          kind: 'escalate',
+          escalation: { id: randomUUID(), reason: outcome.reason, detail: outcome.detail, ...(outcome.prompt !== undefined && { prompt: outcome.prompt }) },
+          ttlSeconds: this.config.escalationTtlSeconds,
+        };
+    }
+  }
+
+  private count(outcome: NodeOutcome): void {
+    this.steps.inc({ outcome: outcome.kind });
     if (outcome.kind === 'escalate') this.escalations.inc({ reason: outcome.reason });
     for (const record of outcome.audits) {
       if (record.operation === AuditOperation.TokenExchanged) {
         this.exchanges.inc({ result: record.success ? 'success' : 'failure', cached: String(record.details?.cached === true) });
       }
     }
-    await this.queue.enqueueAfterCommit(followUp.jobs, followUp.delayMs);
-    if (followUp.openedEscalation) await this.escalationEvents.opened(followUp.openedEscalation.id, followUp.openedEscalation.expiresAt);
-    if (followUp.closedEscalations?.length) await this.escalationEvents.resolved(followUp.closedEscalations);
   }
 }

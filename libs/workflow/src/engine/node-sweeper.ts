@@ -1,18 +1,23 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { NodeQueue, type RunNodeJob } from './node-queue.js';
+import { EscalationExpirer } from '../escalations/escalation-expirer.js';
+import { NodeQueue } from './node-queue.js';
+import { NodeRunStore } from './node-run.store.js';
 
-/** A queued row this old with no job is one a crash (between commit and enqueue) left behind. */
+/** A queued row this old with no job is one a crash (between commit and enqueue) or a flushed Redis left behind. */
 export const STALE_QUEUED_SECONDS = 10;
-/** A running row this old whose job is gone from Redis lost its worker and its job. */
-export const STALE_RUNNING_SECONDS = 60;
+/** A running row this old is checked: if the job carrying it is gone or failed, it lost its worker. */
+export const STALE_RUNNING_SECONDS = 15;
 const BATCH = 500;
+/** One sweeper at a time per database, whatever the number of workers (a transaction-scoped advisory lock). */
+const SWEEP_LOCK_KEY = 0x0ba7_0002;
 
 /**
  * Durability backstop (SPEC §4): Postgres says what should run; this makes sure Redis has a job for
- * it. Runs every few seconds as a BullMQ job scheduler, so exactly one worker sweeps at a time.
- * Re-enqueuing is safe: job ids are deterministic and the claim is a guarded update.
+ * it. Every worker ticks it on a timer of its own and the one that takes the advisory lock sweeps,
+ * so recovery needs nothing remembered by Redis — a restarted or flushed Redis is repaired on the
+ * next tick. Re-enqueuing is safe: job ids are deterministic and the claim is a guarded update.
  */
 @Injectable()
 export class NodeSweeper {
@@ -20,29 +25,29 @@ export class NodeSweeper {
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly store: NodeRunStore,
     private readonly queue: NodeQueue,
+    private readonly expirer: EscalationExpirer,
   ) {}
 
+  /** One tick: sweeps and expires overdue escalations if this worker holds the lock; null when another does. */
+  async tick(): Promise<{ reenqueued: number; expired: number } | null> {
+    return this.dataSource.transaction(async (m) => {
+      const [{ locked }] = await m.query(`SELECT pg_try_advisory_xact_lock($1) AS locked`, [SWEEP_LOCK_KEY]);
+      if (!locked) return null;
+      return { reenqueued: await this.sweep(), expired: await this.expirer.expireOverdue() };
+    });
+  }
+
   async sweep(): Promise<number> {
-    const queued: { run_id: string; node_id: string; attempts: number }[] = await this.dataSource.query(
-      `SELECT run_id, node_id, attempts FROM node_runs
-       WHERE status = 'queued' AND queued_at < now() - make_interval(secs => $1) LIMIT $2`,
-      [STALE_QUEUED_SECONDS, BATCH],
-    );
-    const running: typeof queued = await this.dataSource.query(
-      `SELECT run_id, node_id, attempts FROM node_runs
-       WHERE status = 'running' AND updated_at < now() - make_interval(secs => $1) LIMIT $2`,
-      [STALE_RUNNING_SECONDS, BATCH],
-    );
-    const jobs: RunNodeJob[] = queued.map((r) => ({ runId: r.run_id, nodeId: r.node_id, attempt: r.attempts + 1 }));
-    for (const r of running) {
-      const job = { runId: r.run_id, nodeId: r.node_id, attempt: r.attempts };
-      if ((await this.queue.jobState(job)) === 'unknown') jobs.push(job);
+    const queued = await this.store.staleQueued(STALE_QUEUED_SECONDS, BATCH);
+    const orphans = [];
+    for (const running of await this.store.staleRunning(STALE_RUNNING_SECONDS, BATCH)) {
+      if (running.carrier && (await this.queue.isLive(running.carrier))) continue;
+      orphans.push({ runId: running.runId, nodeId: running.nodeId, attempt: running.attempt });
     }
-    if (jobs.length > 0) {
-      await this.queue.enqueue(jobs);
-      this.logger.log({ jobs: jobs.length }, 'sweeper re-enqueued nodes');
-    }
-    return jobs.length;
+    const created = await this.queue.ensure([...queued, ...orphans]);
+    if (created > 0) this.logger.log({ jobs: created }, 'sweeper re-enqueued nodes');
+    return created;
   }
 }

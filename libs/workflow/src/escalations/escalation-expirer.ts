@@ -3,10 +3,10 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AuditWriter, type AuditRecord } from '../audit/audit-writer.js';
 import { AuditOperation, NodeErrorCode, allowedFromRun, RunStatus } from '../domain/index.js';
-import { RunProgress } from '../engine/run-progress.js';
-import { updateReturning } from '../persistence/sql.js';
-import { runAudit, type RunAuditContext } from '../runs/run-audit.js';
+import { NodeRunStore } from '../engine/node-run.store.js';
+import { RunStore } from '../runs/run.store.js';
 import { EscalationEvents } from './escalation-events.js';
+import { EscalationRepository } from './escalation.repository.js';
 
 const SWEEP_BATCH = 100;
 
@@ -20,8 +20,10 @@ export class EscalationExpirer {
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly escalations: EscalationRepository,
     private readonly audit: AuditWriter,
-    private readonly progress: RunProgress,
+    private readonly runs: RunStore,
+    private readonly nodes: NodeRunStore,
     private readonly events: EscalationEvents,
   ) {}
 
@@ -29,29 +31,17 @@ export class EscalationExpirer {
   async expire(escalationId: string): Promise<boolean> {
     let closed: string[] = [];
     const expired = await this.dataSource.transaction(async (m) => {
-      const [row] = await updateReturning<{ run_id: string; node_id: string }>(
-        m,
-        `UPDATE escalations SET status = 'expired', resolved_at = now()
-         WHERE id = $1 AND status = 'open' AND expires_at <= now() RETURNING run_id, node_id`,
-        [escalationId],
-      );
-      if (!row) return false;
-      const [run] = await m.query(
-        `SELECT id, status, workflow_name, agent_id, user_iss, user_sub FROM runs WHERE id = $1 FOR UPDATE`,
-        [row.run_id],
-      );
-      const context: RunAuditContext = { runId: run.id, workflow: run.workflow_name, agentId: run.agent_id, userId: run.user_sub, issuer: run.user_iss };
-      const audits: AuditRecord[] = [runAudit(context, AuditOperation.EscalationExpired, { nodeId: row.node_id, success: false, details: { escalationId } })];
+      const due = await this.escalations.expireDue(m, escalationId);
+      if (!due) return false;
+      const row = { run_id: due.runId, node_id: due.nodeId };
+      const runStatus = await this.runs.lock(m, row.run_id);
       const error = { code: NodeErrorCode.EscalationExpired, message: 'nobody resolved the escalation in time' };
-      const failed = await updateReturning(
-        m,
-        `UPDATE node_runs SET status = 'failed', error = $3::jsonb, finished_at = now(), updated_at = now()
-         WHERE run_id = $1 AND node_id = $2 AND status = 'waiting_for_human' RETURNING node_id`,
-        [row.run_id, row.node_id, JSON.stringify(error)],
-      );
-      if (failed.length > 0) audits.push(runAudit(context, AuditOperation.NodeFailed, { nodeId: row.node_id, success: false, error: error.code }));
-      if (allowedFromRun(RunStatus.Failed).includes(run.status)) closed = await this.progress.failRun(m, context, row.node_id, error, audits);
-      await this.audit.write(m, audits);
+      const audits: AuditRecord[] = [{ operation: AuditOperation.EscalationExpired, runId: row.run_id, nodeId: row.node_id, success: false, details: { escalationId } }];
+      if (await this.nodes.failWaiting(m, row.run_id, row.node_id, error)) {
+        audits.push({ operation: AuditOperation.NodeFailed, runId: row.run_id, nodeId: row.node_id, success: false, error: error.code });
+      }
+      await this.audit.writeForRun(m, row.run_id, audits);
+      if (runStatus && allowedFromRun(RunStatus.Failed).includes(runStatus)) closed = await this.runs.fail(m, row.run_id, row.node_id, error);
       return true;
     });
     if (expired) await this.events.expired(escalationId);

@@ -5,6 +5,7 @@ import { InboundTokenError, InboundTokenVerifier, SubjectTokenCipher } from '@ba
 import { DataSource, type EntityManager } from 'typeorm';
 import { z } from 'zod';
 import { AuditWriter, type AuditRecord } from '../audit/audit-writer.js';
+import { DefinitionCache, type CachedDefinition } from '../definitions/definition-cache.js';
 import {
   AuditOperation,
   ESCALATION_ACTIONS,
@@ -12,16 +13,12 @@ import {
   NodeErrorCode,
   isActionAllowedForReason,
   isTerminalRunStatus,
-  type DependencyNode,
   type EscalationReason,
-  type RunStatus,
 } from '../domain/index.js';
-import { DefinitionCache } from '../engine/definition-cache.js';
 import { NodeQueue, type RunNodeJob } from '../engine/node-queue.js';
-import { RunProgress } from '../engine/run-progress.js';
+import { NodeRunStore } from '../engine/node-run.store.js';
 import type { EscalationEntity } from '../persistence/escalation.entity.js';
-import { updateReturning } from '../persistence/sql.js';
-import { runAudit, type RunAuditContext } from '../runs/run-audit.js';
+import { RunStore } from '../runs/run.store.js';
 import { EscalationEvents } from './escalation-events.js';
 import { EscalationRepository, type EscalationWithRun } from './escalation.repository.js';
 import { toEscalationView, type EscalationView } from './escalation.views.js';
@@ -59,7 +56,8 @@ export class EscalationResolver {
     private readonly verifier: InboundTokenVerifier,
     private readonly cipher: SubjectTokenCipher,
     private readonly audit: AuditWriter,
-    private readonly progress: RunProgress,
+    private readonly runs: RunStore,
+    private readonly nodes: NodeRunStore,
     private readonly definitions: DefinitionCache,
     private readonly queue: NodeQueue,
     private readonly events: EscalationEvents,
@@ -85,27 +83,21 @@ export class EscalationResolver {
     }
     const fresh = action === EscalationAction.Resume ? await this.freshSubject(subjectToken, run) : undefined;
 
-    const context: RunAuditContext = { runId: run.id, workflow: run.workflowName, agentId: run.agentId, userId: run.userSub, issuer: run.userIss };
-    const { workflowName, workflowVersion } = run;
-    const { graph } = await this.definitions.get(workflowName, workflowVersion);
+    const definition = await this.definitions.get(run.workflowName, run.workflowVersion);
+    if (!definition) throw new Error(`workflow ${run.workflowName} version ${run.workflowVersion} is missing`);
     const outcome = await this.dataSource.transaction(async (m) => {
-      const won = await updateReturning<EscalationEntity>(
-        m,
-        `UPDATE escalations SET status = 'resolved', resolved_at = now(), resolved_by = $2, action = $3, note = $4
-         WHERE id = $1 AND status = 'open' RETURNING id`,
-        [id, caller.subject, action, note ?? null],
-      );
-      if (won.length === 0) throw new DomainError(DomainErrorCode.Conflict, `Escalation ${id} was resolved concurrently`);
-      const [locked] = await m.query(`SELECT status FROM runs WHERE id = $1 FOR UPDATE`, [run.id]);
-      if (isTerminalRunStatus(locked.status as RunStatus)) throw new DomainError(DomainErrorCode.Conflict, `Run ${run.id} is already ${locked.status}`);
-
-      const audits: AuditRecord[] = [
-        runAudit(context, AuditOperation.EscalationResolved, { nodeId: escalation.nodeId, details: { escalationId: id, by: caller.subject, action, note: note ?? null } }),
-      ];
-      const closed: string[] = [];
-      const jobs = await this.apply(m, action, escalation, context, graph, caller.subject, note, fresh, audits, closed);
-      await this.audit.write(m, audits);
-      return { jobs, closed };
+      if (!(await this.escalations.resolveOpen(m, id, { by: caller.subject, action, note: note ?? null }))) {
+        throw new DomainError(DomainErrorCode.Conflict, `Escalation ${id} was resolved concurrently`);
+      }
+      const runStatus = await this.runs.lock(m, run.id);
+      if (!runStatus || isTerminalRunStatus(runStatus)) throw new DomainError(DomainErrorCode.Conflict, `Run ${run.id} is already ${runStatus}`);
+      const resolved: AuditRecord = {
+        operation: AuditOperation.EscalationResolved,
+        nodeId: escalation.nodeId,
+        success: true,
+        details: { escalationId: id, by: caller.subject, action, note: note ?? null },
+      };
+      return this.apply(m, action, escalation, definition, caller.subject, note, fresh, resolved);
     });
 
     await this.queue.enqueueAfterCommit(outcome.jobs);
@@ -123,33 +115,34 @@ export class EscalationResolver {
     return found;
   }
 
+  /** The action's transition, inside the resolution's transaction; what to schedule after commit. */
   private async apply(
     m: EntityManager,
     action: EscalationAction,
     escalation: EscalationEntity,
-    context: RunAuditContext,
-    graph: readonly DependencyNode[],
+    definition: CachedDefinition,
     by: string,
     note: string | undefined,
     fresh: FreshSubject | undefined,
-    audits: AuditRecord[],
-    closed: string[],
-  ): Promise<RunNodeJob[]> {
+    resolved: AuditRecord,
+  ): Promise<{ jobs: RunNodeJob[]; closed: string[] }> {
     const { runId, nodeId } = escalation;
     switch (action) {
       case EscalationAction.Resume:
-        await m.query(
-          `UPDATE runs SET subject_token_ciphertext = $2, subject_token_key_id = $3, subject_token_expires_at = $4, user_scopes = $5, updated_at = now() WHERE id = $1`,
-          [runId, fresh!.sealed.ciphertext, fresh!.sealed.keyId, fresh!.expiresAt, fresh!.scopes],
-        );
-        return this.requeue(m, runId, nodeId);
-      case EscalationAction.Retry:
-        return this.requeue(m, runId, nodeId);
+      case EscalationAction.Retry: {
+        if (fresh) await this.runs.replaceSubjectToken(m, runId, { ...fresh.sealed, expiresAt: fresh.expiresAt, scopes: fresh.scopes });
+        const job = await this.nodes.requeueWaiting(m, runId, nodeId);
+        if (!job) throw new DomainError(DomainErrorCode.Conflict, `Node ${nodeId} is no longer waiting`);
+        await this.runs.backToRunning(m, runId);
+        await this.audit.writeForRun(m, runId, [resolved]);
+        return { jobs: [job], closed: [] };
+      }
       case EscalationAction.Approve: {
-        await this.settleWaitingNode(m, runId, nodeId, 'succeeded', { output: { approved: true, by, note: note ?? null } });
-        audits.push(runAudit(context, AuditOperation.NodeSucceeded, { nodeId }));
-        await this.backToRunning(m, runId);
-        return this.progress.advance(m, context, graph, audits);
+        await this.runs.backToRunning(m, runId);
+        const successors = definition.plan.successors.get(nodeId) ?? [];
+        const completion = await this.nodes.approveWaiting(m, runId, nodeId, { approved: true, by, note: note ?? null }, [resolved], successors);
+        if (!completion.settled) throw new DomainError(DomainErrorCode.Conflict, `Node ${nodeId} is no longer waiting`);
+        return { jobs: completion.queued, closed: [] };
       }
       case EscalationAction.Reject:
       case EscalationAction.Abort: {
@@ -157,42 +150,14 @@ export class EscalationResolver {
           action === EscalationAction.Reject
             ? { code: NodeErrorCode.Rejected, message: `rejected by ${by}${note ? `: ${note}` : ''}` }
             : { code: NodeErrorCode.Aborted, message: `aborted by ${by}${note ? `: ${note}` : ''}` };
-        await this.settleWaitingNode(m, runId, nodeId, 'failed', { error });
-        audits.push(runAudit(context, AuditOperation.NodeFailed, { nodeId, success: false, error: error.code, details: { message: error.message } }));
-        closed.push(...(await this.progress.failRun(m, context, nodeId, error, audits)));
-        return [];
+        if (!(await this.nodes.failWaiting(m, runId, nodeId, error))) throw new DomainError(DomainErrorCode.Conflict, `Node ${nodeId} is no longer waiting`);
+        await this.audit.writeForRun(m, runId, [
+          resolved,
+          { operation: AuditOperation.NodeFailed, nodeId, success: false, error: error.code, details: { message: error.message } },
+        ]);
+        return { jobs: [], closed: await this.runs.fail(m, runId, nodeId, error) };
       }
     }
-  }
-
-  /** The node runs again (a new attempt), and the run is running again unless another escalation is open. */
-  private async requeue(m: EntityManager, runId: string, nodeId: string): Promise<RunNodeJob[]> {
-    const [node] = await updateReturning<{ attempts: number }>(
-      m,
-      `UPDATE node_runs SET status = 'queued', queued_at = now(), updated_at = now() WHERE run_id = $1 AND node_id = $2 AND status = 'waiting_for_human' RETURNING attempts`,
-      [runId, nodeId],
-    );
-    if (!node) throw new DomainError(DomainErrorCode.Conflict, `Node ${nodeId} is no longer waiting`);
-    await this.backToRunning(m, runId);
-    return [{ runId, nodeId, attempt: node.attempts + 1 }];
-  }
-
-  private async settleWaitingNode(m: EntityManager, runId: string, nodeId: string, status: 'succeeded' | 'failed', fields: { output?: unknown; error?: object }): Promise<void> {
-    const rows = await updateReturning(
-      m,
-      `UPDATE node_runs SET status = $3, output = $4::jsonb, error = $5::jsonb, finished_at = now(), updated_at = now()
-       WHERE run_id = $1 AND node_id = $2 AND status = 'waiting_for_human' RETURNING node_id`,
-      [runId, nodeId, status, fields.output === undefined ? null : JSON.stringify(fields.output), fields.error ? JSON.stringify(fields.error) : null],
-    );
-    if (rows.length === 0) throw new DomainError(DomainErrorCode.Conflict, `Node ${nodeId} is no longer waiting`);
-  }
-
-  private async backToRunning(m: EntityManager, runId: string): Promise<void> {
-    await m.query(
-      `UPDATE runs SET status = 'running', updated_at = now()
-       WHERE id = $1 AND status = 'waiting_for_human' AND NOT EXISTS (SELECT 1 FROM escalations WHERE run_id = $1 AND status = 'open')`,
-      [runId],
-    );
   }
 
   /** SPEC §5: verified like any inbound token (else 422), and the same `iss` and `sub` (else 403). */

@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { decodeTimeIdCursor, toPage, type Page } from '@baton/platform';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
+import { EscalationStatus } from '../domain/index.js';
+import { updateReturning } from '../persistence/sql.js';
 import { EscalationEntity } from '../persistence/escalation.entity.js';
 import type { RunEntity } from '../persistence/run.entity.js';
 
@@ -21,10 +23,31 @@ export interface EscalationWithRun {
   run: Pick<RunEntity, 'id' | 'workflowName' | 'workflowVersion' | 'agentId' | 'userIss' | 'userSub' | 'status'>;
 }
 
-/** Reads escalations together with the facts of their run that decide visibility. */
+/** The escalations table: its state changes, and reads together with the facts of their run that decide visibility. */
 @Injectable()
 export class EscalationRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /** The guarded resolution: of two concurrent resolves exactly one gets true. */
+  async resolveOpen(m: EntityManager, id: string, resolution: { by: string; action: string; note: string | null }): Promise<boolean> {
+    const won = await updateReturning(
+      m,
+      `UPDATE escalations SET status = $2, resolved_at = now(), resolved_by = $3, action = $4, note = $5
+       WHERE id = $1 AND status = $6 RETURNING id`,
+      [id, EscalationStatus.Resolved, resolution.by, resolution.action, resolution.note, EscalationStatus.Open],
+    );
+    return won.length === 1;
+  }
+
+  /** Expires an open escalation that is due; its run and node, or null when it was not open or not due. */
+  async expireDue(m: EntityManager, id: string): Promise<{ runId: string; nodeId: string } | null> {
+    const [row] = await updateReturning<{ run_id: string; node_id: string }>(
+      m,
+      `UPDATE escalations SET status = $2, resolved_at = now() WHERE id = $1 AND status = $3 AND expires_at <= now() RETURNING run_id, node_id`,
+      [id, EscalationStatus.Expired, EscalationStatus.Open],
+    );
+    return row ? { runId: row.run_id, nodeId: row.node_id } : null;
+  }
 
   async findWithRun(id: string): Promise<EscalationWithRun | null> {
     const escalation = await this.dataSource.getRepository(EscalationEntity).findOneBy({ id });

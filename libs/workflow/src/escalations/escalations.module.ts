@@ -1,9 +1,8 @@
 import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module.js';
 import { WorkflowDefinitionsModule } from '../definitions/definitions.module.js';
-import { DefinitionCache } from '../engine/definition-cache.js';
 import { QueueModule } from '../engine/queue.module.js';
-import { RunProgress } from '../engine/run-progress.js';
+import { StoresModule } from '../persistence/stores.module.js';
 import { SubjectTokenModule } from '../runs/subject-token.module.js';
 import { EscalationQueries } from './escalation-queries.js';
 import { EscalationResolver } from './escalation-resolver.js';
@@ -14,8 +13,8 @@ import { EscalationRepository } from './escalation.repository.js';
  * (the API's AuthModule provides it) to check `resume` tokens.
  */
 @Module({
-  imports: [AuditModule, WorkflowDefinitionsModule, QueueModule, SubjectTokenModule],
-  providers: [EscalationRepository, EscalationResolver, EscalationQueries, RunProgress, DefinitionCache],
+  imports: [AuditModule, WorkflowDefinitionsModule, QueueModule, SubjectTokenModule, StoresModule],
+  providers: [EscalationRepository, EscalationResolver, EscalationQueries],
   exports: [EscalationResolver, EscalationQueries],
 })
 export class EscalationsModule {}

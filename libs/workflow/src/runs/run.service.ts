@@ -3,12 +3,13 @@ import { randomUUID } from 'node:crypto';
 import { DomainError, DomainErrorCode, type Page } from '@baton/platform';
 import { SubjectTokenCipher } from '@baton/oauth';
 import { z } from 'zod';
-import { WORKFLOW_NAME_PATTERN, effectiveNodes, isTerminalRunStatus, validateRunInput, type RunStatus, type WorkflowDefinition } from '../domain/index.js';
-import { WorkflowRepository } from '../definitions/workflow.repository.js';
+import { RunStatus, WORKFLOW_NAME_PATTERN, isTerminalRunStatus, validateRunInput } from '../domain/index.js';
+import { DefinitionCache } from '../definitions/definition-cache.js';
 import { NodeQueue } from '../engine/node-queue.js';
 import { EscalationEvents } from '../escalations/escalation-events.js';
 import type { RunEntity } from '../persistence/run.entity.js';
 import { RunRepository } from './run.repository.js';
+import { RunStore } from './run.store.js';
 import { toNodeRunView, toRunView, type RunDetailView, type RunView } from './run.views.js';
 
 /** Whose runs a caller may see: their own, or all. */
@@ -42,8 +43,9 @@ export interface StartedRun {
 @Injectable()
 export class RunService {
   constructor(
-    private readonly workflows: WorkflowRepository,
+    private readonly definitions: DefinitionCache,
     private readonly runs: RunRepository,
+    private readonly store: RunStore,
     private readonly queue: NodeQueue,
     private readonly cipher: SubjectTokenCipher,
     private readonly escalationEvents: EscalationEvents,
@@ -62,45 +64,58 @@ export class RunService {
         parsed.error.issues.map((i) => ({ path: ['$', ...i.path].join('.'), message: i.message })),
       );
     }
-    if (idempotencyKey !== undefined) {
-      const earlier = await this.runs.findByIdempotencyKey(caller.issuer, caller.subject, idempotencyKey);
-      if (earlier) return { run: toRunView(earlier), created: false };
-    }
     const { input, version } = parsed.data;
-    const stored = !WORKFLOW_NAME_PATTERN.test(workflowName)
-      ? null
-      : version
-        ? await this.workflows.findVersion(workflowName, version)
-        : await this.workflows.findLatest(workflowName);
-    if (!stored) throw new DomainError(DomainErrorCode.NotFound, `Workflow ${workflowName}${version ? ` version ${version}` : ''} does not exist`);
-    const definition = stored.definition as unknown as WorkflowDefinition;
-    if (definition.inputSchema) {
-      const problems = validateRunInput(definition.inputSchema, input);
-      if (problems.length > 0) throw new DomainError(DomainErrorCode.Unprocessable, 'The input does not match the workflow inputSchema', problems);
-    }
-
-    const nodes = effectiveNodes(definition).map((n) => ({ id: n.id, type: n.type, queued: n.dependsOn.length === 0 }));
+    if (!WORKFLOW_NAME_PATTERN.test(workflowName)) throw this.noSuchWorkflow(workflowName, version);
     const sealed = this.cipher.seal(subjectToken);
-    const run = await this.runs.insert({
-      id: randomUUID(),
-      workflowName: stored.name,
-      workflowVersion: stored.version,
-      agentId: stored.agentId,
-      input,
-      userIss: caller.issuer,
-      userSub: caller.subject,
-      userScopes: caller.scopes,
-      subjectToken: { ...sealed, expiresAt: caller.expiresAt },
-      idempotencyKey: idempotencyKey ?? null,
-      nodes,
-    });
-    if (!run) {
-      // Lost a race with a concurrent request carrying the same Idempotency-Key.
-      const earlier = await this.runs.findByIdempotencyKey(caller.issuer, caller.subject, idempotencyKey!);
-      return { run: toRunView(earlier!), created: false };
+    // Twice at most: the second time after learning that another version became the latest.
+    for (let refresh = false; ; refresh = true) {
+      const stored = version ? await this.definitions.get(workflowName, version) : await this.definitions.latest(workflowName, refresh);
+      if (!stored) throw this.noSuchWorkflow(workflowName, version);
+      if (stored.definition.inputSchema) {
+        const problems = validateRunInput(stored.definition.inputSchema, input);
+        if (problems.length > 0) throw new DomainError(DomainErrorCode.Unprocessable, 'The input does not match the workflow inputSchema', problems);
+      }
+      const nodes = stored.graph.map((n) => ({ id: n.id, type: n.type, queued: n.dependsOn.length === 0, refs: stored.plan.refs.get(n.id) ?? [] }));
+      const id = randomUUID();
+      const started = await this.store.start({
+        id,
+        workflowName: stored.name,
+        workflowVersion: stored.version,
+        expectLatest: version === undefined,
+        agentId: stored.agentId,
+        input,
+        userIss: caller.issuer,
+        userSub: caller.subject,
+        userScopes: caller.scopes,
+        subjectToken: { ...sealed, expiresAt: caller.expiresAt },
+        idempotencyKey: idempotencyKey ?? null,
+        nodes,
+      });
+      if (started.outcome === 'stale' && !refresh) continue;
+      if (started.outcome === 'stale') throw new DomainError(DomainErrorCode.Conflict, `Workflow ${workflowName} changed while the run was starting; try again`);
+      if (started.outcome === 'exists') return { run: toRunView((await this.runs.findById(started.id))!), created: false };
+      await this.queue.enqueueAfterCommit(
+        nodes.filter((n) => n.queued).map((n) => ({ runId: id, nodeId: n.id, attempt: 1 })),
+        { start: true },
+      );
+      const run: RunView = {
+        id,
+        status: RunStatus.Pending,
+        workflow: { name: stored.name, version: stored.version },
+        agentId: stored.agentId,
+        userId: caller.subject,
+        input,
+        error: null,
+        createdAt: started.createdAt.toISOString(),
+        startedAt: null,
+        finishedAt: null,
+      };
+      return { run, created: true };
     }
-    await this.queue.enqueueAfterCommit(nodes.filter((n) => n.queued).map((n) => ({ runId: run.id, nodeId: n.id, attempt: 1 })));
-    return { run: toRunView(run), created: true };
+  }
+
+  private noSuchWorkflow(name: string, version: number | undefined): DomainError {
+    return new DomainError(DomainErrorCode.NotFound, `Workflow ${name}${version ? ` version ${version}` : ''} does not exist`);
   }
 
   async get(id: string, caller: RunCaller): Promise<RunDetailView> {
@@ -118,7 +133,7 @@ export class RunService {
   /** Cancels at once (SPEC §4); 409 when the run is already terminal. */
   async cancel(id: string, caller: RunCaller): Promise<RunDetailView> {
     const run = await this.visibleRun(id, caller);
-    const cancelled = isTerminalRunStatus(run.status as RunStatus) ? null : await this.runs.cancel(run, caller.subject);
+    const cancelled = isTerminalRunStatus(run.status as RunStatus) ? null : await this.store.cancel(run.id, caller.subject);
     if (!cancelled) throw new DomainError(DomainErrorCode.Conflict, `Run ${id} is already ${run.status === 'cancelled' ? 'cancelled' : 'finished'}`);
     await this.escalationEvents.resolved(cancelled.closedEscalations);
     return this.get(id, caller);

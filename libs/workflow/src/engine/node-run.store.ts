@@ -1,0 +1,214 @@
+import { Injectable } from '@nestjs/common';
+import { SqlPool } from '@baton/platform';
+import type { EntityManager } from 'typeorm';
+import { auditJson, type AuditRecord } from '../audit/audit-writer.js';
+import { NodeStatus, type Successor } from '../domain/index.js';
+import { updateReturning } from '../persistence/sql.js';
+import type { ClaimedNode } from './claimed-node.js';
+import type { RunNodeJob } from './node-queue.js';
+import type { NodeError } from './node-outcome.js';
+
+/** What a completed node led to: the next node this worker goes on with, and nodes to enqueue. */
+export interface Completion {
+  settled: boolean;
+  next: ClaimedNode | null;
+  queued: RunNodeJob[];
+}
+
+/** What a retry, failure or escalation led to, for the schedule and the webhook. */
+export interface Settlement {
+  settled: boolean;
+  /** What was recorded: a retry or an escalation on a run that ended meanwhile becomes `failed`. */
+  kind: 'retry' | 'failed' | 'escalate';
+  closedEscalations: string[];
+  openedEscalation?: { id: string; expiresAt: Date };
+}
+
+export type NonSuccessOutcome =
+  | { kind: 'retry'; error: NodeError; delayMs: number }
+  | { kind: 'failed'; error: NodeError }
+  | { kind: 'escalate'; escalation: { id: string; reason: string; detail: string; prompt?: string }; ttlSeconds: number };
+
+/** The run columns every claim returns (baton_claim), as pg hands them over. */
+interface ClaimRow {
+  node_id: string | null;
+  attempt: number;
+  workflow_name: string;
+  workflow_version: number;
+  agent_id: string | null;
+  input: Record<string, unknown>;
+  user_iss: string;
+  user_sub: string;
+  user_scopes: string[];
+  subject_token_ciphertext: Buffer | null;
+  subject_token_key_id: string | null;
+  subject_token_expires_at: Date | null;
+  outputs: Record<string, { output: unknown }>;
+}
+
+const CLAIM_COLUMNS =
+  'node_id, attempt, workflow_name, workflow_version, agent_id, input, user_iss, user_sub, user_scopes, subject_token_ciphertext, subject_token_key_id, subject_token_expires_at, outputs';
+
+const SQL = {
+  claim: `SELECT ${CLAIM_COLUMNS} FROM baton_claim_node($1, $2, $3, $4)`,
+  complete: `SELECT c.settled, c.queued, (c.next).* FROM baton_complete_node($1, $2, $3, $4::jsonb, $5, $6::jsonb, $7::jsonb, $8) c`,
+  settle: `SELECT settled, kind, closed, escalation_id, expires_at FROM baton_settle_node($1, $2, $3, $4, $5::jsonb, $6, $7::jsonb, $8, $9::jsonb, $10)`,
+  carried: `SELECT run_id, node_id, attempts FROM node_runs WHERE carrier = $1 AND status = 'running'`,
+} as const;
+
+/**
+ * The one owner of node_runs' state changes (with the run and audit rows each one writes). The
+ * worker's transitions are single statements on the pg pool — one round trip each, prepared once
+ * per connection (migration 1732500000000 holds their SQL); the escalation queue's run inside its
+ * own transaction, through the EntityManager it passes.
+ */
+@Injectable()
+export class NodeRunStore {
+  constructor(private readonly sql: SqlPool) {}
+
+  /**
+   * Marks a queued attempt `running` for the job that carries it (or takes over a crashed worker's
+   * attempt with the same number), moves a pending run to running and writes `node.started`.
+   * Null when the step was already taken, or the run is over.
+   */
+  async claim(job: RunNodeJob, carrier: string): Promise<ClaimedNode | null> {
+    const [row] = await this.sql.query<ClaimRow>('baton_claim_node', SQL.claim, [job.runId, job.nodeId, job.attempt, carrier]);
+    return row ? toClaimedNode(job.runId, row) : null;
+  }
+
+  /**
+   * Records a running attempt's success and advances the run in one statement. With a carrier, the
+   * first node that became ready is claimed for it at once and returned as `next`.
+   */
+  async complete(
+    node: ClaimedNode,
+    result: { output: unknown; grantedScopes: string[] | null; audits: readonly AuditRecord[]; successors: readonly Successor[]; carrier: string | null },
+  ): Promise<Completion> {
+    const [row] = await this.sql.query<ClaimRow & { settled: boolean; queued: string[] }>('baton_complete_node', SQL.complete, [
+      node.runId,
+      node.nodeId,
+      node.attempt,
+      jsonOrNull(result.output),
+      result.grantedScopes,
+      auditJson(result.audits),
+      JSON.stringify(result.successors),
+      result.carrier,
+    ]);
+    return toCompletion(node.runId, row!);
+  }
+
+  /** Approval by a human: the waiting node succeeds and the run advances (inside the resolver's transaction). */
+  async approveWaiting(m: EntityManager, runId: string, nodeId: string, output: unknown, audits: readonly AuditRecord[], successors: readonly Successor[]): Promise<Completion> {
+    const [row] = await m.query(SQL.complete, [runId, nodeId, null, jsonOrNull(output), null, auditJson(audits), JSON.stringify(successors), null]);
+    return toCompletion(runId, row);
+  }
+
+  /** Retry, failure or escalation of a running attempt, in one statement. */
+  async settle(node: ClaimedNode, outcome: NonSuccessOutcome, grantedScopes: string[] | null, audits: readonly AuditRecord[]): Promise<Settlement> {
+    const [row] = await this.sql.query<{ settled: boolean; kind: Settlement['kind']; closed: string[]; escalation_id: string | null; expires_at: Date | null }>(
+      'baton_settle_node',
+      SQL.settle,
+      [
+        node.runId,
+        node.nodeId,
+        node.attempt,
+        outcome.kind,
+        outcome.kind === 'escalate' ? null : JSON.stringify(outcome.error),
+        grantedScopes,
+        auditJson(audits),
+        outcome.kind === 'retry' ? Math.round(outcome.delayMs) : 0,
+        outcome.kind === 'escalate' ? JSON.stringify(outcome.escalation) : null,
+        outcome.kind === 'escalate' ? outcome.ttlSeconds : 0,
+      ],
+    );
+    return {
+      settled: row!.settled,
+      kind: row!.kind,
+      closedEscalations: row!.closed ?? [],
+      ...(row!.escalation_id && row!.expires_at && { openedEscalation: { id: row!.escalation_id, expiresAt: new Date(row!.expires_at) } }),
+    };
+  }
+
+  /**
+   * The running attempts a job carried. When a worker dies mid-chain its job is re-delivered; the
+   * node it was started for is long done, but the attempts it chained on to are still `running` under
+   * its id: the new holder of the job takes those over.
+   */
+  async carriedBy(carrier: string): Promise<RunNodeJob[]> {
+    const rows = await this.sql.query<{ run_id: string; node_id: string; attempts: number }>('baton_carried', SQL.carried, [carrier]);
+    return rows.map((r) => ({ runId: r.run_id, nodeId: r.node_id, attempt: r.attempts }));
+  }
+
+  /** resume / retry: the waiting node gets a new attempt; returns its job, or null when it is no longer waiting. */
+  async requeueWaiting(m: EntityManager, runId: string, nodeId: string): Promise<RunNodeJob | null> {
+    const [row] = await updateReturning<{ attempts: number }>(
+      m,
+      `UPDATE node_runs SET status = $3, queued_at = now(), updated_at = now() WHERE run_id = $1 AND node_id = $2 AND status = ANY($4) RETURNING attempts`,
+      [runId, nodeId, NodeStatus.Queued, [NodeStatus.WaitingForHuman]],
+    );
+    return row ? { runId, nodeId, attempt: row.attempts + 1 } : null;
+  }
+
+  /** reject / abort / expiry: the waiting node fails (the caller then fails the run); false when it no longer waits. */
+  async failWaiting(m: EntityManager, runId: string, nodeId: string, error: NodeError): Promise<boolean> {
+    const rows = await updateReturning(
+      m,
+      `UPDATE node_runs SET status = $3, error = $4::jsonb, finished_at = now(), updated_at = now()
+       WHERE run_id = $1 AND node_id = $2 AND status = $5 RETURNING node_id`,
+      [runId, nodeId, NodeStatus.Failed, JSON.stringify(error), NodeStatus.WaitingForHuman],
+    );
+    return rows.length === 1;
+  }
+
+  /** Queued rows older than `seconds` (a crash between commit and enqueue, a flushed Redis), oldest first. */
+  async staleQueued(seconds: number, limit: number): Promise<RunNodeJob[]> {
+    const rows = await this.sql.query<{ run_id: string; node_id: string; attempts: number }>(
+      'baton_stale_queued',
+      `SELECT run_id, node_id, attempts FROM node_runs WHERE status = 'queued' AND queued_at < now() - make_interval(secs => $1) ORDER BY queued_at LIMIT $2`,
+      [seconds, limit],
+    );
+    return rows.map((r) => ({ runId: r.run_id, nodeId: r.node_id, attempt: r.attempts + 1 }));
+  }
+
+  /** Running rows that have not moved for `seconds`, with the job that carries each. */
+  async staleRunning(seconds: number, limit: number): Promise<(RunNodeJob & { carrier: string | null })[]> {
+    const rows = await this.sql.query<{ run_id: string; node_id: string; attempts: number; carrier: string | null }>(
+      'baton_stale_running',
+      `SELECT run_id, node_id, attempts, carrier FROM node_runs WHERE status = 'running' AND updated_at < now() - make_interval(secs => $1) ORDER BY updated_at LIMIT $2`,
+      [seconds, limit],
+    );
+    return rows.map((r) => ({ runId: r.run_id, nodeId: r.node_id, attempt: r.attempts, carrier: r.carrier }));
+  }
+}
+
+function toCompletion(runId: string, row: ClaimRow & { settled: boolean; queued: string[] }): Completion {
+  return {
+    settled: row.settled,
+    next: row.node_id ? toClaimedNode(runId, row) : null,
+    queued: (row.queued ?? []).map((nodeId) => ({ runId, nodeId, attempt: 1 })),
+  };
+}
+
+function toClaimedNode(runId: string, row: ClaimRow): ClaimedNode {
+  return {
+    runId,
+    nodeId: row.node_id!,
+    attempt: row.attempt,
+    run: {
+      workflowName: row.workflow_name,
+      workflowVersion: row.workflow_version,
+      agentId: row.agent_id,
+      input: row.input,
+      userIss: row.user_iss,
+      userSub: row.user_sub,
+      userScopes: row.user_scopes,
+      subjectToken: row.subject_token_ciphertext ? { ciphertext: row.subject_token_ciphertext, keyId: row.subject_token_key_id! } : null,
+      subjectTokenExpiresAt: row.subject_token_expires_at,
+    },
+    outputs: row.outputs ?? {},
+  };
+}
+
+function jsonOrNull(value: unknown): string | null {
+  return value === undefined ? null : JSON.stringify(value);
+}

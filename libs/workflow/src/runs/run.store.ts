@@ -1,0 +1,95 @@
+import { Injectable } from '@nestjs/common';
+import { SqlPool } from '@baton/platform';
+import type { EntityManager } from 'typeorm';
+import { RunStatus, allowedFromRun } from '../domain/index.js';
+import type { NodeError } from '../engine/node-outcome.js';
+
+export interface NewRun {
+  id: string;
+  workflowName: string;
+  workflowVersion: number;
+  /** The caller validated against what it believes is the latest version: refuse if another was posted since. */
+  expectLatest: boolean;
+  agentId: string | null;
+  input: Record<string, unknown>;
+  userIss: string;
+  userSub: string;
+  userScopes: string[];
+  subjectToken: { ciphertext: Buffer; keyId: string; expiresAt: Date };
+  idempotencyKey: string | null;
+  /** In definition order; roots start `queued`, the rest `pending`. */
+  nodes: { id: string; type: string; queued: boolean; refs: readonly string[] }[];
+}
+
+export type StartResult = { outcome: 'created'; id: string; createdAt: Date } | { outcome: 'exists'; id: string } | { outcome: 'stale' };
+
+/**
+ * The one owner of the runs table's state changes that are not a node's (those are NodeRunStore's):
+ * start, cancel, failure, back to running, the subject token. SQL in migration 1732500000000.
+ */
+@Injectable()
+export class RunStore {
+  constructor(private readonly sql: SqlPool) {}
+
+  /** The run, its node rows and `run.started`: one statement, one round trip. */
+  async start(run: NewRun): Promise<StartResult> {
+    const [row] = await this.sql.query<{ r_outcome: StartResult['outcome']; r_id: string | null; r_created_at: Date | null }>(
+      'baton_start_run',
+      `SELECT r_outcome, r_id, r_created_at FROM baton_start_run($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9, $10, $11, $12, $13, $14::jsonb)`,
+      [
+        run.id,
+        run.workflowName,
+        run.workflowVersion,
+        run.expectLatest,
+        run.agentId,
+        JSON.stringify(run.input),
+        run.userIss,
+        run.userSub,
+        run.userScopes,
+        run.subjectToken.ciphertext,
+        run.subjectToken.keyId,
+        run.subjectToken.expiresAt,
+        run.idempotencyKey,
+        JSON.stringify(run.nodes),
+      ],
+    );
+    if (!row || row.r_outcome === 'stale') return { outcome: 'stale' };
+    if (row.r_outcome === 'exists') return { outcome: 'exists', id: row.r_id! };
+    return { outcome: 'created', id: row.r_id!, createdAt: row.r_created_at! };
+  }
+
+  /** Cancels a run that is not over; returns the escalations it closed, or null when it was already over. */
+  async cancel(runId: string, by: string): Promise<{ closedEscalations: string[] } | null> {
+    const [row] = await this.sql.query<{ closed: string[] | null }>('baton_cancel_run', `SELECT baton_cancel_run($1, $2) AS closed`, [runId, by]);
+    return row?.closed ? { closedEscalations: row.closed } : null;
+  }
+
+  /** Locks the run row for a transition made of several statements; its status, or null when there is no such run. */
+  async lock(m: EntityManager, runId: string): Promise<RunStatus | null> {
+    const [row] = await m.query(`SELECT status FROM runs WHERE id = $1 FOR UPDATE`, [runId]);
+    return row ? (row.status as RunStatus) : null;
+  }
+
+  /** Fails the run because `nodeId` failed (skips what never started, closes open escalations); returns the closed escalations. */
+  async fail(m: EntityManager, runId: string, nodeId: string, error: NodeError): Promise<string[]> {
+    const [row] = await m.query(`SELECT baton_fail_run($1, $2, $3::jsonb) AS closed`, [runId, nodeId, JSON.stringify(error)]);
+    return row?.closed ?? [];
+  }
+
+  /** A human acted on an escalation: the run is running again unless another escalation is still open. */
+  async backToRunning(m: EntityManager, runId: string): Promise<void> {
+    await m.query(
+      `UPDATE runs SET status = $2, updated_at = now()
+       WHERE id = $1 AND status = ANY($3) AND NOT EXISTS (SELECT 1 FROM escalations WHERE run_id = $1 AND status = 'open')`,
+      [runId, RunStatus.Running, allowedFromRun(RunStatus.Running).filter((s) => s !== RunStatus.Pending)],
+    );
+  }
+
+  /** `resume`: the fresh subject token (sealed) and its scopes replace the run's. */
+  async replaceSubjectToken(m: EntityManager, runId: string, fresh: { ciphertext: Buffer; keyId: string; expiresAt: Date; scopes: string[] }): Promise<void> {
+    await m.query(
+      `UPDATE runs SET subject_token_ciphertext = $2, subject_token_key_id = $3, subject_token_expires_at = $4, user_scopes = $5, updated_at = now() WHERE id = $1`,
+      [runId, fresh.ciphertext, fresh.keyId, fresh.expiresAt, fresh.scopes],
+    );
+  }
+}
