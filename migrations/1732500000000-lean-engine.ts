@@ -31,8 +31,9 @@ export class LeanEngine1732500000000 implements MigrationInterface {
     // from before this migration, which load every finished node's output as they used to).
     await q.query(`ALTER TABLE node_runs ADD COLUMN refs text[]`);
 
-    // The chain trigger. Entries of a run that has a row in runs chain on that row; entries naming a
-    // run id without one (imports, tests) keep the old advisory-lock path.
+    // The chain trigger. Entries of a run that has a row in runs chain on that row, and their `at` is
+    // taken under its lock; entries naming a run id without one (imports, tests) keep the old
+    // advisory-lock path and the `at` they were given.
     await q.query(`
       CREATE OR REPLACE FUNCTION baton_audit_chain() RETURNS trigger LANGUAGE plpgsql VOLATILE AS $$
       DECLARE last audit_entries%ROWTYPE; seq integer; head bytea; on_run boolean := false;
@@ -46,13 +47,13 @@ export class LeanEngine1732500000000 implements MigrationInterface {
           IF on_run THEN
             NEW.run_seq := seq + 1;
             NEW.prev_hash := head;
+            NEW.at := date_trunc('milliseconds', clock_timestamp());
           ELSE
             PERFORM pg_advisory_xact_lock(hashtextextended(NEW.run_id::text, 6565));
             SELECT * INTO last FROM audit_entries WHERE run_id = NEW.run_id ORDER BY run_seq DESC LIMIT 1;
             NEW.run_seq := coalesce(last.run_seq, 0) + 1;
             NEW.prev_hash := last.hash;
           END IF;
-          NEW.at := date_trunc('milliseconds', clock_timestamp());
         END IF;
         -- Inline copy of baton_audit_hash(NEW): a SQL function called per row is planned per row.
         NEW.hash := sha256(convert_to(jsonb_build_array(

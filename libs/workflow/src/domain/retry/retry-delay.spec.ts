@@ -27,7 +27,8 @@ describe('retryDelayMs', () => {
   it('caps the delay, the Retry-After and huge attempt counts', () => {
     expect(retryDelayMs({ attempt: 100, backoffMs: 1000, random: at(0.999) })).toBeLessThanOrEqual(MAX_RETRY_DELAY_MS);
     expect(retryDelayMs({ attempt: 1, backoffMs: 1, retryAfterMs: 86_400_000 })).toBe(MAX_RETRY_DELAY_MS);
-    expect(retryDelayMs({ attempt: 2, backoffMs: 1000, capMs: 1500, random: at(0.999) })).toBe(1500);
+    expect(retryDelayMs({ attempt: 2, backoffMs: 1000, capMs: 1500, random: at(0.9999) })).toBe(1500);
+    expect(retryDelayMs({ attempt: 2, backoffMs: 1000, capMs: 1500, random: at(0) })).toBe(750);
     expect(Number.isFinite(retryDelayMs({ attempt: 10_000, backoffMs: 1e9 }))).toBe(true);
   });
 
