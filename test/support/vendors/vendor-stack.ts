@@ -20,6 +20,8 @@ export interface VendorStackOptions {
   profile: Record<string, unknown>;
   /** Secret variables the profile names. */
   env?: Record<string, string>;
+  /** More exchange profiles beside `idp`. */
+  moreProfiles?: Record<string, Record<string, unknown>>;
   /** Extra `trustedIssuers[0]` fields (e.g. `introspection`). */
   trustedIssuer?: Record<string, unknown>;
 }
@@ -47,7 +49,7 @@ export class VendorStack {
       stringify({
         api: { audience: 'baton-api' },
         trustedIssuers: [{ issuer: vendor.issuer, jwksUri: vendor.jwksUri, ...options.trustedIssuer }],
-        exchangeProfiles: { idp: { expirySkewSeconds: 5, ...options.profile } },
+        exchangeProfiles: { idp: { expirySkewSeconds: 5, ...options.profile }, ...options.moreProfiles },
         http: { allowedHosts: ['127.0.0.1'] },
       }),
     );
