@@ -146,6 +146,8 @@ export class VendorServer {
   /** Verifies a token this server issued to a user (signature, issuer, expiry); the payload or why not. */
   async verifyUserToken(token: string | undefined): Promise<{ ok: true; payload: JWTPayload } | { ok: false; reason: 'missing' | 'expired' | 'invalid' }> {
     if (!token) return { ok: false, reason: 'missing' };
+    const opaque = this.opaqueTokens.get(token);
+    if (opaque) return Number(opaque.exp) * 1000 > Date.now() ? { ok: true, payload: opaque as JWTPayload } : { ok: false, reason: 'expired' };
     try {
       const { payload } = await jwtVerify(token, this.key.publicJwk, { issuer: this.issuer, requiredClaims: ['exp', 'sub'] });
       return { ok: true, payload };
