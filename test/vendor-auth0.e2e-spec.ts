@@ -142,4 +142,11 @@ describe('vendor auth0 with an actor', () => {
     expect(run.nodes[0]).toMatchObject({ attempts: 2, error: { code: 'exchange_failed' } });
     expect(auth0.tokenRequests.filter((r) => decodeJwt(r.form.subject_token!).sub === 'hal')).toHaveLength(2);
   });
+
+  it('no subject, actor or issued token and no secret reaches the audit trail or the escalations', async () => {
+    const secrets = [SECRET, ...auth0.issued, ...auth0.tokenRequests.flatMap((r) => [r.form.subject_token!, r.form.actor_token!].filter(Boolean))];
+    expect(secrets.length).toBeGreaterThan(10);
+    const { rows } = await stack.db.query(`SELECT (SELECT coalesce(string_agg(a::text, ' '), '') FROM audit_entries a) || (SELECT coalesce(string_agg(e::text, ' '), '') FROM escalations e) AS text`);
+    for (const secret of secrets) expect(rows[0].text.includes(secret)).toBe(false);
+  });
 });
