@@ -1,3 +1,4 @@
+import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
@@ -109,6 +110,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, readFile = (p: 
     return value;
   };
 
+  // SPEC §9.3: RS256, PS256, ES256 or EdDSA keys, PEM or JWK; checked here so a bad key stops the process at start.
+  const actorKeyFrom = (key: string, varName: string): string => {
+    const text = secretFrom(key, varName)!;
+    if (!isActorSigningKey(text)) {
+      throw new ConfigError(`${e.BATON_CONFIG}: ${key}: environment variable ${varName} does not hold an RSA, P-256 or Ed25519 private key (PEM or JWK)`);
+    }
+    return text;
+  };
+
   const exchangeProfiles: Record<string, ExchangeProfile> = {};
   for (const [name, p] of Object.entries(y.exchangeProfiles)) {
     const key = `exchangeProfiles.${name}`;
@@ -133,8 +143,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, readFile = (p: 
       scopeSource: p.scopeSource,
       actor: p.actor && {
         issuer: p.actor.issuer,
-        signingKey: secretFrom(`${key}.actor.signingKeyEnv`, p.actor.signingKeyEnv)!,
-        retiredKeys: p.actor.retiredKeyEnvs.map((envName, i) => secretFrom(`${key}.actor.retiredKeyEnvs.${i}`, envName)!),
+        signingKey: actorKeyFrom(`${key}.actor.signingKeyEnv`, p.actor.signingKeyEnv),
+        retiredKeys: p.actor.retiredKeyEnvs.map((envName, i) => actorKeyFrom(`${key}.actor.retiredKeyEnvs.${i}`, envName)),
         tokenType: p.actor.tokenType,
       },
     };
@@ -177,6 +187,17 @@ function describe(error: z.ZodError, prefix: string): string {
     return `${prefix}${issue.keys.map((k) => at + k).join(', ')}: unknown key`;
   }
   return `${prefix}${key}: ${issue.message}`;
+}
+
+function isActorSigningKey(text: string): boolean {
+  try {
+    const trimmed = text.trim();
+    const key = trimmed.startsWith('{') ? createPrivateKey({ key: JSON.parse(trimmed), format: 'jwk' }) : createPrivateKey(trimmed);
+    const type = key.asymmetricKeyType;
+    return type === 'rsa' || type === 'rsa-pss' || type === 'ed25519' || (type === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1');
+  } catch {
+    return false;
+  }
 }
 
 function oneLine(err: unknown): string {

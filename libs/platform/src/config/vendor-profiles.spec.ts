@@ -1,11 +1,16 @@
 import { describe, expect, it } from '@jest/globals';
+import { generateKeyPairSync } from 'node:crypto';
 import { stringify } from 'yaml';
 import { loadConfig } from './config.loader.js';
 
 /** `exchangeProfiles.<p>.vendor`, `scopeSource`, `actor` and `trustedIssuers[].introspection` (SPEC §9). */
 
 const KEY = Buffer.alloc(32, 7).toString('base64');
-const ENV = { BATON_ENCRYPTION_KEY: KEY, SECRET: 's3', PEM: 'pem-text', CERT: 'cert-text', AGENT_KEY: 'agent', OLD_AGENT_KEY: 'old' };
+const pem = (type: 'ec' | 'ed25519', curve?: string) =>
+  generateKeyPairSync(type as 'ec', { namedCurve: curve ?? 'P-256' }).privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+const AGENT_KEY = pem('ec');
+const OLD_AGENT_KEY = pem('ed25519');
+const ENV = { BATON_ENCRYPTION_KEY: KEY, SECRET: 's3', PEM: 'pem-text', CERT: 'cert-text', AGENT_KEY, OLD_AGENT_KEY, BAD_KEY: 'not-a-key', P384: pem('ec', 'P-384') };
 
 function load(profile: Record<string, unknown>, extra: Record<string, unknown> = {}) {
   return loadConfig(ENV, () => stringify({ exchangeProfiles: { p: profile }, ...extra })).exchangeProfiles.p!;
@@ -80,7 +85,12 @@ describe('vendor profiles', () => {
   it('actor: keys read from the named variables; refused on entra, google and keycloak', () => {
     const actor = { issuer: 'https://baton.example.com/agents', signingKeyEnv: 'AGENT_KEY', retiredKeyEnvs: ['OLD_AGENT_KEY'] };
     const okta = load({ vendor: 'okta', issuer: 'https://o.okta.com/oauth2/x', clientId: 'w', clientSecretEnv: 'SECRET', actor });
-    expect(okta.actor).toEqual({ issuer: actor.issuer, signingKey: 'agent', retiredKeys: ['old'], tokenType: 'urn:ietf:params:oauth:token-type:jwt' });
+    expect(okta.actor).toEqual({ issuer: actor.issuer, signingKey: AGENT_KEY, retiredKeys: [OLD_AGENT_KEY], tokenType: 'urn:ietf:params:oauth:token-type:jwt' });
+    for (const bad of ['BAD_KEY', 'P384']) {
+      expect(failure({ vendor: 'okta', issuer: 'https://o.okta.com/oauth2/x', clientId: 'w', clientSecretEnv: 'SECRET', actor: { ...actor, signingKeyEnv: bad } })).toThrow(
+        `exchangeProfiles.p.actor.signingKeyEnv: environment variable ${bad} does not hold an RSA, P-256 or Ed25519 private key`,
+      );
+    }
     expect(failure({ vendor: 'okta', issuer: 'https://o.okta.com/oauth2/x', clientId: 'w', clientSecretEnv: 'SECRET', actor: { ...actor, signingKeyEnv: 'NOPE' } })).toThrow(
       'exchangeProfiles.p.actor.signingKeyEnv: environment variable NOPE is not set',
     );
