@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { BatonConfigModule, DatabaseModule, HealthModule, LoggingModule, MetricsModule, type BatonConfig } from '@baton/platform';
 import { entities } from '@baton/workflow';
+import { AgentKeysModule } from './agents/agent-keys.module.js';
 import { AuditApiModule } from './audit/audit-api.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { EscalationsModule } from './escalations/escalations.module.js';
@@ -24,6 +25,7 @@ export class ApiModule {
         RunsModule,
         EscalationsModule,
         AuditApiModule,
+        AgentKeysModule,
       ],
     };
   }

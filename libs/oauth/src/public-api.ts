@@ -49,3 +49,18 @@ export {
 } from './exchange/token-exchanger.js';
 export { SubjectTokenCipher, type SealedSubjectToken, type SubjectTokenCipherOptions } from './subject-token/subject-token-cipher.js';
 export { SubjectTokenCipherError, type SubjectTokenCipherErrorCode } from './subject-token/subject-token-cipher-error.js';
+export { scopesToRequest, type ScopeSource } from './scopes/scopes-to-request.js';
+export { vendorStrategy } from './exchange/vendors/vendor-strategies.js';
+export type { VendorStrategy, VendorExchangeInput, VendorGrantRequest, OAuthErrorAnswer } from './exchange/vendors/vendor-strategy.js';
+export { JWT_BEARER_GRANT_TYPE, entraScope } from './exchange/vendors/entra.strategy.js';
+export { ACTOR_TOKEN_ALGORITHMS, ActorKeyError, readActorKey, type ActorKey } from './actor/actor-key.js';
+export {
+  ACTOR_TOKEN_LIFETIME_SECONDS,
+  ActorTokenSigner,
+  actClaimOf,
+  type ActClaim,
+  type ActorChainLink,
+  type ActorTokenRequest,
+} from './actor/actor-token-signer.js';
+export { actorPublicJwks } from './actor/actor-jwks.js';
+export { checkMayAct, type MayActCheck } from './actor/may-act.js';

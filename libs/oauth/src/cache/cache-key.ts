@@ -9,6 +9,8 @@ export interface ExchangedTokenCacheKeyParts {
   resource?: string;
   /** Order and duplicates do not matter. */
   scopes: readonly string[];
+  /** The actor presented (agent and parent chain), when the profile has one: agents never share tokens. */
+  actor?: string;
 }
 
 /**
@@ -18,7 +20,8 @@ export interface ExchangedTokenCacheKeyParts {
  */
 export function cacheKey(parts: ExchangedTokenCacheKeyParts): string {
   const scopes = [...new Set(parts.scopes)].sort();
-  const tuple = [sha256(parts.subjectToken), parts.profile, parts.audience ?? null, parts.resource ?? null, scopes];
+  const tuple: unknown[] = [sha256(parts.subjectToken), parts.profile, parts.audience ?? null, parts.resource ?? null, scopes];
+  if (parts.actor !== undefined) tuple.push(parts.actor);
   return sha256(JSON.stringify(tuple));
 }
 

@@ -6,6 +6,10 @@ export interface ExchangedToken {
   scopes: string[];
   /** The token's `jti` when it is a JWT, for audit entries. */
   jti?: string;
+  /** The actor `sub` presented in the exchange (SPEC §9.3), for audit entries. */
+  actor?: string;
+  /** The issued JWT's `act` claim, verbatim, for audit entries. */
+  act?: unknown;
 }
 
 export interface ExchangedTokenCacheOptions {

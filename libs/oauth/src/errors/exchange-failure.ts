@@ -5,9 +5,24 @@ import { parseRetryAfter } from './retry-after.js';
  * - `revoked`: the subject token is unusable → audit `token.revoked`, escalation `token_revoked`;
  * - `consent_required`: a human must grant something → escalation `consent_required`;
  * - `transient`: network, timeout, 5xx, 429 → the node's retry policy (honouring `retryAfterMs`);
- * - `fatal`: misconfiguration or an answer we do not understand → the node fails, no retry.
+ * - `fatal`: misconfiguration or an answer we do not understand → the node fails, no retry;
+ * - `exchange_refused`: the server refused this client the exchange for a reason of configuration
+ *   (Keycloak `access_denied`) → the node fails `exchange_refused`, no retry;
+ * - `token_expired`: the server says the user's token is outside its validity (Entra
+ *   AADSTS500133) → audit `token.expired`, escalation `token_expired`.
  */
-export type ExchangeFailureKind = 'revoked' | 'consent_required' | 'transient' | 'fatal';
+export type ExchangeFailureKind = 'revoked' | 'consent_required' | 'transient' | 'fatal' | 'exchange_refused' | 'token_expired';
+
+/**
+ * A vendor's reading of an OAuth error body (SPEC §9.1), consulted before the generic table;
+ * `undefined` leaves the answer to the generic table.
+ */
+export type VendorErrorClassifier = (answer: {
+  error: string;
+  description?: string;
+  status?: number;
+  body: Record<string, unknown>;
+}) => { kind: ExchangeFailureKind; escalationDetail?: string } | undefined;
 
 export interface ExchangeFailure {
   kind: ExchangeFailureKind;
@@ -18,6 +33,8 @@ export interface ExchangeFailure {
   status?: number;
   /** For audit entries and logs; never holds a token or a secret. */
   description?: string;
+  /** What a human needs to know, for the escalation's `detail` (e.g. Entra's `claims` challenge). */
+  escalationDetail?: string;
 }
 
 // RFC 8693 §2.2.2 says a bad subject token answers invalid_request; many servers send invalid_grant.
@@ -42,13 +59,13 @@ const NETWORK_ERROR_CODES = new Set([
  * fails"). Errors are recognised by their `name`/`code` fields rather than `instanceof`, so a
  * second copy of openid-client in node_modules cannot defeat the classification.
  */
-export function classifyExchangeError(err: unknown, now: number = Date.now()): ExchangeFailure {
+export function classifyExchangeError(err: unknown, now: number = Date.now(), vendor?: VendorErrorClassifier): ExchangeFailure {
   const error = asRecord(err);
   if (!error) return unknownFailure(err);
 
   // A 4xx with a JSON `{error}` body.
   if (error.code === 'OAUTH_RESPONSE_BODY_ERROR' && typeof error.error === 'string') {
-    return classifyErrorBody(error, error.error, now);
+    return classifyErrorBody(error, error.error, now, vendor);
   }
 
   // Any non-200 answer with WWW-Authenticate; oidc-provider sends one for bad client credentials.
@@ -75,12 +92,19 @@ export function classifyExchangeError(err: unknown, now: number = Date.now()): E
   return classifyTransportFailure(err) ?? unknownFailure(err);
 }
 
-function classifyErrorBody(error: Record<string, unknown>, oauthError: string, now: number): ExchangeFailure {
+function classifyErrorBody(error: Record<string, unknown>, oauthError: string, now: number, vendor?: VendorErrorClassifier): ExchangeFailure {
   const response = responseOf(error.response);
   const status = response?.status ?? numberOrUndefined(error.status);
   const description = stringOrUndefined(error.error_description);
   if ((status !== undefined && isServerBusy(status)) || SERVER_BUSY.has(oauthError)) {
     return withRetryAfter({ kind: 'transient', code: oauthError, status, description }, response, now);
+  }
+  // openid-client puts the parsed JSON body in `cause`.
+  const verdict = vendor?.({ error: oauthError, description, status, body: asRecord(error.cause) ?? {} });
+  if (verdict) {
+    const failure: ExchangeFailure = { kind: verdict.kind, code: oauthError, status, description };
+    if (verdict.escalationDetail !== undefined) failure.escalationDetail = verdict.escalationDetail;
+    return failure;
   }
   if (SUBJECT_TOKEN_UNUSABLE.has(oauthError)) return { kind: 'revoked', code: oauthError, status, description };
   if (NEEDS_CONSENT.has(oauthError)) return { kind: 'consent_required', code: oauthError, status, description };

@@ -39,7 +39,8 @@ function requireSecret(profile: Pick<ExchangeProfile, 'name' | 'clientAuth' | 'c
   return profile.clientSecret;
 }
 
-async function importPrivateKey(
+/** The profile's private key (PEM PKCS #8 or JWK JSON), imported for signing. */
+export async function importPrivateKey(
   profile: Pick<ExchangeProfile, 'name' | 'privateKey' | 'privateKeyAlg'>,
 ): Promise<{ key: CryptoKey; kid?: string }> {
   const where = `exchange profile "${profile.name}"`;

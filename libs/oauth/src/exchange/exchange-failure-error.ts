@@ -1,4 +1,4 @@
-import { classifyExchangeError } from '../errors/exchange-failure.js';
+import { classifyExchangeError, type VendorErrorClassifier } from '../errors/exchange-failure.js';
 import { TokenExchangeError } from './token-exchange-error.js';
 
 export interface ExchangeFailureContext {
@@ -13,6 +13,8 @@ export interface ExchangeFailureContext {
   /** Values that must never appear in a message (the subject token, the client secret, …). */
   secrets: readonly (string | undefined)[];
   now?: number;
+  /** The profile's vendor reading of error bodies (SPEC §9.1). */
+  vendor?: VendorErrorClassifier;
 }
 
 /**
@@ -21,7 +23,7 @@ export interface ExchangeFailureContext {
  * secret of the context cut out, so nothing sensitive can reach a log or an audit entry through it.
  */
 export function exchangeFailureError(err: unknown, context: ExchangeFailureContext): TokenExchangeError {
-  const failure = classifyExchangeError(err, context.now);
+  const failure = classifyExchangeError(err, context.now, context.vendor);
   const oauthError = oauthErrorOf(err);
   const reason =
     context.stage === 'metadata' && failure.status !== undefined
@@ -39,6 +41,7 @@ export function exchangeFailureError(err: unknown, context: ExchangeFailureConte
     oauthError,
     status: failure.status,
     retryAfterMs: failure.retryAfterMs,
+    escalationDetail: failure.escalationDetail === undefined ? undefined : redact(failure.escalationDetail, context.secrets),
     cause: err,
   });
 }

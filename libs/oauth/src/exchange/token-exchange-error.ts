@@ -9,9 +9,18 @@
  * - `fatal`: misconfiguration or an answer we do not understand → the node fails, no retry;
  * - `scope_escalation`: the server granted a scope that was not requested; the token was discarded
  *   → the node fails;
- * - `insufficient_scope`: the server left out a required scope → escalation `insufficient_scope`.
+ * - `insufficient_scope`: the server left out a required scope → escalation `insufficient_scope`;
+ * - `exchange_refused`: the server refused this client the exchange for a configuration reason
+ *   (Keycloak `access_denied`) → the node fails `exchange_refused`, no retry;
+ * - `token_expired`: the server found the user's token outside its validity (Entra AADSTS500133)
+ *   → audit `token.expired`, escalation `token_expired`.
+ *
+ * `consent_required` also covers a user token whose `may_act` does not name the actor (SPEC §9.3);
+ * no exchange was attempted then. `escalationDetail` carries what the human needs to know.
  */
 export type TokenExchangeErrorCode =
+  | 'exchange_refused'
+  | 'token_expired'
   | 'revoked'
   | 'consent_required'
   | 'transient'
@@ -32,6 +41,8 @@ export interface TokenExchangeErrorDetails {
   widenedScopes?: string[];
   /** `insufficient_scope`: the required scopes the server left out. */
   missingScopes?: string[];
+  /** For the escalation's `detail`: Entra's `claims` challenge, the `may_act` refusal, … */
+  escalationDetail?: string;
   cause?: unknown;
 }
 
@@ -47,6 +58,7 @@ export class TokenExchangeError extends Error {
   readonly retryAfterMs?: number;
   readonly widenedScopes?: string[];
   readonly missingScopes?: string[];
+  readonly escalationDetail?: string;
 
   constructor(
     readonly code: TokenExchangeErrorCode,
@@ -60,6 +72,7 @@ export class TokenExchangeError extends Error {
     if (details.retryAfterMs !== undefined) this.retryAfterMs = details.retryAfterMs;
     if (details.widenedScopes !== undefined) this.widenedScopes = details.widenedScopes;
     if (details.missingScopes !== undefined) this.missingScopes = details.missingScopes;
+    if (details.escalationDetail !== undefined) this.escalationDetail = details.escalationDetail;
   }
 
   /** Whether the node's retry policy applies. */

@@ -1,14 +1,19 @@
 import type { ExchangeProfile } from '@baton/platform';
+import { decodeJwt } from 'jose';
 import { genericGrantRequest, type Configuration } from 'openid-client';
+import { ActorKeyError } from '../actor/actor-key.js';
+import { ActorTokenSigner, type ActorChainLink } from '../actor/actor-token-signer.js';
+import { checkMayAct } from '../actor/may-act.js';
 import { cacheKey } from '../cache/cache-key.js';
 import { ExchangedTokenCache } from '../cache/exchanged-token-cache.js';
 import { findMissingScopes } from '../scopes/scope-difference.js';
 import { authorizationServerConfiguration } from './authorization-server-configuration.js';
-import { ClientCredentialsError, clientAuthentication } from './client-authentication.js';
+import { ClientCredentialsError } from './client-authentication.js';
 import { exchangeFailureError, redact } from './exchange-failure-error.js';
 import { checkGrantedScopes, toExchangedToken } from './exchange-response.js';
 import { TokenExchangeError } from './token-exchange-error.js';
-import { TOKEN_EXCHANGE_GRANT_TYPE, tokenExchangeParameters } from './token-exchange-parameters.js';
+import { vendorStrategy } from './vendors/vendor-strategies.js';
+import type { VendorExchangeInput } from './vendors/vendor-strategy.js';
 
 export interface TokenExchangerOptions {
   /** `exchangeProfiles` from the configuration, secrets already resolved. */
@@ -32,6 +37,10 @@ export interface ExchangeRequest {
   scopes: string[];
   /** Must all be in the server's answer, else `insufficient_scope`. */
   requiredScopes: string[];
+  /** The workflow's `agentId`: the actor token's `sub` on a profile with `actor` (`baton` when absent). */
+  agentId?: string;
+  /** Sub-workflows: the parent runs' agents, nearest first; the actor token's nested `act`. */
+  actorChain?: readonly ActorChainLink[];
 }
 
 export interface ExchangeResult {
@@ -43,6 +52,10 @@ export interface ExchangeResult {
   jti?: string;
   /** True when served from the cache (or by joining an identical exchange in flight). */
   cached: boolean;
+  /** The actor `sub` presented, on a profile with `actor`. */
+  actor?: string;
+  /** The issued token's `act` claim, verbatim, when it is a JWT that has one. */
+  act?: unknown;
 }
 
 const DEFAULT_HTTP_TIMEOUT_SECONDS = 10;
@@ -63,6 +76,7 @@ export class TokenExchanger {
   private readonly timeoutSeconds: number;
   private readonly now: () => Date;
   private readonly configurations = new Map<string, Promise<Configuration>>();
+  private readonly signers = new Map<string, Promise<ActorTokenSigner>>();
   private readonly inFlight = new Map<string, Promise<ExchangeResult>>();
 
   constructor(options: TokenExchangerOptions) {
@@ -109,18 +123,45 @@ export class TokenExchanger {
 
   private async exchangeWithServer(profile: ExchangeProfile, request: ExchangeRequest, key: string): Promise<ExchangeResult> {
     const name = request.profile;
-    const secrets = [request.subjectToken, profile.clientSecret, profile.privateKey];
+    const strategy = vendorStrategy(profile.vendor);
+    const secrets = [request.subjectToken, profile.clientSecret, profile.privateKey, profile.actor?.signingKey];
+
+    // SPEC §9.3: a user token whose may_act does not name the actor is never exchanged.
+    const actor = profile.actor ? actorSubjectOf(request) : undefined;
+    if (profile.actor && actor) {
+      const mayAct = checkMayAct(request.subjectToken, { sub: actor, iss: profile.actor.issuer });
+      if (!mayAct.ok) {
+        throw new TokenExchangeError('consent_required', `token exchange (profile "${name}") not attempted: ${mayAct.reason}`, {
+          profile: name,
+          escalationDetail: mayAct.reason,
+        });
+      }
+    }
+
     const config = await this.configurationFor(name, profile, secrets);
+    const input: VendorExchangeInput = {
+      subjectToken: request.subjectToken,
+      audience: request.audience,
+      resource: request.resource,
+      scopes: request.scopes,
+    };
+    if (profile.actor && actor) {
+      const signer = await this.signerFor(name, profile, secrets);
+      const token = await signer.sign({ subject: actor, audience: profile.issuer, parentChain: request.actorChain });
+      secrets.push(token);
+      input.actorToken = { token, type: signer.tokenType };
+    }
+    const grant = strategy.buildRequest(profile, input);
 
     let response: Awaited<ReturnType<typeof genericGrantRequest>>;
     try {
-      response = await genericGrantRequest(config, TOKEN_EXCHANGE_GRANT_TYPE, tokenExchangeParameters(profile, request));
+      response = await genericGrantRequest(config, grant.grantType, grant.parameters);
     } catch (err) {
-      throw exchangeFailureError(err, { profile: name, stage: 'token', secrets, now: this.now().getTime() });
+      throw exchangeFailureError(err, { profile: name, stage: 'token', secrets, now: this.now().getTime(), vendor: strategy.classifyError });
     }
     secrets.push(response.access_token);
 
-    const check = checkGrantedScopes(request.scopes, request.requiredScopes, response.scope);
+    const check = checkGrantedScopes(request.scopes, request.requiredScopes, strategy.grantedScope(response, input));
     if (!check.ok && check.code === 'scope_escalation') {
       // The token is dropped here: not cached, not returned, not in the error.
       throw new TokenExchangeError(
@@ -137,8 +178,30 @@ export class TokenExchanger {
 
     const now = this.now();
     const token = toExchangedToken(response, check.scopes, now);
+    if (actor !== undefined) token.actor = actor;
+    const act = actClaimOfToken(response.access_token);
+    if (act !== undefined) token.act = act;
     this.cache.set(key, token, profile.expirySkewSeconds, now);
     return { ...token, scopes: [...token.scopes], cached: false };
+  }
+
+  /** The profile's actor token signer, built once; a failed build is not remembered. */
+  private async signerFor(name: string, profile: ExchangeProfile, secrets: readonly (string | undefined)[]): Promise<ActorTokenSigner> {
+    let signer = this.signers.get(name);
+    if (!signer) {
+      const built = ActorTokenSigner.create(profile.actor!, `exchangeProfiles.${name}.actor`, this.now);
+      built.catch(() => {
+        if (this.signers.get(name) === built) this.signers.delete(name);
+      });
+      this.signers.set(name, built);
+      signer = built;
+    }
+    try {
+      return await signer;
+    } catch (err) {
+      const reason = err instanceof ActorKeyError ? err.message : 'the actor signing key cannot be used';
+      throw new TokenExchangeError('fatal', redact(`token exchange: ${reason}`, secrets), { profile: name, cause: err });
+    }
   }
 
   private withRequiredScopes(request: ExchangeRequest, result: ExchangeResult): ExchangeResult {
@@ -173,7 +236,7 @@ export class TokenExchanger {
   }
 
   private async buildConfiguration(profile: ExchangeProfile): Promise<Configuration> {
-    const clientAuth = await clientAuthentication(profile);
+    const clientAuth = await vendorStrategy(profile.vendor).clientAuthentication(profile);
     return authorizationServerConfiguration(profile, clientAuth, this.timeoutSeconds);
   }
 
@@ -185,14 +248,17 @@ export class TokenExchanger {
     return profile;
   }
 
-  private keyOf(request: Pick<ExchangeRequest, 'subjectToken' | 'profile' | 'audience' | 'resource' | 'scopes'>): string {
-    return cacheKey({
+  private keyOf(request: Pick<ExchangeRequest, 'subjectToken' | 'profile' | 'audience' | 'resource' | 'scopes' | 'agentId' | 'actorChain'>): string {
+    const parts = {
       subjectToken: request.subjectToken,
       profile: request.profile,
       audience: request.audience,
       resource: request.resource,
       scopes: request.scopes,
-    });
+    };
+    return this.profiles.get(request.profile)?.actor
+      ? cacheKey({ ...parts, actor: JSON.stringify([actorSubjectOf(request), request.actorChain ?? []]) })
+      : cacheKey(parts);
   }
 }
 
@@ -202,4 +268,18 @@ function insufficientScope(profile: string, missing: string[], secrets: readonly
     redact(`token exchange (profile "${profile}"): the authorization server did not grant the required scopes ${missing.join(' ')}`, secrets),
     { profile, missingScopes: missing },
   );
+}
+
+/** The actor `sub` (SPEC §9.3): the workflow's `agentId`, or `baton` when it has none. */
+function actorSubjectOf(request: Pick<ExchangeRequest, 'agentId'>): string {
+  return request.agentId || 'baton';
+}
+
+/** The `act` claim of an issued JWT, verbatim; undefined for an opaque token or one without it. */
+function actClaimOfToken(accessToken: string): unknown {
+  try {
+    return decodeJwt(accessToken).act;
+  } catch {
+    return undefined;
+  }
 }

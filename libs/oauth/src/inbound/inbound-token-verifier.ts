@@ -10,6 +10,7 @@ import {
 import { scopesFromClaims } from '../scopes/parse-scopes.js';
 import { InboundTokenError } from './inbound-token-error.js';
 import { IssuerKeySets, type TrustedIssuer } from './issuer-key-sets.js';
+import { looksLikeJwt, TokenIntrospector } from './token-introspector.js';
 
 /** Asymmetric JWS algorithms only: `none` and HMAC (HS*) are never accepted (SPEC §2). */
 export const INBOUND_TOKEN_ALGORITHMS = [
@@ -52,6 +53,7 @@ export class InboundTokenVerifier {
   private readonly trustedIssuers: ReadonlyMap<string, TrustedIssuer>;
   private readonly keySets: IssuerKeySets;
   private readonly verifyOptions: Omit<JWTVerifyOptions, 'issuer'>;
+  private readonly introspector: TokenIntrospector;
 
   constructor(options: InboundTokenVerifierOptions) {
     const clockTolerance = options.clockToleranceSeconds ?? MAX_CLOCK_TOLERANCE_SECONDS;
@@ -64,6 +66,11 @@ export class InboundTokenVerifier {
 
     this.trustedIssuers = new Map(options.trustedIssuers.map((trusted) => [trusted.issuer, trusted]));
     this.keySets = new IssuerKeySets({ httpTimeoutMs, jwksCooldownMs: options.jwksCooldownMs });
+    this.introspector = new TokenIntrospector({
+      issuers: options.trustedIssuers.flatMap((t) => (t.introspection ? [{ issuer: t.issuer, introspection: t.introspection }] : [])),
+      audience: options.audience,
+      httpTimeoutMs,
+    });
     this.verifyOptions = {
       audience: options.audience,
       algorithms: [...INBOUND_TOKEN_ALGORITHMS],
@@ -73,6 +80,8 @@ export class InboundTokenVerifier {
   }
 
   async verify(token: string): Promise<VerifiedPrincipal> {
+    // SPEC §9.2: a token that is not a JWT is introspected at the issuers that allow it.
+    if (this.introspector.enabled && !looksLikeJwt(token)) return this.introspector.introspect(token);
     const trusted = this.trustedIssuerOf(token);
     // Keys are resolved lazily, inside jwtVerify, so a token refused on its header alone (alg
     // `none`, HS256, …) never causes a request to the issuer.

@@ -7,12 +7,15 @@ import {
 } from 'jose';
 import { allowInsecureRequests, discovery } from 'openid-client';
 import { InboundTokenError } from './inbound-token-error.js';
+import type { IntrospectionSettings } from './token-introspector.js';
 
 export interface TrustedIssuer {
   /** Compared byte for byte with a token's `iss`. */
   issuer: string;
   /** Where the issuer publishes its keys; found through OIDC discovery when absent. */
   jwksUri?: string;
+  /** RFC 7662 introspection of this issuer's opaque tokens (SPEC §9.2). */
+  introspection?: IntrospectionSettings;
 }
 
 export interface IssuerKeySetsOptions {

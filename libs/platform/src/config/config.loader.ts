@@ -1,14 +1,37 @@
+import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
-import { ApiScopeKey, batonYamlSchema, envSchema } from './config.schema.js';
+import {
+  ApiScopeKey,
+  GOOGLE_STS_TOKEN_ENDPOINT,
+  batonYamlSchema,
+  defaultClientAuth,
+  defaultIssuer,
+  defaultRequestedTokenType,
+  defaultSubjectTokenType,
+  envSchema,
+  type ExchangeVendor,
+} from './config.schema.js';
+
+/** `exchangeProfiles.<p>.actor` with its keys read from the environment (SPEC §9.3). */
+export interface ActorProfile {
+  issuer: string;
+  /** PEM or JWK text of the current signing key; never logged. */
+  signingKey: string;
+  /** Keys still published at `/.well-known/jwks.json`, never used to sign. */
+  retiredKeys: string[];
+  tokenType: string;
+}
 
 export interface ExchangeProfile {
   name: string;
+  /** SPEC §9.1; `generic` when absent. */
+  vendor?: ExchangeVendor;
   issuer: string;
   tokenEndpoint?: string;
   clientId: string;
-  clientAuth: 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt';
+  clientAuth: 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt' | 'none';
   /** Read from the env var named by `clientSecretEnv`; never logged. */
   clientSecret?: string;
   /** PEM or JWK (JSON) text read from the env var named by `privateKeyEnv`; never logged. */
@@ -18,11 +41,18 @@ export interface ExchangeProfile {
   requestedTokenType?: string;
   extraParams: Record<string, string>;
   expirySkewSeconds: number;
+  /** Entra's certificate (PEM) for the `x5t#S256` header of private_key_jwt assertions. */
+  certificate?: string;
+  /** SPEC §9.1; `token` when absent. */
+  scopeSource?: 'token' | 'authorization-server';
+  actor?: ActorProfile;
 }
 
 export interface TrustedIssuer {
   issuer: string;
   jwksUri?: string;
+  /** RFC 7662 introspection of opaque inbound tokens (SPEC §9.2). */
+  introspection?: { endpoint?: string; clientId: string; clientSecret: string };
 }
 
 /** The one typed configuration object, validated once at boot (SPEC §2). */
@@ -80,21 +110,43 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, readFile = (p: 
     return value;
   };
 
+  // SPEC §9.3: RS256, PS256, ES256 or EdDSA keys, PEM or JWK; checked here so a bad key stops the process at start.
+  const actorKeyFrom = (key: string, varName: string): string => {
+    const text = secretFrom(key, varName)!;
+    if (!isActorSigningKey(text)) {
+      throw new ConfigError(`${e.BATON_CONFIG}: ${key}: environment variable ${varName} does not hold an RSA, P-256 or Ed25519 private key (PEM or JWK)`);
+    }
+    return text;
+  };
+
   const exchangeProfiles: Record<string, ExchangeProfile> = {};
   for (const [name, p] of Object.entries(y.exchangeProfiles)) {
+    const key = `exchangeProfiles.${name}`;
+    const clientAuth = p.clientAuth ?? defaultClientAuth(p.vendor);
+    const usesSecret = clientAuth === 'client_secret_basic' || clientAuth === 'client_secret_post';
     exchangeProfiles[name] = {
       name,
-      issuer: p.issuer,
-      tokenEndpoint: p.tokenEndpoint,
-      clientId: p.clientId,
-      clientAuth: p.clientAuth,
-      clientSecret: p.clientAuth === 'private_key_jwt' ? undefined : secretFrom(`exchangeProfiles.${name}.clientSecretEnv`, p.clientSecretEnv),
-      privateKey: p.clientAuth === 'private_key_jwt' ? secretFrom(`exchangeProfiles.${name}.privateKeyEnv`, p.privateKeyEnv) : undefined,
+      vendor: p.vendor,
+      issuer: p.issuer ?? defaultIssuer(p.vendor)!,
+      tokenEndpoint: p.tokenEndpoint ?? (p.vendor === 'google' ? GOOGLE_STS_TOKEN_ENDPOINT : undefined),
+      // Google STS takes no client: the id is never sent (see the google vendor strategy).
+      clientId: p.clientId ?? 'baton',
+      clientAuth,
+      clientSecret: usesSecret ? secretFrom(`${key}.clientSecretEnv`, p.clientSecretEnv) : undefined,
+      privateKey: clientAuth === 'private_key_jwt' ? secretFrom(`${key}.privateKeyEnv`, p.privateKeyEnv) : undefined,
       privateKeyAlg: p.privateKeyAlg,
-      subjectTokenType: p.subjectTokenType,
-      requestedTokenType: p.requestedTokenType,
+      subjectTokenType: p.subjectTokenType ?? defaultSubjectTokenType(p.vendor),
+      requestedTokenType: p.requestedTokenType ?? defaultRequestedTokenType(p.vendor),
       extraParams: p.extraParams,
       expirySkewSeconds: p.expirySkewSeconds,
+      certificate: p.certificateEnv ? secretFrom(`${key}.certificateEnv`, p.certificateEnv) : undefined,
+      scopeSource: p.scopeSource,
+      actor: p.actor && {
+        issuer: p.actor.issuer,
+        signingKey: actorKeyFrom(`${key}.actor.signingKeyEnv`, p.actor.signingKeyEnv),
+        retiredKeys: p.actor.retiredKeyEnvs.map((envName, i) => actorKeyFrom(`${key}.actor.retiredKeyEnvs.${i}`, envName)),
+        tokenType: p.actor.tokenType,
+      },
     };
   }
 
@@ -109,7 +161,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, readFile = (p: 
     migrate: e.BATON_MIGRATE === 'on',
     logLevel: e.LOG_LEVEL,
     api: { audience: y.api.audience, scopes: y.api.scopes },
-    trustedIssuers: y.trustedIssuers.map((t) => ({ issuer: t.issuer, jwksUri: t.jwksUri })),
+    trustedIssuers: y.trustedIssuers.map((t, i) => ({
+      issuer: t.issuer,
+      jwksUri: t.jwksUri,
+      introspection: t.introspection && {
+        endpoint: t.introspection.endpoint,
+        clientId: t.introspection.clientId,
+        clientSecret: secretFrom(`trustedIssuers.${i}.introspection.clientSecretEnv`, t.introspection.clientSecretEnv)!,
+      },
+    })),
     exchangeProfiles,
     http: { allowedHosts: y.http.allowedHosts },
     escalationTtlSeconds: y.escalationTtlSeconds,
@@ -127,6 +187,17 @@ function describe(error: z.ZodError, prefix: string): string {
     return `${prefix}${issue.keys.map((k) => at + k).join(', ')}: unknown key`;
   }
   return `${prefix}${key}: ${issue.message}`;
+}
+
+function isActorSigningKey(text: string): boolean {
+  try {
+    const trimmed = text.trim();
+    const key = trimmed.startsWith('{') ? createPrivateKey({ key: JSON.parse(trimmed), format: 'jwk' }) : createPrivateKey(trimmed);
+    const type = key.asymmetricKeyType;
+    return type === 'rsa' || type === 'rsa-pss' || type === 'ed25519' || (type === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1');
+  } catch {
+    return false;
+  }
 }
 
 function oneLine(err: unknown): string {

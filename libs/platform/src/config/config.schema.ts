@@ -11,28 +11,100 @@ export type ApiScopeKey = (typeof ApiScopeKey)[keyof typeof ApiScopeKey];
 
 const url = z.url({ protocol: /^https?$/ });
 
+/** Authorization servers whose request shape, defaults and error mapping Baton knows (SPEC §9.1). */
+export const EXCHANGE_VENDORS = ['generic', 'keycloak', 'okta', 'auth0', 'entra', 'google'] as const;
+export type ExchangeVendor = (typeof EXCHANGE_VENDORS)[number];
+
+/** Google STS's token endpoint (SPEC §9.1: no discovery). */
+export const GOOGLE_STS_TOKEN_ENDPOINT = 'https://sts.googleapis.com/v1/token';
+const GOOGLE_STS_ISSUER = 'https://sts.googleapis.com';
+
+/** Vendors that do not accept a JWT actor token (SPEC §9.3). */
+const NO_ACTOR_VENDORS: readonly ExchangeVendor[] = ['entra', 'google', 'keycloak'];
+/** subject_token_type prefixes Auth0 reserves for itself: a custom token exchange profile cannot use them. */
+const AUTH0_RESERVED_TOKEN_TYPES = [/^urn:ietf:/i, /^urn:auth0:/i, /^urn:okta:/i, /^https?:\/\/(www\.)?auth0\.com/i, /^https?:\/\/(www\.)?okta\.com/i];
+
+const actorSchema = z.strictObject({
+  issuer: z.string().min(1),
+  signingKeyEnv: z.string().min(1),
+  retiredKeyEnvs: z.array(z.string().min(1)).default([]),
+  tokenType: z.string().min(1).default('urn:ietf:params:oauth:token-type:jwt'),
+});
+
 const exchangeProfileSchema = z
   .strictObject({
-    issuer: url,
+    vendor: z.enum(EXCHANGE_VENDORS).default('generic'),
+    issuer: url.optional(),
     tokenEndpoint: url.optional(),
-    clientId: z.string().min(1),
-    clientAuth: z.enum(['client_secret_basic', 'client_secret_post', 'private_key_jwt']).default('client_secret_basic'),
+    clientId: z.string().min(1).optional(),
+    clientAuth: z.enum(['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none']).optional(),
     clientSecretEnv: z.string().min(1).optional(),
     privateKeyEnv: z.string().min(1).optional(),
     privateKeyAlg: z.enum(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA']).default('RS256'),
-    subjectTokenType: z.string().min(1).default('urn:ietf:params:oauth:token-type:access_token'),
+    certificateEnv: z.string().min(1).optional(),
+    subjectTokenType: z.string().min(1).optional(),
     requestedTokenType: z.string().min(1).optional(),
     extraParams: z.record(z.string(), z.string()).default({}),
     expirySkewSeconds: z.number().int().min(0).max(3600).default(30),
+    scopeSource: z.enum(['token', 'authorization-server']).default('token'),
+    actor: actorSchema.optional(),
   })
   .superRefine((p, ctx) => {
-    if (p.clientAuth === 'private_key_jwt' && !p.privateKeyEnv) {
-      ctx.addIssue({ code: 'custom', path: ['privateKeyEnv'], message: 'is required when clientAuth is private_key_jwt' });
+    const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
+    const clientAuth = p.clientAuth ?? defaultClientAuth(p.vendor);
+    if (p.vendor !== 'google' && !p.issuer) issue('issuer', `is required for vendor ${p.vendor}`);
+    if (p.vendor !== 'google' && !p.clientId) issue('clientId', `is required for vendor ${p.vendor}`);
+    if (p.vendor === 'google' && clientAuth !== 'none') issue('clientAuth', 'must be none for vendor google (Google STS takes no client authentication)');
+    if (p.vendor !== 'google' && clientAuth === 'none') issue('clientAuth', `none is only for vendor google`);
+    if (p.vendor === 'entra' && clientAuth === 'client_secret_basic') issue('clientAuth', 'must be client_secret_post or private_key_jwt for vendor entra');
+    if (clientAuth === 'private_key_jwt' && !p.privateKeyEnv) issue('privateKeyEnv', 'is required when clientAuth is private_key_jwt');
+    if ((clientAuth === 'client_secret_basic' || clientAuth === 'client_secret_post') && !p.clientSecretEnv) {
+      issue('clientSecretEnv', `is required when clientAuth is ${clientAuth}`);
     }
-    if (p.clientAuth !== 'private_key_jwt' && !p.clientSecretEnv) {
-      ctx.addIssue({ code: 'custom', path: ['clientSecretEnv'], message: `is required when clientAuth is ${p.clientAuth}` });
+    if (p.vendor === 'entra' && clientAuth === 'private_key_jwt') {
+      if (!p.certificateEnv) issue('certificateEnv', 'is required for vendor entra with private_key_jwt (the certificate gives x5t#S256)');
+      if (p.privateKeyAlg !== 'RS256' && p.privateKeyAlg !== 'PS256') issue('privateKeyAlg', 'must be RS256 or PS256 for vendor entra');
     }
+    if (p.vendor === 'auth0') {
+      if (!p.subjectTokenType) issue('subjectTokenType', 'is required for vendor auth0 (a URI of your own custom token exchange profile)');
+      else if (AUTH0_RESERVED_TOKEN_TYPES.some((r) => r.test(p.subjectTokenType!))) issue('subjectTokenType', 'uses a namespace Auth0 reserves (urn:ietf, urn:auth0, urn:okta, auth0.com, okta.com)');
+    }
+    if (p.actor && NO_ACTOR_VENDORS.includes(p.vendor)) issue('actor', `is not supported by vendor ${p.vendor} (it does not accept a JWT actor token)`);
   });
+
+/** The client authentication a vendor uses when `clientAuth` is not set. */
+export function defaultClientAuth(vendor: ExchangeVendor): 'client_secret_basic' | 'client_secret_post' | 'none' {
+  switch (vendor) {
+    case 'google':
+      return 'none';
+    case 'auth0':
+    case 'entra':
+      return 'client_secret_post';
+    default:
+      return 'client_secret_basic';
+  }
+}
+
+/** The `subject_token_type` a vendor uses when `subjectTokenType` is not set. */
+export function defaultSubjectTokenType(vendor: ExchangeVendor): string {
+  return vendor === 'google' ? 'urn:ietf:params:oauth:token-type:jwt' : 'urn:ietf:params:oauth:token-type:access_token';
+}
+
+/** The `requested_token_type` a vendor sends when `requestedTokenType` is not set (none for generic, okta, entra, auth0). */
+export function defaultRequestedTokenType(vendor: ExchangeVendor): string | undefined {
+  return vendor === 'keycloak' || vendor === 'google' ? 'urn:ietf:params:oauth:token-type:access_token' : undefined;
+}
+
+/** The issuer a google profile stands for when none is set (actor tokens and audits name it). */
+export function defaultIssuer(vendor: ExchangeVendor): string | undefined {
+  return vendor === 'google' ? GOOGLE_STS_ISSUER : undefined;
+}
+
+const introspectionSchema = z.strictObject({
+  endpoint: url.optional(),
+  clientId: z.string().min(1),
+  clientSecretEnv: z.string().min(1),
+});
 
 /** The shape of `baton.yaml` (SPEC §2). Unknown keys are errors. */
 export const batonYamlSchema = z.strictObject({
@@ -49,7 +121,7 @@ export const batonYamlSchema = z.strictObject({
         .prefault({}),
     })
     .prefault({}),
-  trustedIssuers: z.array(z.strictObject({ issuer: url, jwksUri: url.optional() })).default([]),
+  trustedIssuers: z.array(z.strictObject({ issuer: url, jwksUri: url.optional(), introspection: introspectionSchema.optional() })).default([]),
   exchangeProfiles: z.record(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/), exchangeProfileSchema).default({}),
   http: z.strictObject({ allowedHosts: z.array(z.string().min(1)).default([]) }).prefault({}),
   escalationTtlSeconds: z.number().int().positive().default(86400),

@@ -16,7 +16,10 @@ const SECRET_FIELDS = [
   'clientSecret',
   'token',
   'actor_token',
+  'assertion',
+  'client_assertion',
   'privateKey',
+  'signingKey',
   'cookie',
 ];
 export const REDACT_PATHS = [

@@ -22,6 +22,8 @@ export class WorkflowDefinitionService {
     const problems = validateDefinitionMeaning(shape.value, {
       profiles: Object.keys(this.config.exchangeProfiles),
       allowedHosts: this.config.http.allowedHosts,
+      // SPEC §9.1: Keycloak's standard token exchange takes no `resource`.
+      profilesWithoutResource: Object.values(this.config.exchangeProfiles).filter((p) => p.vendor === 'keycloak').map((p) => p.name),
     });
     if (problems.length > 0) throw new DomainError(DomainErrorCode.Unprocessable, 'The workflow definition is not valid', problems);
     const stored = await this.workflows.createVersion({

@@ -82,6 +82,8 @@ export const NodeErrorCode = {
   NetworkError: 'network_error',
   /** The token exchange kept failing transiently (network, 5xx, 429) until retries ran out, or failed in a way no human can fix. */
   ExchangeFailed: 'exchange_failed',
+  /** The authorization server refused this client the exchange for a configuration reason (SPEC §9.1 keycloak `access_denied`); never retried. */
+  ExchangeRefused: 'exchange_refused',
   /** A custom handler threw. */
   HandlerError: 'handler_error',
   /** No handler of that name is registered in the worker that ran the node. */

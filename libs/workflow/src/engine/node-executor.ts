@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectConfig, type BatonConfig } from '@baton/platform';
-import { SubjectTokenCipher, TokenExchangeError, TokenExchanger, narrowScopes, type ExchangeRequest } from '@baton/oauth';
+import { SubjectTokenCipher, TokenExchangeError, TokenExchanger, scopesToRequest, type ExchangeRequest } from '@baton/oauth';
 import type { AuditRecord } from '../audit/audit-writer.js';
 import {
   AuditOperation,
@@ -186,13 +186,13 @@ export class NodeExecutor {
     }
 
     // 2. Scope narrowing: granted = required ∪ (optional ∩ user).
-    const { granted, missing } = narrowScopes({ requiredScopes: oauth.requiredScopes, optionalScopes: oauth.optionalScopes, userScopes: run.userScopes });
+    const { granted, missing } = scopesToRequest({ requiredScopes: oauth.requiredScopes, optionalScopes: oauth.optionalScopes, userScopes: run.userScopes, scopeSource: profile.scopeSource });
     if (missing.length > 0) {
       attempt.audit(AuditOperation.ScopeNarrowed, { success: false, scopes: granted, target, error: 'insufficient_scope', details: { missing } });
       return { outcome: attempt.escalate(EscalationReason.InsufficientScope, `the user lacks ${missing.join(' ')}`) };
     }
     attempt.grantedScopes = granted;
-    attempt.audit(AuditOperation.ScopeNarrowed, { scopes: granted, target, details: { required: oauth.requiredScopes, optional: oauth.optionalScopes } });
+    attempt.audit(AuditOperation.ScopeNarrowed, { scopes: granted, target, details: { required: oauth.requiredScopes, optional: oauth.optionalScopes, scopeSource: profile.scopeSource ?? 'token' } });
 
     // 3. Exchange exactly the granted scopes.
     const request: ExchangeRequest = {
@@ -202,6 +202,7 @@ export class NodeExecutor {
       resource: oauth.resource,
       scopes: granted,
       requiredScopes: [...oauth.requiredScopes],
+      agentId: run.agentId ?? undefined,
     };
     return this.exchange(attempt, request);
   }
@@ -213,7 +214,7 @@ export class NodeExecutor {
       attempt.audit(AuditOperation.TokenExchanged, {
         scopes: attempt.grantedScopes,
         target,
-        details: { cached: result.cached, expiresAt: result.expiresAt.toISOString(), ...(result.jti && { jti: result.jti }), profile: request.profile },
+        details: { cached: result.cached, expiresAt: result.expiresAt.toISOString(), ...(result.jti && { jti: result.jti }), profile: request.profile, ...(result.actor && { actor: result.actor }), ...(result.act !== undefined && { act: result.act }) },
       });
       return { token: { accessToken: result.accessToken, request } };
     } catch (error) {
@@ -225,7 +226,13 @@ export class NodeExecutor {
           return { outcome: attempt.escalate(EscalationReason.TokenRevoked, `the authorization server refused the user's token (${error.oauthError ?? 'revoked'})`) };
         case 'consent_required':
           attempt.audit(AuditOperation.TokenExchanged, failure);
-          return { outcome: attempt.escalate(EscalationReason.ConsentRequired, `the authorization server answered ${error.oauthError ?? 'consent_required'}`) };
+          return { outcome: attempt.escalate(EscalationReason.ConsentRequired, error.escalationDetail ?? `the authorization server answered ${error.oauthError ?? 'consent_required'}`) };
+        case 'token_expired':
+          attempt.audit(AuditOperation.TokenExpired, failure);
+          return { outcome: attempt.escalate(EscalationReason.TokenExpired, `the authorization server found the user's token expired (${error.oauthError ?? 'token_expired'})`) };
+        case 'exchange_refused':
+          attempt.audit(AuditOperation.TokenExchanged, failure);
+          return { outcome: attempt.fail({ code: NodeErrorCode.ExchangeRefused, message: error.message }) };
         case 'insufficient_scope':
           attempt.audit(AuditOperation.TokenExchanged, { ...failure, details: { message: error.message, missing: error.missingScopes } });
           return { outcome: attempt.escalate(EscalationReason.InsufficientScope, `the authorization server left out ${error.missingScopes?.join(' ')}`) };

@@ -364,3 +364,22 @@ describe('validateDefinitionMeaning: everything at once', () => {
     ]);
   });
 });
+
+describe('validateDefinitionMeaning: profiles that never send resource (keycloak, SPEC §9.1)', () => {
+  const keycloak: MeaningContext = { ...context, profilesWithoutResource: ['partner'] };
+
+  it('refuses oauth.resource on a node of such a profile, naming the path', () => {
+    const definition = workflow([http('a', { oauth: { profile: 'partner', requiredScopes: ['x'], audience: 'svc', resource: 'https://svc.example.com' } })]);
+    expect(validateDefinitionMeaning(definition, keycloak)).toEqual([{ path: '$.nodes[0].oauth.resource', message: expect.stringContaining('keycloak') }]);
+  });
+
+  it('accepts the same node with audience only, and resource on other profiles', () => {
+    expect(validateDefinitionMeaning(workflow([http('a', { oauth: { profile: 'partner', requiredScopes: ['x'], audience: 'svc' } })]), keycloak)).toEqual([]);
+    expect(validateDefinitionMeaning(workflow([http('a', { oauth: { profile: 'corp', requiredScopes: ['x'], resource: 'https://svc.example.com' } })]), keycloak)).toEqual([]);
+  });
+
+  it('sees a resource inherited from defaults.oauth', () => {
+    const definition = workflow([http('a', { oauth: { requiredScopes: ['x'] } })], { defaults: { oauth: { profile: 'partner', resource: 'https://svc.example.com' } } });
+    expect(validateDefinitionMeaning(definition, keycloak).map((p) => p.path)).toEqual(['$.nodes[0].oauth.resource']);
+  });
+});

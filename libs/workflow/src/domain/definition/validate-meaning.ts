@@ -17,6 +17,8 @@ export interface MeaningContext {
   readonly allowedHosts: readonly string[];
   /** Custom handler names registered in the workers; when absent, handler names are not checked. */
   readonly handlers?: readonly string[];
+  /** Profiles whose vendor never sends `resource` (keycloak, SPEC §9.1): a node on one must not name one. */
+  readonly profilesWithoutResource?: readonly string[];
 }
 
 /**
@@ -111,6 +113,9 @@ function oauthProblems(definition: WorkflowDefinition, node: WorkflowNode, path:
   }
   if (!merged.requiredScopes?.length) {
     problems.push({ path: appendPath(oauthPath, 'requiredScopes'), message: 'must list at least one scope, here or in defaults.oauth' });
+  }
+  if (merged.resource !== undefined && merged.profile !== undefined && context.profilesWithoutResource?.includes(merged.profile)) {
+    problems.push({ path: appendPath(oauthPath, 'resource'), message: `profile "${merged.profile}" is a keycloak profile, which never sends resource; use audience` });
   }
   return problems;
 }

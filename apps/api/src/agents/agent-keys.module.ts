@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { actorPublicJwks } from '@baton/oauth';
+import { BATON_CONFIG, type BatonConfig } from '@baton/platform';
+import { AGENT_JWKS } from './agent-jwks.token.js';
+import { AgentKeysController } from './agent-keys.controller.js';
+
+/** Publishes the actor token keys of every exchange profile (current and retired), read once at boot. */
+@Module({
+  controllers: [AgentKeysController],
+  providers: [{ provide: AGENT_JWKS, inject: [BATON_CONFIG], useFactory: (config: BatonConfig) => actorPublicJwks(config.exchangeProfiles) }],
+})
+export class AgentKeysModule {}
