@@ -39,7 +39,11 @@ export class DevAuth {
     await this.admin('POST', '/admin/revoke', { sub });
   }
 
-  async setFaults(faults: { tokenEndpoint?: { status: number; times: number; retryAfter?: number }; widenScope?: string | null }): Promise<void> {
+  async setFaults(faults: {
+    tokenEndpoint?: { status: number; times: number; retryAfter?: number };
+    widenScope?: string | null;
+    slowTokenEndpoint?: { delayMs: number; times: number } | null;
+  }): Promise<void> {
     await this.admin('POST', '/admin/faults', faults);
   }
 

@@ -111,13 +111,21 @@ async function mintUserToken(deps: AdminDependencies, input: unknown) {
 
 /** POST /admin/faults body: fields present are set, `null` clears one, absent ones stay. */
 function parseFaults(input: unknown): Partial<FaultsState> {
-  const body = asObject(input, ['tokenEndpoint', 'widenScope']);
+  const body = asObject(input, ['tokenEndpoint', 'widenScope', 'slowTokenEndpoint']);
   const changes: Partial<FaultsState> = {};
   if (body.tokenEndpoint !== undefined) {
     changes.tokenEndpoint = body.tokenEndpoint === null ? null : parseTokenEndpointFault(body.tokenEndpoint);
   }
   if (body.widenScope !== undefined) {
     changes.widenScope = body.widenScope === null ? null : scopeToken(body.widenScope, 'widenScope');
+  }
+  if (body.slowTokenEndpoint !== undefined) {
+    if (body.slowTokenEndpoint === null) {
+      changes.slowTokenEndpoint = null;
+    } else {
+      const slow = asObject(body.slowTokenEndpoint, ['delayMs', 'times']);
+      changes.slowTokenEndpoint = { delayMs: integer(slow.delayMs, 'slowTokenEndpoint.delayMs'), times: integer(slow.times, 'slowTokenEndpoint.times') };
+    }
   }
   return changes;
 }

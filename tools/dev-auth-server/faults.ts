@@ -15,9 +15,16 @@ export interface TokenEndpointFault {
   body?: Record<string, unknown>;
 }
 
+/** The next `times` token endpoint requests are answered normally, but only after `delayMs`. */
+export interface SlowTokenEndpoint {
+  delayMs: number;
+  times: number;
+}
+
 export interface FaultsState {
   tokenEndpoint: TokenEndpointFault | null;
   widenScope: string | null;
+  slowTokenEndpoint: SlowTokenEndpoint | null;
 }
 
 /** What a faulted token endpoint request is answered with. */
@@ -30,25 +37,37 @@ export interface InjectedResponse {
 export class Faults {
   private tokenEndpoint: TokenEndpointFault | null = null;
   private widen: string | null = null;
+  private slow: SlowTokenEndpoint | null = null;
 
   /** Applies the given changes: absent fields stay as they are, `null` clears one. */
   update(changes: Partial<FaultsState>): void {
     if (changes.tokenEndpoint !== undefined) this.tokenEndpoint = changes.tokenEndpoint && { ...changes.tokenEndpoint };
     if (changes.widenScope !== undefined) this.widen = changes.widenScope;
+    if (changes.slowTokenEndpoint !== undefined) this.slow = changes.slowTokenEndpoint && { ...changes.slowTokenEndpoint };
   }
 
   clear(): void {
     this.tokenEndpoint = null;
     this.widen = null;
+    this.slow = null;
   }
 
   state(): FaultsState {
-    return { tokenEndpoint: this.tokenEndpoint && { ...this.tokenEndpoint }, widenScope: this.widen };
+    return { tokenEndpoint: this.tokenEndpoint && { ...this.tokenEndpoint }, widenScope: this.widen, slowTokenEndpoint: this.slow && { ...this.slow } };
   }
 
   /** The extra scope exchanges must add, if any. */
   get widenScope(): string | null {
     return this.widen;
+  }
+
+  /** Consumes one injected delay: how long to hold the next token endpoint request (0: none). */
+  takeTokenEndpointDelay(): number {
+    const slow = this.slow;
+    if (!slow || slow.times <= 0) return 0;
+    slow.times -= 1;
+    if (slow.times === 0) this.slow = null;
+    return slow.delayMs;
   }
 
   /**

@@ -12,7 +12,7 @@ import { Stats } from './stats.js';
 export type { ClientAuthMethod, DevClient } from './clients.js';
 export { DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET } from './clients.js';
 export type { ExchangeRecord, StatsSnapshot } from './stats.js';
-export type { FaultsState, TokenEndpointFault } from './faults.js';
+export type { FaultsState, SlowTokenEndpoint, TokenEndpointFault } from './faults.js';
 
 export interface DevAuthServerOptions {
   /** 0 picks a free port. Default 4000. */
@@ -90,6 +90,11 @@ export async function startDevAuthServer(options: DevAuthServerOptions = {}): Pr
       const fault = faults.takeTokenEndpointFault();
       if (fault) {
         sendJson(res, fault.status, fault.body, fault.headers);
+        return;
+      }
+      const delayMs = faults.takeTokenEndpointDelay();
+      if (delayMs > 0) {
+        setTimeout(() => void callProvider(req, res), delayMs).unref();
         return;
       }
     }
