@@ -91,11 +91,11 @@ describe('durability of chained runs (issue 9)', () => {
     const aud = { audience: 'https://chain.example.com' };
     const node = (id: string, dependsOn: string[], oauth: boolean) => ({
       id,
-      type: 'http',
+      type: 'http' as const,
       ...(dependsOn.length > 0 && { dependsOn }),
       ...(oauth && { oauth: { requiredScopes: ['s:read'], ...aud } }),
       retry: { maxAttempts: 5, backoffMs: 200 },
-      request: { method: 'GET', url: `${resource.url}/${id}` },
+      request: { method: 'GET' as const, url: `${resource.url}/${id}` },
     });
     for (const [name, oauthOnB] of [['chain', true]] as const) {
       const created = await call(`${apiUrl}/v1/workflows`, { token: admin, body: definition(name, [node('a', [], false), node('b', ['a'], oauthOnB), node('c', ['b'], false)]) });

@@ -25,6 +25,9 @@ import { runAudit } from '../runs/run-audit.js';
 import { HandlerError } from './handlers/node-handler.js';
 import { HandlerRegistry } from './handlers/handler-registry.js';
 import { auditContext, type ClaimedNode } from './claimed-node.js';
+import type { AttemptVerdict } from './decisions/attempt-verdict.js';
+import { decideExchangeFailure } from './decisions/exchange-failure-decision.js';
+import { decideHttpOutcome } from './decisions/http-outcome-decision.js';
 import type { NodeError, NodeOutcome } from './node-outcome.js';
 
 /** A token obtained for this attempt, with what is needed to drop it and ask again. */
@@ -89,51 +92,17 @@ export class NodeExecutor {
       token = step.token;
     }
 
+    // Call; on a first 401 exchange once more and call once more (SPEC §4 step 4).
     for (let refreshed = false; ; refreshed = true) {
       const result = await callHttp(request, { accessToken: token?.accessToken, idempotencyKey: attempt.idempotencyKey, timeoutMs: node.timeoutMs, signal });
-      if (result.kind !== 'response') {
-        if (token) attempt.audit(AuditOperation.TokenUsed, { success: false, target, error: result.kind, scopes: attempt.grantedScopes });
-        switch (result.kind) {
-          case 'timeout':
-            return attempt.retryOrFail({ code: NodeErrorCode.Timeout, message: `no answer from ${target} within ${node.timeoutMs} ms` });
-          case 'network_error':
-          case 'aborted':
-            return attempt.retryOrFail({ code: NodeErrorCode.NetworkError, message: `${target}: ${result.kind === 'aborted' ? 'aborted' : result.message}` });
-          case 'response_too_large':
-            return attempt.fail({ code: NodeErrorCode.HttpError, message: `${target} answered more than ${result.limit} bytes` });
-          case 'invalid_request':
-            return attempt.fail({ code: NodeErrorCode.HttpError, message: result.message });
-        }
-      }
-      if (token) {
-        attempt.audit(AuditOperation.TokenUsed, { success: result.status < 400, target, scopes: attempt.grantedScopes, details: { status: result.status } });
-      }
-      const output = { status: result.status, headers: result.headers, body: result.body };
-      const failure: NodeError = { code: NodeErrorCode.HttpError, message: `${target} answered ${result.status}` };
-      switch (result.classification.kind) {
-        case 'ok':
-          return attempt.succeed(output);
-        case 'unauthorized': {
-          if (!token) return attempt.fail(failure);
-          if (refreshed) {
-            attempt.audit(AuditOperation.TokenRevoked, { success: false, target, error: 'downstream_401', scopes: attempt.grantedScopes });
-            return attempt.escalate(EscalationReason.TokenRevoked, `${target} refused a freshly exchanged token (401)`);
-          }
-          // The cached token may have been revoked downstream: drop it, exchange once more, retry once.
-          this.exchanger.invalidate(token.request);
-          const step = await this.exchange(attempt, token.request);
-          if ('outcome' in step) return step.outcome;
-          token = step.token;
-          continue;
-        }
-        case 'forbidden':
-          if (!token) return attempt.fail(failure);
-          return attempt.escalate(EscalationReason.InsufficientScope, `${target} answered 403 to a token with scopes ${attempt.grantedScopes?.join(' ')}`);
-        case 'transient':
-          return attempt.retryOrFail(failure, result.classification.retryAfterMs);
-        case 'client_error':
-          return attempt.fail(failure);
-      }
+      const { audits, decision } = decideHttpOutcome(result, { target, withToken: token !== undefined, refreshed, timeoutMs: node.timeoutMs, grantedScopes: attempt.grantedScopes });
+      for (const audit of audits) attempt.audit(audit.operation as AuditOperation, { target, scopes: attempt.grantedScopes, ...audit });
+      if (decision.kind === 'succeed') return attempt.succeed(decision.output);
+      if (decision.kind !== 'refresh_token') return attempt.conclude(decision);
+      this.exchanger.invalidate(token!.request);
+      const step = await this.exchange(attempt, token!.request);
+      if ('outcome' in step) return step.outcome;
+      token = step.token;
     }
   }
 
@@ -219,33 +188,9 @@ export class NodeExecutor {
       return { token: { accessToken: result.accessToken, request } };
     } catch (error) {
       if (!(error instanceof TokenExchangeError)) throw error;
-      const failure = { success: false, scopes: attempt.grantedScopes, target, error: error.oauthError ?? error.code, details: { message: error.message } };
-      switch (error.code) {
-        case 'revoked':
-          attempt.audit(AuditOperation.TokenRevoked, failure);
-          return { outcome: attempt.escalate(EscalationReason.TokenRevoked, `the authorization server refused the user's token (${error.oauthError ?? 'revoked'})`) };
-        case 'consent_required':
-          attempt.audit(AuditOperation.TokenExchanged, failure);
-          return { outcome: attempt.escalate(EscalationReason.ConsentRequired, error.escalationDetail ?? `the authorization server answered ${error.oauthError ?? 'consent_required'}`) };
-        case 'token_expired':
-          attempt.audit(AuditOperation.TokenExpired, failure);
-          return { outcome: attempt.escalate(EscalationReason.TokenExpired, `the authorization server found the user's token expired (${error.oauthError ?? 'token_expired'})`) };
-        case 'exchange_refused':
-          attempt.audit(AuditOperation.TokenExchanged, failure);
-          return { outcome: attempt.fail({ code: NodeErrorCode.ExchangeRefused, message: error.message }) };
-        case 'insufficient_scope':
-          attempt.audit(AuditOperation.TokenExchanged, { ...failure, details: { message: error.message, missing: error.missingScopes } });
-          return { outcome: attempt.escalate(EscalationReason.InsufficientScope, `the authorization server left out ${error.missingScopes?.join(' ')}`) };
-        case 'scope_escalation':
-          attempt.audit(AuditOperation.TokenExchanged, { ...failure, error: 'scope_escalation', details: { message: error.message, widened: error.widenedScopes } });
-          return { outcome: attempt.fail({ code: NodeErrorCode.ScopeEscalation, message: `the authorization server granted unrequested scopes ${error.widenedScopes?.join(' ')}; token discarded` }) };
-        case 'transient':
-          attempt.audit(AuditOperation.TokenExchanged, failure);
-          return { outcome: attempt.retryOrFail({ code: NodeErrorCode.ExchangeFailed, message: error.message }, error.retryAfterMs) };
-        case 'fatal':
-          attempt.audit(AuditOperation.TokenExchanged, failure);
-          return { outcome: attempt.fail({ code: NodeErrorCode.ExchangeFailed, message: error.message }) };
-      }
+      const { audit, verdict } = decideExchangeFailure(error);
+      attempt.audit(audit.operation as AuditOperation, { scopes: attempt.grantedScopes, target, ...audit });
+      return { outcome: attempt.conclude(verdict) };
     }
   }
 }
@@ -279,6 +224,18 @@ class Attempt {
 
   escalate(reason: EscalationReason, detail: string, prompt?: string): NodeOutcome {
     return { kind: 'escalate', reason, detail, prompt, grantedScopes: this.grantedScopes, audits: this.audits };
+  }
+
+  /** A decision table's verdict as the attempt's outcome. */
+  conclude(verdict: AttemptVerdict): NodeOutcome {
+    switch (verdict.kind) {
+      case 'escalate':
+        return this.escalate(verdict.reason, verdict.detail);
+      case 'fail':
+        return this.fail(verdict.error);
+      case 'retry':
+        return this.retryOrFail(verdict.error, verdict.retryAfterMs);
+    }
   }
 
   /** Transient trouble: again after backoff (at least `Retry-After`) while attempts remain. */
