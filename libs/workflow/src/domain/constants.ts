@@ -94,6 +94,8 @@ export const NodeErrorCode = {
   Rejected: 'rejected',
   /** A human aborted the run from an escalation. */
   Aborted: 'aborted',
+  /** Every worker that took the node's job died with it (the job used up its stalled budget): a poison node. */
+  WorkerCrashed: 'worker_crashed',
   /** Anything unexpected; details stay in the logs. */
   InternalError: 'internal_error',
 } as const;

@@ -43,6 +43,9 @@ const NODE_JOB_OPTIONS: JobsOptions = {
   backoff: { type: 'exponential', delay: 1000 },
 };
 
+/** BullMQ's failedReason for a job that stalled more than `maxStalledCount` times. */
+const STALLED_TOO_OFTEN = /stalled more than allowable limit/;
+
 /**
  * Runs in flight go before runs not yet started: a run's first nodes wait behind every later node
  * of the runs already going (BullMQ takes unprioritised jobs first, then by ascending priority).
@@ -81,10 +84,17 @@ export class NodeQueue {
     }
   }
 
-  /** Whether the job with this id is still going to run (or running): it exists and did not fail for good. */
-  async isLive(jobId: string): Promise<boolean> {
-    const state = await this.queue.getJobState(jobId);
-    return state !== 'unknown' && state !== 'failed' && state !== 'completed';
+  /**
+   * What became of the job with this id: `live` (waiting, delayed, active), `gone` (never reached
+   * Redis, removed, Redis flushed, or failed for an infrastructure reason), or `crashed` — BullMQ gave
+   * up on it because every worker that took it died (its stalled budget is spent).
+   */
+  async carrierState(jobId: string): Promise<'live' | 'gone' | 'crashed'> {
+    const job = await this.queue.getJob(jobId);
+    if (!job) return 'gone';
+    const state = await job.getState();
+    if (state === 'failed') return STALLED_TOO_OFTEN.test(job.failedReason ?? '') ? 'crashed' : 'gone';
+    return state === 'completed' || state === 'unknown' ? 'gone' : 'live';
   }
 
   /**

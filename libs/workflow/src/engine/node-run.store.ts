@@ -104,7 +104,7 @@ export class NodeRunStore {
   }
 
   /** Retry, failure or escalation of a running attempt, in one statement. */
-  async settle(node: ClaimedNode, outcome: NonSuccessOutcome, grantedScopes: string[] | null, audits: readonly AuditRecord[]): Promise<Settlement> {
+  async settle(node: Pick<ClaimedNode, 'runId' | 'nodeId' | 'attempt'>, outcome: NonSuccessOutcome, grantedScopes: string[] | null, audits: readonly AuditRecord[]): Promise<Settlement> {
     const [row] = await this.sql.query<{ settled: boolean; kind: Settlement['kind']; closed: string[]; escalation_id: string | null; expires_at: Date | null }>(
       'baton_settle_node',
       SQL.settle,

@@ -1,8 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { NodeErrorCode } from '../domain/index.js';
+import { EscalationEvents } from '../escalations/escalation-events.js';
 import { EscalationExpirer } from '../escalations/escalation-expirer.js';
-import { NodeQueue } from './node-queue.js';
+import { NodeQueue, type RunNodeJob } from './node-queue.js';
 import { NodeRunStore } from './node-run.store.js';
 
 /** A queued row this old with no job is one a crash (between commit and enqueue) or a flushed Redis left behind. */
@@ -28,6 +30,7 @@ export class NodeSweeper {
     private readonly store: NodeRunStore,
     private readonly queue: NodeQueue,
     private readonly expirer: EscalationExpirer,
+    private readonly events: EscalationEvents,
   ) {}
 
   /** One tick: sweeps and expires overdue escalations if this worker holds the lock; null when another does. */
@@ -43,11 +46,26 @@ export class NodeSweeper {
     const queued = await this.store.staleQueued(STALE_QUEUED_SECONDS, BATCH);
     const orphans = [];
     for (const running of await this.store.staleRunning(STALE_RUNNING_SECONDS, BATCH)) {
-      if (running.carrier && (await this.queue.isLive(running.carrier))) continue;
-      orphans.push({ runId: running.runId, nodeId: running.nodeId, attempt: running.attempt });
+      const node = { runId: running.runId, nodeId: running.nodeId, attempt: running.attempt };
+      const state = running.carrier ? await this.queue.carrierState(running.carrier) : 'gone';
+      if (state === 'live') continue;
+      if (state === 'crashed') await this.giveUp(node);
+      else orphans.push(node);
     }
     const created = await this.queue.ensure([...queued, ...orphans]);
     if (created > 0) this.logger.log({ jobs: created }, 'sweeper re-enqueued nodes');
     return created;
+  }
+
+  /**
+   * A node whose job killed every worker that ran it (a poison input, a handler that crashes the
+   * process) is failed and audited instead of being handed to the next worker to kill.
+   */
+  private async giveUp(node: RunNodeJob): Promise<void> {
+    const error = { code: NodeErrorCode.WorkerCrashed, message: 'every worker that ran this node died with it; it is not run again' };
+    const settlement = await this.store.settle(node, { kind: 'failed', error }, null, []);
+    if (!settlement.settled) return;
+    this.logger.error({ runId: node.runId, nodeId: node.nodeId, attempt: node.attempt }, 'node failed: its job crashed every worker that ran it');
+    if (settlement.closedEscalations.length > 0) await this.events.resolved(settlement.closedEscalations);
   }
 }
