@@ -213,6 +213,42 @@ export class LeanEngine1732500000000 implements MigrationInterface {
         RETURN result;
       END $$`);
 
+    // Many completions in one statement (and one commit): the worker batches the completions that
+    // arrive in the same turn of its event loop. Runs are locked in id order, so two batches never
+    // deadlock on each other; the rows come back tagged with their position in the batch.
+    await q.query(`
+      CREATE FUNCTION baton_complete_nodes(p_items jsonb)
+      RETURNS TABLE(item integer, settled boolean, queued text[], node_id text, attempt integer, workflow_name text, workflow_version integer,
+                    agent_id text, input jsonb, user_iss text, user_sub text, user_scopes text[], subject_token_ciphertext bytea,
+                    subject_token_key_id text, subject_token_expires_at timestamptz, outputs jsonb)
+      LANGUAGE plpgsql AS $$
+      DECLARE i record; c baton_completion;
+      BEGIN
+        FOR i IN SELECT x.value AS v, x.ord FROM jsonb_array_elements(p_items) WITH ORDINALITY AS x(value, ord)
+                 ORDER BY (x.value->>'run')::uuid, x.ord LOOP
+          c := baton_complete_node((i.v->>'run')::uuid, i.v->>'node', (i.v->>'attempt')::integer, i.v->'output',
+                 CASE WHEN jsonb_typeof(i.v->'scopes') = 'array' THEN ARRAY(SELECT jsonb_array_elements_text(i.v->'scopes')) END,
+                 i.v->'audits', i.v->'successors', i.v->>'carrier');
+          item := i.ord::integer - 1;
+          settled := c.settled;
+          queued := c.queued;
+          node_id := (c.next).node_id;
+          attempt := (c.next).attempt;
+          workflow_name := (c.next).workflow_name;
+          workflow_version := (c.next).workflow_version;
+          agent_id := (c.next).agent_id;
+          input := (c.next).input;
+          user_iss := (c.next).user_iss;
+          user_sub := (c.next).user_sub;
+          user_scopes := (c.next).user_scopes;
+          subject_token_ciphertext := (c.next).subject_token_ciphertext;
+          subject_token_key_id := (c.next).subject_token_key_id;
+          subject_token_expires_at := (c.next).subject_token_expires_at;
+          outputs := (c.next).outputs;
+          RETURN NEXT;
+        END LOOP;
+      END $$`);
+
     // The other outcomes of a running attempt: retry (back to queued after a delay), failed (fails
     // the run), escalate (waits for a human; opens the escalation). Once the run is over a retry or an
     // escalation is recorded as the node's failure instead. Returns what to schedule after commit.
@@ -314,6 +350,7 @@ export class LeanEngine1732500000000 implements MigrationInterface {
     await q.query(`DROP FUNCTION baton_start_run(uuid, text, integer, boolean, text, jsonb, text, text, text[], bytea, text, timestamptz, text, jsonb)`);
     await q.query(`DROP FUNCTION baton_settle_node(uuid, text, integer, text, jsonb, text[], jsonb, integer, jsonb, integer)`);
     await q.query(`DROP TYPE baton_settlement`);
+    await q.query(`DROP FUNCTION baton_complete_nodes(jsonb)`);
     await q.query(`DROP FUNCTION baton_complete_node(uuid, text, integer, jsonb, text[], jsonb, jsonb, text)`);
     await q.query(`DROP TYPE baton_completion`);
     await q.query(`DROP FUNCTION baton_fail_run(uuid, text, jsonb)`);

@@ -76,16 +76,18 @@ export class AuditWriter {
 }
 
 /** Records as baton_write_audits reads them (the run's facts are taken from its row, not from here). */
+export function auditRows(records: readonly AuditRecord[]): Record<string, unknown>[] {
+  return records.map((r) => ({
+    operation: r.operation,
+    node_id: r.nodeId ?? null,
+    scopes: r.scopes ?? null,
+    target: r.target ?? null,
+    success: r.success,
+    error: r.error ?? null,
+    details: r.details ?? null,
+  }));
+}
+
 export function auditJson(records: readonly AuditRecord[]): string {
-  return JSON.stringify(
-    records.map((r) => ({
-      operation: r.operation,
-      node_id: r.nodeId ?? null,
-      scopes: r.scopes ?? null,
-      target: r.target ?? null,
-      success: r.success,
-      error: r.error ?? null,
-      details: r.details ?? null,
-    })),
-  );
+  return JSON.stringify(auditRows(records));
 }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { SqlPool } from '@baton/platform';
 import type { EntityManager } from 'typeorm';
-import { auditJson, type AuditRecord } from '../audit/audit-writer.js';
+import { auditJson, auditRows, type AuditRecord } from '../audit/audit-writer.js';
 import { NodeStatus, type Successor } from '../domain/index.js';
 import { updateReturning } from '../persistence/sql.js';
 import type { ClaimedNode } from './claimed-node.js';
@@ -29,6 +29,35 @@ export type NonSuccessOutcome =
   | { kind: 'failed'; error: NodeError }
   | { kind: 'escalate'; escalation: { id: string; reason: string; detail: string; prompt?: string }; ttlSeconds: number };
 
+export interface CompletionInput {
+  output: unknown;
+  grantedScopes: string[] | null;
+  audits: readonly AuditRecord[];
+  successors: readonly Successor[];
+  carrier: string | null;
+}
+
+/** One completion as baton_complete_nodes reads it. */
+interface CompletionItem {
+  run: string;
+  node: string;
+  attempt: number;
+  output: unknown;
+  scopes: string[] | null;
+  audits: unknown[];
+  successors: readonly Successor[];
+  carrier: string | null;
+}
+
+interface PendingCompletion {
+  item: CompletionItem;
+  runId: string;
+  resolve(completion: Completion): void;
+  reject(error: unknown): void;
+}
+
+type CompletionRow = ClaimRow & { settled: boolean; queued: string[] };
+
 /** The run columns every claim returns (baton_claim), as pg hands them over. */
 interface ClaimRow {
   node_id: string | null;
@@ -52,6 +81,7 @@ const CLAIM_COLUMNS =
 const SQL = {
   claim: `SELECT ${CLAIM_COLUMNS} FROM baton_claim_node($1, $2, $3, $4)`,
   complete: `SELECT c.settled, c.queued, (c.next).* FROM baton_complete_node($1, $2, $3, $4::jsonb, $5, $6::jsonb, $7::jsonb, $8) c`,
+  completeMany: `SELECT item, settled, queued, ${CLAIM_COLUMNS} FROM baton_complete_nodes($1::jsonb)`,
   settle: `SELECT settled, kind, closed, escalation_id, expires_at FROM baton_settle_node($1, $2, $3, $4, $5::jsonb, $6, $7::jsonb, $8, $9::jsonb, $10)`,
   carried: `SELECT run_id, node_id, attempts FROM node_runs WHERE carrier = $1 AND status = 'running'`,
 } as const;
@@ -64,6 +94,8 @@ const SQL = {
  */
 @Injectable()
 export class NodeRunStore {
+  private pending: PendingCompletion[] = [];
+
   constructor(private readonly sql: SqlPool) {}
 
   /**
@@ -78,23 +110,43 @@ export class NodeRunStore {
 
   /**
    * Records a running attempt's success and advances the run in one statement. With a carrier, the
-   * first node that became ready is claimed for it at once and returned as `next`.
+   * first node that became ready is claimed for it at once and returned as `next`. Completions that
+   * arrive in the same turn of the event loop (concurrent chains finishing together) go to Postgres
+   * as one statement and one commit.
    */
-  async complete(
-    node: ClaimedNode,
-    result: { output: unknown; grantedScopes: string[] | null; audits: readonly AuditRecord[]; successors: readonly Successor[]; carrier: string | null },
-  ): Promise<Completion> {
-    const [row] = await this.sql.query<ClaimRow & { settled: boolean; queued: string[] }>('baton_complete_node', SQL.complete, [
-      node.runId,
-      node.nodeId,
-      node.attempt,
-      jsonOrNull(result.output),
-      result.grantedScopes,
-      auditJson(result.audits),
-      JSON.stringify(result.successors),
-      result.carrier,
-    ]);
-    return toCompletion(node.runId, row!);
+  complete(node: ClaimedNode, result: CompletionInput): Promise<Completion> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ item: completionItem(node, result), runId: node.runId, resolve, reject });
+      if (this.pending.length === 1) setImmediate(() => void this.flushCompletions());
+    });
+  }
+
+  private async flushCompletions(): Promise<void> {
+    const batch = this.pending;
+    this.pending = [];
+    if (batch.length === 1) {
+      const [only] = batch;
+      const { item } = only!;
+      try {
+        const [row] = await this.sql.query<CompletionRow>('baton_complete_node', SQL.complete, [
+          item.run, item.node, item.attempt, jsonOrNull(item.output), item.scopes, JSON.stringify(item.audits), JSON.stringify(item.successors), item.carrier,
+        ]);
+        only!.resolve(toCompletion(only!.runId, row!));
+      } catch (error) {
+        only!.reject(error);
+      }
+      return;
+    }
+    try {
+      const rows = await this.sql.query<CompletionRow & { item: number }>('baton_complete_nodes', SQL.completeMany, [JSON.stringify(batch.map((b) => b.item))]);
+      for (const row of rows) batch[row.item]!.resolve(toCompletion(batch[row.item]!.runId, row));
+    } catch {
+      // One bad completion must not fail the others: each goes alone (and fails alone).
+      for (const entry of batch) {
+        this.pending.push(entry);
+        await this.flushCompletions();
+      }
+    }
   }
 
   /** Approval by a human: the waiting node succeeds and the run advances (inside the resolver's transaction). */
@@ -181,7 +233,20 @@ export class NodeRunStore {
   }
 }
 
-function toCompletion(runId: string, row: ClaimRow & { settled: boolean; queued: string[] }): Completion {
+function completionItem(node: ClaimedNode, result: CompletionInput): CompletionItem {
+  return {
+    run: node.runId,
+    node: node.nodeId,
+    attempt: node.attempt,
+    output: result.output,
+    scopes: result.grantedScopes,
+    audits: auditRows(result.audits),
+    successors: result.successors,
+    carrier: result.carrier,
+  };
+}
+
+function toCompletion(runId: string, row: CompletionRow): Completion {
   return {
     settled: row.settled,
     next: row.node_id ? toClaimedNode(runId, row) : null,
