@@ -20,24 +20,13 @@ export interface AuditRecord {
   details?: Record<string, unknown> | null;
 }
 
-const COLUMNS = ['operation', 'run_id', 'node_id', 'workflow', 'agent_id', 'user_id', 'issuer', 'scopes', 'target', 'success', 'error', 'details'];
-
 /**
- * The one place audit rows are written. It always writes inside the caller's transaction, so an
- * audit row commits together with the transition it describes (or not at all). No token ever
- * reaches here: records carry scopes, targets and ids only.
+ * Audit rows outside the engine's own SQL functions (the escalation queue's transitions). It always
+ * writes inside the caller's transaction, so an audit row commits together with the transition it
+ * describes (or not at all). No token ever reaches here: records carry scopes, targets and ids only.
  */
 @Injectable()
 export class AuditWriter {
-  /**
-   * `INSERT INTO audit_entries (…) <select>` for a transition written as one SQL statement (the
-   * claim): the select yields, in order, operation, run_id, node_id, workflow, agent_id, user_id,
-   * issuer, scopes, target, success, error, details.
-   */
-  static insertSelect(select: string): string {
-    return `INSERT INTO audit_entries (${COLUMNS.join(', ')}) ${select}`;
-  }
-
   /**
    * Audit rows of one run inside the caller's transaction; the run's facts (workflow, agent, user)
    * come from its row, as in the engine's SQL functions (baton_write_audits).
@@ -45,33 +34,6 @@ export class AuditWriter {
   async writeForRun(manager: EntityManager, runId: string, records: readonly AuditRecord[]): Promise<void> {
     if (records.length === 0) return;
     await manager.query(`SELECT baton_write_audits($1, $2::jsonb)`, [runId, auditJson(records)]);
-  }
-
-  async write(manager: EntityManager, records: AuditRecord[]): Promise<void> {
-    if (records.length === 0) return;
-    const params: unknown[] = [];
-    const rows = records.map((r) => {
-      const values = [
-        r.operation,
-        r.runId ?? null,
-        r.nodeId ?? null,
-        r.workflow ?? null,
-        r.agentId ?? null,
-        r.userId ?? null,
-        r.issuer ?? null,
-        r.scopes ?? null,
-        r.target ?? null,
-        r.success,
-        r.error ?? null,
-        r.details ? JSON.stringify(r.details) : null,
-      ];
-      const placeholders = values.map((v) => {
-        params.push(v);
-        return `$${params.length}`;
-      });
-      return `(${placeholders.join(', ')})`;
-    });
-    await manager.query(`INSERT INTO audit_entries (${COLUMNS.join(', ')}) VALUES ${rows.join(', ')}`, params);
   }
 }
 
