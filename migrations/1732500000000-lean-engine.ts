@@ -27,6 +27,8 @@ export class LeanEngine1732500000000 implements MigrationInterface {
       FROM (SELECT DISTINCT ON (run_id) run_id, run_seq, hash FROM audit_entries WHERE run_id IS NOT NULL ORDER BY run_id, run_seq DESC) last
       WHERE last.run_id = r.id`);
     await q.query(`ALTER TABLE node_runs ADD COLUMN carrier text`);
+    // A re-delivered job looks up the attempts it carried; only running rows matter.
+    await q.query(`CREATE INDEX node_runs_carried ON node_runs (carrier) WHERE status = 'running'`);
     // The nodes whose output this node's templates read: its claim loads those alone (NULL: rows
     // from before this migration, which load every finished node's output as they used to).
     await q.query(`ALTER TABLE node_runs ADD COLUMN refs text[]`);
@@ -375,6 +377,7 @@ export class LeanEngine1732500000000 implements MigrationInterface {
         NEW.hash := baton_audit_hash(NEW);
         RETURN NEW;
       END $$`);
+    await q.query(`DROP INDEX node_runs_carried`);
     await q.query(`ALTER TABLE node_runs DROP COLUMN carrier, DROP COLUMN refs`);
     await q.query(`ALTER TABLE runs DROP COLUMN audit_seq, DROP COLUMN audit_head`);
   }
