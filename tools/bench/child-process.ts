@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { parseProcStatTicks, parseVmRssBytes } from './figures.js';
@@ -8,6 +8,15 @@ import { parseProcStatTicks, parseVmRssBytes } from './figures.js';
 export const REPO_ROOT = resolve(import.meta.dirname, '../../..');
 
 const KEPT_LINES = 100;
+const PRELOAD = 'dist/tools/bench/pg-count-preload.js';
+
+/** What pg-count-preload.js counted in a process. */
+export interface PgCounts {
+  /** Statements sent: the process's round trips to Postgres. */
+  statements: number;
+  /** Transactions they made (a statement outside BEGIN…COMMIT counts as one). */
+  transactions: number;
+}
 
 /**
  * A built process the bench started (`node dist/…`, as `npm run start:*` runs it): its output's last
@@ -38,9 +47,45 @@ export class BuiltProcess {
     }
   }
 
-  static start(name: string, script: string, env: Record<string, string>): BuiltProcess {
-    const child = spawn(process.execPath, [resolve(REPO_ROOT, script)], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    return new BuiltProcess(name, child);
+  /**
+   * Starts `node <script>` from the repository root. With `countsFile`, the process counts its
+   * Postgres statements (pg-count-preload.js, loaded with --import) and `pgCounts` reads them.
+   */
+  static start(name: string, script: string, env: Record<string, string>, countsFile?: string): BuiltProcess {
+    const args = countsFile ? ['--import', resolve(REPO_ROOT, PRELOAD), resolve(REPO_ROOT, script)] : [resolve(REPO_ROOT, script)];
+    const child = spawn(process.execPath, args, {
+      cwd: REPO_ROOT,
+      env: countsFile ? { ...env, BENCH_PG_COUNTS_FILE: countsFile } : env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const started = new BuiltProcess(name, child);
+    started.countsFile = countsFile;
+    return started;
+  }
+
+  private countsFile: string | undefined;
+  private lastSeq = 0;
+
+  /** The Postgres statements and transactions the process sent so far (asks it with SIGWINCH). */
+  async pgCounts(timeoutMs = 5000): Promise<PgCounts> {
+    if (!this.countsFile) throw new Error(`${this.name} was started without a statement counter`);
+    this.child.kill('SIGWINCH');
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (existsSync(this.countsFile)) {
+        try {
+          const counts = JSON.parse(readFileSync(this.countsFile, 'utf8')) as PgCounts & { seq: number };
+          if (counts.seq > this.lastSeq) {
+            this.lastSeq = counts.seq;
+            return { statements: counts.statements, transactions: counts.transactions };
+          }
+        } catch {
+          // being written
+        }
+      }
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    throw new Error(`${this.name} did not report its Postgres counts within ${timeoutMs} ms`);
   }
 
   get pid(): number {

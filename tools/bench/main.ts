@@ -77,10 +77,10 @@ try {
   };
   const apiUrl = `http://127.0.0.1:${apiPort}`;
   log('starting the api (it creates and migrates the database), then the worker');
-  const api = BuiltProcess.start('api', 'dist/apps/api/src/main.js', batonEnv);
+  const api = BuiltProcess.start('api', 'dist/apps/api/src/main.js', batonEnv, join(dir, 'api-pg-counts.json'));
   closers.push({ what: 'api', close: () => api.stop() });
   await api.waitUntilReady(`${apiUrl}/health/ready`, 60_000);
-  const worker = BuiltProcess.start('worker', 'dist/apps/worker/src/main.js', batonEnv);
+  const worker = BuiltProcess.start('worker', 'dist/apps/worker/src/main.js', batonEnv, join(dir, 'worker-pg-counts.json'));
   closers.push({ what: 'worker', close: () => worker.stop() });
   await worker.waitUntilReady(`http://127.0.0.1:${workerPort}/health/ready`, 60_000);
 
@@ -154,25 +154,32 @@ try {
   log(`api alone: ${options.runs} run starts with the worker paused, then the worker drains them`);
   const apiAlone = await (async () => {
     const tag = 'api-alone';
-    const before = await db.settledCommits();
-    const apiBefore = api.cpuTicks();
+    const apiBefore = { ticks: api.cpuTicks(), pg: await api.pgCounts() };
+    const workerCountsBefore = await worker.pgCounts();
     worker.pause();
     let resumed = false;
     try {
       await startRuns(tag, options.runs, options.concurrency);
-      const apiTicks = api.cpuTicks() - apiBefore;
-      const afterStarts = await db.settledCommits();
+      const apiTicks = api.cpuTicks() - apiBefore.ticks;
+      const apiPg = await api.pgCounts();
       const workerBefore = worker.cpuTicks();
       worker.resume();
       resumed = true;
       await finished(tag, options.runs);
       const workerTicks = worker.cpuTicks() - workerBefore;
-      const after = await db.settledCommits();
+      const workerPg = await worker.pgCounts();
+      const steps = options.runs * NODES_PER_RUN;
       return {
-        apiTransactionsPerStart: transactionsPer(before.commits, afterStarts.commits, afterStarts.own - before.own, options.runs),
-        apiCpuMsPerStart: cpuMsPer(apiTicks, options.runs),
-        workerTransactionsPerStep: transactionsPer(afterStarts.commits, after.commits, after.own - afterStarts.own, options.runs * NODES_PER_RUN),
-        workerCpuMsPerStep: cpuMsPer(workerTicks, options.runs * NODES_PER_RUN),
+        api: {
+          statementsPerStart: (apiPg.statements - apiBefore.pg.statements) / options.runs,
+          transactionsPerStart: (apiPg.transactions - apiBefore.pg.transactions) / options.runs,
+          cpuMsPerStart: cpuMsPer(apiTicks, options.runs),
+        },
+        worker: {
+          statementsPerStep: (workerPg.statements - workerCountsBefore.statements) / steps,
+          transactionsPerStep: (workerPg.transactions - workerCountsBefore.transactions) / steps,
+          cpuMsPerStep: cpuMsPer(workerTicks, steps),
+        },
       };
     } finally {
       if (!resumed) worker.resume();
@@ -190,7 +197,7 @@ try {
     FLOOR_RESOURCE_URL: resource.url,
     FLOOR_LENGTH: String(NODES_PER_RUN),
     FLOOR_TEMPLATE: JSON.stringify(template),
-  });
+  }, join(dir, 'floor-pg-counts.json'));
   closers.push({ what: 'floor worker', close: () => floorWorker.stop() });
   await floorWorker.waitForLine('ready');
   const floorPool = new pg.Pool({ connectionString: databaseUrl, max: 10, application_name: 'baton-bench-floor-starts' });
@@ -285,10 +292,12 @@ try {
     await db.query('VACUUM (ANALYZE) runs, node_runs, audit_entries');
     const before = await db.settledCommits();
     const ticks = { api: api.cpuTicks(), worker: workerProcess.cpuTicks() };
+    const counted = { api: await api.pgCounts(), worker: await workerProcess.pgCounts() };
     const startedAt = Date.now();
     await start(tag);
     const lastMs = await finished(tag, runs);
     const used = { api: api.cpuTicks() - ticks.api, worker: workerProcess.cpuTicks() - ticks.worker };
+    const [apiPg, workerPg] = [await api.pgCounts(), await workerProcess.pgCounts()];
     const after = await db.settledCommits();
     const steps = runs * NODES_PER_RUN;
     const seconds = (lastMs - startedAt) / 1000;
@@ -298,10 +307,12 @@ try {
       seconds,
       stepsPerSecond: steps / seconds,
       transactionsPerStep: transactionsPer(before.commits, after.commits, after.own - before.own, steps),
+      worker: { statementsPerStep: (workerPg.statements - counted.worker.statements) / steps, transactionsPerStep: (workerPg.transactions - counted.worker.transactions) / steps },
+      api: { statementsPerStart: (apiPg.statements - counted.api.statements) / runs, transactionsPerStart: (apiPg.transactions - counted.api.transactions) / runs },
       workerCpuMsPerStep: cpuMsPer(used.worker, steps),
       apiCpuMsPerStart: cpuMsPer(used.api, runs),
     };
-    log(`  ${figures.stepsPerSecond.toFixed(1)} steps/s, ${figures.transactionsPerStep.toFixed(2)} tx/step, worker ${figures.workerCpuMsPerStep.toFixed(2)} ms CPU/step`);
+    log(`  ${figures.stepsPerSecond.toFixed(1)} steps/s, worker ${figures.worker.statementsPerStep.toFixed(2)} statements/step, ${figures.transactionsPerStep.toFixed(2)} tx/step in pg_stat_database, worker ${figures.workerCpuMsPerStep.toFixed(2)} ms CPU/step`);
     return figures;
   }
 } catch (error) {
