@@ -27,7 +27,7 @@ import { BENCH_SCOPE, NODES_PER_RUN, Workflow, sequentialHttpWorkflow } from './
  */
 const options = benchOptions();
 const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
-const POLL_MS = 25;
+const POLL_MS = 50;
 
 const closers: { what: string; close: () => Promise<unknown> }[] = [];
 const id = `${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
@@ -214,6 +214,17 @@ try {
   await finished('floor-warmup', Math.min(options.warmupRuns, options.runs));
   const floor = await measured('floor', options.runs, (tag) => startRuns(tag, options.runs, options.concurrency, startFloor), floorWorker);
   await floorWorker.stop();
+  // The floor must have written what Baton wrote: the same audit rows per run, in the same operations.
+  const written = await db.query<{ phase: string; per_run: string; operations: string }>(
+    `SELECT r.input->>'phase' AS phase, (count(*)::float8 / count(DISTINCT r.id))::text AS per_run,
+            string_agg(DISTINCT a.operation, ',' ORDER BY a.operation) AS operations
+     FROM runs r JOIN audit_entries a ON a.run_id = r.id WHERE r.input->>'phase' IN ('load', 'floor') GROUP BY 1`,
+  );
+  const [batonRows, floorRows] = ['load', 'floor'].map((phase) => written.find((w) => w.phase === phase));
+  if (!batonRows || !floorRows || batonRows.per_run !== floorRows.per_run || batonRows.operations !== floorRows.operations) {
+    throw new Error(`the floor did not write the rows Baton wrote: ${JSON.stringify(written)}`);
+  }
+  log(`  audit rows per run: Baton ${batonRows.per_run}, floor ${floorRows.per_run} (${floorRows.operations})`);
 
   // --- worker RSS over many steps ----------------------------------------------------------------
   const rssRuns = Math.ceil(options.rssSteps / NODES_PER_RUN);
@@ -224,7 +235,8 @@ try {
     const marks = [0.1, 0.5];
     const samples: { share: number; steps: number; bytes: number }[] = [];
     let started = 0;
-    const deadline = Date.now() + 10 * options.phaseTimeoutMs;
+    // Room for 50 steps/s at least, on a machine shared with others.
+    const deadline = Date.now() + options.phaseTimeoutMs + options.rssSteps * 20;
     const progress = () => resource.requests - base;
     const sampleMarks = () => {
       while (marks.length > 0 && progress() >= marks[0]! * rssRuns * NODES_PER_RUN) samples.push({ share: marks.shift()!, steps: progress(), bytes: worker.rssBytes() });
