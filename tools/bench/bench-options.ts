@@ -1,74 +1,53 @@
-/** What one `npm run bench` does, from the environment (all optional). */
+/** What one `npm run bench` does, from the environment (all optional) and `--quick`. */
 export interface BenchOptions {
-  /** Runs per measured phase (`BENCH_RUNS`, default 200). */
+  /** `BENCH_QUICK=1` or `--quick`: a small smoke run of every phase (figures meaningless). */
+  quick: boolean;
+  /** Runs of the throughput phases (Baton, the floor, api alone) (`BENCH_RUNS`, default 200; quick 20). */
   runs: number;
-  /** Unmeasured runs of each workflow first (`BENCH_WARMUP_RUNS`, default: as many as a phase has). */
-  warmupRuns: number;
-  /** Run starts in flight at once (`BENCH_CONCURRENCY`, default 50). */
+  /** Run starts in flight at once (`BENCH_CONCURRENCY`, default 20: the issue's "20 starts at a time"). */
   concurrency: number;
-  /** Empty jobs for the raw BullMQ ceiling (`BENCH_RAW_JOBS`, default 5000). */
+  /** Unmeasured runs first (`BENCH_WARMUP_RUNS`, default as many as `runs`). */
+  warmupRuns: number;
+  /** Runs of the "one run alone" gap phase, one after another (`BENCH_ALONE_RUNS`, default 50; quick 5). */
+  aloneRuns: number;
+  /** Node steps of the RSS phase (`BENCH_RSS_STEPS`, default 100,000; quick 2,000). */
+  rssSteps: number;
+  /** Empty jobs for the raw BullMQ figure (`BENCH_RAW_JOBS`, default 5000; quick 1000). */
   rawJobs: number;
-  /** Worker concurrency of the raw BullMQ ceiling; the node processor's (32) by default (`BENCH_RAW_CONCURRENCY`). */
+  /** Worker concurrency of the raw BullMQ figure (`BENCH_RAW_CONCURRENCY`, default 10). */
   rawConcurrency: number;
-  /** Level of the Baton apps' logs (`BENCH_LOG_LEVEL`, default warn: request logs would drown the table). */
+  /** BullMQ concurrency of the floor pipeline's worker (`BENCH_FLOOR_CONCURRENCY`, default 32 = Baton's node processor). */
+  floorConcurrency: number;
+  /** Level of the Baton apps' logs (`BENCH_LOG_LEVEL`, default warn: the shipped hot path logs nothing at info either). */
   logLevel: string;
   /** Postgres server to create the bench database on (`DATABASE_URL`; its database name is ignored). */
   databaseUrl: string;
   redisUrl: string;
   /** Where the JSON result goes (`BENCH_RESULT`, default dist/bench-result.json). */
   resultPath: string;
-  /** Give up on a phase after this long (`BENCH_PHASE_TIMEOUT_MS`, default 90 s). */
+  /** Give up on a phase after this long (`BENCH_PHASE_TIMEOUT_MS`, default 120 s; the RSS phase gets 10× that). */
   phaseTimeoutMs: number;
-  /** Measured phases, in order (`BENCH_PHASES`, default `warm,cold,cold-every-node`). */
-  phases: string[];
-  /** Write a V8 CPU profile of each measured phase (`BENCH_CPU_PROFILE=1`). */
-  cpuProfile: boolean;
-  /**
-   * `BENCH_STEP_PROFILE`: `scopes` (default) attributes Postgres work to node steps and run starts
-   * (AsyncLocalStorage); `timings` also times each part of a step (slows the process, ~15 %); `off`
-   * does neither (the worker's figure is then its whole pool's, sweeper included).
-   */
-  stepProfile: 'off' | 'scopes' | 'timings';
-  /** Experiments, off by default: change the running worker to see what a setting is worth. */
-  experiment: {
-    /** Connections the worker's pool may open (`BENCH_WORKER_POOL_MAX`; shipped: 10). */
-    workerPoolMax?: number;
-    /** The node processor's BullMQ concurrency (`BENCH_NODE_CONCURRENCY`; shipped: 32). */
-    nodeConcurrency?: number;
-  };
 }
 
-export function benchOptions(env: NodeJS.ProcessEnv = process.env): BenchOptions {
+export function benchOptions(env: NodeJS.ProcessEnv = process.env, argv: readonly string[] = process.argv.slice(2)): BenchOptions {
+  const quick = argv.includes('--quick') || env.BENCH_QUICK === '1' || env.BENCH_QUICK === 'true';
+  const runs = positiveInteger(env, 'BENCH_RUNS', quick ? 20 : 200);
   return {
-    runs: positiveInteger(env, 'BENCH_RUNS', 200),
-    concurrency: positiveInteger(env, 'BENCH_CONCURRENCY', 50),
-    warmupRuns: positiveInteger(env, 'BENCH_WARMUP_RUNS', positiveInteger(env, 'BENCH_RUNS', 200)),
-    rawJobs: positiveInteger(env, 'BENCH_RAW_JOBS', 5000),
-    rawConcurrency: positiveInteger(env, 'BENCH_RAW_CONCURRENCY', 32),
+    quick,
+    runs,
+    concurrency: positiveInteger(env, 'BENCH_CONCURRENCY', 20),
+    warmupRuns: positiveInteger(env, 'BENCH_WARMUP_RUNS', runs),
+    aloneRuns: positiveInteger(env, 'BENCH_ALONE_RUNS', quick ? 5 : 50),
+    rssSteps: positiveInteger(env, 'BENCH_RSS_STEPS', quick ? 2000 : 100_000),
+    rawJobs: positiveInteger(env, 'BENCH_RAW_JOBS', quick ? 1000 : 5000),
+    rawConcurrency: positiveInteger(env, 'BENCH_RAW_CONCURRENCY', 10),
+    floorConcurrency: positiveInteger(env, 'BENCH_FLOOR_CONCURRENCY', 32),
     logLevel: env.BENCH_LOG_LEVEL || 'warn',
     databaseUrl: env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres',
     redisUrl: env.REDIS_URL || 'redis://127.0.0.1:6379',
     resultPath: env.BENCH_RESULT || 'dist/bench-result.json',
-    phaseTimeoutMs: positiveInteger(env, 'BENCH_PHASE_TIMEOUT_MS', 90_000),
-    phases: (env.BENCH_PHASES || 'warm,cold,cold-every-node').split(',').map((p) => p.trim()).filter(Boolean),
-    cpuProfile: env.BENCH_CPU_PROFILE === '1' || env.BENCH_CPU_PROFILE === 'true',
-    stepProfile: oneOf(env, 'BENCH_STEP_PROFILE', ['scopes', 'timings', 'off'] as const),
-    experiment: {
-      workerPoolMax: optionalPositiveInteger(env, 'BENCH_WORKER_POOL_MAX'),
-      nodeConcurrency: optionalPositiveInteger(env, 'BENCH_NODE_CONCURRENCY'),
-    },
+    phaseTimeoutMs: positiveInteger(env, 'BENCH_PHASE_TIMEOUT_MS', 120_000),
   };
-}
-
-function oneOf<T extends string>(env: NodeJS.ProcessEnv, name: string, values: readonly [T, ...T[]]): T {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return values[0];
-  if (!(values as readonly string[]).includes(raw)) throw new Error(`${name} must be one of ${values.join(', ')}`);
-  return raw as T;
-}
-
-function optionalPositiveInteger(env: NodeJS.ProcessEnv, name: string): number | undefined {
-  return env[name] === undefined || env[name] === '' ? undefined : positiveInteger(env, name, 1);
 }
 
 function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number): number {

@@ -1,12 +1,18 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { parseIdempotencyKey, type CallRecord } from './figures.js';
 
 /**
  * The downstream service of the bench's http nodes: answers every request at once with a small JSON
  * body and never reads more than it must, so the figures measure Baton, not the resource server.
+ * While `recording`, it notes when each call arrived and when it was answered, by run and step
+ * (from the `Idempotency-Key: <runId>:<nodeId>` header), for the step gaps.
  */
 export class FastResourceServer {
   requests = 0;
+  private records: CallRecord[] = [];
+  private recording = false;
 
   private constructor(
     private readonly server: Server,
@@ -16,15 +22,36 @@ export class FastResourceServer {
   static async start(): Promise<FastResourceServer> {
     let self: FastResourceServer | undefined;
     const body = JSON.stringify({ ok: true });
+    const length = Buffer.byteLength(body);
     const server = createServer((req, res) => {
+      const arrivedMs = performance.now();
       self!.requests++;
       req.resume();
-      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': length });
+      if (self!.recording) {
+        const key = parseIdempotencyKey(req.headers['idempotency-key'] as string | undefined);
+        if (key) self!.records.push({ ...key, arrivedMs, answeredMs: performance.now() });
+      }
       res.end(body);
     });
+    server.keepAliveTimeout = 60_000;
     await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
     self = new FastResourceServer(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
     return self;
+  }
+
+  /** Starts noting calls (forgetting earlier notes). */
+  record(): void {
+    this.records = [];
+    this.recording = true;
+  }
+
+  /** Stops noting calls and hands over what was noted. */
+  takeRecords(): CallRecord[] {
+    this.recording = false;
+    const taken = this.records;
+    this.records = [];
+    return taken;
   }
 
   close(): Promise<void> {

@@ -1,131 +1,344 @@
 import 'reflect-metadata';
-import { cpus, platform, release } from 'node:os';
-import { dirname } from 'node:path';
+import { Queue, type ConnectionOptions } from 'bullmq';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, platform, release, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { Agent, request } from 'undici';
+import { stringify } from 'yaml';
+import { DEFAULT_CLIENT_ID, startDevAuthServer } from '../dev-auth-server/server.js';
 import { benchOptions } from './bench-options.js';
-import { PhaseCpuProfiler } from './cpu-profile.js';
-import { CpuMeter } from './cpu-meter.js';
-import { BenchStack } from './bench-stack.js';
-import { applyExperiments } from './experiments.js';
-import { phaseCatalog, selectPhases } from './phase-catalog.js';
-import { runPhase, startRuns, waitForPhase, type PhaseResult, type PhaseSpec, type PhaseTools } from './phase-runner.js';
+import { BuiltProcess, freePort } from './child-process.js';
+import { FastResourceServer } from './fast-resource-server.js';
+import { cpuMsPer, percentile, stepGaps, transactionsPer } from './figures.js';
+import { FLOOR_JOB_OPTIONS, FLOOR_QUEUE, startFloorRun, stepTemplate, type FloorJob } from './floor.js';
+import { BenchDb } from './pg-meter.js';
 import { measureRawBullmq } from './raw-bullmq.js';
-import { RedisCommandCounter } from './redis-command-counter.js';
-import { evaluateTargets, methodNotes, printReport, writeResult, type BenchResult } from './report.js';
-import { StatementCounter } from './statement-counter.js';
-import { StepProfiler } from './step-profiler.js';
-import { TransactionMeter } from './transaction-meter.js';
+import { figureRows, printReport, type BenchResult, type PhaseFigures } from './report.js';
 import { BENCH_SCOPE, NODES_PER_RUN, Workflow, sequentialHttpWorkflow } from './workload.js';
 
 /**
- * `npm run bench`: end-to-end node steps per second of 5-node http runs with warm and cold token
- * caches, against raw BullMQ in the same process, and Postgres transactions per step.
+ * `npm run bench` (issue 9's "Targets"): Baton as two built processes (`dist/apps/api`, `dist/apps/worker`),
+ * runs started over REST, against ceilings measured in the same run — a hand-written minimal pipeline
+ * doing the same work with a queue hop per step (floor.ts), and raw BullMQ. See the README's
+ * "Performance" section for the method.
  */
-const MINT_CONCURRENCY = 20;
-
 const options = benchOptions();
 const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
+const POLL_MS = 50;
 
-// Instruments go in before the apps exist: they wrap prototypes the apps' instances will use.
-const counter = StatementCounter.install();
-const redisCommands = RedisCommandCounter.install();
-const profiler = new StepProfiler(counter);
-if (options.stepProfile !== 'off') profiler.install({ timings: options.stepProfile === 'timings' });
+const closers: { what: string; close: () => Promise<unknown> }[] = [];
+const id = `${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
+const database = `baton_bench_${id}`;
+const queuePrefix = `baton_bench_${id}`;
+const databaseUrl = withDatabase(options.databaseUrl, database);
+const http = new Agent({ keepAliveTimeout: 30_000, connections: 64 });
+closers.push({ what: 'bench http agent', close: () => http.close() });
 
-let stack: BenchStack | undefined;
 let exitCode = 0;
 try {
-  log(`starting the stack (runs=${options.runs}, concurrency=${options.concurrency})`);
-  stack = await BenchStack.start(options);
-  counter.tagPool(stack.pools.api.pool, 'api');
-  counter.tagPool(stack.pools.worker.pool, 'worker');
-  if (options.stepProfile === 'timings') {
-    profiler.profilePool(stack.pools.api.pool, 'api');
-    profiler.profilePool(stack.pools.worker.pool, 'worker');
-  }
-  const experiments = applyExperiments(stack, options.experiment);
-  if (experiments.length > 0) log(`EXPERIMENT (not the shipped configuration): ${experiments.join(', ')}`);
+  closers.push({ what: 'drop the bench database', close: () => dropDatabase(options.databaseUrl, database) });
+  closers.push({ what: 'delete the bench queue keys', close: () => deleteKeys(options.redisUrl, queuePrefix) });
+  log(`${options.quick ? 'QUICK smoke run (figures are not meaningful); ' : ''}database ${database}, queue prefix ${queuePrefix}`);
 
-  await stack.register(sequentialHttpWorkflow(Workflow.SameAudience, stack.resource.url, () => 'https://bench.example.com'));
-  await stack.register(sequentialHttpWorkflow(Workflow.DistinctAudiences, stack.resource.url, (i) => `https://bench-${i + 1}.example.com`));
+  // --- the stack: dev AS and resource server here; api and worker as built processes ----------------
+  const clientSecret = randomBytes(18).toString('base64url');
+  const auth = await startDevAuthServer({ port: 0, devMode: true, clients: [{ clientId: DEFAULT_CLIENT_ID, clientSecret }], exchangedTokenTtlSeconds: 3600 });
+  closers.push({ what: 'dev authorization server', close: () => auth.close() });
+  const resource = await FastResourceServer.start();
+  closers.push({ what: 'resource server', close: () => resource.close() });
 
-  log('minting user tokens');
-  const s = stack;
-  const warmToken = await s.mintToken('bench-warm-user', [BENCH_SCOPE]);
-  const coldTokens = await mintMany(options.runs, (i) => s.mintToken(`bench-cold-user-${i}`, [BENCH_SCOPE]));
-  const distinctTokens = await mintMany(options.runs, (i) => s.mintToken(`bench-distinct-user-${i}`, [BENCH_SCOPE]));
+  const dir = mkdtempSync(join(tmpdir(), 'baton-bench-'));
+  closers.push({ what: 'temp config', close: async () => rmSync(dir, { recursive: true, force: true }) });
+  const configPath = join(dir, 'baton.yaml');
+  writeFileSync(
+    configPath,
+    stringify({
+      api: { audience: 'baton-api' },
+      trustedIssuers: [{ issuer: auth.issuer }],
+      exchangeProfiles: { corp: { issuer: auth.issuer, clientId: DEFAULT_CLIENT_ID, clientAuth: 'client_secret_basic', clientSecretEnv: 'CORP_CLIENT_SECRET' } },
+      http: { allowedHosts: ['127.0.0.1'] },
+    }),
+  );
+  const [apiPort, workerPort] = [await freePort(), await freePort()];
+  const batonEnv: Record<string, string> = {
+    ...inheritedEnv(),
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: options.redisUrl,
+    BATON_CONFIG: configPath,
+    BATON_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    BATON_QUEUE_PREFIX: queuePrefix,
+    LOG_LEVEL: options.logLevel,
+    CORP_CLIENT_SECRET: clientSecret,
+    PORT: String(apiPort),
+    WORKER_PORT: String(workerPort),
+  };
+  const apiUrl = `http://127.0.0.1:${apiPort}`;
+  log('starting the api (it creates and migrates the database), then the worker');
+  const api = BuiltProcess.start('api', 'dist/apps/api/src/main.js', batonEnv, join(dir, 'api-pg-counts.json'));
+  closers.push({ what: 'api', close: () => api.stop() });
+  await api.waitUntilReady(`${apiUrl}/health/ready`, 60_000);
+  const worker = BuiltProcess.start('worker', 'dist/apps/worker/src/main.js', batonEnv, join(dir, 'worker-pg-counts.json'));
+  closers.push({ what: 'worker', close: () => worker.stop() });
+  await worker.waitUntilReady(`http://127.0.0.1:${workerPort}/health/ready`, 60_000);
 
+  const db = await BenchDb.connect(databaseUrl);
+  closers.push({ what: 'bench connection', close: () => db.end() });
+  const [{ server_version: postgresVersion }] = (await db.query<{ server_version: string }>('SHOW server_version')) as [{ server_version: string }];
+
+  const mint = async (sub: string, scope: string): Promise<string> => {
+    const body = (await json('POST', `${auth.url}/admin/tokens`, { sub, scope, expiresIn: 3600 })) as { access_token: string };
+    return body.access_token;
+  };
+  const admin = await mint('bench-admin', 'baton:workflows:write');
+  await json('POST', `${apiUrl}/v1/workflows`, sequentialHttpWorkflow(Workflow.SameAudience, resource.url, () => 'https://bench.example.com'), admin, 201);
+  const userToken = await mint('bench-warm-user', BENCH_SCOPE);
+
+  // --- Baton over REST ------------------------------------------------------------------------------
+  const startRun = async (tag: string, item: number): Promise<void> => {
+    await json('POST', `${apiUrl}/v1/workflows/${Workflow.SameAudience}/runs`, { input: { item, phase: tag } }, userToken, 202);
+  };
+  /** Starts `runs` runs tagged `tag`, `concurrency` requests in flight. */
+  const startRuns = (tag: string, runs: number, concurrency: number, start: (tag: string, i: number) => Promise<void> = startRun): Promise<void> =>
+    lanes(runs, concurrency, (i) => start(tag, i));
+  /** Waits until every run tagged `tag` succeeded; the end as Postgres recorded it (ms since the epoch). */
+  const finished = async (tag: string, runs: number, timeoutMs = options.phaseTimeoutMs): Promise<number> => {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const [row] = await db.query<{ succeeded: number; stopped: number; last_ms: number | null }>(
+        `SELECT count(*) FILTER (WHERE status = 'succeeded')::int AS succeeded,
+                count(*) FILTER (WHERE status IN ('failed', 'cancelled', 'waiting_for_human'))::int AS stopped,
+                (extract(epoch FROM max(finished_at)) * 1000)::float8 AS last_ms
+         FROM runs WHERE input->>'phase' = $1`,
+        [tag],
+      );
+      if (row!.stopped > 0) throw new Error(`${tag}: ${row!.stopped} runs did not succeed (${await stoppedReasons(db, tag)})`);
+      if (row!.succeeded >= runs) return row!.last_ms!;
+      await sleep(POLL_MS);
+    }
+    throw new Error(`${tag}: runs did not all finish within ${timeoutMs / 1000} s\nworker:\n${worker.tail()}`);
+  };
+
+  // --- raw BullMQ --------------------------------------------------------------------------------
   log(`raw BullMQ: ${options.rawJobs} empty jobs, concurrency ${options.rawConcurrency}`);
-  const rawOptions = { redisUrl: options.redisUrl, prefix: stack.queuePrefix, jobs: options.rawJobs, concurrency: options.rawConcurrency, chainLength: NODES_PER_RUN };
-  const raw = await measureRawBullmq('bulk', rawOptions);
-  const rawChained = await measureRawBullmq('chained', rawOptions);
+  const raw = await measureRawBullmq('bulk', { redisUrl: options.redisUrl, prefix: queuePrefix, jobs: options.rawJobs, concurrency: options.rawConcurrency, chainLength: NODES_PER_RUN });
 
-  // Unmeasured: JIT, connection pools, JWKS and discovery caches, the definition caches, and the
-  // warm user's exchanged token (both workflows' audiences).
-  log('warming up');
-  for (const workflow of [Workflow.SameAudience, Workflow.DistinctAudiences]) {
-    const warmup: PhaseSpec = { name: `warmup-${workflow}`, tag: `warmup-${workflow}`, description: 'warm-up', workflow, tokens: [warmToken], runs: options.warmupRuns };
-    await startRuns(stack, warmup, options.concurrency);
-    await waitForPhase(stack, warmup.tag, warmup.runs, options.phaseTimeoutMs);
+  // --- warm-up (unmeasured): JIT, pools, JWKS and discovery caches, the definition cache, the exchanged token
+  log(`warming up: ${options.warmupRuns} runs`);
+  await startRuns('warmup', options.warmupRuns, options.concurrency);
+  await finished('warmup', options.warmupRuns);
+  const [sample] = await db.query<{ id: string }>(`SELECT id FROM runs WHERE input->>'phase' = 'warmup' ORDER BY finished_at DESC LIMIT 1`);
+  const template = await stepTemplate((text, values) => db.query(text, values), sample!.id);
+  const rssAfterWarmup = worker.rssBytes();
+
+  // --- one run alone: step gaps ------------------------------------------------------------------
+  log(`step gap, one run alone: ${options.aloneRuns} runs one after another`);
+  resource.record();
+  for (let i = 0; i < options.aloneRuns; i++) {
+    await startRun(`alone-${i}`, i);
+    await finished(`alone-${i}`, 1);
   }
+  const aloneGaps = stepGaps(resource.takeRecords());
 
-  const meter = new TransactionMeter(stack.db, [stack.pools.api, stack.pools.worker], counter);
-  const tools: PhaseTools = { stack, meter, counter, profiler, redis: redisCommands, cpu: new CpuMeter(stack.db), concurrency: options.concurrency, timeoutMs: options.phaseTimeoutMs };
-  const specs = selectPhases(options.phases, phaseCatalog(options.runs, { warm: warmToken, cold: coldTokens, coldEveryNode: distinctTokens }));
-  const phases: PhaseResult[] = [];
-  for (const spec of specs) {
-    log(`phase ${spec.name}`);
-    // Every phase starts from the same kind of database: earlier runs' dead rows vacuumed and
-    // statistics fresh, the steady state autovacuum keeps (without it the first phase after the
-    // warm-up paid for the warm-up's churn, ~15 % slower). Outside the measured interval.
-    await stack.db.query('VACUUM (ANALYZE) runs, node_runs, audit_entries');
-    const reading = await meter.read();
-    const cpuProfiler = options.cpuProfile ? new PhaseCpuProfiler(dirname(options.resultPath)) : undefined;
-    await cpuProfiler?.start();
-    const { result } = await runPhase(spec, tools, reading);
-    if (cpuProfiler) log(`  CPU profile: ${await cpuProfiler.stop(spec.name)}`);
-    phases.push(result);
-    log(`  ${result.stepsPerSecond.toFixed(1)} steps/s, ${result.transactions.perStep.toFixed(2)} tx/step`);
+  // --- the throughput phase: 200 runs, 20 starts at a time, api and worker running together --------
+  const load = await measured(`load`, options.runs, async (tag) => {
+    resource.record();
+    await startRuns(tag, options.runs, options.concurrency);
+  });
+  const loadGaps = stepGaps(resource.takeRecords());
+
+  // --- the api alone (worker paused with SIGSTOP): its transactions and CPU per run start, then the
+  // worker draining those runs alone: its transactions and CPU per step with nothing else running.
+  log(`api alone: ${options.runs} run starts with the worker paused, then the worker drains them`);
+  const apiAlone = await (async () => {
+    const tag = 'api-alone';
+    const apiBefore = { ticks: api.cpuTicks(), pg: await api.pgCounts() };
+    const workerCountsBefore = await worker.pgCounts();
+    worker.pause();
+    let resumed = false;
+    try {
+      await startRuns(tag, options.runs, options.concurrency);
+      const apiTicks = api.cpuTicks() - apiBefore.ticks;
+      const apiPg = await api.pgCounts();
+      const workerBefore = worker.cpuTicks();
+      worker.resume();
+      resumed = true;
+      await finished(tag, options.runs);
+      const workerTicks = worker.cpuTicks() - workerBefore;
+      const workerPg = await worker.pgCounts();
+      const steps = options.runs * NODES_PER_RUN;
+      return {
+        api: {
+          statementsPerStart: (apiPg.statements - apiBefore.pg.statements) / options.runs,
+          transactionsPerStart: (apiPg.transactions - apiBefore.pg.transactions) / options.runs,
+          cpuMsPerStart: cpuMsPer(apiTicks, options.runs),
+        },
+        worker: {
+          statementsPerStep: (workerPg.statements - workerCountsBefore.statements) / steps,
+          transactionsPerStep: (workerPg.transactions - workerCountsBefore.transactions) / steps,
+          cpuMsPerStep: cpuMsPer(workerTicks, steps),
+        },
+      };
+    } finally {
+      if (!resumed) worker.resume();
+    }
+  })();
+
+  // --- the floor: the hand-written pipeline with a queue hop per step -----------------------------
+  log(`floor pipeline: ${options.runs} runs, worker concurrency ${options.floorConcurrency}`);
+  const floorWorker = BuiltProcess.start('floor worker', 'dist/tools/bench/floor-worker.js', {
+    ...inheritedEnv(),
+    FLOOR_DATABASE_URL: databaseUrl,
+    FLOOR_REDIS_URL: options.redisUrl,
+    FLOOR_PREFIX: queuePrefix,
+    FLOOR_CONCURRENCY: String(options.floorConcurrency),
+    FLOOR_RESOURCE_URL: resource.url,
+    FLOOR_LENGTH: String(NODES_PER_RUN),
+    FLOOR_TEMPLATE: JSON.stringify(template),
+  }, join(dir, 'floor-pg-counts.json'));
+  closers.push({ what: 'floor worker', close: () => floorWorker.stop() });
+  await floorWorker.waitForLine('ready');
+  const floorPool = new pg.Pool({ connectionString: databaseUrl, max: 10, application_name: 'baton-bench-floor-starts' });
+  closers.push({ what: 'floor pool', close: () => floorPool.end() });
+  const connection = { host: new URL(options.redisUrl).hostname, port: Number(new URL(options.redisUrl).port || 6379) } as ConnectionOptions;
+  const floorQueue = new Queue<FloorJob>(FLOOR_QUEUE, { connection, prefix: queuePrefix });
+  closers.push({ what: 'floor queue', close: () => floorQueue.close() });
+  const startFloor = async (tag: string, item: number): Promise<void> => {
+    const runId = await startFloorRun(floorPool, Workflow.SameAudience, NODES_PER_RUN, { item, phase: tag });
+    await floorQueue.add('step', { runId, step: 1, item, claimed: false }, { ...FLOOR_JOB_OPTIONS, jobId: `${runId}.step1.1` });
+  };
+  // Unmeasured first round: the floor worker's JIT, pool and prepared statements.
+  await startRuns('floor-warmup', Math.min(options.warmupRuns, options.runs), options.concurrency, startFloor);
+  await finished('floor-warmup', Math.min(options.warmupRuns, options.runs));
+  const floor = await measured('floor', options.runs, (tag) => startRuns(tag, options.runs, options.concurrency, startFloor), floorWorker);
+  await floorWorker.stop();
+  // The floor must have written what Baton wrote: the same audit rows per run, in the same operations.
+  const written = await db.query<{ phase: string; per_run: string; operations: string }>(
+    `SELECT r.input->>'phase' AS phase, (count(*)::float8 / count(DISTINCT r.id))::text AS per_run,
+            string_agg(DISTINCT a.operation, ',' ORDER BY a.operation) AS operations
+     FROM runs r JOIN audit_entries a ON a.run_id = r.id WHERE r.input->>'phase' IN ('load', 'floor') GROUP BY 1`,
+  );
+  const [batonRows, floorRows] = ['load', 'floor'].map((phase) => written.find((w) => w.phase === phase));
+  if (!batonRows || !floorRows || batonRows.per_run !== floorRows.per_run || batonRows.operations !== floorRows.operations) {
+    throw new Error(`the floor did not write the rows Baton wrote: ${JSON.stringify(written)}`);
   }
+  log(`  audit rows per run: Baton ${batonRows.per_run}, floor ${floorRows.per_run} (${floorRows.operations})`);
 
-  const withRatio = phases.map((p) => ({ ...p, percentOfRaw: (100 * p.stepsPerSecond) / raw.jobsPerSecond }));
+  // --- worker RSS over many steps ----------------------------------------------------------------
+  const rssRuns = Math.ceil(options.rssSteps / NODES_PER_RUN);
+  log(`worker RSS: ${rssRuns * NODES_PER_RUN} steps (${rssRuns} runs, at most ${options.runs} in flight)`);
+  const rss = await (async () => {
+    const tag = 'rss';
+    const base = resource.requests;
+    const marks = [0.1, 0.5];
+    const samples: { share: number; steps: number; bytes: number }[] = [];
+    let started = 0;
+    // Room for 50 steps/s at least, on a machine shared with others.
+    const deadline = Date.now() + options.phaseTimeoutMs + options.rssSteps * 20;
+    const progress = () => resource.requests - base;
+    const sampleMarks = () => {
+      while (marks.length > 0 && progress() >= marks[0]! * rssRuns * NODES_PER_RUN) samples.push({ share: marks.shift()!, steps: progress(), bytes: worker.rssBytes() });
+    };
+    while (started < rssRuns) {
+      if (Date.now() > deadline) throw new Error('rss: out of time');
+      sampleMarks();
+      if (started * NODES_PER_RUN - progress() >= options.runs * NODES_PER_RUN) {
+        await sleep(POLL_MS);
+        continue;
+      }
+      const batch = Math.min(options.concurrency, rssRuns - started);
+      const from = started;
+      started += batch;
+      await Promise.all(Array.from({ length: batch }, (_, k) => startRun(tag, from + k)));
+    }
+    await finished(tag, rssRuns, deadline - Date.now());
+    sampleMarks();
+    samples.push({ share: 1, steps: progress(), bytes: worker.rssBytes() });
+    return { steps: rssRuns * NODES_PER_RUN, afterWarmupBytes: rssAfterWarmup, samples };
+  })();
+
+  // --- report ------------------------------------------------------------------------------------
   const cpu = cpus();
   const result: BenchResult = {
     at: new Date().toISOString(),
-    machine: {
-      node: process.version,
-      cpus: cpu.length,
-      cpuModel: cpu[0]?.model.trim() ?? '?',
-      platform: `${platform()} ${release()}`,
-      postgres: stack.serverVersions.postgres,
-      redis: stack.serverVersions.redis,
-    },
+    quick: options.quick,
+    machine: { node: process.version, cpus: cpu.length, cpuModel: cpu[0]?.model.trim() ?? '?', platform: `${platform()} ${release()}`, postgres: postgresVersion },
     settings: {
       runs: options.runs,
       nodesPerRun: NODES_PER_RUN,
       startConcurrency: options.concurrency,
+      warmupRuns: options.warmupRuns,
+      aloneRuns: options.aloneRuns,
+      rssSteps: rss.steps,
       rawJobs: options.rawJobs,
       rawConcurrency: options.rawConcurrency,
+      floorConcurrency: options.floorConcurrency,
       logLevel: options.logLevel,
-      stepProfile: options.stepProfile,
-      ...(options.cpuProfile ? { cpuProfile: 'on (figures slowed by profiling)' } : {}),
-      ...(experiments.length > 0 ? { experiment: experiments.join(' ') } : {}),
     },
     raw,
-    rawChained,
-    phases: withRatio,
-    targets: evaluateTargets(withRatio.find((p) => p.name === 'warm')),
-    method: methodNotes(options),
+    load,
+    floor,
+    apiAlone,
+    gaps: {
+      alone: { count: aloneGaps.length, p50: percentile(aloneGaps, 50), p99: percentile(aloneGaps, 99), max: percentile(aloneGaps, 100) },
+      load: { count: loadGaps.length, p50: percentile(loadGaps, 50), p99: percentile(loadGaps, 99), max: percentile(loadGaps, 100) },
+    },
+    rss,
   };
+  result.rows = figureRows(result);
   printReport(result);
-  writeResult(options.resultPath, result);
+  mkdirSync(dirname(options.resultPath), { recursive: true });
+  writeFileSync(options.resultPath, `${JSON.stringify(result, null, 2)}\n`);
   log(`result written to ${options.resultPath}`);
+
+  /**
+   * One measured throughput phase: `start` starts the runs tagged `tag`; measured from the first start
+   * sent to the last run's finished_at, with the transactions committed and the processes' CPU over it.
+   */
+  async function measured(name: string, runs: number, start: (tag: string) => Promise<void>, workerProcess: BuiltProcess = worker): Promise<PhaseFigures> {
+    log(`phase ${name}: ${runs} runs, ${options.concurrency} starts at a time`);
+    const tag = name;
+    // Earlier runs' dead rows vacuumed and statistics fresh, outside the measured interval.
+    await db.query('VACUUM (ANALYZE) runs, node_runs, audit_entries');
+    const before = await db.settledCommits();
+    const ticks = { api: api.cpuTicks(), worker: workerProcess.cpuTicks() };
+    const counted = { api: await api.pgCounts(), worker: await workerProcess.pgCounts() };
+    const startedAt = Date.now();
+    await start(tag);
+    const lastMs = await finished(tag, runs);
+    const used = { api: api.cpuTicks() - ticks.api, worker: workerProcess.cpuTicks() - ticks.worker };
+    const [apiPg, workerPg] = [await api.pgCounts(), await workerProcess.pgCounts()];
+    const after = await db.settledCommits();
+    const steps = runs * NODES_PER_RUN;
+    const seconds = (lastMs - startedAt) / 1000;
+    const figures: PhaseFigures = {
+      runs,
+      steps,
+      seconds,
+      stepsPerSecond: steps / seconds,
+      transactionsPerStep: transactionsPer(before.commits, after.commits, after.own - before.own, steps),
+      worker: { statementsPerStep: (workerPg.statements - counted.worker.statements) / steps, transactionsPerStep: (workerPg.transactions - counted.worker.transactions) / steps },
+      api: { statementsPerStart: (apiPg.statements - counted.api.statements) / runs, transactionsPerStart: (apiPg.transactions - counted.api.transactions) / runs },
+      workerCpuMsPerStep: cpuMsPer(used.worker, steps),
+      apiCpuMsPerStart: cpuMsPer(used.api, runs),
+    };
+    log(`  ${figures.stepsPerSecond.toFixed(1)} steps/s, worker ${figures.worker.statementsPerStep.toFixed(2)} statements/step, ${figures.transactionsPerStep.toFixed(2)} tx/step in pg_stat_database, worker ${figures.workerCpuMsPerStep.toFixed(2)} ms CPU/step`);
+    return figures;
+  }
 } catch (error) {
   exitCode = 1;
   process.stderr.write(`bench: failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
 } finally {
-  const problems = (await stack?.close()) ?? [];
-  for (const p of problems) process.stderr.write(`bench: could not close ${p}\n`);
-  if (problems.length > 0) exitCode = 1;
+  for (const { what, close } of closers.splice(0).reverse()) {
+    try {
+      await close();
+    } catch (error) {
+      exitCode = 1;
+      process.stderr.write(`bench: could not close ${what}: ${error instanceof Error ? error.message : String(error)}\n`);
+    }
+  }
 }
 process.exitCode = exitCode;
 // Everything is closed; if something still holds the event loop, say what and leave anyway.
@@ -134,15 +347,73 @@ setTimeout(() => {
   process.exit(exitCode);
 }, 10_000).unref();
 
-async function mintMany(count: number, mint: (i: number) => Promise<string>): Promise<string[]> {
-  const tokens = new Array<string>(count);
+/** A JSON request from the bench (keep-alive); throws unless it answers `expect` (any 2xx when unset). */
+async function json(method: string, url: string, body?: unknown, bearer?: string, expect?: number): Promise<unknown> {
+  const response = await request(url, {
+    dispatcher: http,
+    method: method as 'GET' | 'POST',
+    headers: { ...(body !== undefined && { 'content-type': 'application/json' }), ...(bearer && { authorization: `Bearer ${bearer}` }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.body.text();
+  const ok = expect === undefined ? response.statusCode >= 200 && response.statusCode < 300 : response.statusCode === expect;
+  if (!ok) throw new Error(`${method} ${url} answered ${response.statusCode}: ${text}`);
+  return text ? JSON.parse(text) : undefined;
+}
+
+/** Runs `task(i)` for i < count, at most `concurrency` at once. */
+async function lanes(count: number, concurrency: number, task: (i: number) => Promise<void>): Promise<void> {
   let next = 0;
-  const lane = async () => {
-    while (next < count) {
-      const i = next++;
-      tokens[i] = await mint(i);
-    }
+  const lane = async (): Promise<void> => {
+    while (next < count) await task(next++);
   };
-  await Promise.all(Array.from({ length: Math.min(MINT_CONCURRENCY, count) }, lane));
-  return tokens;
+  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, lane));
+}
+
+async function stoppedReasons(db: BenchDb, tag: string): Promise<string> {
+  const rows = await db.query<{ status: string; error: unknown; n: number }>(
+    `SELECT status, error, count(*)::int AS n FROM runs WHERE input->>'phase' = $1 AND status IN ('failed', 'cancelled', 'waiting_for_human') GROUP BY 1, 2 LIMIT 5`,
+    [tag],
+  );
+  return rows.map((r) => `${r.n}× ${r.status} ${JSON.stringify(r.error)}`).join('; ');
+}
+
+function inheritedEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(process.env)) if (value !== undefined) env[name] = value;
+  return env;
+}
+
+function withDatabase(url: string, name: string): string {
+  const copy = new URL(url);
+  copy.pathname = `/${name}`;
+  return copy.toString();
+}
+
+async function dropDatabase(serverUrl: string, name: string): Promise<void> {
+  const admin = new pg.Client({ connectionString: withDatabase(serverUrl, 'postgres') });
+  await admin.connect();
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`);
+  } finally {
+    await admin.end();
+  }
+}
+
+async function deleteKeys(redisUrl: string, prefix: string): Promise<void> {
+  const redis = new Redis(redisUrl);
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      if (keys.length) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    await redis.quit();
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -1,159 +1,156 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
-import type { BenchOptions } from './bench-options.js';
-import type { PhaseResult } from './phase-runner.js';
 import type { RawBullmqResult } from './raw-bullmq.js';
+import { formatMs, formatRatio, formatTarget, markdownTable, plainTable, rssFlat, verdict, type FigureRow, type Target } from './figures.js';
 
-export interface Machine {
-  node: string;
-  cpus: number;
-  cpuModel: string;
-  platform: string;
-  postgres: string;
-  redis: string;
+/** Issue 9: the previous engine, measured from outside with api and worker as separate processes. */
+export const BEFORE_STEPS_PER_SECOND = 163.6;
+const MiB = 1024 * 1024;
+
+export interface PhaseFigures {
+  runs: number;
+  steps: number;
+  seconds: number;
+  stepsPerSecond: number;
+  /** Every transaction committed in the database during the phase (pg_stat_database, the bench's polls out), per step. */
+  transactionsPerStep: number;
+  /** What the worker process sent (pg-count-preload), per step: its round trips and transactions. */
+  worker: { statementsPerStep: number; transactionsPerStep: number };
+  /** What the api process sent, per run start (0 for the floor, whose runs the bench starts itself, one statement each). */
+  api: { statementsPerStart: number; transactionsPerStart: number };
+  workerCpuMsPerStep: number;
+  apiCpuMsPerStart: number;
 }
 
-export interface Target {
-  what: string;
-  limit: string;
-  value: string;
-  pass: boolean;
+export interface GapFigures {
+  count: number;
+  p50: number;
+  p99: number;
+  max: number;
 }
 
 export interface BenchResult {
   at: string;
-  machine: Machine;
+  quick: boolean;
+  machine: { node: string; cpus: number; cpuModel: string; platform: string; postgres: string };
   settings: Record<string, unknown>;
   raw: RawBullmqResult;
-  rawChained: RawBullmqResult;
-  phases: (PhaseResult & { percentOfRaw: number })[];
-  targets: Target[];
-  method: string[];
+  /** Baton: runs started over REST, api and worker running together. */
+  load: PhaseFigures;
+  /** The hand-written pipeline (its worker's CPU under workerCpuMsPerStep). */
+  floor: PhaseFigures;
+  /** The api with the worker paused, then the worker draining alone. */
+  apiAlone: {
+    api: { statementsPerStart: number; transactionsPerStart: number; cpuMsPerStart: number };
+    worker: { statementsPerStep: number; transactionsPerStep: number; cpuMsPerStep: number };
+  };
+  gaps: { alone: GapFigures; load: GapFigures };
+  rss: { steps: number; afterWarmupBytes: number; samples: { share: number; steps: number; bytes: number }[] };
+  rows?: FigureRow[];
 }
 
-/** The issue's targets: ≤ 2 transactions per step on the warm path, ≥ 25 % of the raw BullMQ rate. */
-export function evaluateTargets(warm: (PhaseResult & { percentOfRaw: number }) | undefined): Target[] {
-  if (!warm) return [];
-  return [
-    {
-      what: 'warm: Postgres transactions per node step (worker: claim + settle)',
-      limit: '≤ 2',
-      value: warm.transactions.perStepWorker.toFixed(2),
-      pass: warm.transactions.perStepWorker <= 2.0001,
-    },
-    {
-      what: 'warm: Postgres transactions per step, everything (pg_stat_database, run starts included)',
-      limit: '≤ 2',
-      value: warm.transactions.perStep.toFixed(2),
-      pass: warm.transactions.perStep <= 2.0001,
-    },
-    {
-      what: 'warm: end-to-end steps/s as a share of raw BullMQ jobs/s',
-      limit: '≥ 25 %',
-      value: `${warm.percentOfRaw.toFixed(1)} %`,
-      pass: warm.percentOfRaw >= 25,
-    },
-  ];
-}
+const at = (op: Target['op'], limit: number): Target => ({ op, limit });
 
-/** How each figure is obtained, printed under the tables and kept in the JSON. */
-export function methodNotes(options: BenchOptions): string[] {
-  return [
-    'steps/s = runs × 5 / (first POST /v1/workflows/{name}/runs sent → max(finished_at) of the phase\'s runs); runs are started over HTTP through the API, so run starts are inside the time. Before each phase: VACUUM (ANALYZE) of runs, node_runs and audit_entries (not timed).',
-    'tx/step = pg_stat_database.xact_commit difference over the phase minus the bench\'s own polling and reading transactions, ÷ steps: run starts (API), node steps (worker) and upkeep (sweeper) included. Each reading waits until every backend has published its counters (checked against the client-side count).',
-    options.stepProfile !== 'off'
-      ? 'tx/step worker = transactions issued inside NodeRunner.run (claim and settle), counted client-side at pg.Client.query and attributed with AsyncLocalStorage; "unattributed" is the pg_stat figure minus the client-side total (connection start-ups, autovacuum).'
-      : 'tx/step worker = transactions on the worker\'s pool (sweeper included; BENCH_STEP_PROFILE=off, so no per-step attribution), counted client-side at pg.Client.query; "unattributed" is the pg_stat figure minus the client-side total.',
-    'raw BullMQ = a Queue and a Worker in this process on the same Redis and prefix, the node processor\'s concurrency and lock settings, empty jobs with the node jobs\' options, added in bulk (batches of 1000) while the worker runs, first add → last completion: the ceiling the ratio is taken against. "chained" (for reference): each empty job adds the next of its chain of 5 from inside the processor, one add per job, as node steps do.',
-    'CPU: this process (process.cpuUsage, every thread; it hosts the API, the worker, the authorization server, the resource server and the bench), this database\'s Postgres backends, Postgres\'s shared processes and Redis (/proc/<pid>/stat), the machine (/proc/stat); "other programs" is user and system time none of those account for, from first start to last finish.',
-    ...(options.stepProfile === 'timings'
-      ? ['timings: mean milliseconds per step spent in each part (sums over concurrent steps, so they exceed wall time ÷ steps); queue wait = job added → processor called. Timing every step slows the process, so the steps/s of this run read low.']
-      : []),
-  ];
-}
+/** Every figure of issue 9's Targets table, beside what it is compared with, its ratio and its verdict. */
+export function figureRows(r: BenchResult): FigureRow[] {
+  const rows: FigureRow[] = [];
+  const row = (figure: string, value: number, shown: string, against: string, ratio: string, target: Target | null) =>
+    rows.push({ figure, value: shown, against, ratio, target: formatTarget(target), verdict: verdict(value, target) });
 
-export function printReport(result: BenchResult, out: (line: string) => void = (l) => process.stdout.write(`${l}\n`)): void {
-  const m = result.machine;
-  out('');
-  out(`Baton bench — ${result.at}`);
-  out(`node ${m.node} · ${m.cpus} CPUs (${m.cpuModel}) · ${m.platform} · PostgreSQL ${m.postgres} · Redis ${m.redis}`);
-  out(`everything in one process: API, worker, dev authorization server, resource server, bench; ${Object.entries(result.settings).map(([k, v]) => `${k}=${v}`).join(' ')}`);
-  out('');
-  const rows: string[][] = [['phase', 'runs', 'steps', 'seconds', 'steps/s', 'tx/step', 'tx/step worker', 'exchanges', '% of raw BullMQ']];
-  for (const p of result.phases) {
-    rows.push([
-      p.name,
-      String(p.runs),
-      String(p.steps),
-      p.seconds.toFixed(2),
-      p.stepsPerSecond.toFixed(1),
-      p.transactions.perStep.toFixed(2),
-      p.transactions.perStepWorker.toFixed(2),
-      String(p.exchanges),
-      `${p.percentOfRaw.toFixed(1)} %`,
-    ]);
-  }
-  rows.push(['raw BullMQ, bulk (ceiling)', '', String(result.raw.jobs), result.raw.seconds.toFixed(2), `${result.raw.jobsPerSecond.toFixed(0)} jobs/s`, '', '', '', '100 %']);
-  const chained = result.rawChained;
-  rows.push(['raw BullMQ, chained by 5', '', String(chained.jobs), chained.seconds.toFixed(2), `${chained.jobsPerSecond.toFixed(0)} jobs/s`, '', '', '', `${((100 * chained.jobsPerSecond) / result.raw.jobsPerSecond).toFixed(1)} %`]);
-  table(rows, out);
-  out('');
-  for (const p of result.phases) out(`  ${p.name}: ${p.description}`);
-  out('');
-  out('Round trips (per node step unless said otherwise):');
-  const trips: string[][] = [['phase', 'pg statements/step (worker)', 'pg statements/run start', 'tx/run start', 'redis commands/step', 'all starts answered after s']];
-  for (const p of result.phases) {
-    trips.push([p.name, p.statements.perStepWorker.toFixed(1), p.statements.perRunStart.toFixed(1), p.transactions.perRunStart.toFixed(2), p.redisCommandsPerStep.toFixed(1), p.startSeconds.toFixed(2)]);
-  }
-  table(trips, out);
-  if (result.settings.stepProfile === 'timings') {
-    out('');
-    out('Where a step\'s time goes (mean ms per node step, summed over concurrent steps; run start per run):');
-    const detail: string[][] = [['phase', 'run start', 'queue wait', 'claim', 'execute', '(exchange)', 'settle', 'enqueue', 'pool wait']];
-    for (const p of result.phases) {
-      const ms = (k: string) => (p.meanMs[k] ?? 0).toFixed(2);
-      detail.push([p.name, ms('run-start'), ms('queue-wait'), ms('claim'), ms('execute'), ms('exchange'), ms('settle'), ms('enqueue'), ((p.timings['pool-wait/worker']?.totalMs ?? 0) / p.steps).toFixed(2)]);
-    }
-    table(detail, out);
-  }
-  out('');
-  out('CPU per node step (ms), first start → last finish:');
-  const cpu: string[][] = [['phase', 'this process', 'event loop busy', 'postgres backends', 'postgres shared', 'redis', 'irq+softirq', 'steal', 'other programs', 'machine busy']];
-  for (const p of result.phases) {
-    const c = p.cpu;
-    cpu.push([p.name, c.nodeMsPerStep.toFixed(2), `${(100 * c.eventLoopUtilization).toFixed(0)} %`, c.postgresMsPerStep.toFixed(2), c.postgresSharedMsPerStep.toFixed(2), c.redisMsPerStep.toFixed(2), c.interruptMsPerStep.toFixed(2), c.stealMsPerStep.toFixed(2), c.otherMsPerStep.toFixed(2), `${(100 * c.machineBusy).toFixed(0)} % of ${result.machine.cpus} CPUs`]);
-  }
-  table(cpu, out);
-  out('');
-  out('Transactions per phase (pg_stat_database.xact_commit difference, bench queries taken out):');
-  const tx: string[][] = [['phase', 'pg_stat', 'node steps', 'run starts', 'other (sweeper…)', 'unattributed', 'bench own (removed)', 'rollbacks', 'autovacuum runs', 'connections opened']];
-  for (const p of result.phases) {
-    const t = p.transactions;
-    tx.push([p.name, String(t.pgStat), String(t.nodeSteps), String(t.runStarts), String(t.other), String(t.unattributed), String(t.benchOwn), String(t.pgStatRollbacks), String(t.autovacuumRuns), String(t.sessionsOpened)]);
-  }
-  table(tx, out);
-  out('');
-  const unsettled = result.phases.filter((p) => !p.transactions.settled).map((p) => p.name);
-  if (unsettled.length > 0) {
-    out(`  ! ${unsettled.join(', ')}: a pg_stat reading never matched the client-side count; the pg_stat figures may be off by a few transactions.`);
-    out('');
-  }
-  out('Targets (informational):');
-  for (const t of result.targets) out(`  [${t.pass ? 'PASS' : 'FAIL'}] ${t.what}: ${t.value} (target ${t.limit})`);
-  out('');
-  for (const line of result.method) out(`  · ${line}`);
-  out('');
-}
+  const baton = r.load.stepsPerSecond;
+  row(
+    `warm steps/s, ${r.load.runs} runs × 5 http steps, api + worker processes, ÷ floor (hand-written, queue hop per step)`,
+    baton / r.floor.stepsPerSecond,
+    baton.toFixed(1),
+    `floor ${r.floor.stepsPerSecond.toFixed(1)}`,
+    formatRatio(baton, r.floor.stepsPerSecond),
+    at('≥', 1.2),
+  );
+  row(
+    `÷ before (${BEFORE_STEPS_PER_SECOND} steps/s, issue 9's measurement of the previous engine)`,
+    baton / BEFORE_STEPS_PER_SECOND,
+    baton.toFixed(1),
+    String(BEFORE_STEPS_PER_SECOND),
+    formatRatio(baton, BEFORE_STEPS_PER_SECOND),
+    at('≥', 4),
+  );
+  row(
+    `raw BullMQ empty jobs/s, concurrency ${r.raw.concurrency} (Baton steps/s ÷ raw)`,
+    Number.NaN,
+    baton.toFixed(1),
+    `raw ${r.raw.jobsPerSecond.toFixed(0)} jobs/s`,
+    `${((100 * baton) / r.raw.jobsPerSecond).toFixed(1)} %`,
+    null,
+  );
 
-export function writeResult(path: string, result: BenchResult): void {
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, `${JSON.stringify(result, null, 2)}\n`);
-}
+  const worker = r.load.worker;
+  row(
+    'Postgres round trips per warm step, worker (claim, settle, audit; statements sent)',
+    worker.statementsPerStep,
+    worker.statementsPerStep.toFixed(2),
+    `floor ${r.floor.worker.statementsPerStep.toFixed(2)}; worker alone ${r.apiAlone.worker.statementsPerStep.toFixed(2)}`,
+    formatRatio(worker.statementsPerStep, r.floor.worker.statementsPerStep),
+    at('≤', 1.2),
+  );
+  row(
+    'Postgres transactions per run start, api',
+    r.load.api.transactionsPerStart,
+    r.load.api.transactionsPerStart.toFixed(2),
+    `${r.load.api.statementsPerStart.toFixed(2)} statements; api alone ${r.apiAlone.api.transactionsPerStart.toFixed(2)} tx`,
+    '',
+    at('≤', 1),
+  );
+  row(
+    'Postgres transactions per step, whole database (pg_stat_database; run starts, sweeper, autovacuum included)',
+    Number.NaN,
+    r.load.transactionsPerStep.toFixed(2),
+    `floor ${r.floor.transactionsPerStep.toFixed(2)}`,
+    formatRatio(r.load.transactionsPerStep, r.floor.transactionsPerStep),
+    null,
+  );
+  row(
+    'worker CPU per warm step, ms',
+    r.load.workerCpuMsPerStep,
+    formatMs(r.load.workerCpuMsPerStep),
+    `floor worker ${formatMs(r.floor.workerCpuMsPerStep)}; worker alone ${formatMs(r.apiAlone.worker.cpuMsPerStep)}`,
+    formatRatio(r.load.workerCpuMsPerStep, r.floor.workerCpuMsPerStep),
+    at('≤', 0.5),
+  );
+  row('api CPU per run start, ms', r.load.apiCpuMsPerStart, formatMs(r.load.apiCpuMsPerStart), `api alone ${formatMs(r.apiAlone.api.cpuMsPerStart)}`, '', at('≤', 2.5));
+  row(`step gap, one run alone, p50 ms (${r.gaps.alone.count} gaps)`, r.gaps.alone.p50, formatMs(r.gaps.alone.p50), '—', '', at('≤', 2));
+  row(`step gap, one run alone, p99 ms`, r.gaps.alone.p99, formatMs(r.gaps.alone.p99), `max ${formatMs(r.gaps.alone.max)}`, '', at('≤', 5));
+  row(
+    `step gap, ${r.load.runs} runs in flight (${String(r.settings.startConcurrency)} starts at a time), p99 ms (${r.gaps.load.count} gaps)`,
+    r.gaps.load.p99,
+    formatMs(r.gaps.load.p99),
+    `p50 ${formatMs(r.gaps.load.p50)}, max ${formatMs(r.gaps.load.max)}`,
+    '',
+    at('≤', 50),
+  );
 
-function table(rows: string[][], out: (line: string) => void): void {
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
-  rows.forEach((r, i) => {
-    out(`  ${r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ')}`);
-    if (i === 0) out(`  ${widths.map((w) => '-'.repeat(w)).join('  ')}`);
+  const samples = r.rss.samples;
+  const last = samples[samples.length - 1];
+  const flat = rssFlat(samples.map((s) => s.bytes));
+  const lastMiB = last ? last.bytes / MiB : Number.NaN;
+  rows.push({
+    figure: `worker RSS after ${r.rss.steps} steps, MiB (flat: no sample > 15 % above the 10 % one)`,
+    value: lastMiB.toFixed(1),
+    against: samples.map((s) => `${Math.round(s.share * 100)} %: ${(s.bytes / MiB).toFixed(1)}`).join(', ') + ` (after warm-up ${(r.rss.afterWarmupBytes / MiB).toFixed(1)})`,
+    ratio: flat ? 'flat' : 'growing',
+    target: '≤ 150, flat',
+    verdict: verdict(lastMiB, at('≤', 150)) === 'PASS' && flat ? 'PASS' : 'MISS',
   });
+  return rows;
+}
+
+export function printReport(r: BenchResult): void {
+  const rows = r.rows ?? figureRows(r);
+  const out = process.stdout;
+  out.write(`\nBaton engine bench${r.quick ? ' — QUICK smoke run: too small to mean anything' : ''} (${r.at})\n`);
+  out.write(`${r.machine.cpus} × ${r.machine.cpuModel}, ${r.machine.platform}, Node ${r.machine.node}, PostgreSQL ${r.machine.postgres}\n`);
+  out.write(`settings: ${Object.entries(r.settings).map(([k, v]) => `${k}=${String(v)}`).join(', ')}\n\n`);
+  out.write(`${plainTable(rows)}\n\n`);
+  out.write(`Markdown:\n\n${markdownTable(rows)}\n\n`);
+  out.write(
+    `phases: Baton ${r.load.steps} steps in ${r.load.seconds.toFixed(2)} s; floor ${r.floor.steps} steps in ${r.floor.seconds.toFixed(2)} s; ` +
+      `raw BullMQ ${r.raw.jobs} jobs in ${r.raw.seconds.toFixed(2)} s\n`,
+  );
 }

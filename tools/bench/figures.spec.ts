@@ -1,0 +1,190 @@
+import { describe, expect, it } from '@jest/globals';
+import {
+  cpuMsPer,
+  formatMs,
+  formatRatio,
+  markdownTable,
+  parseIdempotencyKey,
+  parseProcStatTicks,
+  parseVmRssBytes,
+  percentile,
+  plainTable,
+  rssFlat,
+  stepGaps,
+  transactionsPer,
+  verdict,
+  type FigureRow,
+} from './figures.js';
+import { benchOptions } from './bench-options.js';
+import { successorsOf } from './floor.js';
+
+describe('percentile', () => {
+  it('takes the nearest rank of the sorted sample', () => {
+    const sample = [5, 1, 4, 2, 3, 10, 9, 8, 7, 6];
+    expect(percentile(sample, 50)).toBe(5);
+    expect(percentile(sample, 99)).toBe(10);
+    expect(percentile(sample, 100)).toBe(10);
+    expect(percentile(sample, 0)).toBe(1);
+    expect(percentile(sample, 10)).toBe(1);
+    expect(percentile(sample, 11)).toBe(2);
+  });
+
+  it('is NaN for an empty sample and leaves the sample unsorted', () => {
+    expect(percentile([], 50)).toBeNaN();
+    const sample = [3, 1, 2];
+    percentile(sample, 50);
+    expect(sample).toEqual([3, 1, 2]);
+  });
+});
+
+describe('parseIdempotencyKey', () => {
+  it('splits <runId>:<nodeId> into the run and the step position', () => {
+    expect(parseIdempotencyKey('0b1c-uuid:step3')).toEqual({ runId: '0b1c-uuid', step: 3 });
+    expect(parseIdempotencyKey('a:b:step12')).toEqual({ runId: 'a:b', step: 12 });
+  });
+
+  it('ignores keys that are not a bench step', () => {
+    expect(parseIdempotencyKey(undefined)).toBeNull();
+    expect(parseIdempotencyKey('')).toBeNull();
+    expect(parseIdempotencyKey(':step1')).toBeNull();
+    expect(parseIdempotencyKey('run:fetch')).toBeNull();
+    expect(parseIdempotencyKey('run-without-node')).toBeNull();
+  });
+});
+
+describe('stepGaps', () => {
+  it('measures answer of step k → arrival of step k+1 within each run only', () => {
+    const gaps = stepGaps([
+      { runId: 'a', step: 1, arrivedMs: 0, answeredMs: 1 },
+      { runId: 'b', step: 1, arrivedMs: 0.5, answeredMs: 2 },
+      { runId: 'a', step: 2, arrivedMs: 4, answeredMs: 5 },
+      { runId: 'b', step: 2, arrivedMs: 12, answeredMs: 13 },
+      { runId: 'a', step: 3, arrivedMs: 5.5, answeredMs: 6 },
+    ]);
+    expect(gaps.sort((x, y) => x - y)).toEqual([0.5, 3, 10]);
+  });
+
+  it('skips a step whose predecessor it never saw, and folds a repeated step into one', () => {
+    const gaps = stepGaps([
+      { runId: 'a', step: 2, arrivedMs: 10, answeredMs: 11 },
+      { runId: 'a', step: 4, arrivedMs: 20, answeredMs: 21 },
+      { runId: 'r', step: 1, arrivedMs: 0, answeredMs: 1 },
+      { runId: 'r', step: 1, arrivedMs: 5, answeredMs: 6 },
+      { runId: 'r', step: 2, arrivedMs: 8, answeredMs: 9 },
+    ]);
+    expect(gaps).toEqual([2]);
+  });
+});
+
+describe('/proc parsing', () => {
+  it('reads utime + stime even when the command name holds spaces and parentheses', () => {
+    const rest = ['S', '1', '2', '3', '0', '-1', '4194560', '100', '0', '0', '0', '250', '37', '0', '0', '20', '0', '11'].join(' ');
+    expect(parseProcStatTicks(`4242 (node (main) x) ${rest}`)).toBe(287);
+  });
+
+  it('refuses a stat line it cannot read', () => {
+    expect(() => parseProcStatTicks('4242 (node) S')).toThrow(/format/);
+  });
+
+  it('reads VmRSS in bytes', () => {
+    expect(parseVmRssBytes('Name:\tnode\nVmPeak:\t 999 kB\nVmRSS:\t  153600 kB\nThreads:\t11\n')).toBe(153600 * 1024);
+    expect(() => parseVmRssBytes('Name:\tnode\n')).toThrow(/VmRSS/);
+  });
+});
+
+describe('per-unit figures', () => {
+  it('turns clock ticks into CPU ms per unit', () => {
+    expect(cpuMsPer(50, 1000)).toBeCloseTo(0.5);
+    expect(cpuMsPer(1, 1, 1000)).toBe(1);
+    expect(cpuMsPer(10, 0)).toBeNaN();
+  });
+
+  it('takes the bench’s own transactions out of the pg_stat difference', () => {
+    expect(transactionsPer(1000, 2300, 100, 1000)).toBeCloseTo(1.2);
+    expect(transactionsPer(1000, 1000, 5, 10)).toBe(0);
+    expect(transactionsPer(0, 10, 0, 0)).toBeNaN();
+  });
+});
+
+describe('rssFlat', () => {
+  it('is flat while no sample grows more than the tolerance over the first', () => {
+    expect(rssFlat([100, 110, 114])).toBe(true);
+    expect(rssFlat([100, 90, 95])).toBe(true);
+    expect(rssFlat([100, 110, 116])).toBe(false);
+    expect(rssFlat([100, 140, 100], 0.5)).toBe(true);
+  });
+
+  it('needs two samples to say anything', () => {
+    expect(rssFlat([100])).toBe(false);
+    expect(rssFlat([])).toBe(false);
+  });
+});
+
+describe('verdict', () => {
+  it('compares against at-most and at-least targets, the limit itself passing', () => {
+    expect(verdict(1.2, { op: '≤', limit: 1.2 })).toBe('PASS');
+    expect(verdict(1.21, { op: '≤', limit: 1.2 })).toBe('MISS');
+    expect(verdict(4, { op: '≥', limit: 4 })).toBe('PASS');
+    expect(verdict(3.99, { op: '≥', limit: 4 })).toBe('MISS');
+  });
+
+  it('has nothing to say without a target or a figure', () => {
+    expect(verdict(1, null)).toBe('n/a');
+    expect(verdict(Number.NaN, { op: '≤', limit: 1 })).toBe('n/a');
+  });
+});
+
+describe('formatting', () => {
+  it('formats ratios and milliseconds', () => {
+    expect(formatRatio(600, 400)).toBe('1.50×');
+    expect(formatRatio(1, 0)).toBe('-');
+    expect(formatRatio(Number.NaN, 1)).toBe('-');
+    expect(formatMs(1.234)).toBe('1.23');
+    expect(formatMs(12.34)).toBe('12.3');
+    expect(formatMs(Number.NaN)).toBe('-');
+  });
+
+  const rows: FigureRow[] = [
+    { figure: 'steps/s ÷ floor', value: '500.0', against: 'floor 400.0', ratio: '1.25×', target: '≥ 1.2', verdict: 'PASS' },
+    { figure: 'a | b', value: '1', against: '—', ratio: '', target: '—', verdict: 'n/a' },
+  ];
+
+  it('prints a markdown table with one line per figure and pipes escaped', () => {
+    const lines = markdownTable(rows).split('\n');
+    expect(lines).toHaveLength(4);
+    expect(lines[1]).toBe('|---|---|---|---|---|---|');
+    expect(lines[2]).toBe('| steps/s ÷ floor | 500.0 | floor 400.0 | 1.25× | ≥ 1.2 | PASS |');
+    expect(lines[3]).toContain('a \\| b');
+  });
+
+  it('pads the terminal table into columns', () => {
+    const lines = plainTable(rows).split('\n');
+    expect(lines).toHaveLength(3);
+    const column = lines[0]!.indexOf('Baton');
+    expect(lines[1]!.indexOf('500.0')).toBe(column);
+  });
+});
+
+describe('benchOptions', () => {
+  it('defaults to the issue’s workload', () => {
+    const o = benchOptions({}, []);
+    expect(o).toMatchObject({ quick: false, runs: 200, concurrency: 20, rssSteps: 100_000, rawConcurrency: 10 });
+  });
+
+  it('shrinks every phase with --quick or BENCH_QUICK=1, explicit settings still winning', () => {
+    expect(benchOptions({}, ['--quick'])).toMatchObject({ quick: true, runs: 20, rssSteps: 2000 });
+    expect(benchOptions({ BENCH_QUICK: '1', BENCH_RSS_STEPS: '500' }, [])).toMatchObject({ quick: true, rssSteps: 500 });
+  });
+
+  it('refuses a setting that is not a positive integer', () => {
+    expect(() => benchOptions({ BENCH_RUNS: '0' }, [])).toThrow(/BENCH_RUNS/);
+    expect(() => benchOptions({ BENCH_RSS_STEPS: '1e5' }, [])).toThrow(/BENCH_RSS_STEPS/);
+  });
+});
+
+describe('floor successors', () => {
+  it('names the next node of the linear chain with its one dependency, nothing after the last', () => {
+    expect(JSON.parse(successorsOf(1, 5))).toEqual([{ id: 'step2', deps: ['step1'] }]);
+    expect(JSON.parse(successorsOf(5, 5))).toEqual([]);
+  });
+});
