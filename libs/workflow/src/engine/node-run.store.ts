@@ -124,28 +124,26 @@ export class NodeRunStore {
   private async flushCompletions(): Promise<void> {
     const batch = this.pending;
     this.pending = [];
-    if (batch.length === 1) {
-      const [only] = batch;
-      const { item } = only!;
-      try {
-        const [row] = await this.sql.query<CompletionRow>('baton_complete_node', SQL.complete, [
-          item.run, item.node, item.attempt, jsonOrNull(item.output), item.scopes, JSON.stringify(item.audits), JSON.stringify(item.successors), item.carrier,
-        ]);
-        only!.resolve(toCompletion(only!.runId, row!));
-      } catch (error) {
-        only!.reject(error);
-      }
-      return;
-    }
+    if (batch.length === 0) return;
+    if (batch.length === 1) return this.completeAlone(batch[0]!);
     try {
       const rows = await this.sql.query<CompletionRow & { item: number }>('baton_complete_nodes', SQL.completeMany, [JSON.stringify(batch.map((b) => b.item))]);
       for (const row of rows) batch[row.item]!.resolve(toCompletion(batch[row.item]!.runId, row));
     } catch {
       // One bad completion must not fail the others: each goes alone (and fails alone).
-      for (const entry of batch) {
-        this.pending.push(entry);
-        await this.flushCompletions();
-      }
+      for (const entry of batch) await this.completeAlone(entry);
+    }
+  }
+
+  private async completeAlone(entry: PendingCompletion): Promise<void> {
+    const { item } = entry;
+    try {
+      const [row] = await this.sql.query<CompletionRow>('baton_complete_node', SQL.complete, [
+        item.run, item.node, item.attempt, jsonOrNull(item.output), item.scopes, JSON.stringify(item.audits), JSON.stringify(item.successors), item.carrier,
+      ]);
+      entry.resolve(toCompletion(entry.runId, row!));
+    } catch (error) {
+      entry.reject(error);
     }
   }
 
