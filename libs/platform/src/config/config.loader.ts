@@ -23,6 +23,8 @@ export interface ExchangeProfile {
 export interface TrustedIssuer {
   issuer: string;
   jwksUri?: string;
+  /** RFC 9068 `typ: at+jwt` required on inbound tokens (default true). */
+  requireTyp: boolean;
 }
 
 /** The one typed configuration object, validated once at boot (SPEC §2). */
@@ -39,9 +41,9 @@ export interface BatonConfig {
   api: { audience: string; scopes: Record<ApiScopeKey, string> };
   trustedIssuers: TrustedIssuer[];
   exchangeProfiles: Record<string, ExchangeProfile>;
-  http: { allowedHosts: string[] };
+  http: { allowedHosts: string[]; audienceOrigins?: Record<string, string[]> };
   escalationTtlSeconds: number;
-  notifications?: { webhookUrl: string; secret: string };
+  notifications?: { webhookUrl: string; secret: string; allowPrivate: boolean };
 }
 
 /** A configuration problem; `message` is one line that names the key. */
@@ -109,12 +111,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, readFile = (p: 
     migrate: e.BATON_MIGRATE === 'on',
     logLevel: e.LOG_LEVEL,
     api: { audience: y.api.audience, scopes: y.api.scopes },
-    trustedIssuers: y.trustedIssuers.map((t) => ({ issuer: t.issuer, jwksUri: t.jwksUri })),
+    trustedIssuers: y.trustedIssuers.map((t) => ({ issuer: t.issuer, jwksUri: t.jwksUri, requireTyp: t.requireTyp })),
     exchangeProfiles,
-    http: { allowedHosts: y.http.allowedHosts },
+    http: { allowedHosts: y.http.allowedHosts, ...(y.http.audienceOrigins && { audienceOrigins: y.http.audienceOrigins }) },
     escalationTtlSeconds: y.escalationTtlSeconds,
     notifications: y.notifications
-      ? { webhookUrl: y.notifications.webhookUrl, secret: secretFrom('notifications.secretEnv', y.notifications.secretEnv)! }
+      ? { webhookUrl: y.notifications.webhookUrl, secret: secretFrom('notifications.secretEnv', y.notifications.secretEnv)!, allowPrivate: y.notifications.allowPrivate }
       : undefined,
   };
 }

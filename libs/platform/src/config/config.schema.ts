@@ -6,10 +6,13 @@ export const ApiScopeKey = {
   RunsReadAll: 'runsReadAll',
   AuditRead: 'auditRead',
   EscalationsResolve: 'escalationsResolve',
+  WorkflowsAdmin: 'workflowsAdmin',
 } as const;
 export type ApiScopeKey = (typeof ApiScopeKey)[keyof typeof ApiScopeKey];
 
 const url = z.url({ protocol: /^https?$/ });
+const ALLOWED_HOST = /^(\*\.)?([A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*\.?|\[[0-9A-Fa-f:.]+\]|[0-9A-Fa-f]*:[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*)(:\d{1,5})?$/;
+const ORIGIN = /^https?:\/\/(\*\.)?([A-Za-z0-9_.-]+|\[[0-9A-Fa-f:.]+\])(:\d{1,5})?$/;
 
 const exchangeProfileSchema = z
   .strictObject({
@@ -45,15 +48,22 @@ export const batonYamlSchema = z.strictObject({
           runsReadAll: z.string().min(1).default('baton:runs:read_all'),
           auditRead: z.string().min(1).default('baton:audit:read'),
           escalationsResolve: z.string().min(1).default('baton:escalations:resolve'),
+          workflowsAdmin: z.string().min(1).default('baton:workflows:admin'),
         })
         .prefault({}),
     })
     .prefault({}),
-  trustedIssuers: z.array(z.strictObject({ issuer: url, jwksUri: url.optional() })).default([]),
+  trustedIssuers: z.array(z.strictObject({ issuer: url, jwksUri: url.optional(), requireTyp: z.boolean().default(true) })).default([]),
   exchangeProfiles: z.record(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/), exchangeProfileSchema).default({}),
-  http: z.strictObject({ allowedHosts: z.array(z.string().min(1)).default([]) }).prefault({}),
+  http: z
+    .strictObject({
+      // SPEC §16: `host`, `host:port`, `*.example.com` (the form is checked by libs/workflow's parseAllowedHost)
+      allowedHosts: z.array(z.string().regex(ALLOWED_HOST, 'must be host, host:port or *.domain[:port]')).default([]),
+      audienceOrigins: z.record(z.string().min(1), z.array(z.string().regex(ORIGIN, 'must be an origin scheme://host[:port]'))).optional(),
+    })
+    .prefault({}),
   escalationTtlSeconds: z.number().int().positive().default(86400),
-  notifications: z.strictObject({ webhookUrl: url, secretEnv: z.string().min(1) }).optional(),
+  notifications: z.strictObject({ webhookUrl: url, secretEnv: z.string().min(1), allowPrivate: z.boolean().default(false) }).optional(),
 });
 export type BatonYaml = z.infer<typeof batonYamlSchema>;
 export type ExchangeProfileYaml = z.infer<typeof exchangeProfileSchema>;

@@ -22,6 +22,8 @@ export class WorkflowDefinitionService {
     const problems = validateDefinitionMeaning(shape.value, {
       profiles: Object.keys(this.config.exchangeProfiles),
       allowedHosts: this.config.http.allowedHosts,
+      baton: { audience: this.config.api.audience, scopes: Object.values(this.config.api.scopes) },
+      audienceOrigins: this.config.http.audienceOrigins,
     });
     if (problems.length > 0) throw new DomainError(DomainErrorCode.Unprocessable, 'The workflow definition is not valid', problems);
     const stored = await this.workflows.createVersion({
