@@ -86,7 +86,7 @@ export class BenchStack {
         exchangeProfiles: {
           corp: { issuer: this.auth.issuer, clientId: DEFAULT_CLIENT_ID, clientAuth: 'client_secret_basic', clientSecretEnv: 'CORP_CLIENT_SECRET' },
         },
-        http: { allowedHosts: ['127.0.0.1'] },
+        http: { allowedHosts: ['127.0.0.1'], audienceOrigins: { '*': ['http://127.0.0.1'] } },
       }),
     );
     this.config = loadConfig({

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { InjectConfig, type BatonConfig } from '@baton/platform';
 import { SubjectTokenCipher, TokenExchangeError, TokenExchanger, narrowScopes, type ExchangeRequest } from '@baton/oauth';
 import type { AuditRecord } from '../audit/audit-writer.js';
@@ -19,6 +19,9 @@ import {
 } from '../domain/index.js';
 import { auditTarget } from '../nodes/http/audit-target.js';
 import { callHttp } from '../nodes/http/http-caller.js';
+import { parseAllowedHosts } from '../domain/definition/allowed-host.js';
+import { refuseCallDestination } from '../nodes/http/call-destination.js';
+import { createGuardedAgent } from '../nodes/http/guarded-lookup.js';
 import type { HttpNodeRequest } from '../nodes/http/http-node-request.js';
 import { runAudit } from '../runs/run-audit.js';
 import type { ClaimedNode } from './claimed-node.js';
@@ -44,13 +47,24 @@ type TokenStep = { token: TokenLease } | { outcome: NodeOutcome };
  * returns a NodeOutcome (with the audit records to write) that NodeTransitions commits.
  */
 @Injectable()
-export class NodeExecutor {
+export class NodeExecutor implements OnModuleDestroy {
+  /** Issue 10: every downstream connection goes through the destination guard. */
+  private readonly destinations;
+  private readonly guardedAgent;
+
   constructor(
     private readonly exchanger: TokenExchanger,
     private readonly cipher: SubjectTokenCipher,
     private readonly handlers: HandlerRegistry,
     @InjectConfig() private readonly config: BatonConfig,
-  ) {}
+  ) {
+    this.destinations = { entries: parseAllowedHosts(config.http.allowedHosts), audienceOrigins: config.http.audienceOrigins };
+    this.guardedAgent = createGuardedAgent(this.destinations.entries);
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.guardedAgent.close();
+  }
 
   async execute(claim: ClaimedNode, node: EffectiveNode, signal?: AbortSignal): Promise<NodeOutcome> {
     const attempt = new Attempt(claim, node);
@@ -83,6 +97,8 @@ export class NodeExecutor {
       body: node.request.body === undefined ? undefined : renderTemplateValue(node.request.body, attempt.scope),
     };
     const target = auditTarget(request.method, request.url);
+    const refused = refuseCallDestination(request.url, node.oauth && (node.oauth.audience ?? node.oauth.resource), this.destinations);
+    if (refused) return attempt.fail({ code: refused.code, message: refused.message });
 
     let token: TokenLease | undefined;
     if (node.oauth) {
@@ -92,7 +108,7 @@ export class NodeExecutor {
     }
 
     for (let refreshed = false; ; refreshed = true) {
-      const result = await callHttp(request, { accessToken: token?.accessToken, idempotencyKey: attempt.idempotencyKey, timeoutMs: node.timeoutMs, signal });
+      const result = await callHttp(request, { accessToken: token?.accessToken, idempotencyKey: attempt.idempotencyKey, timeoutMs: node.timeoutMs, signal, dispatcher: this.guardedAgent });
       if (result.kind !== 'response') {
         if (token) attempt.audit(AuditOperation.TokenUsed, { success: false, target, error: result.kind, scopes: attempt.grantedScopes });
         switch (result.kind) {
@@ -105,6 +121,8 @@ export class NodeExecutor {
             return attempt.fail({ code: NodeErrorCode.HttpError, message: `${target} answered more than ${result.limit} bytes` });
           case 'invalid_request':
             return attempt.fail({ code: NodeErrorCode.HttpError, message: result.message });
+          case 'destination_refused':
+            return attempt.fail({ code: result.code, message: result.message });
         }
       }
       if (token) {

@@ -49,5 +49,7 @@ describe('createGuardedLookup (item 3: checked on the address actually connected
     const refused = new DestinationRefusedError({ allowed: false, code: 'private_address', reason: 'r' });
     expect(destinationRefusalOf(new TypeError('fetch failed', { cause: refused }))).toBe(refused);
     expect(destinationRefusalOf(new TypeError('fetch failed', { cause: new Error('x') }))).toBeNull();
+    const rewrapped = destinationRefusalOf(new TypeError('fetch failed', { cause: new Error(String(refused)) }));
+    expect(rewrapped).toMatchObject({ code: 'private_address', message: 'r' });
   });
 });

@@ -1,4 +1,4 @@
-import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns';
+import dns, { type LookupAddress, type LookupOptions } from 'node:dns';
 import { isIP } from 'node:net';
 import { Agent, buildConnector } from 'undici';
 import type { AllowedHostEntry } from '../../domain/definition/allowed-host.js';
@@ -13,7 +13,7 @@ export type LookupFunction = (hostname: string, options: LookupOptions, callback
  * address when the workflow is posted and 127.0.0.1 when it is called (DNS rebinding) is refused.
  * Usable as `net.connect({ lookup })`, `http.Agent({ lookup })` or undici `connect: { lookup }`.
  */
-export function createGuardedLookup(entries: readonly AllowedHostEntry[], port: number, resolve: LookupFunction = dnsLookup as LookupFunction): LookupFunction {
+export function createGuardedLookup(entries: readonly AllowedHostEntry[], port: number, resolve: LookupFunction = (hostname, options, callback) => dns.lookup(hostname, options, callback as never)): LookupFunction {
   return (hostname, options, callback) => {
     resolve(hostname, { ...options, all: true }, (error, resolved) => {
       if (error) return callback(error, options.all ? [] : '', undefined);
@@ -65,10 +65,21 @@ export function createGuardedAgent(entries: readonly AllowedHostEntry[], options
   });
 }
 
-/** The refusal inside a failed fetch/undici error chain, if that is why it failed. */
+const WRAPPED = 'DestinationRefusedError: ';
+
+/**
+ * The refusal inside a failed fetch/undici error chain, if that is why it failed. Node's bundled
+ * fetch re-wraps an error from another realm (jest's VM context) as `Error(String(error))`, so
+ * the refusal is also recognised by its text there.
+ */
 export function destinationRefusalOf(error: unknown): DestinationRefusedError | null {
   for (let current: unknown = error, depth = 0; current && depth < 5; depth += 1) {
     if (current instanceof DestinationRefusedError) return current;
+    const message = (current as { message?: unknown }).message;
+    if (typeof message === 'string' && message.startsWith(WRAPPED)) {
+      const reason = message.slice(WRAPPED.length);
+      return new DestinationRefusedError({ allowed: false, code: reason.includes('is not in http.allowedHosts') ? 'destination_not_allowed' : 'private_address', reason });
+    }
     current = (current as { cause?: unknown }).cause;
   }
   return null;

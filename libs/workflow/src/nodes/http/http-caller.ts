@@ -3,6 +3,8 @@ import { buildFetchRequest } from './build-fetch-request.js';
 import { decodeResponseBody } from './decode-response-body.js';
 import { DEFAULT_MAX_RESPONSE_BYTES, type HttpCallOutcome } from './http-call-outcome.js';
 import type { HttpNodeRequest } from './http-node-request.js';
+import type { Dispatcher } from 'undici';
+import { destinationRefusalOf } from './guarded-lookup.js';
 import { describeNetworkFailure } from './network-failure.js';
 import { readCappedBody } from './read-capped-body.js';
 import { responseHeaderRecord } from './response-headers.js';
@@ -18,6 +20,8 @@ export interface HttpCallOptions {
   maxResponseBytes?: number;
   /** The caller's cancellation (run cancelled, worker stopping) → outcome `aborted`. */
   signal?: AbortSignal;
+  /** Issue 10: the destination guard (`createGuardedAgent`) every connection goes through. */
+  dispatcher?: Dispatcher;
 }
 
 /**
@@ -36,7 +40,7 @@ export async function callHttp(request: HttpNodeRequest, options: HttpCallOption
   const cutoff = new AbortController();
   const signal = AbortSignal.any(options.signal ? [timeout, cutoff.signal, options.signal] : [timeout, cutoff.signal]);
   try {
-    const response = await fetch(built.request, { signal });
+    const response = await fetch(built.request, { signal, ...(options.dispatcher && { dispatcher: options.dispatcher }) } as RequestInit);
     if (response.body !== null && request.method !== 'HEAD' && declaredLength(response.headers) > limit) {
       cutoff.abort();
       return { kind: 'response_too_large', limit };
@@ -56,6 +60,8 @@ export async function callHttp(request: HttpNodeRequest, options: HttpCallOption
   } catch (err) {
     if (options.signal?.aborted) return { kind: 'aborted' };
     if (timeout.aborted) return { kind: 'timeout' };
+    const refused = destinationRefusalOf(err);
+    if (refused) return { kind: 'destination_refused', code: refused.code, message: refused.message };
     return { kind: 'network_error', ...describeNetworkFailure(err, options.accessToken) };
   }
 }
