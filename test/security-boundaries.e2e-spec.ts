@@ -1,0 +1,127 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { LocalIssuer, generateSigningKey } from '../libs/oauth/src/inbound/testing/local-issuer.js';
+import { call, startApi, type RunningApi } from './support/api.js';
+import { testConfig } from './support/config.js';
+import { DevAuth, TEST_CLIENT_ID, TEST_CLIENT_SECRET } from './support/dev-auth.js';
+import { definition } from './support/workflows.js';
+
+const WRITE = 'baton:workflows:write';
+
+/** A real RFC 8693 exchange at the dev authorization server, as Baton's worker does it. */
+async function exchangeAtDevAuth(auth: DevAuth, subjectToken: string, audience: string, scope: string): Promise<string> {
+  const discovery = (await (await fetch(`${auth.issuer}/.well-known/openid-configuration`)).json()) as { token_endpoint: string };
+  const response = await fetch(discovery.token_endpoint, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${TEST_CLIENT_ID}:${TEST_CLIENT_SECRET}`).toString('base64')}` },
+    body: new URLSearchParams({
+      grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
+      subject_token: subjectToken,
+      subject_token_type: 'urn:ietf:params:oauth:token-type:access_token',
+      audience,
+      scope,
+    }),
+  });
+  const body = (await response.json()) as { access_token?: string };
+  if (!body.access_token) throw new Error(`exchange failed: ${response.status} ${JSON.stringify(body)}`);
+  return body.access_token;
+}
+
+describe('issue 10 item 1: a workflow never mints itself Baton\'s own rights', () => {
+  let auth: DevAuth;
+  let api: RunningApi;
+  let resourceApi: RunningApi;
+
+  beforeAll(async () => {
+    auth = await DevAuth.start();
+    api = await startApi(testConfig({ issuer: auth.issuer }));
+    resourceApi = await startApi(testConfig({ issuer: auth.issuer, extra: { api: { audience: 'https://baton.example.com/api' } } }));
+  });
+  afterAll(async () => {
+    await api?.close();
+    await resourceApi?.close();
+    await auth?.close();
+  });
+
+  it("item 1: a node asking for Baton's audience, resource or API scopes answers 422 with each JSON path", async () => {
+    const token = await auth.mintToken('admin', [WRITE]);
+    const response = await call(`${api.url}/v1/workflows`, {
+      token,
+      body: definition('self-minting', [
+        { id: 'a', type: 'http', oauth: { requiredScopes: ['baton:runs:read_all'], audience: 'baton-api' }, request: { method: 'GET', url: 'http://127.0.0.1/x' } },
+        { id: 'b', type: 'handler', handler: 'crm.createLead', oauth: { requiredScopes: ['s'], optionalScopes: [WRITE], resource: 'https://baton.example.com/api' } },
+      ]),
+    });
+    expect(response.status).toBe(422);
+    const paths = (response.body.errors as { path: string }[]).map((e) => e.path);
+    expect(paths).toEqual(expect.arrayContaining(['$.nodes[0].oauth.audience', '$.nodes[0].oauth.requiredScopes[0]', '$.nodes[1].oauth.optionalScopes[0]']));
+    // Baton's audience as an RFC 8707 resource, against an API whose audience is a URI.
+    const asResource = await call(`${resourceApi.url}/v1/workflows`, {
+      token: await auth.mintTokenWithClaims('admin', [WRITE], { aud: ['https://baton.example.com/api'] }),
+      body: definition('self-resource', [{ id: 'b', type: 'handler', handler: 'crm.createLead', oauth: { requiredScopes: ['s'], resource: 'https://baton.example.com/api' } }]),
+    });
+    expect(asResource.status).toBe(422);
+    expect(asResource.body.errors).toEqual(expect.arrayContaining([expect.objectContaining({ path: '$.nodes[0].oauth.resource' })]));
+  });
+
+  it('item 1: a token Baton obtained by token exchange (act.sub = its client) is refused with 401 invalid_token even for Baton\'s audience', async () => {
+    const user = await auth.mintToken('mallory', ['openid', WRITE]);
+    const exchanged = await exchangeAtDevAuth(auth, user, 'baton-api', WRITE);
+    const response = await call(`${api.url}/v1/workflows`, { token: exchanged });
+    expect(response.status).toBe(401);
+    expect(response.headers.get('www-authenticate')).toMatch(/^Bearer error="invalid_token"/);
+  });
+
+  it('item 1: client_id / azp equal to an exchange profile clientId are refused; another agent in act is a legitimate delegated caller', async () => {
+    for (const claims of [{ client_id: TEST_CLIENT_ID }, { azp: TEST_CLIENT_ID }, { act: { sub: TEST_CLIENT_ID } }]) {
+      const token = await auth.mintTokenWithClaims('mallory', [WRITE], claims);
+      expect((await call(`${api.url}/v1/workflows`, { token })).status).toBe(401);
+    }
+    const delegated = await auth.mintTokenWithClaims('alice', [WRITE], { act: { sub: 'partner-agent' }, client_id: 'partner-app' });
+    expect((await call(`${api.url}/v1/workflows`, { token: delegated })).status).toBe(200);
+  });
+});
+
+describe('issue 10 item 1: inbound typ must be at+jwt unless requireTyp: false', () => {
+  it('item 1: refuses a JWT-typed token from a trusted issuer, accepts it when that issuer sets requireTyp: false', async () => {
+    const key = await generateSigningKey('ES256', 'k1');
+    const issuer = await LocalIssuer.start([key]);
+    const token = await issuer.sign(key, { sub: 'alice', aud: 'baton-api', scope: WRITE }, { typ: 'JWT' });
+    const strict = await startApi(testConfig({ issuer: 'http://unused.invalid', extra: { trustedIssuers: [{ issuer: issuer.issuer }] } }));
+    const lax = await startApi(testConfig({ issuer: 'http://unused.invalid', extra: { trustedIssuers: [{ issuer: issuer.issuer, requireTyp: false }] } }));
+    try {
+      expect((await call(`${strict.url}/v1/workflows`, { token })).status).toBe(401);
+      expect((await call(`${lax.url}/v1/workflows`, { token })).status).toBe(200);
+    } finally {
+      await strict.close();
+      await lax.close();
+      await issuer.close();
+    }
+  });
+});
+
+describe('issue 10 item 15: an unreachable issuer is not fetched once per request', () => {
+  it('item 15: after a failed discovery and a failed JWKS fetch, further requests answer 503 without fetching again', async () => {
+    const key = await generateSigningKey('ES256', 'k1');
+    const issuer = await LocalIssuer.start([key]);
+    const token = await issuer.sign(key, { sub: 'alice', aud: 'baton-api' });
+    issuer.behaviour = 'server_error';
+    const viaDiscovery = await startApi(testConfig({ issuer: 'http://unused.invalid', extra: { trustedIssuers: [{ issuer: issuer.issuer }] } }));
+    try {
+      for (let i = 0; i < 10; i += 1) {
+        const response = await call(`${viaDiscovery.url}/v1/workflows`, { token });
+        expect(response.status).toBe(503);
+      }
+      expect(issuer.requestCount('/.well-known/openid-configuration')).toBe(1);
+    } finally {
+      await viaDiscovery.close();
+    }
+    const viaJwks = await startApi(testConfig({ issuer: 'http://unused.invalid', extra: { trustedIssuers: [{ issuer: issuer.issuer, jwksUri: issuer.jwksUri }] } }));
+    try {
+      for (let i = 0; i < 10; i += 1) expect((await call(`${viaJwks.url}/v1/workflows`, { token })).status).toBe(503);
+      expect(issuer.requestCount('/jwks')).toBe(1);
+    } finally {
+      await viaJwks.close();
+      await issuer.close();
+    }
+  });
+});
