@@ -125,3 +125,28 @@ describe('issue 10 item 15: an unreachable issuer is not fetched once per reques
     }
   });
 });
+
+describe('issue 10 item 5: workflow names have owners', () => {
+  let auth: DevAuth;
+  let api: RunningApi;
+  beforeAll(async () => {
+    auth = await DevAuth.start();
+    api = await startApi(testConfig({ issuer: auth.issuer }));
+  });
+  afterAll(async () => {
+    await api?.close();
+    await auth?.close();
+  });
+
+  it('item 5: only the first author, or a caller with workflowsAdmin, may add a version; others get 403', async () => {
+    const post = async (sub: string, scopes: string[]) =>
+      call(`${api.url}/v1/workflows`, { token: await auth.mintToken(sub, scopes), body: definition('owned-flow', [{ id: 'a', type: 'approval', approval: { prompt: 'p' } }]) });
+    expect((await post('alice', [WRITE])).status).toBe(201);
+    const stranger = await post('bob', [WRITE]);
+    expect(stranger.status).toBe(403);
+    expect(stranger.contentType).toContain('application/problem+json');
+    expect((await call(`${api.url}/v1/workflows/owned-flow`, { token: await auth.mintToken('alice', []) })).body.version).toBe(1);
+    expect((await post('alice', [WRITE])).body.version).toBe(2);
+    expect((await post('root', [WRITE, 'baton:workflows:admin'])).body.version).toBe(3);
+  });
+});
