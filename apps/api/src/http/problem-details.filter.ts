@@ -3,6 +3,7 @@ import { DomainError, DomainErrorCode } from '@baton/platform';
 import { randomUUID } from 'node:crypto';
 import type { Request, Response } from 'express';
 import { describeBodyParserError } from './body-parsing.js';
+import { DEPENDENCY_RETRY_AFTER_SECONDS, isDependencyUnavailable } from './dependency-unavailable.js';
 import { HttpProblem, PROBLEM_CONTENT_TYPE, problem, type ProblemDetails } from './problem-details.js';
 
 const STATUS_OF_CODE: Record<DomainErrorCode, number> = {
@@ -53,6 +54,11 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       // through: still the caller's input, so a 400 rather than a 500.
       this.logger.warn({ code: (error as { code?: string }).code }, 'input rejected by the database');
       return { body: problem(400, 'A value in the request is not acceptable'), headers: {} };
+    }
+    if (isDependencyUnavailable(error)) {
+      // Postgres or Redis is unreachable (issue 10 item 14): the caller may try again, so never a 500.
+      this.logger.warn({ code: (error as { code?: string }).code }, 'a dependency is unavailable');
+      return { body: problem(503, 'A dependency of the service is unavailable; try again later'), headers: { 'retry-after': String(DEPENDENCY_RETRY_AFTER_SECONDS) } };
     }
     const correlationId = randomUUID();
     this.logger.error({ err: error, correlationId }, 'unhandled error');
