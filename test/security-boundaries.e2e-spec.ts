@@ -3,6 +3,7 @@ import { LocalIssuer, generateSigningKey } from '../libs/oauth/src/inbound/testi
 import { call, startApi, type RunningApi } from './support/api.js';
 import { testConfig } from './support/config.js';
 import { DevAuth, TEST_CLIENT_ID, TEST_CLIENT_SECRET } from './support/dev-auth.js';
+import { RunStack } from './support/run-stack.js';
 import { definition } from './support/workflows.js';
 
 const WRITE = 'baton:workflows:write';
@@ -148,5 +149,77 @@ describe('issue 10 item 5: workflow names have owners', () => {
     expect((await call(`${api.url}/v1/workflows/owned-flow`, { token: await auth.mintToken('alice', []) })).body.version).toBe(1);
     expect((await post('alice', [WRITE])).body.version).toBe(2);
     expect((await post('root', [WRITE, 'baton:workflows:admin'])).body.version).toBe(3);
+  });
+});
+
+describe('issue 10 items 7, 11, 12: requests that must not be mistaken or hurt', () => {
+  let stack: RunStack;
+  let user: string;
+  beforeAll(async () => {
+    stack = await RunStack.start();
+    await stack.register(definition('inputs', [{ id: 'a', type: 'approval', approval: { prompt: 'p' } }]));
+    await stack.register(definition('inputs-two', [{ id: 'a', type: 'approval', approval: { prompt: 'p' } }]));
+    user = await stack.auth.mintToken('ivy', []);
+  });
+  afterAll(() => stack?.close());
+
+  const runs = (name: string) => `${stack.api.url}/v1/workflows/${name}/runs`;
+
+  it('item 7: an Idempotency-Key reused for another workflow, version or input answers 422; the same request answers the first run', async () => {
+    const headers = { 'idempotency-key': 'k-1' };
+    const first = await call(runs('inputs'), { token: user, body: { input: { a: 1, b: [1, 2] } }, headers });
+    expect(first.status).toBe(202);
+    const again = await call(runs('inputs'), { token: user, body: { input: { b: [1, 2], a: 1 } }, headers });
+    expect(again.status).toBe(200);
+    expect(again.body.id).toBe(first.body.id);
+    for (const [name, body] of [['inputs', { input: { a: 2, b: [1, 2] } }], ['inputs-two', { input: { a: 1, b: [1, 2] } }], ['inputs', { input: { a: 1, b: [1, 2] }, version: 2 }]] as const) {
+      const reused = await call(runs(name), { token: user, body, headers });
+      expect({ name, status: reused.status }).toEqual({ name, status: 422 });
+      expect(reused.contentType).toContain('application/problem+json');
+    }
+  });
+
+  it('item 11: JSON nested deeper than 64 levels answers 400 (bodies and run inputs); 64 levels are fine', async () => {
+    const deep = (n: number) => JSON.parse('{"x":'.repeat(n) + '1' + '}'.repeat(n));
+    const tooDeep = await call(runs('inputs'), { token: user, rawBody: JSON.stringify({ input: deep(64) }) });
+    expect(tooDeep.status).toBe(400);
+    expect(tooDeep.body.detail).toMatch(/deeper than 64/);
+    expect((await call(runs('inputs'), { token: user, rawBody: JSON.stringify({ input: deep(62) }) })).status).toBe(202);
+    const admin = await stack.auth.mintToken('admin', [WRITE]);
+    expect((await call(`${stack.api.url}/v1/workflows`, { token: admin, rawBody: '['.repeat(100000) + ']'.repeat(100000) })).status).toBe(400);
+  });
+
+  it('item 11: a run input over 256 KiB answers 413; run lists omit input while the run view has it', async () => {
+    const big = await call(runs('inputs'), { token: user, body: { input: { blob: 'x'.repeat(256 * 1024) } } });
+    expect(big.status).toBe(413);
+    expect(big.contentType).toContain('application/problem+json');
+    const started = await call(runs('inputs'), { token: user, body: { input: { secret: 'visible-in-run-view' } } });
+    const list = await call(`${stack.api.url}/v1/runs?workflow=inputs`, { token: user });
+    expect(list.status).toBe(200);
+    expect(list.body.items.length).toBeGreaterThan(0);
+    for (const item of list.body.items) expect(item).not.toHaveProperty('input');
+    expect((await stack.getRun(started.body.id, user)).body.input).toEqual({ secret: 'visible-in-run-view' });
+  });
+
+  it('item 12: a known path with the wrong method answers 405 with Allow; a form body on a JSON endpoint answers 415', async () => {
+    const wrong = await call(`${stack.api.url}/v1/runs`, { token: user, method: 'POST', body: {} });
+    expect(wrong.status).toBe(405);
+    expect(wrong.headers.get('allow')).toBe('GET, HEAD');
+    expect(wrong.contentType).toContain('application/problem+json');
+    const getOnPost = await call(runs('inputs'), { token: user, method: 'GET' });
+    expect(getOnPost.status).toBe(405);
+    expect(getOnPost.headers.get('allow')).toBe('POST');
+    expect((await call(`${stack.api.url}/v1/nowhere`, { token: user })).status).toBe(404);
+
+    const form = await call(runs('inputs'), { token: user, rawBody: 'input=1', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    expect(form.status).toBe(415);
+    expect(form.contentType).toContain('application/problem+json');
+    const text = await call(runs('inputs'), { token: user, rawBody: '{"input":{}}', headers: { 'content-type': 'text/plain' } });
+    expect(text.status).toBe(415);
+  });
+
+  it('item 13: no X-Powered-By on the API', async () => {
+    const response = await fetch(`${stack.api.url}/health/live`);
+    expect(response.headers.get('x-powered-by')).toBeNull();
   });
 });

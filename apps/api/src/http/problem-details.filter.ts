@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { Request, Response } from 'express';
 import { describeBodyParserError } from './body-parsing.js';
 import { DEPENDENCY_RETRY_AFTER_SECONDS, isDependencyUnavailable } from './dependency-unavailable.js';
+import { allowedMethodsFor } from './method-and-media.js';
 import { HttpProblem, PROBLEM_CONTENT_TYPE, problem, type ProblemDetails } from './problem-details.js';
 
 const STATUS_OF_CODE: Record<DomainErrorCode, number> = {
@@ -13,6 +14,7 @@ const STATUS_OF_CODE: Record<DomainErrorCode, number> = {
   [DomainErrorCode.Conflict]: 409,
   [DomainErrorCode.Unprocessable]: 422,
   [DomainErrorCode.Unavailable]: 503,
+  [DomainErrorCode.TooLarge]: 413,
 };
 
 /**
@@ -46,6 +48,11 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     if (bodyParserError) return { body: bodyParserError, headers: {} };
     if (error instanceof HttpException) {
       const status = error.getStatus();
+      const allowed = status === 404 ? allowedMethodsFor(request) : [];
+      if (allowed.length > 0) {
+        // The path exists with other methods (issue 10 item 12): 405 with Allow, not 404.
+        return { body: problem(405, `${request.method} is not allowed on ${request.path}`), headers: { allow: allowed.join(', ') } };
+      }
       const detail = status === 404 ? `No route ${request.method} ${request.path}` : messageOf(error);
       return { body: { ...problem(status, detail), ...healthChecksOf(error) }, headers: {} };
     }

@@ -62,11 +62,15 @@ export class RunService {
         parsed.error.issues.map((i) => ({ path: ['$', ...i.path].join('.'), message: i.message })),
       );
     }
+    const { input, version } = parsed.data;
+    const inputBytes = Buffer.byteLength(JSON.stringify(input));
+    if (inputBytes > MAX_RUN_INPUT_BYTES) {
+      throw new DomainError(DomainErrorCode.TooLarge, `The run input is ${inputBytes} bytes; at most ${MAX_RUN_INPUT_BYTES} are accepted`);
+    }
     if (idempotencyKey !== undefined) {
       const earlier = await this.runs.findByIdempotencyKey(caller.issuer, caller.subject, idempotencyKey);
-      if (earlier) return { run: toRunView(earlier), created: false };
+      if (earlier) return { run: toRunView(assertSameRequest(earlier, workflowName, version, input)), created: false };
     }
-    const { input, version } = parsed.data;
     const stored = !WORKFLOW_NAME_PATTERN.test(workflowName)
       ? null
       : version
@@ -97,7 +101,7 @@ export class RunService {
     if (!run) {
       // Lost a race with a concurrent request carrying the same Idempotency-Key.
       const earlier = await this.runs.findByIdempotencyKey(caller.issuer, caller.subject, idempotencyKey!);
-      return { run: toRunView(earlier!), created: false };
+      return { run: toRunView(assertSameRequest(earlier!, workflowName, version, input)), created: false };
     }
     await this.queue.enqueueAfterCommit(nodes.filter((n) => n.queued).map((n) => ({ runId: run.id, nodeId: n.id, attempt: 1 })));
     return { run: toRunView(run), created: true };
@@ -109,10 +113,11 @@ export class RunService {
     return { ...toRunView(run!), nodes: nodes.map(toNodeRunView) };
   }
 
-  async list(caller: RunCaller, filter: { status?: RunStatus; workflow?: string; limit: number; cursor?: string }): Promise<Page<RunView>> {
+  async list(caller: RunCaller, filter: { status?: RunStatus; workflow?: string; limit: number; cursor?: string }): Promise<Page<Omit<RunView, 'input'>>> {
     const owner = caller.canReadAll ? undefined : { iss: caller.issuer, sub: caller.subject };
     const page = await this.runs.list({ ...filter, owner });
-    return { items: page.items.map(toRunView), nextCursor: page.nextCursor };
+    // Lists never carry `input` (issue 10 item 11): it may be large or sensitive; the run view has it.
+    return { items: page.items.map((run) => withoutInput(toRunView(run))), nextCursor: page.nextCursor };
   }
 
   /** Cancels at once (SPEC §4); 409 when the run is already terminal. */
@@ -141,4 +146,36 @@ export class RunService {
       throw new DomainError(DomainErrorCode.NotFound, `Run ${id} does not exist`);
     }
   }
+}
+
+/** SPEC §16: a run input is at most 256 KiB (as JSON); more answers 413. */
+export const MAX_RUN_INPUT_BYTES = 256 * 1024;
+
+function withoutInput(view: RunView): Omit<RunView, 'input'> {
+  const { input: _input, ...rest } = view;
+  return rest;
+}
+
+/**
+ * The IETF idempotency-key draft: a key reused for a different request (another workflow,
+ * version or input) is a client error (422), not the earlier run.
+ */
+function assertSameRequest(earlier: RunEntity, workflowName: string, version: number | undefined, input: Record<string, unknown>): RunEntity {
+  const same =
+    earlier.workflowName === workflowName &&
+    (version === undefined || earlier.workflowVersion === version) &&
+    canonicalJson(earlier.input) === canonicalJson(input);
+  if (!same) {
+    throw new DomainError(DomainErrorCode.Unprocessable, 'This Idempotency-Key was already used for a different request (workflow, version or input); use a new key');
+  }
+  return earlier;
+}
+
+/** JSON with object keys sorted, so that key order (jsonb reorders keys) does not matter. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    return `{${Object.keys(value as object).sort().map((key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
 }
