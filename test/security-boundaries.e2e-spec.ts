@@ -218,6 +218,22 @@ describe('issue 10 items 7, 11, 12: requests that must not be mistaken or hurt',
     expect(text.status).toBe(415);
   });
 
+  it('item 10: a node whose rendered request passes 1 MiB fails template_error, not retried, and is not sent', async () => {
+    stack.resource.on('GET', '/large', { status: 200, body: { s: 'x'.repeat(700_000) } });
+    stack.resource.on('POST', '/amplified', { status: 200, body: {} });
+    await stack.register(
+      definition('amplify', [
+        { id: 'a', type: 'http', request: { method: 'GET', url: `${stack.resource.url}/large` } },
+        { id: 'b', type: 'http', dependsOn: ['a'], request: { method: 'POST', url: `${stack.resource.url}/amplified`, body: { x: '{{nodes.a.output.body.s}}', y: 'copy {{nodes.a.output.body.s}}' } } },
+      ]),
+    );
+    const started = await call(runs('amplify'), { token: user, body: { input: {} } });
+    const run = await stack.waitForRun(started.body.id, user, ['succeeded', 'failed']);
+    expect(run.status).toBe('failed');
+    expect(run.nodes[1]).toMatchObject({ id: 'b', status: 'failed', attempts: 1, error: { code: 'template_error', message: expect.stringContaining('1048576 bytes') } });
+    expect(stack.resource.seen('POST', '/amplified')).toHaveLength(0);
+  });
+
   it('item 13: no X-Powered-By on the API', async () => {
     const response = await fetch(`${stack.api.url}/health/live`);
     expect(response.headers.get('x-powered-by')).toBeNull();

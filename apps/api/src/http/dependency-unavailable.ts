@@ -18,6 +18,7 @@ function isUnavailableSqlState(code: string): boolean {
 /** What node-postgres, TypeORM and ioredis say when the connection went away. */
 const CONNECTION_MESSAGES: readonly RegExp[] = [
   /Query runner already released/i,
+  /connection provided by a query runner was already released/i,
   /Connection terminated/i,
   /timeout exceeded when trying to connect/i,
   /Client has encountered a connection error/i,
@@ -36,6 +37,7 @@ const CONNECTION_MESSAGES: readonly RegExp[] = [
 export function isDependencyUnavailable(error: unknown, depth = 0): boolean {
   if (depth > 6 || error === null || typeof error !== 'object') return false;
   const e = error as { code?: unknown; message?: unknown; cause?: unknown; driverError?: unknown; errors?: unknown };
+  if ((error as { name?: unknown }).name === 'QueryRunnerProviderAlreadyReleasedError') return true;
   if (typeof e.code === 'string' && (CONNECTION_CODES.has(e.code) || (/^[0-9A-Z]{5}$/.test(e.code) && isUnavailableSqlState(e.code)))) return true;
   if (typeof e.message === 'string' && CONNECTION_MESSAGES.some((pattern) => pattern.test(e.message as string))) return true;
   if (Array.isArray(e.errors) && e.errors.some((inner) => isDependencyUnavailable(inner, depth + 1))) return true;

@@ -6,6 +6,7 @@ import {
   AuditOperation,
   EscalationReason,
   NodeErrorCode,
+  RenderBudget,
   TemplateError,
   renderTemplateString,
   renderTemplateValue,
@@ -274,7 +275,8 @@ class Attempt {
     readonly claim: ClaimedNode,
     readonly node: EffectiveNode,
   ) {
-    this.scope = { input: claim.run.input, nodes: claim.outputs };
+    // One render budget per attempt: url, headers, query, body (or prompt, or handler input) together (issue 10 item 10).
+    this.scope = { input: claim.run.input, nodes: claim.outputs, budget: new RenderBudget() };
     this.idempotencyKey = `${claim.runId}:${claim.nodeId}`;
   }
 
