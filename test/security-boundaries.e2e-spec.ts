@@ -234,6 +234,43 @@ describe('issue 10 items 7, 11, 12: requests that must not be mistaken or hurt',
     expect(stack.resource.seen('POST', '/amplified')).toHaveLength(0);
   });
 
+  it('item 9: catastrophic patterns and a 100 KB uniqueItems array are validated in linear time; /health/live answers within 100 ms meanwhile', async () => {
+    await stack.register(
+      definition('hostile-schema', [{ id: 'a', type: 'approval', approval: { prompt: 'p' } }], {
+        inputSchema: {
+          type: 'object',
+          properties: {
+            s: { type: 'string', pattern: '^(a+)+$' },
+            t: { type: 'string', pattern: '^(a|aa)+$' },
+            list: { type: 'array', uniqueItems: true },
+          },
+        },
+      }),
+    );
+    const hostile = 'a'.repeat(50_000) + '!';
+    const list = Array.from({ length: 5000 }, (_, i) => ({ id: i, name: `n${i}` }));
+    expect(JSON.stringify(list).length).toBeGreaterThan(100_000);
+    const latencies: number[] = [];
+    let probing = true;
+    const probe = (async () => {
+      while (probing) {
+        const started = performance.now();
+        const live = await fetch(`${stack.api.url}/health/live`);
+        await live.arrayBuffer();
+        latencies.push(performance.now() - started);
+        await new Promise((done) => setTimeout(done, 5));
+      }
+    })();
+    const answers = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => call(runs('hostile-schema'), { token: user, body: { input: i % 2 ? { s: hostile, t: hostile } : { list } } })),
+    );
+    probing = false;
+    await probe;
+    for (const [i, answer] of answers.entries()) expect({ i, status: answer.status }).toEqual({ i, status: i % 2 ? 422 : 202 });
+    expect(latencies.length).toBeGreaterThan(0);
+    expect(Math.max(...latencies)).toBeLessThan(100);
+  });
+
   it('item 13: no X-Powered-By on the API', async () => {
     const response = await fetch(`${stack.api.url}/health/live`);
     expect(response.headers.get('x-powered-by')).toBeNull();

@@ -79,7 +79,7 @@ export class RunService {
     if (!stored) throw new DomainError(DomainErrorCode.NotFound, `Workflow ${workflowName}${version ? ` version ${version}` : ''} does not exist`);
     const definition = stored.definition as unknown as WorkflowDefinition;
     if (definition.inputSchema) {
-      const problems = validateRunInput(definition.inputSchema, input);
+      const problems = validateRunInput(definition.inputSchema, input, `${stored.name}@${stored.version}`);
       if (problems.length > 0) throw new DomainError(DomainErrorCode.Unprocessable, 'The input does not match the workflow inputSchema', problems);
     }
 
