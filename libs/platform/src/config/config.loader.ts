@@ -43,6 +43,8 @@ export interface BatonConfig {
   exchangeProfiles: Record<string, ExchangeProfile>;
   http: { allowedHosts: string[]; audienceOrigins?: Record<string, string[]> };
   escalationTtlSeconds: number;
+  /** Issue 10 item 8: approvals need escalationsResolve and four eyes. */
+  approvals: { requireResolveScope: boolean };
   notifications?: { webhookUrl: string; secret: string; allowPrivate: boolean };
 }
 
@@ -115,6 +117,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, readFile = (p: 
     exchangeProfiles,
     http: { allowedHosts: y.http.allowedHosts, ...(y.http.audienceOrigins && { audienceOrigins: y.http.audienceOrigins }) },
     escalationTtlSeconds: y.escalationTtlSeconds,
+    approvals: { requireResolveScope: y.approvals.requireResolveScope },
     notifications: y.notifications
       ? { webhookUrl: y.notifications.webhookUrl, secret: secretFrom('notifications.secretEnv', y.notifications.secretEnv)!, allowPrivate: y.notifications.allowPrivate }
       : undefined,

@@ -63,6 +63,7 @@ export const batonYamlSchema = z.strictObject({
     })
     .prefault({}),
   escalationTtlSeconds: z.number().int().positive().default(86400),
+  approvals: z.strictObject({ requireResolveScope: z.boolean().default(false) }).prefault({}),
   notifications: z.strictObject({ webhookUrl: url, secretEnv: z.string().min(1), allowPrivate: z.boolean().default(false) }).optional(),
 });
 export type BatonYaml = z.infer<typeof batonYamlSchema>;

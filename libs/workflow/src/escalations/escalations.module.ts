@@ -5,6 +5,7 @@ import { DefinitionCache } from '../engine/definition-cache.js';
 import { QueueModule } from '../engine/queue.module.js';
 import { RunProgress } from '../engine/run-progress.js';
 import { SubjectTokenModule } from '../runs/subject-token.module.js';
+import { ApprovalPolicy } from './approval-policy.js';
 import { EscalationQueries } from './escalation-queries.js';
 import { EscalationResolver } from './escalation-resolver.js';
 import { EscalationRepository } from './escalation.repository.js';
@@ -15,7 +16,7 @@ import { EscalationRepository } from './escalation.repository.js';
  */
 @Module({
   imports: [AuditModule, WorkflowDefinitionsModule, QueueModule, SubjectTokenModule],
-  providers: [EscalationRepository, EscalationResolver, EscalationQueries, RunProgress, DefinitionCache],
-  exports: [EscalationResolver, EscalationQueries],
+  providers: [EscalationRepository, EscalationResolver, EscalationQueries, RunProgress, DefinitionCache, ApprovalPolicy],
+  exports: [EscalationResolver, EscalationQueries, ApprovalPolicy],
 })
 export class EscalationsModule {}

@@ -27,10 +27,26 @@ const linearRegExp = Object.assign(
   (pattern: string) => {
     const compiledPattern = RE2JS.compile(pattern);
     // Ajv caches compiled patterns by `toString()`: it must differ per pattern.
-    return { test: (text: string) => compiledPattern.matcher(text).find(), toString: () => `re2js:${pattern}` };
+    return { test: (text: string) => chargePatternWork(text) && compiledPattern.matcher(text).find(), toString: () => `re2js:${pattern}` };
   },
   { code: 're2js' },
 );
+
+/**
+ * Linear is not free: RE2 in JavaScript costs about a microsecond per character. So that no
+ * validation blocks the event loop for long, a string longer than `MAX_PATTERN_SUBJECT` does not
+ * match any pattern, and one validation checks at most `MAX_PATTERN_WORK` characters against
+ * patterns in all (both answer 422 with their own message).
+ */
+export const MAX_PATTERN_SUBJECT = 8192;
+export const MAX_PATTERN_WORK = 32_768;
+let patternWork = 0;
+
+function chargePatternWork(text: string): boolean {
+  if (text.length > MAX_PATTERN_SUBJECT) return false;
+  patternWork += text.length;
+  return patternWork <= MAX_PATTERN_WORK;
+}
 
 /**
  * Compiles a workflow's `inputSchema` (draft-07 by default, 2020-12 when its `$schema` says so).
@@ -79,7 +95,13 @@ function compile(schema: Readonly<Record<string, unknown>>): InputSchemaCompilat
   }
   return {
     ok: true,
-    validate: (input) => (validate(input) ? [] : (validate.errors ?? []).map((error) => toProblem(error, input))),
+    validate: (input) => {
+      patternWork = 0; // validation is synchronous: the count belongs to this call
+      if (validate(input)) return [];
+      const problems = (validate.errors ?? []).map((error) => toProblem(error, input));
+      if (patternWork > MAX_PATTERN_WORK) problems.push({ path: '$.input', message: `holds more than ${MAX_PATTERN_WORK} characters to check against patterns` });
+      return problems;
+    },
   };
 }
 
@@ -135,7 +157,20 @@ function toProblem(error: ErrorObject, input: unknown): Problem {
     const key = error.params.additionalProperty ?? error.params.unevaluatedProperty;
     return { path: jsonPath([...segments, String(key)], '$.input'), message: 'is not allowed' };
   }
+  if (error.keyword === 'pattern' && typeof valueAt(input, error.instancePath) === 'string' && (valueAt(input, error.instancePath) as string).length > MAX_PATTERN_SUBJECT) {
+    return { path: jsonPath(segments, '$.input'), message: `is longer than ${MAX_PATTERN_SUBJECT} characters, the most a pattern is checked against` };
+  }
   return { path: jsonPath(segments, '$.input'), message: error.message ?? `fails ${error.keyword}` };
+}
+
+function valueAt(input: unknown, pointer: string): unknown {
+  let at: unknown = input;
+  if (pointer === '') return at;
+  for (const raw of pointer.slice(1).split('/')) {
+    const key = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    at = typeof at === 'object' && at !== null ? (at as Record<string, unknown>)[key] : undefined;
+  }
+  return at;
 }
 
 /** A JSON Pointer as path segments; a segment is an index only where the input holds an array there. */
