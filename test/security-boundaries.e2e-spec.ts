@@ -3,7 +3,9 @@ import { LocalIssuer, generateSigningKey } from '../libs/oauth/src/inbound/testi
 import { call, startApi, type RunningApi } from './support/api.js';
 import { testConfig } from './support/config.js';
 import { DevAuth, TEST_CLIENT_ID, TEST_CLIENT_SECRET } from './support/dev-auth.js';
+import { SubjectTokenCipher } from '../libs/oauth/src/index.js';
 import { RunStack } from './support/run-stack.js';
+import { startWorker } from './support/worker.js';
 import { definition } from './support/workflows.js';
 
 const WRITE = 'baton:workflows:write';
@@ -314,5 +316,54 @@ describe('issue 10 item 8: approvals.requireResolveScope', () => {
     expect((await resolve(second.escalationId, await stack.auth.mintToken('mallory', []), 'approve')).status).toBe(404);
     // Aborting stays the owner's.
     expect((await resolve(second.escalationId, alice, 'abort')).status).toBe(200);
+  });
+});
+
+describe('issue 10 item 6: subject-token ciphertext is bound to its run; keys rotate without failing runs', () => {
+  let stack: RunStack;
+  beforeAll(async () => {
+    stack = await RunStack.start();
+    await stack.register(
+      definition('rotate', [
+        { id: 'ok', type: 'approval', approval: { prompt: 'p' } },
+        { id: 'call', type: 'http', dependsOn: ['ok'], oauth: { requiredScopes: ['expenses:read'], audience: 'https://expenses.example.com' }, request: { method: 'GET', url: `${stack.resource.url}/rotated` } },
+      ]),
+    );
+    stack.resource.on('GET', '/rotated', { status: 200, body: { ok: true } });
+  });
+  afterAll(() => stack?.close());
+
+  it('item 6: a run sealed with the old key finishes after rotation (BATON_ENCRYPTION_KEYS_PREVIOUS); a ciphertext copied to another run does not open', async () => {
+    const alice = await stack.auth.mintToken('alice', ['expenses:read']);
+    const bob = await stack.auth.mintToken('bob', ['expenses:read']);
+    const operator = await stack.auth.mintToken('olga', ['baton:escalations:resolve']);
+    const a = (await stack.startRun('rotate', alice, {})).body.id as string;
+    const b = (await stack.startRun('rotate', bob, {})).body.id as string;
+    await stack.waitForRun(a, alice, ['waiting_for_human']);
+    await stack.waitForRun(b, bob, ['waiting_for_human']);
+    const { rows: before } = await stack.db.query(`SELECT subject_token_key_id AS "keyId" FROM runs WHERE id = $1`, [a]);
+    // An attacker with write access to the table hands bob's run alice's sealed token.
+    await stack.db.query(
+      `UPDATE runs SET subject_token_ciphertext = a.subject_token_ciphertext, subject_token_key_id = a.subject_token_key_id FROM runs a WHERE a.id = $1 AND runs.id = $2`,
+      [a, b],
+    );
+
+    const oldKey = stack.config.encryptionKey.toString('base64');
+    const newKey = Buffer.alloc(32, 7).toString('base64');
+    await stack.stopWorker();
+    stack.worker = await startWorker(
+      testConfig({ issuer: stack.auth.issuer }, { DATABASE_URL: stack.config.databaseUrl, BATON_QUEUE_PREFIX: stack.config.queuePrefix, BATON_ENCRYPTION_KEY: newKey, BATON_ENCRYPTION_KEYS_PREVIOUS: oldKey }),
+    );
+    for (const run of [a, b]) {
+      const [escalation] = await stack.escalationsOf(run);
+      expect((await call(`${stack.api.url}/v1/escalations/${escalation!.id}/resolve`, { token: operator, body: { action: 'approve' } })).status).toBe(200);
+    }
+    expect((await stack.waitForRun(a, alice, ['succeeded', 'failed'])).status).toBe('succeeded');
+    expect(before[0].keyId).toBe(SubjectTokenCipher.keyIdOf(Buffer.from(oldKey, 'base64')));
+    const runB = await stack.waitForRun(b, bob, ['succeeded', 'failed']);
+    expect(runB.status).toBe('failed');
+    expect(runB.nodes[1]).toMatchObject({ id: 'call', status: 'failed' });
+    const calls = stack.resource.seen('GET', '/rotated');
+    expect(calls).toHaveLength(1); // only alice's own run called, with her token
   });
 });

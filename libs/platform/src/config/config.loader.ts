@@ -35,6 +35,8 @@ export interface BatonConfig {
   workerPort: number;
   configPath: string;
   encryptionKey: Buffer;
+  /** `BATON_ENCRYPTION_KEYS_PREVIOUS`: keys rotated out, still opening rows they sealed (issue 10 item 6). */
+  previousEncryptionKeys: Buffer[];
   queuePrefix: string;
   migrate: boolean;
   logLevel: string;
@@ -109,6 +111,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, readFile = (p: 
     workerPort: e.WORKER_PORT,
     configPath: e.BATON_CONFIG,
     encryptionKey: Buffer.from(e.BATON_ENCRYPTION_KEY, 'base64'),
+    previousEncryptionKeys: (e.BATON_ENCRYPTION_KEYS_PREVIOUS ?? '').split(',').map((key) => key.trim()).filter((key) => key !== '').map((key) => Buffer.from(key, 'base64')),
     queuePrefix: e.BATON_QUEUE_PREFIX,
     migrate: e.BATON_MIGRATE === 'on',
     logLevel: e.LOG_LEVEL,

@@ -81,6 +81,10 @@ export const envSchema = z.object({
   BATON_ENCRYPTION_KEY: z
     .string({ error: 'is required (32 random bytes, base64: `openssl rand -base64 32`)' })
     .refine((v) => isBase64Of32Bytes(v), 'must be 32 bytes encoded as base64'),
+  BATON_ENCRYPTION_KEYS_PREVIOUS: z
+    .string()
+    .refine((v) => v.trim() === '' || v.split(',').every((key) => isBase64Of32Bytes(key.trim())), 'must be comma-separated keys, each 32 bytes encoded as base64')
+    .optional(),
   BATON_QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/).default('baton'),
   BATON_MIGRATE: z.enum(['on', 'off']).default('on'),
   LOG_LEVEL: logLevel.default('info'),

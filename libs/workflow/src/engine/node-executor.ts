@@ -218,7 +218,7 @@ export class NodeExecutor implements OnModuleDestroy {
     // 3. Exchange exactly the granted scopes.
     const request: ExchangeRequest = {
       profile: oauth.profile,
-      subjectToken: this.cipher.open(run.subjectToken),
+      subjectToken: this.cipher.open(run.subjectToken, { runId: attempt.claim.runId, issuer: run.userIss, subject: run.userSub }),
       audience: oauth.audience,
       resource: oauth.resource,
       scopes: granted,

@@ -205,7 +205,7 @@ export class EscalationResolver {
       if (principal.issuer !== run.userIss || principal.subject !== run.userSub) {
         throw new DomainError(DomainErrorCode.Forbidden, "The subjectToken belongs to another user than the run's");
       }
-      return { sealed: this.cipher.seal(subjectToken), scopes: principal.scopes, expiresAt: principal.expiresAt };
+      return { sealed: this.cipher.seal(subjectToken, { runId: run.id, issuer: run.userIss, subject: run.userSub }), scopes: principal.scopes, expiresAt: principal.expiresAt };
     } catch (error) {
       if (error instanceof InboundTokenError && error.code === 'issuer_unavailable') {
         throw new DomainError(DomainErrorCode.Unavailable, 'The token issuer cannot be reached to verify the subjectToken');

@@ -84,9 +84,10 @@ export class RunService {
     }
 
     const nodes = effectiveNodes(definition).map((n) => ({ id: n.id, type: n.type, queued: n.dependsOn.length === 0 }));
-    const sealed = this.cipher.seal(subjectToken);
+    const id = randomUUID();
+    const sealed = this.cipher.seal(subjectToken, { runId: id, issuer: caller.issuer, subject: caller.subject });
     const run = await this.runs.insert({
-      id: randomUUID(),
+      id,
       workflowName: stored.name,
       workflowVersion: stored.version,
       agentId: stored.agentId,
