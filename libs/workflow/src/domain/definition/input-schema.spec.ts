@@ -151,7 +151,10 @@ describe('linear-time validation (issue 10 item 9)', () => {
     validateRunInput(schema, items); // warm (JIT)
     const { result, ms } = timed(() => validateRunInput(schema, items));
     expect(result).toEqual([]);
-    expect(ms).toBeLessThan(50);
+    // 50 ms on an idle machine; on a loaded one, still within a small multiple of one linear pass
+    // over the same data (Ajv's pairwise check takes seconds here).
+    const onePass = timed(() => JSON.stringify(items)).ms;
+    expect(ms).toBeLessThan(Math.max(50, 25 * onePass));
     expect(validateRunInput(schema, [{ a: 1, b: 2 }, { b: 2, a: 1 }])).toEqual([{ path: '$.input', message: expect.stringContaining('duplicate') }]);
     expect(validateRunInput({ type: 'array', uniqueItems: false }, [1, 1])).toEqual([]);
   });
