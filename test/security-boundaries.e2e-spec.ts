@@ -377,3 +377,31 @@ describe('issue 10 item 6: subject-token ciphertext is bound to its run; keys ro
     expect(calls).toHaveLength(1); // only alice's own run called, with her token
   });
 });
+
+describe('issue 10 item 7: identities are (iss, sub) pairs', () => {
+  let stack: RunStack;
+  beforeAll(async () => {
+    stack = await RunStack.start();
+    await stack.register(definition('pairs', [{ id: 'ok', type: 'approval', approval: { prompt: 'p' } }]));
+  });
+  afterAll(() => stack?.close());
+
+  it('item 7: resolvedBy carries resolvedByIssuer, escalation.resolved carries byIssuer, and GET /v1/audit filters by issuer beside userId', async () => {
+    const alice = await stack.auth.mintToken('alice', []);
+    const started = await stack.startRun('pairs', alice, {});
+    await stack.waitForRun(started.body.id, alice, ['waiting_for_human']);
+    const [escalation] = await stack.escalationsOf(started.body.id);
+    const olga = await stack.auth.mintToken('olga', ['baton:escalations:resolve']);
+    const resolved = await call(`${stack.api.url}/v1/escalations/${escalation!.id}/resolve`, { token: olga, body: { action: 'approve' } });
+    expect(resolved.body).toMatchObject({ resolvedBy: 'olga', resolvedByIssuer: stack.auth.issuer });
+    const audit = await stack.auditOf(started.body.id);
+    expect(audit.find((e) => e.operation === 'escalation.resolved')?.details).toMatchObject({ by: 'olga', byIssuer: stack.auth.issuer });
+
+    const reader = await stack.auth.mintToken('auditor', ['baton:audit:read']);
+    const mine = await call(`${stack.api.url}/v1/audit?userId=alice&issuer=${encodeURIComponent(stack.auth.issuer)}&runId=${started.body.id}`, { token: reader });
+    expect(mine.status).toBe(200);
+    expect(mine.body.items.length).toBeGreaterThan(0);
+    const otherIssuer = await call(`${stack.api.url}/v1/audit?userId=alice&issuer=${encodeURIComponent('https://other.example.com')}&runId=${started.body.id}`, { token: reader });
+    expect(otherIssuer.body.items).toEqual([]);
+  });
+});

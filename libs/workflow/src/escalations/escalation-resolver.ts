@@ -91,16 +91,16 @@ export class EscalationResolver {
     const outcome = await this.dataSource.transaction(async (m) => {
       const won = await updateReturning<EscalationEntity>(
         m,
-        `UPDATE escalations SET status = 'resolved', resolved_at = now(), resolved_by = $2, action = $3, note = $4
+        `UPDATE escalations SET status = 'resolved', resolved_at = now(), resolved_by = $2, action = $3, note = $4, resolved_by_issuer = $5
          WHERE id = $1 AND status = 'open' RETURNING id`,
-        [id, caller.subject, action, note ?? null],
+        [id, caller.subject, action, note ?? null, caller.issuer],
       );
       if (won.length === 0) throw new DomainError(DomainErrorCode.Conflict, `Escalation ${id} was resolved concurrently`);
       const [locked] = await m.query(`SELECT status FROM runs WHERE id = $1 FOR UPDATE`, [run.id]);
       if (isTerminalRunStatus(locked.status as RunStatus)) throw new DomainError(DomainErrorCode.Conflict, `Run ${run.id} is already ${locked.status}`);
 
       const audits: AuditRecord[] = [
-        runAudit(context, AuditOperation.EscalationResolved, { nodeId: escalation.nodeId, details: { escalationId: id, by: caller.subject, action, note: note ?? null } }),
+        runAudit(context, AuditOperation.EscalationResolved, { nodeId: escalation.nodeId, details: { escalationId: id, by: caller.subject, byIssuer: caller.issuer, action, note: note ?? null } }),
       ];
       const closed: string[] = [];
       const jobs = await this.apply(m, action, escalation, context, graph, caller.subject, note, fresh, audits, closed);
