@@ -43,7 +43,7 @@ describe('the human in the loop (SPEC §5)', () => {
   beforeAll(async () => {
     hook = await WebhookReceiver.start();
     stack = await RunStack.start(
-      { extra: { notifications: { webhookUrl: hook.url, secretEnv: 'BATON_WEBHOOK_SECRET' } } },
+      { extra: { notifications: { webhookUrl: hook.url, secretEnv: 'BATON_WEBHOOK_SECRET', allowPrivate: true } } },
       { env: { BATON_WEBHOOK_SECRET: WEBHOOK_SECRET } },
     );
     stack.resource.on('GET', '/reports/7', { status: 200, body: { total: 312.5 } });

@@ -66,17 +66,17 @@ describe('hostile input never yields a 500', () => {
     expect(response.contentType).toContain('application/problem+json');
   });
 
-  it('answers an unknown route and a wrong method with 404 problem+json', async () => {
-    for (const [path, method] of [['/v2/nothing', 'GET'], ['/v1/workflows', 'DELETE']] as const) {
+  it('answers an unknown route and a wrong method with 404 and 405 problem+json', async () => {
+    for (const [path, method, status] of [['/v2/nothing', 'GET', 404], ['/v1/workflows', 'DELETE', 405]] as const) {
       const response = await call(`${api.url}${path}`, { token, method });
-      expect(response.status).toBe(404);
+      expect(response.status).toBe(status); // issue 10 item 12: a known path with another method is 405
       expect(response.contentType).toContain('application/problem+json');
     }
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
-  it('answers a wrong content type with 400, not 500', async () => {
+  it('answers a wrong content type with 415 (issue 10 item 12), not 500', async () => {
     const response = await call(`${api.url}/v1/workflows`, { token, method: 'POST', rawBody: 'name=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
-    expect(response.status).toBe(400);
+    expect(response.status).toBe(415);
   });
 });

@@ -8,6 +8,7 @@ import { TEST_CLIENT_ID, TEST_CLIENT_SECRET } from './dev-auth.js';
 export interface TestYamlOptions {
   issuer: string;
   allowedHosts?: string[];
+  audienceOrigins?: Record<string, string[]>;
   escalationTtlSeconds?: number;
   extra?: Record<string, unknown>;
 }
@@ -24,7 +25,11 @@ export function writeBatonYaml(options: TestYamlOptions): string {
       exchangeProfiles: {
         corp: { issuer: options.issuer, clientId: TEST_CLIENT_ID, clientAuth: 'client_secret_basic', clientSecretEnv: 'CORP_CLIENT_SECRET', expirySkewSeconds: 5 },
       },
-      http: { allowedHosts: options.allowedHosts ?? ['127.0.0.1', 'localhost', '*.example.com'] },
+      http: {
+        allowedHosts: options.allowedHosts ?? ['127.0.0.1', 'localhost', '*.example.com'],
+        // The tests' resource servers listen on loopback: bind every audience there (SPEC §16).
+        audienceOrigins: options.audienceOrigins ?? { '*': ['http://127.0.0.1', 'http://localhost'] },
+      },
       escalationTtlSeconds: options.escalationTtlSeconds ?? 86400,
       ...options.extra,
     }),

@@ -111,7 +111,8 @@ function batonYaml(issuer: string): string {
     exchangeProfiles: {
       corp: { issuer, clientId: 'baton-worker', clientAuth: 'client_secret_basic', clientSecretEnv: 'CORP_CLIENT_SECRET', expirySkewSeconds: 30 },
     },
-    http: { allowedHosts: ['127.0.0.1', 'localhost', '*.example.com'] },
+    // Only what the demo needs: the demo expenses API on loopback, bound to its audience (SPEC §16).
+    http: { allowedHosts: ['127.0.0.1'], audienceOrigins: { 'https://expenses.example.com': ['http://127.0.0.1'] } },
     escalationTtlSeconds: 86400,
   };
   return `# Written by \`npm run demo\` for the ports of this demo run (SPEC §2).\n${stringify(config)}`;

@@ -9,7 +9,7 @@ import type { DevAuthServerOptions } from './server.js';
  * | `DEV_AS_PORT` | 4000 | port (0 = any free port) |
  * | `DEV_AS_HOST` | 127.0.0.1 | address to bind |
  * | `DEV_AS_ISSUER` | `http://127.0.0.1:<port>` | issuer identifier (e.g. `http://dev-as:4000` in compose) |
- * | `DEV_AS_DEV_MODE` | false | `true`/`1` mounts the /admin surface; so does the `--dev` argument |
+ * | `DEV_AS_DEV_MODE` | false | `true`/`1` mounts the /admin surface; so does the `--dev` argument; refused under `NODE_ENV=production` |
  * | `DEV_AS_CLIENT_SECRET` | `dev-secret-change-me` | secret of the default client `baton-worker` |
  * | `DEV_AS_CLIENTS` | none | JSON array of extra clients (`DevClient` shape); one named `baton-worker` replaces the default |
  * | `DEV_AS_EXCHANGED_TOKEN_TTL_SECONDS` | 300 | lifetime of exchanged tokens |
@@ -31,6 +31,10 @@ export function optionsFromEnvironment(env: NodeJS.ProcessEnv, args: readonly st
       throw new Error('DEV_AS_ISSUER must be an http(s) URL');
     }
     options.issuer = issuer;
+  }
+  if (options.devMode && env.NODE_ENV === 'production') {
+    // The /admin surface mints tokens for anyone: never in a production deployment (issue 10 item 13).
+    throw new Error('dev mode (DEV_AS_DEV_MODE / --dev: the /admin surface that mints tokens) is refused when NODE_ENV=production');
   }
   return options;
 }

@@ -8,6 +8,7 @@ import { WorkerModule } from './worker.module.js';
 export async function createWorkerApp(config: BatonConfig): Promise<INestApplication> {
   const app = await NestFactory.create(WorkerModule.forRoot(config), { bufferLogs: true, bodyParser: false, abortOnError: false });
   app.useLogger(app.get(Logger));
+  (app.getHttpAdapter().getInstance() as { disable(setting: string): void }).disable('x-powered-by');
   app.enableShutdownHooks();
   return app;
 }

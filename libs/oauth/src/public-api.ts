@@ -47,7 +47,7 @@ export {
   type ExchangeResult,
   type TokenExchangerOptions,
 } from './exchange/token-exchanger.js';
-export { SubjectTokenCipher, type SealedSubjectToken, type SubjectTokenCipherOptions } from './subject-token/subject-token-cipher.js';
+export { SubjectTokenCipher, type SealedSubjectToken, type SubjectTokenBinding, type SubjectTokenCipherOptions } from './subject-token/subject-token-cipher.js';
 export { SubjectTokenCipherError, type SubjectTokenCipherErrorCode } from './subject-token/subject-token-cipher-error.js';
 export { scopesToRequest, type ScopeSource } from './scopes/scopes-to-request.js';
 export { vendorStrategy } from './exchange/vendors/vendor-strategies.js';

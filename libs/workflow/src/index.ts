@@ -19,6 +19,7 @@ export * from './audit/audit-entry.view.js';
 export * from './escalations/escalations.module.js';
 export * from './escalations/escalation-resolver.js';
 export * from './escalations/escalation-queries.js';
+export { ApprovalPolicy } from './escalations/approval-policy.js';
 export * from './escalations/escalation-expirer.js';
 export * from './escalations/escalation-events.js';
 export * from './escalations/escalation.views.js';

@@ -12,6 +12,7 @@ export const ApiAuditFilterQueries = (): MethodDecorator =>
   applyDecorators(
     ApiQuery({ name: 'runId', required: false, schema: { type: 'string', format: 'uuid' } }),
     ApiQuery({ name: 'userId', required: false, description: "the user's sub", schema: { type: 'string' } }),
+    ApiQuery({ name: 'issuer', required: false, description: "the user's issuer (identities are (issuer, sub) pairs)", schema: { type: 'string' } }),
     ApiQuery({ name: 'agentId', required: false, schema: { type: 'string' } }),
     ApiQuery({ name: 'workflow', required: false, description: 'workflow name', schema: { type: 'string' } }),
     ApiQuery({

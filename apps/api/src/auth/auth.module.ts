@@ -13,7 +13,11 @@ import { BearerAuthGuard } from './bearer-auth.guard.js';
       provide: InboundTokenVerifier,
       inject: [BATON_CONFIG],
       useFactory: (config: BatonConfig) =>
-        new InboundTokenVerifier({ audience: config.api.audience, trustedIssuers: config.trustedIssuers }),
+        new InboundTokenVerifier({
+          audience: config.api.audience,
+          trustedIssuers: config.trustedIssuers,
+          refusedClientIds: Object.values(config.exchangeProfiles).map((profile) => profile.clientId),
+        }),
     },
     ApiScopes,
     { provide: APP_GUARD, useClass: BearerAuthGuard },

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiScopeKey, pageQuerySchema, parseQuery } from '@baton/platform';
-import { ESCALATION_REASONS, ESCALATION_STATUSES, EscalationQueries, EscalationResolver, type EscalationCaller } from '@baton/workflow';
+import { ESCALATION_REASONS, ESCALATION_STATUSES, ApprovalPolicy, EscalationQueries, EscalationResolver, type EscalationCaller } from '@baton/workflow';
 import { z } from 'zod';
 import { ApiScopes } from '../auth/api-scopes.js';
 import { CurrentUser, type AuthenticatedUser } from '../auth/authenticated-user.js';
@@ -25,6 +25,7 @@ export class EscalationsController {
     private readonly queries: EscalationQueries,
     private readonly resolver: EscalationResolver,
     private readonly scopes: ApiScopes,
+    private readonly approvals: ApprovalPolicy,
   ) {}
 
   @Get()
@@ -51,7 +52,8 @@ export class EscalationsController {
   @ApiBody({ schema: resolveBodySchema })
   @ApiOkResponse({ schema: escalationSchema })
   @ApiProblemResponses(403, 409, 422, 503)
-  resolve(@Param('id') id: string, @Body() body: unknown, @CurrentUser() user: AuthenticatedUser) {
+  async resolve(@Param('id') id: string, @Body() body: unknown, @CurrentUser() user: AuthenticatedUser) {
+    await this.approvals.assertMayResolve(id, body, this.caller(user)); // issue 10 item 8
     return this.resolver.resolve(id, body, this.caller(user));
   }
 

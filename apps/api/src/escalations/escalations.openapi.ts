@@ -17,6 +17,7 @@ export const escalationSchema: SchemaObject = {
     expiresAt: { type: 'string', format: 'date-time' },
     resolvedAt: nullableString('date-time'),
     resolvedBy: nullableString(),
+    resolvedByIssuer: nullableString(),
     action: { type: 'string', nullable: true, enum: ['resume', 'retry', 'approve', 'reject', 'abort'] } as SchemaObject,
     note: nullableString(),
   },

@@ -1,5 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import express, { type ErrorRequestHandler } from 'express';
+import { JsonTooDeepError, MAX_JSON_DEPTH, jsonNestingExceeds } from './json-depth.js';
 import { PROBLEM_CONTENT_TYPE, problem, type ProblemDetails } from './problem-details.js';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -9,7 +10,16 @@ export const MAX_BODY_BYTES = 1024 * 1024;
  * router, so they are turned into problem+json here rather than by the exception filter.
  */
 export function useJsonBodies(app: INestApplication): void {
-  app.use(express.json({ limit: MAX_BODY_BYTES, type: ['application/json', 'application/*+json'] }));
+  app.use(
+    express.json({
+      limit: MAX_BODY_BYTES,
+      type: ['application/json', 'application/*+json'],
+      // Depth is checked on the raw bytes before JSON.parse (issue 10 item 11).
+      verify: (_req, _res, buf) => {
+        if (jsonNestingExceeds(buf)) throw new JsonTooDeepError();
+      },
+    }),
+  );
   app.use(bodyParserErrors);
 }
 
@@ -26,6 +36,8 @@ export function describeBodyParserError(error: unknown): ProblemDetails | undefi
       return problem(413, `Request body exceeds ${MAX_BODY_BYTES} bytes`);
     case 'entity.parse.failed':
       return problem(400, 'Request body is not valid JSON');
+    case 'entity.too.deep':
+      return problem(400, `Request body nests JSON deeper than ${MAX_JSON_DEPTH} levels`);
     case 'encoding.unsupported':
     case 'charset.unsupported':
       return problem(415, 'Unsupported body encoding');

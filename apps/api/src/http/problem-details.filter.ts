@@ -3,6 +3,8 @@ import { DomainError, DomainErrorCode } from '@baton/platform';
 import { randomUUID } from 'node:crypto';
 import type { Request, Response } from 'express';
 import { describeBodyParserError } from './body-parsing.js';
+import { DEPENDENCY_RETRY_AFTER_SECONDS, isDependencyUnavailable } from './dependency-unavailable.js';
+import { allowedMethodsFor } from './method-and-media.js';
 import { HttpProblem, PROBLEM_CONTENT_TYPE, problem, type ProblemDetails } from './problem-details.js';
 
 const STATUS_OF_CODE: Record<DomainErrorCode, number> = {
@@ -12,6 +14,7 @@ const STATUS_OF_CODE: Record<DomainErrorCode, number> = {
   [DomainErrorCode.Conflict]: 409,
   [DomainErrorCode.Unprocessable]: 422,
   [DomainErrorCode.Unavailable]: 503,
+  [DomainErrorCode.TooLarge]: 413,
 };
 
 /**
@@ -45,6 +48,11 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     if (bodyParserError) return { body: bodyParserError, headers: {} };
     if (error instanceof HttpException) {
       const status = error.getStatus();
+      const allowed = status === 404 ? allowedMethodsFor(request) : [];
+      if (allowed.length > 0) {
+        // The path exists with other methods (issue 10 item 12): 405 with Allow, not 404.
+        return { body: problem(405, `${request.method} is not allowed on ${request.path}`), headers: { allow: allowed.join(', ') } };
+      }
       const detail = status === 404 ? `No route ${request.method} ${request.path}` : messageOf(error);
       return { body: { ...problem(status, detail), ...healthChecksOf(error) }, headers: {} };
     }
@@ -53,6 +61,11 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       // through: still the caller's input, so a 400 rather than a 500.
       this.logger.warn({ code: (error as { code?: string }).code }, 'input rejected by the database');
       return { body: problem(400, 'A value in the request is not acceptable'), headers: {} };
+    }
+    if (isDependencyUnavailable(error)) {
+      // Postgres or Redis is unreachable (issue 10 item 14): the caller may try again, so never a 500.
+      this.logger.warn({ code: (error as { code?: string }).code }, 'a dependency is unavailable');
+      return { body: problem(503, 'A dependency of the service is unavailable; try again later'), headers: { 'retry-after': String(DEPENDENCY_RETRY_AFTER_SECONDS) } };
     }
     const correlationId = randomUUID();
     this.logger.error({ err: error, correlationId }, 'unhandled error');

@@ -30,7 +30,7 @@ describe('InboundTokenVerifier', () => {
   }
 
   function verifierFor(
-    issuers: Array<LocalIssuer | { issuer: string; jwksUri?: string }>,
+    issuers: Array<LocalIssuer | { issuer: string; jwksUri?: string; requireTyp?: boolean }>,
     options: Partial<InboundTokenVerifierOptions> = {},
   ): InboundTokenVerifier {
     return new InboundTokenVerifier({
@@ -211,7 +211,7 @@ describe('InboundTokenVerifier', () => {
 
     it('a missing exp or sub', async () => {
       const noExp = await new SignJWT({ iss: issuer.issuer, sub: 'alice', aud: AUDIENCE })
-        .setProtectedHeader({ alg: key.alg, kid: key.kid })
+        .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'at+jwt' })
         .sign(key.privateKey);
       expect((await rejectionOf(verifier.verify(noExp), 'invalid_token')).message).toBe(
         'token lacks the required "exp" claim',
@@ -326,16 +326,31 @@ describe('InboundTokenVerifier', () => {
       await rejectionOf(verifier.verify(await issuer.sign(rotated, { sub: 'alice', aud: AUDIENCE })), 'issuer_unavailable');
     });
 
-    it('and retries discovery on the next request once the issuer recovers', async () => {
+    it('and retries discovery once the backoff has passed after the issuer recovers', async () => {
       const issuer = await startIssuer();
-      const verifier = verifierFor([issuer]);
+      const verifier = verifierFor([issuer], { issuerBackoff: { initialMs: 50, maxMs: 50 } });
       const token = await issuer.sign(key, { sub: 'alice', aud: AUDIENCE });
       issuer.behaviour = 'server_error';
       await rejectionOf(verifier.verify(token), 'issuer_unavailable');
 
       issuer.behaviour = 'ok';
+      await new Promise((done) => setTimeout(done, 60));
       await expect(verifier.verify(token)).resolves.toMatchObject({ subject: 'alice' });
       expect(issuer.requestCount(DISCOVERY)).toBe(2);
+    });
+
+    it('item 15: backs off after a failed discovery or JWKS fetch instead of fetching per request', async () => {
+      const issuer = await startIssuer();
+      const token = await issuer.sign(key, { sub: 'alice', aud: AUDIENCE });
+      issuer.behaviour = 'server_error';
+      const viaDiscovery = verifierFor([issuer], { issuerBackoff: { initialMs: 60_000, maxMs: 60_000 } });
+      const viaJwks = verifierFor([{ issuer: issuer.issuer, jwksUri: issuer.jwksUri }], { issuerBackoff: { initialMs: 60_000, maxMs: 60_000 } });
+      for (let i = 0; i < 5; i += 1) {
+        await rejectionOf(viaDiscovery.verify(token), 'issuer_unavailable');
+        await rejectionOf(viaJwks.verify(token), 'issuer_unavailable');
+      }
+      expect(issuer.requestCount(DISCOVERY)).toBe(1);
+      expect(issuer.requestCount('/jwks')).toBe(1);
     });
 
     it('when discovery names a different issuer', async () => {
@@ -346,6 +361,27 @@ describe('InboundTokenVerifier', () => {
       expect(err.message).toBe(`token issuer ${issuer.issuer} is unavailable: its discovery document could not be fetched`);
       expect(err.cause).toMatchObject({ name: 'ClientError', code: 'OAUTH_JSON_ATTRIBUTE_COMPARISON_FAILED' });
       expect(issuer.requestCount('/jwks')).toBe(0);
+    });
+  });
+
+  describe("item 1: Baton's own tokens are not keys to Baton", () => {
+    it('refuses client_id / azp of an exchange client and act.sub naming Baton; accepts someone else\'s agent', async () => {
+      const issuer = await startIssuer();
+      const verifier = verifierFor([issuer], { refusedClientIds: ['baton-worker'] });
+      for (const claims of [{ client_id: 'baton-worker' }, { azp: 'baton-worker' }, { act: { sub: 'baton-worker' } }]) {
+        const err = await rejectionOf(verifier.verify(await issuer.sign(key, { sub: 'alice', aud: AUDIENCE, ...claims })), 'invalid_token');
+        expect(err.message).toMatch(/Baton's own/);
+      }
+      await expect(verifier.verify(await issuer.sign(key, { sub: 'alice', aud: AUDIENCE, client_id: 'dashboard', act: { sub: 'other-agent', act: { sub: 'baton-worker' } } }))).resolves.toMatchObject({ subject: 'alice' });
+    });
+
+    it('requires typ at+jwt unless the issuer sets requireTyp: false', async () => {
+      const issuer = await startIssuer();
+      const token = await issuer.sign(key, { sub: 'alice', aud: AUDIENCE }, { typ: 'JWT' });
+      const err = await rejectionOf(verifierFor([issuer]).verify(token), 'invalid_token');
+      expect(err.message).toBe('token "typ" must be at+jwt (RFC 9068)');
+      await expect(verifierFor([{ issuer: issuer.issuer, requireTyp: false }]).verify(token)).resolves.toMatchObject({ subject: 'alice' });
+      await expect(verifierFor([issuer]).verify(await issuer.sign(key, { sub: 'alice', aud: AUDIENCE }, { typ: 'application/at+jwt' }))).resolves.toMatchObject({ subject: 'alice' });
     });
   });
 

@@ -33,6 +33,14 @@ export interface InboundTokenVerifierOptions {
   jwksCooldownMs?: number;
   /** Limit for each discovery and JWKS request; default 5000. */
   httpTimeoutMs?: number;
+  /**
+   * Baton's own exchange clients (issue 10 item 1): a token whose `client_id`/`azp` is one of them
+   * was obtained by Baton for a downstream service, and one whose `act.sub` is one of them was
+   * delegated to Baton; neither is a key to Baton itself.
+   */
+  refusedClientIds?: readonly string[];
+  /** Backoff after a failed discovery or JWKS fetch; default 1 s doubling to 30 s. */
+  issuerBackoff?: { initialMs: number; maxMs: number };
 }
 
 /** A caller whose token passed every check. Its identity is `(issuer, subject)`. */
@@ -54,6 +62,7 @@ export class InboundTokenVerifier {
   private readonly keySets: IssuerKeySets;
   private readonly verifyOptions: Omit<JWTVerifyOptions, 'issuer'>;
   private readonly introspector: TokenIntrospector;
+  private readonly refusedClientIds: ReadonlySet<string>;
 
   constructor(options: InboundTokenVerifierOptions) {
     const clockTolerance = options.clockToleranceSeconds ?? MAX_CLOCK_TOLERANCE_SECONDS;
@@ -65,7 +74,8 @@ export class InboundTokenVerifier {
     if (!(httpTimeoutMs > 0)) throw new RangeError('httpTimeoutMs must be positive');
 
     this.trustedIssuers = new Map(options.trustedIssuers.map((trusted) => [trusted.issuer, trusted]));
-    this.keySets = new IssuerKeySets({ httpTimeoutMs, jwksCooldownMs: options.jwksCooldownMs });
+    this.keySets = new IssuerKeySets({ httpTimeoutMs, jwksCooldownMs: options.jwksCooldownMs, backoff: options.issuerBackoff });
+    this.refusedClientIds = new Set(options.refusedClientIds ?? []);
     this.introspector = new TokenIntrospector({
       issuers: options.trustedIssuers.flatMap((t) => (t.introspection ? [{ issuer: t.issuer, introspection: t.introspection }] : [])),
       audience: options.audience,
@@ -89,7 +99,11 @@ export class InboundTokenVerifier {
 
     let payload: JWTPayload;
     try {
-      ({ payload } = await verifyWithAnyMatchingKey(token, getKey, { ...this.verifyOptions, issuer: trusted.issuer }));
+      ({ payload } = await verifyWithAnyMatchingKey(token, getKey, {
+        ...this.verifyOptions,
+        issuer: trusted.issuer,
+        ...(trusted.requireTyp !== false && { typ: 'at+jwt' }),
+      }));
     } catch (err) {
       if (err instanceof InboundTokenError) throw err;
       throw new InboundTokenError('invalid_token', describeRejection(err), { cause: err });
@@ -98,6 +112,8 @@ export class InboundTokenVerifier {
     if (typeof payload.sub !== 'string' || payload.sub === '') {
       throw new InboundTokenError('invalid_token', 'token "sub" claim must be a non-empty string');
     }
+    const refusal = bakedForBaton(payload, this.refusedClientIds);
+    if (refusal) throw new InboundTokenError('invalid_token', refusal);
     return {
       issuer: trusted.issuer,
       subject: payload.sub,
@@ -148,6 +164,23 @@ async function verifyWithAnyMatchingKey(
   }
 }
 
+/**
+ * Why a token Baton itself obtained (or had delegated to it) is refused at Baton's own door, or
+ * null. A token for Baton's audience whose `act` names someone else's agent is a legitimate
+ * delegated caller and passes.
+ */
+export function bakedForBaton(payload: JWTPayload, refusedClientIds: ReadonlySet<string>): string | null {
+  for (const claim of ['client_id', 'azp'] as const) {
+    const value = payload[claim];
+    if (typeof value === 'string' && refusedClientIds.has(value)) return `token was issued to Baton's own exchange client (${claim}); it is not accepted by Baton's API`;
+  }
+  const act = payload.act as { sub?: unknown } | undefined;
+  if (act && typeof act === 'object' && typeof act.sub === 'string' && refusedClientIds.has(act.sub)) {
+    return "token names Baton's own agent as its actor (act.sub); it is not accepted by Baton's API";
+  }
+  return null;
+}
+
 /** A caller-safe sentence for a jose rejection (jose's own messages are not part of our contract). */
 function describeRejection(err: unknown): string {
   if (err instanceof errors.JWTExpired) return 'token has expired';
@@ -160,6 +193,8 @@ function describeRejection(err: unknown): string {
         return 'token audience is not accepted';
       case 'iss':
         return 'token issuer is not trusted';
+      case 'typ':
+        return 'token "typ" must be at+jwt (RFC 9068)';
       default:
         return `token "${err.claim}" claim is invalid`;
     }

@@ -16,6 +16,8 @@ export interface TrustedIssuer {
   jwksUri?: string;
   /** RFC 7662 introspection of this issuer's opaque tokens (SPEC §9.2). */
   introspection?: IntrospectionSettings;
+  /** RFC 9068: inbound tokens must carry `typ: at+jwt` (default true). */
+  requireTyp?: boolean;
 }
 
 export interface IssuerKeySetsOptions {
@@ -23,6 +25,46 @@ export interface IssuerKeySetsOptions {
   jwksCooldownMs?: number;
   /** Limit for each discovery and JWKS request. */
   httpTimeoutMs: number;
+  /** After a failed discovery or JWKS fetch, no new fetch for this long (doubling per failure, see `FetchBackoff`). */
+  backoff?: { initialMs: number; maxMs: number };
+  /** For tests. */
+  now?: () => number;
+}
+
+/** Default backoff after an issuer could not be reached: 1 s, doubling, at most 30 s (issue 10 item 15). */
+export const DEFAULT_ISSUER_BACKOFF = { initialMs: 1000, maxMs: 30_000 } as const;
+
+/**
+ * When the next fetch from an issuer may happen after failures: `initialMs · 2^(failures-1)`,
+ * capped at `maxMs`. Until then requests are answered from the last failure, so an issuer that is
+ * down is not fetched once per inbound request.
+ */
+export class FetchBackoff {
+  private failures = 0;
+  private until = 0;
+  private lastError: InboundTokenError | null = null;
+
+  constructor(
+    private readonly policy: { initialMs: number; maxMs: number },
+    private readonly now: () => number,
+  ) {}
+
+  /** The error to answer with while backing off, else null (a fetch may happen). */
+  blocked(): InboundTokenError | null {
+    return this.lastError && this.now() < this.until ? this.lastError : null;
+  }
+
+  failed(error: InboundTokenError): void {
+    this.failures += 1;
+    this.until = this.now() + Math.min(this.policy.initialMs * 2 ** (this.failures - 1), this.policy.maxMs);
+    this.lastError = error;
+  }
+
+  succeeded(): void {
+    this.failures = 0;
+    this.until = 0;
+    this.lastError = null;
+  }
 }
 
 // openid-client's discovery() builds a client configuration and so needs a client id; only the
@@ -40,6 +82,7 @@ const DISCOVERY_CLIENT_ID = 'baton-inbound-token-verifier';
  */
 export class IssuerKeySets {
   private readonly resolvers = new Map<string, Promise<JWTVerifyGetKey>>();
+  private readonly backoffs = new Map<string, FetchBackoff>();
 
   constructor(private readonly options: IssuerKeySetsOptions) {}
 
@@ -47,12 +90,25 @@ export class IssuerKeySets {
   resolverFor(trusted: TrustedIssuer): Promise<JWTVerifyGetKey> {
     const cached = this.resolvers.get(trusted.issuer);
     if (cached) return cached;
+    const backoff = this.backoffOf(trusted.issuer);
+    const blocked = backoff.blocked();
+    if (blocked) return Promise.reject(blocked);
     const pending = this.createResolver(trusted);
     this.resolvers.set(trusted.issuer, pending);
-    pending.catch(() => {
+    pending.catch((err: unknown) => {
       if (this.resolvers.get(trusted.issuer) === pending) this.resolvers.delete(trusted.issuer);
+      if (err instanceof InboundTokenError) backoff.failed(err);
     });
     return pending;
+  }
+
+  private backoffOf(issuer: string): FetchBackoff {
+    let backoff = this.backoffs.get(issuer);
+    if (!backoff) {
+      backoff = new FetchBackoff(this.options.backoff ?? DEFAULT_ISSUER_BACKOFF, this.options.now ?? Date.now);
+      this.backoffs.set(issuer, backoff);
+    }
+    return backoff;
   }
 
   private async createResolver(trusted: TrustedIssuer): Promise<JWTVerifyGetKey> {
@@ -61,15 +117,22 @@ export class IssuerKeySets {
       timeoutDuration: this.options.httpTimeoutMs,
       cooldownDuration: this.options.jwksCooldownMs,
     });
+    const backoff = this.backoffOf(trusted.issuer);
     return async (header: JWSHeaderParameters, token: FlattenedJWSInput) => {
+      const blocked = backoff.blocked();
+      if (blocked) throw blocked;
       try {
-        return await remoteKeys(header, token);
+        const key = await remoteKeys(header, token);
+        backoff.succeeded();
+        return key;
       } catch (err) {
         // Both are answers from a key set that was fetched: the token names a key it does not hold.
         if (err instanceof errors.JWKSNoMatchingKey || err instanceof errors.JWKSMultipleMatchingKeys) throw err;
         // Everything else comes from fetching or parsing the key set: timeouts, refused
         // connections, non-200 answers, bodies that are not a JWKS.
-        throw unavailable(trusted.issuer, 'its keys could not be fetched', err);
+        const error = unavailable(trusted.issuer, 'its keys could not be fetched', err);
+        backoff.failed(error);
+        throw error;
       }
     };
   }

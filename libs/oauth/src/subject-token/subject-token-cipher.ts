@@ -14,6 +14,21 @@ export interface SealedSubjectToken {
   keyId: string;
 }
 
+/**
+ * What a sealed token is bound to (issue 10 item 6): the run it belongs to and its user. It is the
+ * AES-GCM associated data, so a ciphertext copied to another run's row (or another user's) fails
+ * authentication instead of lending that run someone else's token.
+ */
+export interface SubjectTokenBinding {
+  runId: string;
+  issuer: string;
+  subject: string;
+}
+
+function associatedData(binding: SubjectTokenBinding): Buffer {
+  return Buffer.from(JSON.stringify(['baton-subject-token/v1', binding.runId, binding.issuer, binding.subject]), 'utf8');
+}
+
 const KEY_BYTES = 32;
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
@@ -48,14 +63,15 @@ export class SubjectTokenCipher {
     return createHash('sha256').update(key).digest('hex').slice(0, 16);
   }
 
-  seal(token: string): SealedSubjectToken {
+  seal(token: string, binding: SubjectTokenBinding): SealedSubjectToken {
     const iv = randomBytes(IV_BYTES);
     const cipher = createCipheriv(ALGORITHM, this.key, iv, { authTagLength: TAG_BYTES });
+    cipher.setAAD(associatedData(binding));
     const encrypted = Buffer.concat([cipher.update(token, 'utf8'), cipher.final()]);
     return { ciphertext: Buffer.concat([iv, cipher.getAuthTag(), encrypted]), keyId: this.keyId };
   }
 
-  open(sealed: SealedSubjectToken): string {
+  open(sealed: SealedSubjectToken, binding: SubjectTokenBinding): string {
     const key = this.keys.get(sealed.keyId);
     if (!key) throw new SubjectTokenCipherError('unknown_key', 'subject token was sealed with an unknown key');
     const data = sealed.ciphertext;
@@ -64,6 +80,7 @@ export class SubjectTokenCipher {
     }
     const decipher = createDecipheriv(ALGORITHM, key, data.subarray(0, IV_BYTES), { authTagLength: TAG_BYTES });
     decipher.setAuthTag(data.subarray(IV_BYTES, IV_BYTES + TAG_BYTES));
+    decipher.setAAD(associatedData(binding));
     try {
       return Buffer.concat([decipher.update(data.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]).toString('utf8');
     } catch {

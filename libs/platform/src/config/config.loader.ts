@@ -53,6 +53,8 @@ export interface TrustedIssuer {
   jwksUri?: string;
   /** RFC 7662 introspection of opaque inbound tokens (SPEC §9.2). */
   introspection?: { endpoint?: string; clientId: string; clientSecret: string };
+  /** RFC 9068 `typ: at+jwt` required on inbound tokens (default true). */
+  requireTyp: boolean;
 }
 
 /** The one typed configuration object, validated once at boot (SPEC §2). */
@@ -63,15 +65,19 @@ export interface BatonConfig {
   workerPort: number;
   configPath: string;
   encryptionKey: Buffer;
+  /** `BATON_ENCRYPTION_KEYS_PREVIOUS`: keys rotated out, still opening rows they sealed (issue 10 item 6). */
+  previousEncryptionKeys: Buffer[];
   queuePrefix: string;
   migrate: boolean;
   logLevel: string;
   api: { audience: string; scopes: Record<ApiScopeKey, string> };
   trustedIssuers: TrustedIssuer[];
   exchangeProfiles: Record<string, ExchangeProfile>;
-  http: { allowedHosts: string[] };
+  http: { allowedHosts: string[]; audienceOrigins?: Record<string, string[]> };
   escalationTtlSeconds: number;
-  notifications?: { webhookUrl: string; secret: string };
+  /** Issue 10 item 8: approvals need escalationsResolve and four eyes. */
+  approvals: { requireResolveScope: boolean };
+  notifications?: { webhookUrl: string; secret: string; allowPrivate: boolean };
 }
 
 /** A configuration problem; `message` is one line that names the key. */
@@ -157,6 +163,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, readFile = (p: 
     workerPort: e.WORKER_PORT,
     configPath: e.BATON_CONFIG,
     encryptionKey: Buffer.from(e.BATON_ENCRYPTION_KEY, 'base64'),
+    previousEncryptionKeys: (e.BATON_ENCRYPTION_KEYS_PREVIOUS ?? '').split(',').map((key) => key.trim()).filter((key) => key !== '').map((key) => Buffer.from(key, 'base64')),
     queuePrefix: e.BATON_QUEUE_PREFIX,
     migrate: e.BATON_MIGRATE === 'on',
     logLevel: e.LOG_LEVEL,
@@ -164,6 +171,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, readFile = (p: 
     trustedIssuers: y.trustedIssuers.map((t, i) => ({
       issuer: t.issuer,
       jwksUri: t.jwksUri,
+      requireTyp: t.requireTyp,
       introspection: t.introspection && {
         endpoint: t.introspection.endpoint,
         clientId: t.introspection.clientId,
@@ -171,10 +179,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, readFile = (p: 
       },
     })),
     exchangeProfiles,
-    http: { allowedHosts: y.http.allowedHosts },
+    http: { allowedHosts: y.http.allowedHosts, ...(y.http.audienceOrigins && { audienceOrigins: y.http.audienceOrigins }) },
     escalationTtlSeconds: y.escalationTtlSeconds,
+    approvals: { requireResolveScope: y.approvals.requireResolveScope },
     notifications: y.notifications
-      ? { webhookUrl: y.notifications.webhookUrl, secret: secretFrom('notifications.secretEnv', y.notifications.secretEnv)! }
+      ? { webhookUrl: y.notifications.webhookUrl, secret: secretFrom('notifications.secretEnv', y.notifications.secretEnv)!, allowPrivate: y.notifications.allowPrivate }
       : undefined,
   };
 }

@@ -6,10 +6,13 @@ export const ApiScopeKey = {
   RunsReadAll: 'runsReadAll',
   AuditRead: 'auditRead',
   EscalationsResolve: 'escalationsResolve',
+  WorkflowsAdmin: 'workflowsAdmin',
 } as const;
 export type ApiScopeKey = (typeof ApiScopeKey)[keyof typeof ApiScopeKey];
 
 const url = z.url({ protocol: /^https?$/ });
+const ALLOWED_HOST = /^(\*\.)?([A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*\.?|\[[0-9A-Fa-f:.]+\]|[0-9A-Fa-f]*:[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*)(:\d{1,5})?$/;
+const ORIGIN = /^https?:\/\/(\*\.)?([A-Za-z0-9_.-]+|\[[0-9A-Fa-f:.]+\])(:\d{1,5})?$/;
 
 /** Authorization servers whose request shape, defaults and error mapping Baton knows (SPEC §9.1). */
 export const EXCHANGE_VENDORS = ['generic', 'keycloak', 'okta', 'auth0', 'entra', 'google'] as const;
@@ -117,15 +120,25 @@ export const batonYamlSchema = z.strictObject({
           runsReadAll: z.string().min(1).default('baton:runs:read_all'),
           auditRead: z.string().min(1).default('baton:audit:read'),
           escalationsResolve: z.string().min(1).default('baton:escalations:resolve'),
+          workflowsAdmin: z.string().min(1).default('baton:workflows:admin'),
         })
         .prefault({}),
     })
     .prefault({}),
-  trustedIssuers: z.array(z.strictObject({ issuer: url, jwksUri: url.optional(), introspection: introspectionSchema.optional() })).default([]),
+  trustedIssuers: z
+    .array(z.strictObject({ issuer: url, jwksUri: url.optional(), requireTyp: z.boolean().default(true), introspection: introspectionSchema.optional() }))
+    .default([]),
   exchangeProfiles: z.record(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/), exchangeProfileSchema).default({}),
-  http: z.strictObject({ allowedHosts: z.array(z.string().min(1)).default([]) }).prefault({}),
+  http: z
+    .strictObject({
+      // SPEC §16: `host`, `host:port`, `*.example.com` (the form is checked by libs/workflow's parseAllowedHost)
+      allowedHosts: z.array(z.string().regex(ALLOWED_HOST, 'must be host, host:port or *.domain[:port]')).default([]),
+      audienceOrigins: z.record(z.string().min(1), z.array(z.string().regex(ORIGIN, 'must be an origin scheme://host[:port]'))).optional(),
+    })
+    .prefault({}),
   escalationTtlSeconds: z.number().int().positive().default(86400),
-  notifications: z.strictObject({ webhookUrl: url, secretEnv: z.string().min(1) }).optional(),
+  approvals: z.strictObject({ requireResolveScope: z.boolean().default(false) }).prefault({}),
+  notifications: z.strictObject({ webhookUrl: url, secretEnv: z.string().min(1), allowPrivate: z.boolean().default(false) }).optional(),
 });
 export type BatonYaml = z.infer<typeof batonYamlSchema>;
 export type ExchangeProfileYaml = z.infer<typeof exchangeProfileSchema>;
@@ -142,6 +155,10 @@ export const envSchema = z.object({
   BATON_ENCRYPTION_KEY: z
     .string({ error: 'is required (32 random bytes, base64: `openssl rand -base64 32`)' })
     .refine((v) => isBase64Of32Bytes(v), 'must be 32 bytes encoded as base64'),
+  BATON_ENCRYPTION_KEYS_PREVIOUS: z
+    .string()
+    .refine((v) => v.trim() === '' || v.split(',').every((key) => isBase64Of32Bytes(key.trim())), 'must be comma-separated keys, each 32 bytes encoded as base64')
+    .optional(),
   BATON_QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/).default('baton'),
   BATON_MIGRATE: z.enum(['on', 'off']).default('on'),
   LOG_LEVEL: logLevel.default('info'),

@@ -21,6 +21,9 @@ export function dataSourceOptions(databaseUrl: string, entities: EntityList): Da
   };
 }
 
+/** Advisory lock key taken on the maintenance database while creating Baton's database. */
+const CREATE_DATABASE_LOCK = 0x6261746f; // "bato"
+
 /** Creates the database named in the URL when it does not exist (SPEC §2). */
 export async function ensureDatabaseExists(databaseUrl: string): Promise<void> {
   const url = new URL(databaseUrl);
@@ -30,10 +33,15 @@ export async function ensureDatabaseExists(databaseUrl: string): Promise<void> {
   const client = new pg.Client({ connectionString: url.toString(), connectionTimeoutMillis: 5000 });
   await client.connect();
   try {
+    // An api and a worker starting together would both try CREATE DATABASE; the loser's failure
+    // is an ERROR in the server log. A session advisory lock on the maintenance database makes
+    // them take turns, so the second one finds the database (issue 10 item 13).
+    await client.query('SELECT pg_advisory_lock($1)', [CREATE_DATABASE_LOCK]);
     const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
     if (rowCount === 0) {
       await client.query(`CREATE DATABASE ${pg.escapeIdentifier(database)}`).catch((err: { code?: string }) => {
-        if (err.code !== '42P04') throw err; // another process created it first
+        // Another process (not holding this lock: an older version) created it first.
+        if (err.code !== '42P04' && err.code !== '23505') throw err;
       });
     }
   } finally {
@@ -63,6 +71,23 @@ export async function openDataSource(databaseUrl: string, entities: EntityList, 
   if (migrate) await ensureDatabaseExists(databaseUrl);
   const dataSource = new DataSource(dataSourceOptions(databaseUrl, entities));
   await dataSource.initialize();
+  keepClientErrorsFromCrashing(dataSource);
   if (migrate) await migrateWithLock(dataSource);
   return dataSource;
+}
+
+type ErrorEmitter = { on(event: 'error', listener: (error: unknown) => void): unknown };
+
+/**
+ * node-postgres emits `error` on a pooled client when the server goes away (57P01 "terminating
+ * connection due to administrator command" when Postgres stops); in the window where neither the
+ * pool nor TypeORM listens, that would crash the process. Every client gets a listener of its own
+ * (issue 10 item 14): requests then fail with a connection error, which the API answers as 503.
+ */
+function keepClientErrorsFromCrashing(dataSource: DataSource): void {
+  const pool = (dataSource.driver as unknown as { master?: { on(event: 'connect', listener: (client: ErrorEmitter) => void): unknown; _clients?: ErrorEmitter[] } }).master;
+  if (!pool) return;
+  const ignore = () => undefined; // the pool and TypeORM report it; this only keeps it from being unhandled
+  pool.on('connect', (client) => client.on('error', ignore));
+  for (const client of pool._clients ?? []) client.on('error', ignore);
 }

@@ -9,6 +9,8 @@ export const DomainErrorCode = {
   Conflict: 'conflict',
   Forbidden: 'forbidden',
   Unavailable: 'unavailable',
+  /** A value over a size limit (a run input over 256 KiB): 413. */
+  TooLarge: 'too_large',
 } as const;
 export type DomainErrorCode = (typeof DomainErrorCode)[keyof typeof DomainErrorCode];
 

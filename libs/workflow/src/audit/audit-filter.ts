@@ -12,6 +12,8 @@ import { parseIsoInstant } from './iso-instant.js';
 export interface AuditFilter {
   runId?: string;
   userId?: string;
+  /** SPEC §16: identities are pairs, so `userId` is narrowed by the issuer that vouched for it. */
+  issuer?: string;
   agentId?: string;
   workflow?: string;
   /** Any of these (the query parameter repeats). */
@@ -60,6 +62,7 @@ const operationParam = z
 const filterShape = {
   runId: z.guid('must be a run id (UUID)').optional(),
   userId: auditTextParam.optional(),
+  issuer: auditTextParam.optional(),
   agentId: auditTextParam.optional(),
   workflow: auditTextParam.optional(),
   operation: operationParam.optional(),
@@ -96,6 +99,7 @@ export function parseAuditExportQuery(query: unknown): AuditExportQuery {
 interface FilterParams {
   runId?: string;
   userId?: string;
+  issuer?: string;
   agentId?: string;
   workflow?: string;
   operation?: AuditOperation[];
@@ -109,6 +113,7 @@ function toFilter(params: FilterParams): AuditFilter {
   const filter: AuditFilter = {};
   if (params.runId !== undefined) filter.runId = params.runId;
   if (params.userId !== undefined) filter.userId = params.userId;
+  if (params.issuer !== undefined) filter.issuer = params.issuer;
   if (params.agentId !== undefined) filter.agentId = params.agentId;
   if (params.workflow !== undefined) filter.workflow = params.workflow;
   if (params.operation !== undefined) filter.operations = params.operation;

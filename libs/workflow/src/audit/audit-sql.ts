@@ -84,6 +84,7 @@ export function auditConditions(filter: AuditFilter): { conditions: string[]; va
   };
   if (filter.runId !== undefined) equal('run_id', filter.runId, '::uuid');
   if (filter.userId !== undefined) equal('user_id', filter.userId);
+  if (filter.issuer !== undefined) equal('issuer', filter.issuer);
   if (filter.agentId !== undefined) equal('agent_id', filter.agentId);
   if (filter.workflow !== undefined) equal('workflow', filter.workflow);
   if (filter.operations?.length === 1) equal('operation', filter.operations[0]);

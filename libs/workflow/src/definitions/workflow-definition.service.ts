@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DomainError, DomainErrorCode, InjectConfig, type BatonConfig, type Page } from '@baton/platform';
 import { WORKFLOW_NAME_PATTERN, validateDefinitionMeaning, validateDefinitionShape, type WorkflowDefinition } from '../domain/index.js';
 import type { WorkflowVersionEntity } from '../persistence/workflow-version.entity.js';
-import { WorkflowRepository } from './workflow.repository.js';
+import { NotWorkflowOwnerError, WorkflowRepository } from './workflow.repository.js';
 
 /** A stored definition as the API shows it: the definition plus its version and creation time. */
 export type StoredWorkflow = WorkflowDefinition & { version: number; createdAt: string };
@@ -16,7 +16,7 @@ export class WorkflowDefinitionService {
   ) {}
 
   /** Validates (shape → 400, meaning → 422, every problem listed) and stores the next version. */
-  async register(body: unknown, author: { issuer: string; subject: string }): Promise<StoredWorkflow> {
+  async register(body: unknown, author: { issuer: string; subject: string; scopes?: readonly string[] }): Promise<StoredWorkflow> {
     const shape = validateDefinitionShape(body);
     if (!shape.ok) throw new DomainError(DomainErrorCode.InvalidInput, 'The workflow definition is malformed', shape.problems);
     const problems = validateDefinitionMeaning(shape.value, {
@@ -24,16 +24,24 @@ export class WorkflowDefinitionService {
       allowedHosts: this.config.http.allowedHosts,
       // SPEC §9.1: Keycloak's standard token exchange takes no `resource`.
       profilesWithoutResource: Object.values(this.config.exchangeProfiles).filter((p) => p.vendor === 'keycloak').map((p) => p.name),
+      baton: { audience: this.config.api.audience, scopes: Object.values(this.config.api.scopes) },
+      audienceOrigins: this.config.http.audienceOrigins,
     });
     if (problems.length > 0) throw new DomainError(DomainErrorCode.Unprocessable, 'The workflow definition is not valid', problems);
-    const stored = await this.workflows.createVersion({
+    const stored = await this.workflows
+      .createVersion({
       name: shape.value.name,
       description: shape.value.description ?? null,
       agentId: shape.value.agentId ?? null,
       definition: shape.value as unknown as Record<string, unknown>,
       createdByIss: author.issuer,
       createdBySub: author.subject,
-    });
+      mayAddToAnyName: author.scopes?.includes(this.config.api.scopes.workflowsAdmin) ?? false,
+    })
+      .catch((error: unknown) => {
+        if (!(error instanceof NotWorkflowOwnerError)) throw error;
+        throw new DomainError(DomainErrorCode.Forbidden, `Workflow ${shape.value.name} belongs to another author; adding a version needs ${this.config.api.scopes.workflowsAdmin}`);
+      });
     return toStoredWorkflow(stored);
   }
 

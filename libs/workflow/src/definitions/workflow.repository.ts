@@ -11,6 +11,13 @@ export interface NewWorkflowVersion {
   definition: Record<string, unknown>;
   createdByIss: string;
   createdBySub: string;
+  /** SPEC §16: the caller holds `workflowsAdmin`, so may add a version to a name someone else owns. */
+  mayAddToAnyName?: boolean;
+}
+
+/** SPEC §16 workflow ownership: the name exists and its first author is someone else. */
+export class NotWorkflowOwnerError extends Error {
+  override readonly name = 'NotWorkflowOwnerError';
 }
 
 /** Workflow definitions and their immutable versions. */
@@ -18,15 +25,23 @@ export interface NewWorkflowVersion {
 export class WorkflowRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  /** Stores the next version of `name` (1 when new). The version bump is one atomic upsert. */
+  /**
+   * Stores the next version of `name` (1 when new). The version bump is one atomic upsert, which
+   * bumps only when the caller owns the name (the author of its version 1) or may add to any name;
+   * otherwise nothing changes and `NotWorkflowOwnerError` is thrown.
+   */
   async createVersion(input: NewWorkflowVersion): Promise<WorkflowVersionEntity> {
     return this.dataSource.transaction(async (manager) => {
-      const [{ latest_version: version }] = await manager.query(
+      const bumped: { latest_version: number }[] = await manager.query(
         `INSERT INTO workflows (name, latest_version) VALUES ($1, 1)
          ON CONFLICT (name) DO UPDATE SET latest_version = workflows.latest_version + 1, updated_at = now()
+         WHERE $2 OR EXISTS (SELECT 1 FROM workflow_versions o WHERE o.name = workflows.name AND o.version = 1
+                                AND o.created_by_iss = $3 AND o.created_by_sub = $4)
          RETURNING latest_version`,
-        [input.name],
+        [input.name, input.mayAddToAnyName === true, input.createdByIss, input.createdBySub],
       );
+      if (bumped.length === 0) throw new NotWorkflowOwnerError(`workflow ${input.name} belongs to another author`);
+      const [{ latest_version: version }] = bumped as [{ latest_version: number }];
       const rows: WorkflowVersionEntity[] = await manager.query(
         `INSERT INTO workflow_versions (name, version, description, agent_id, definition, created_by_iss, created_by_sub)
          VALUES ($1, $2, $3, $4, $5, $6, $7)

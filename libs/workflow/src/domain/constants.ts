@@ -98,5 +98,11 @@ export const NodeErrorCode = {
   WorkerCrashed: 'worker_crashed',
   /** Anything unexpected; details stay in the logs. */
   InternalError: 'internal_error',
+  /** Issue 10: the URL's host/port is no longer in `http.allowedHosts` at call time; never retried. */
+  DestinationNotAllowed: 'destination_not_allowed',
+  /** Issue 10: the host resolved to a loopback, link-local, private or unspecified address not listed literally. */
+  PrivateAddress: 'private_address',
+  /** SPEC §16: the URL's origin is not bound to the node's audience in `http.audienceOrigins`. */
+  AudienceNotBound: 'audience_not_bound',
 } as const;
 export type NodeErrorCode = (typeof NodeErrorCode)[keyof typeof NodeErrorCode];

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { InjectConfig, type BatonConfig } from '@baton/platform';
 import { SubjectTokenCipher, TokenExchangeError, TokenExchanger, scopesToRequest, type ExchangeRequest } from '@baton/oauth';
 import type { AuditRecord } from '../audit/audit-writer.js';
@@ -6,6 +6,7 @@ import {
   AuditOperation,
   EscalationReason,
   NodeErrorCode,
+  RenderBudget,
   TemplateError,
   renderTemplateString,
   renderTemplateValue,
@@ -20,6 +21,10 @@ import {
 } from '../domain/index.js';
 import { auditTarget } from '../nodes/http/audit-target.js';
 import { callHttp } from '../nodes/http/http-caller.js';
+import { parseAllowedHosts } from '../domain/definition/allowed-host.js';
+import { refuseCallDestination } from '../nodes/http/call-destination.js';
+import { DOWNSTREAM_AGENT_OPTIONS } from '../nodes/http/downstream-agent.js';
+import { createGuardedAgent } from '../nodes/http/guarded-lookup.js';
 import type { HttpNodeRequest } from '../nodes/http/http-node-request.js';
 import { runAudit } from '../runs/run-audit.js';
 import { HandlerError } from './handlers/node-handler.js';
@@ -45,13 +50,24 @@ type TokenStep = { token: TokenLease } | { outcome: NodeOutcome };
  * returns a NodeOutcome (with the audit records to write) that NodeRunStore records.
  */
 @Injectable()
-export class NodeExecutor {
+export class NodeExecutor implements OnModuleDestroy {
+  /** Issue 10: every downstream connection goes through the destination guard. */
+  private readonly destinations;
+  private readonly guardedAgent;
+
   constructor(
     private readonly exchanger: TokenExchanger,
     private readonly cipher: SubjectTokenCipher,
     private readonly handlers: HandlerRegistry,
     @InjectConfig() private readonly config: BatonConfig,
-  ) {}
+  ) {
+    this.destinations = { entries: parseAllowedHosts(config.http.allowedHosts), audienceOrigins: config.http.audienceOrigins };
+    this.guardedAgent = createGuardedAgent(this.destinations.entries, DOWNSTREAM_AGENT_OPTIONS);
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.guardedAgent.close();
+  }
 
   async execute(claim: ClaimedNode, node: EffectiveNode, signal?: AbortSignal): Promise<NodeOutcome> {
     const attempt = new Attempt(claim, node);
@@ -84,6 +100,8 @@ export class NodeExecutor {
       body: node.request.body === undefined ? undefined : renderTemplateValue(node.request.body, attempt.scope),
     };
     const target = auditTarget(request.method, request.url);
+    const refused = refuseCallDestination(request.url, node.oauth && (node.oauth.audience ?? node.oauth.resource), this.destinations);
+    if (refused) return attempt.fail({ code: refused.code, message: refused.message });
 
     let token: TokenLease | undefined;
     if (node.oauth) {
@@ -94,7 +112,7 @@ export class NodeExecutor {
 
     // Call; on a first 401 exchange once more and call once more (SPEC §4 step 4).
     for (let refreshed = false; ; refreshed = true) {
-      const result = await callHttp(request, { accessToken: token?.accessToken, idempotencyKey: attempt.idempotencyKey, timeoutMs: node.timeoutMs, signal });
+      const result = await callHttp(request, { accessToken: token?.accessToken, idempotencyKey: attempt.idempotencyKey, timeoutMs: node.timeoutMs, signal, dispatcher: this.guardedAgent });
       const { audits, decision } = decideHttpOutcome(result, { target, withToken: token !== undefined, refreshed, timeoutMs: node.timeoutMs, grantedScopes: attempt.grantedScopes });
       for (const audit of audits) attempt.audit(audit.operation as AuditOperation, { target, scopes: attempt.grantedScopes, ...audit });
       if (decision.kind === 'succeed') return attempt.succeed(decision.output);
@@ -166,7 +184,7 @@ export class NodeExecutor {
     // 3. Exchange exactly the granted scopes.
     const request: ExchangeRequest = {
       profile: oauth.profile,
-      subjectToken: this.cipher.open(run.subjectToken),
+      subjectToken: this.cipher.open(run.subjectToken, { runId: attempt.claim.runId, issuer: run.userIss, subject: run.userSub }),
       audience: oauth.audience,
       resource: oauth.resource,
       scopes: granted,
@@ -206,7 +224,8 @@ class Attempt {
     readonly claim: ClaimedNode,
     readonly node: EffectiveNode,
   ) {
-    this.scope = { input: claim.run.input, nodes: claim.outputs };
+    // One render budget per attempt: url, headers, query, body (or prompt, or handler input) together (issue 10 item 10).
+    this.scope = { input: claim.run.input, nodes: claim.outputs, budget: new RenderBudget() };
     this.idempotencyKey = `${claim.runId}:${claim.nodeId}`;
   }
 

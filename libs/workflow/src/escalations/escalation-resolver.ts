@@ -86,7 +86,7 @@ export class EscalationResolver {
     const definition = await this.definitions.get(run.workflowName, run.workflowVersion);
     if (!definition) throw new Error(`workflow ${run.workflowName} version ${run.workflowVersion} is missing`);
     const outcome = await this.dataSource.transaction(async (m) => {
-      if (!(await this.escalations.resolveOpen(m, id, { by: caller.subject, action, note: note ?? null }))) {
+      if (!(await this.escalations.resolveOpen(m, id, { by: caller.subject, byIssuer: caller.issuer, action, note: note ?? null }))) {
         throw new DomainError(DomainErrorCode.Conflict, `Escalation ${id} was resolved concurrently`);
       }
       const runStatus = await this.runs.lock(m, run.id);
@@ -95,7 +95,7 @@ export class EscalationResolver {
         operation: AuditOperation.EscalationResolved,
         nodeId: escalation.nodeId,
         success: true,
-        details: { escalationId: id, by: caller.subject, action, note: note ?? null },
+        details: { escalationId: id, by: caller.subject, byIssuer: caller.issuer, action, note: note ?? null },
       };
       return this.apply(m, action, escalation, definition, caller.subject, note, fresh, resolved);
     });
@@ -170,7 +170,7 @@ export class EscalationResolver {
       if (principal.issuer !== run.userIss || principal.subject !== run.userSub) {
         throw new DomainError(DomainErrorCode.Forbidden, "The subjectToken belongs to another user than the run's");
       }
-      return { sealed: this.cipher.seal(subjectToken), scopes: principal.scopes, expiresAt: principal.expiresAt };
+      return { sealed: this.cipher.seal(subjectToken, { runId: run.id, issuer: run.userIss, subject: run.userSub }), scopes: principal.scopes, expiresAt: principal.expiresAt };
     } catch (error) {
       if (error instanceof InboundTokenError && error.code === 'issuer_unavailable') {
         throw new DomainError(DomainErrorCode.Unavailable, 'The token issuer cannot be reached to verify the subjectToken');

@@ -14,6 +14,8 @@ export interface EscalationView {
   expiresAt: string;
   resolvedAt: string | null;
   resolvedBy: string | null;
+  /** SPEC §16: the issuer of `resolvedBy`; null when Baton closed the escalation. */
+  resolvedByIssuer: string | null;
   action: string | null;
   note: string | null;
 }
@@ -34,6 +36,7 @@ export function toEscalationView(e: EscalationEntity, workflow: string): Escalat
     expiresAt: iso(e.expiresAt)!,
     resolvedAt: iso(e.resolvedAt),
     resolvedBy: e.resolvedBy,
+    resolvedByIssuer: e.resolvedByIssuer ?? null,
     action: e.action,
     note: e.note,
   };

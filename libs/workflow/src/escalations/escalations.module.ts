@@ -4,6 +4,7 @@ import { WorkflowDefinitionsModule } from '../definitions/definitions.module.js'
 import { QueueModule } from '../engine/queue.module.js';
 import { StoresModule } from '../persistence/stores.module.js';
 import { SubjectTokenModule } from '../runs/subject-token.module.js';
+import { ApprovalPolicy } from './approval-policy.js';
 import { EscalationQueries } from './escalation-queries.js';
 import { EscalationResolver } from './escalation-resolver.js';
 import { EscalationRepository } from './escalation.repository.js';
@@ -14,7 +15,7 @@ import { EscalationRepository } from './escalation.repository.js';
  */
 @Module({
   imports: [AuditModule, WorkflowDefinitionsModule, QueueModule, SubjectTokenModule, StoresModule],
-  providers: [EscalationRepository, EscalationResolver, EscalationQueries],
-  exports: [EscalationResolver, EscalationQueries],
+  providers: [EscalationRepository, EscalationResolver, EscalationQueries, ApprovalPolicy],
+  exports: [EscalationResolver, EscalationQueries, ApprovalPolicy],
 })
 export class EscalationsModule {}

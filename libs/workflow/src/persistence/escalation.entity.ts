@@ -35,6 +35,9 @@ export class EscalationEntity {
   @Column({ name: 'resolved_by', type: 'text', nullable: true })
   resolvedBy: string | null;
 
+  @Column({ name: 'resolved_by_issuer', type: 'text', nullable: true })
+  resolvedByIssuer: string | null;
+
   @Column({ type: 'text', nullable: true })
   action: string | null;
 

@@ -65,18 +65,22 @@ export class RunService {
       );
     }
     const { input, version } = parsed.data;
+    const inputBytes = Buffer.byteLength(JSON.stringify(input));
+    if (inputBytes > MAX_RUN_INPUT_BYTES) {
+      throw new DomainError(DomainErrorCode.TooLarge, `The run input is ${inputBytes} bytes; at most ${MAX_RUN_INPUT_BYTES} are accepted`);
+    }
     if (!WORKFLOW_NAME_PATTERN.test(workflowName)) throw this.noSuchWorkflow(workflowName, version);
-    const sealed = this.cipher.seal(subjectToken);
+    const id = randomUUID();
+    const sealed = this.cipher.seal(subjectToken, { runId: id, issuer: caller.issuer, subject: caller.subject });
     // Twice at most: the second time after learning that another version became the latest.
     for (let refresh = false; ; refresh = true) {
       const stored = version ? await this.definitions.get(workflowName, version) : await this.definitions.latest(workflowName, refresh);
       if (!stored) throw this.noSuchWorkflow(workflowName, version);
       if (stored.definition.inputSchema) {
-        const problems = validateRunInput(stored.definition.inputSchema, input);
+        const problems = validateRunInput(stored.definition.inputSchema, input, `${stored.name}@${stored.version}`);
         if (problems.length > 0) throw new DomainError(DomainErrorCode.Unprocessable, 'The input does not match the workflow inputSchema', problems);
       }
       const nodes = stored.graph.map((n) => ({ id: n.id, type: n.type, queued: n.dependsOn.length === 0, refs: stored.plan.refs.get(n.id) ?? [] }));
-      const id = randomUUID();
       const started = await this.store.start({
         id,
         workflowName: stored.name,
@@ -93,7 +97,11 @@ export class RunService {
       });
       if (started.outcome === 'stale' && !refresh) continue;
       if (started.outcome === 'stale') throw new DomainError(DomainErrorCode.Conflict, `Workflow ${workflowName} changed while the run was starting; try again`);
-      if (started.outcome === 'exists') return { run: toRunView((await this.runs.findById(started.id))!), created: false };
+      if (started.outcome === 'exists') {
+        // The same Idempotency-Key again: the earlier run, if this is the same request (else 422).
+        const earlier = (await this.runs.findById(started.id))!;
+        return { run: toRunView(assertSameRequest(earlier, workflowName, version, input)), created: false };
+      }
       await this.queue.enqueueAfterCommit(
         nodes.filter((n) => n.queued).map((n) => ({ runId: id, nodeId: n.id, attempt: 1 })),
         { start: true },
@@ -124,10 +132,11 @@ export class RunService {
     return { ...toRunView(run!), nodes: nodes.map(toNodeRunView) };
   }
 
-  async list(caller: RunCaller, filter: { status?: RunStatus; workflow?: string; limit: number; cursor?: string }): Promise<Page<RunView>> {
+  async list(caller: RunCaller, filter: { status?: RunStatus; workflow?: string; limit: number; cursor?: string }): Promise<Page<Omit<RunView, 'input'>>> {
     const owner = caller.canReadAll ? undefined : { iss: caller.issuer, sub: caller.subject };
     const page = await this.runs.list({ ...filter, owner });
-    return { items: page.items.map(toRunView), nextCursor: page.nextCursor };
+    // Lists never carry `input` (issue 10 item 11): it may be large or sensitive; the run view has it.
+    return { items: page.items.map((run) => withoutInput(toRunView(run))), nextCursor: page.nextCursor };
   }
 
   /** Cancels at once (SPEC §4); 409 when the run is already terminal. */
@@ -156,4 +165,36 @@ export class RunService {
       throw new DomainError(DomainErrorCode.NotFound, `Run ${id} does not exist`);
     }
   }
+}
+
+/** SPEC §16: a run input is at most 256 KiB (as JSON); more answers 413. */
+export const MAX_RUN_INPUT_BYTES = 256 * 1024;
+
+function withoutInput(view: RunView): Omit<RunView, 'input'> {
+  const { input: _input, ...rest } = view;
+  return rest;
+}
+
+/**
+ * The IETF idempotency-key draft: a key reused for a different request (another workflow,
+ * version or input) is a client error (422), not the earlier run.
+ */
+function assertSameRequest(earlier: RunEntity, workflowName: string, version: number | undefined, input: Record<string, unknown>): RunEntity {
+  const same =
+    earlier.workflowName === workflowName &&
+    (version === undefined || earlier.workflowVersion === version) &&
+    canonicalJson(earlier.input) === canonicalJson(input);
+  if (!same) {
+    throw new DomainError(DomainErrorCode.Unprocessable, 'This Idempotency-Key was already used for a different request (workflow, version or input); use a new key');
+  }
+  return earlier;
+}
+
+/** JSON with object keys sorted, so that key order (jsonb reorders keys) does not matter. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    return `{${Object.keys(value as object).sort().map((key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
 }

@@ -11,7 +11,7 @@ describe('parseHttpUrlHost', () => {
     ['http://example.com\\{{input.path}}', 'example.com'],
     ['https://example.com#{{input.f}}', 'example.com'],
   ])('reads the host of %s', (url, hostname) => {
-    expect(parseHttpUrlHost(url)).toEqual({ ok: true, hostname });
+    expect(parseHttpUrlHost(url)).toMatchObject({ ok: true, hostname });
   });
 
   it.each([

@@ -1,7 +1,8 @@
+import { effectivePort } from './allowed-host.js';
 import { containsTemplate } from '../template/template-tokens.js';
 import { splitUrlOrigin } from '../template/url-origin.js';
 
-export type HttpUrlHost = { ok: true; hostname: string } | { ok: false; message: string };
+export type HttpUrlHost = { ok: true; hostname: string; port: number } | { ok: false; message: string };
 
 /**
  * The host an http node's URL will call, read from the literal part before the path. The host must
@@ -20,11 +21,11 @@ export function parseHttpUrlHost(url: string): HttpUrlHost {
   }
   if (parts.authority === '') return { ok: false, message: 'has no host' };
   if (parts.authority.includes('@')) return { ok: false, message: 'must not carry credentials before the host' };
-  let hostname: string;
+  let parsed: URL;
   try {
-    hostname = new URL(`${parts.origin}/`).hostname;
+    parsed = new URL(`${parts.origin}/`);
   } catch {
     return { ok: false, message: `has an invalid host "${parts.authority}"` };
   }
-  return { ok: true, hostname };
+  return { ok: true, hostname: parsed.hostname, port: effectivePort(parsed) };
 }

@@ -3,7 +3,7 @@ import type { Problem } from '../problem.js';
 import type { WorkflowDefinition, WorkflowNode } from './definition.schema.js';
 import { type MeaningContext, validateDefinitionMeaning } from './validate-meaning.js';
 
-const context: MeaningContext = { profiles: ['corp', 'partner'], allowedHosts: ['127.0.0.1', 'localhost', '*.example.com'] };
+const context: MeaningContext = { profiles: ['corp', 'partner'], allowedHosts: ['127.0.0.1', 'localhost', '*.example.com'], audienceOrigins: { '*': ['http://127.0.0.1', 'http://localhost', 'http://*.example.com', 'https://*.example.com'] } };
 
 const http = (id: string, fields: Partial<WorkflowNode> & Record<string, unknown> = {}): WorkflowNode =>
   ({ id, type: 'http', request: { method: 'GET', url: 'http://127.0.0.1:5000/x' }, ...fields }) as WorkflowNode;
@@ -381,5 +381,43 @@ describe('validateDefinitionMeaning: profiles that never send resource (keycloak
   it('sees a resource inherited from defaults.oauth', () => {
     const definition = workflow([http('a', { oauth: { requiredScopes: ['x'] } })], { defaults: { oauth: { profile: 'partner', resource: 'https://svc.example.com' } } });
     expect(validateDefinitionMeaning(definition, keycloak).map((p) => p.path)).toEqual(['$.nodes[0].oauth.resource']);
+  });
+});
+
+describe('validateDefinitionMeaning: issue 10 boundaries', () => {
+  const baton = { audience: 'baton-api', scopes: ['baton:workflows:write', 'baton:runs:read_all'] };
+  const node = (oauth: Record<string, unknown>, url = 'http://127.0.0.1:5000/x') => ({
+    id: 'a',
+    type: 'http' as const,
+    oauth: { profile: 'corp', requiredScopes: ['s'], ...oauth },
+    request: { method: 'GET' as const, url },
+  });
+  const def = (nodes: unknown[], extra: Record<string, unknown> = {}) => ({ name: 'w', nodes, ...extra }) as never;
+
+  it("item 1: refuses Baton's own audience, resource and API scopes, each at its path", () => {
+    const problems = validateDefinitionMeaning(def([node({ audience: 'baton-api', resource: 'baton-api', requiredScopes: ['s', 'baton:runs:read_all'], optionalScopes: ['baton:workflows:write'] })]), { ...context, baton });
+    expect(problems.map((p) => p.path)).toEqual(
+      expect.arrayContaining(['$.nodes[0].oauth.audience', '$.nodes[0].oauth.resource', '$.nodes[0].oauth.requiredScopes[1]', '$.nodes[0].oauth.optionalScopes[0]']),
+    );
+    expect(validateDefinitionMeaning(def([node({ audience: 'https://x.example.com' }, 'https://x.example.com/')], { defaults: { oauth: { audience: 'baton-api' } } }), { ...context, baton }).map((p) => p.path)).toEqual(['$.defaults.oauth.audience']);
+    expect(validateDefinitionMeaning(def([node({ audience: 'https://x.example.com' }, 'https://x.example.com/')]), { ...context, baton })).toEqual([]);
+  });
+
+  it('item 2: refuses a URL whose origin is not bound to the audience; binds a URL audience to its own origin by default', () => {
+    const unbound = { ...context, audienceOrigins: undefined };
+    expect(validateDefinitionMeaning(def([node({ audience: 'https://x.example.com' }, 'https://x.example.com/r/{{input.id}}')]), unbound)).toEqual([]);
+    expect(validateDefinitionMeaning(def([node({ audience: 'https://x.example.com' }, 'http://127.0.0.1:5000/')]), unbound)).toEqual([
+      { path: '$.nodes[0].request.url', message: expect.stringContaining('not bound to audience "https://x.example.com"') },
+    ]);
+    expect(validateDefinitionMeaning(def([node({ resource: 'urn:crm' })]), unbound).map((p) => p.path)).toEqual(['$.nodes[0].request.url']);
+    expect(validateDefinitionMeaning(def([node({ resource: 'urn:crm' })]), { ...unbound, audienceOrigins: { 'urn:crm': ['http://127.0.0.1:5000'] } })).toEqual([]);
+  });
+
+  it('item 2: allowedHosts is port-aware at definition time', () => {
+    const ported = { ...context, allowedHosts: ['127.0.0.1:5000'] };
+    expect(validateDefinitionMeaning(def([{ id: 'a', type: 'http', request: { method: 'GET', url: 'http://127.0.0.1:5000/' } }]), ported)).toEqual([]);
+    expect(validateDefinitionMeaning(def([{ id: 'a', type: 'http', request: { method: 'GET', url: 'http://127.0.0.1:5001/' } }]), ported)).toEqual([
+      { path: '$.nodes[0].request.url', message: 'host "127.0.0.1" is not in http.allowedHosts for port 5001' },
+    ]);
   });
 });

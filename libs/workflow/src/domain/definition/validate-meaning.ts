@@ -3,10 +3,12 @@ import { findCycles } from '../graph/find-cycle.js';
 import { type Problem, appendPath } from '../problem.js';
 import { extractTemplateRefs, findMalformedTemplates } from '../template/extract-template-refs.js';
 import { formatTemplateRef } from '../template/template-ref.js';
-import { matchesAllowedHost } from './allowed-host.js';
+import { matchesAllowedHost, parseAllowedHost } from './allowed-host.js';
+import { type AudienceOrigins, isAudienceBoundTo } from './audience-binding.js';
 import { NodeType, type WorkflowDefinition, type WorkflowNode } from './definition.schema.js';
 import { mergeNodeOAuth } from './effective-node.js';
 import { parseHttpUrlHost } from './http-url-host.js';
+import { splitUrlOrigin } from '../template/url-origin.js';
 import { compileInputSchema } from './input-schema.js';
 
 /** What the deployment offers that a definition may name. */
@@ -19,6 +21,10 @@ export interface MeaningContext {
   readonly handlers?: readonly string[];
   /** Profiles whose vendor never sends `resource` (keycloak, SPEC §9.1): a node on one must not name one. */
   readonly profilesWithoutResource?: readonly string[];
+  /** Baton's own `api.audience` and API scope names: no node may ask for them (SPEC §16). */
+  readonly baton?: { readonly audience: string; readonly scopes: readonly string[] };
+  /** `http.audienceOrigins`; absent → a URL audience is bound to its own origin. */
+  readonly audienceOrigins?: AudienceOrigins;
 }
 
 /**
@@ -31,6 +37,7 @@ export function validateDefinitionMeaning(definition: WorkflowDefinition, contex
   return [
     ...inputSchemaProblems(definition),
     ...defaultsProblems(definition, context),
+    ...batonRightsProblems(definition.defaults?.oauth, '$.defaults.oauth', context),
     ...duplicateIdProblems(definition),
     ...dependencyProblems(definition),
     ...cycleProblems(definition),
@@ -94,7 +101,9 @@ function cycleProblems(definition: WorkflowDefinition): Problem[] {
 function nodeProblems(definition: WorkflowDefinition, node: WorkflowNode, path: string, context: MeaningContext): Problem[] {
   return [
     ...oauthProblems(definition, node, path, context),
+    ...batonRightsProblems(node.oauth, appendPath(path, 'oauth'), context),
     ...(node.type === NodeType.Http ? urlProblems(node.request.url, appendPath(appendPath(path, 'request'), 'url'), context) : []),
+    ...(node.type === NodeType.Http ? audienceBindingProblems(definition, node, appendPath(appendPath(path, 'request'), 'url'), context) : []),
     ...(node.type === NodeType.Handler ? handlerProblems(node.handler, appendPath(path, 'handler'), context) : []),
     ...templateProblems(definition, node, path),
   ];
@@ -128,9 +137,42 @@ function unknownProfileMessage(profile: string, context: MeaningContext): string
 function urlProblems(url: string, path: string, context: MeaningContext): Problem[] {
   const host = parseHttpUrlHost(url);
   if (!host.ok) return [{ path, message: host.message }];
-  return matchesAllowedHost(host.hostname, context.allowedHosts)
+  return matchesAllowedHost(host.hostname, context.allowedHosts, host.port)
     ? []
-    : [{ path, message: `host "${host.hostname}" is not in http.allowedHosts` }];
+    : [{ path, message: matchesAllowedHost(host.hostname, context.allowedHosts.map(withoutPort)) ? `host "${host.hostname}" is not in http.allowedHosts for port ${host.port}` : `host "${host.hostname}" is not in http.allowedHosts` }];
+}
+
+function withoutPort(pattern: string): string {
+  const entry = parseAllowedHost(pattern);
+  if (!entry) return pattern;
+  const host = entry.host.includes(':') ? `[${entry.host}]` : entry.host;
+  return entry.wildcard ? `*.${host}` : host;
+}
+
+/** Item 1 of issue 10: a workflow never mints itself Baton's own rights (audience, resource or API scopes). */
+function batonRightsProblems(oauth: Partial<Record<'audience' | 'resource', string>> & { requiredScopes?: readonly string[]; optionalScopes?: readonly string[] } | undefined, path: string, context: MeaningContext): Problem[] {
+  if (!oauth || !context.baton) return [];
+  const { audience, scopes } = context.baton;
+  const problems: Problem[] = [];
+  for (const key of ['audience', 'resource'] as const) {
+    if (oauth[key] === audience) problems.push({ path: appendPath(path, key), message: `"${audience}" is Baton's own api.audience: a workflow cannot obtain tokens for Baton itself` });
+  }
+  for (const key of ['requiredScopes', 'optionalScopes'] as const) {
+    (oauth[key] ?? []).forEach((scope, index) => {
+      if (scopes.includes(scope)) problems.push({ path: `${appendPath(path, key)}[${index}]`, message: `"${scope}" is one of Baton's API scopes: a workflow cannot obtain them` });
+    });
+  }
+  return problems;
+}
+
+/** SPEC §16: the URL's origin must be bound to the audience of the token the node sends. */
+function audienceBindingProblems(definition: WorkflowDefinition, node: WorkflowNode, path: string, context: MeaningContext): Problem[] {
+  const merged = mergeNodeOAuth(definition, node);
+  const audience = merged?.audience ?? merged?.resource;
+  if (node.type !== NodeType.Http || audience === undefined) return [];
+  const parts = splitUrlOrigin(node.request.url);
+  if (!parts || isAudienceBoundTo(audience, `${parts.origin}/`, context.audienceOrigins)) return [];
+  return [{ path, message: `origin ${parts.origin} is not bound to audience "${audience}" in http.audienceOrigins: its token would go elsewhere` }];
 }
 
 function handlerProblems(handler: string, path: string, context: MeaningContext): Problem[] {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { NodeErrorCode } from '../constants.js';
-import { type TemplateScope, renderTemplateValue, resolveTemplateRef } from './render-template.js';
+import { RenderBudget, type TemplateScope, renderTemplateString, renderTemplateValue, resolveTemplateRef } from './render-template.js';
+import { renderUrl } from './render-url.js';
 import { TemplateError } from './template-error.js';
 
 const scope: TemplateScope = {
@@ -151,5 +152,42 @@ describe('renderTemplateValue: missing values throw a TemplateError naming the r
 describe('resolveTemplateRef', () => {
   it('resolves a parsed reference', () => {
     expect(resolveTemplateRef({ source: 'node', nodeId: 'fetch', path: ['body', 'currency'] }, scope)).toBe('EUR');
+  });
+});
+
+describe('RenderBudget (issue 10 item 10: bounded rendering)', () => {
+  const big = 'x'.repeat(400_000);
+  const scope = (budget?: RenderBudget) => ({ input: { big, n: 5, obj: { a: big } }, nodes: { a: { output: { body: big } } }, budget });
+
+  it('item 10: fails with TemplateError once a node renders more than the limit, counting each substitution', () => {
+    const budget = new RenderBudget();
+    expect(() => renderTemplateValue({ a: '{{input.big}}', b: '{{input.big}}', c: 'again: {{nodes.a.output.body}}' }, scope(budget))).toThrow(TemplateError);
+    expect(() => renderTemplateValue({ a: '{{input.big}}', b: '{{input.big}}' }, scope(new RenderBudget()))).not.toThrow();
+  });
+
+  it('item 10: counts values that keep their JSON type by their JSON size', () => {
+    const budget = new RenderBudget(1000);
+    expect(() => renderTemplateValue(['{{input.obj}}'], scope(budget))).toThrow('rendered values exceed 1000 bytes (the per-node limit)');
+  });
+
+  it('item 10: counts literal text, keys and primitives, and is shared by every call that uses the scope', () => {
+    const budget = new RenderBudget(100);
+    const shared = scope(budget);
+    renderTemplateValue({ key: 'abc', n: 12 }, shared);
+    expect(budget.usedBytes).toBe('key'.length + 'abc'.length + 'n'.length + '12'.length);
+    renderTemplateString('n={{input.n}}', shared);
+    expect(budget.usedBytes).toBe(9 + 'n='.length + '5'.length);
+    expect(() => renderUrl(`http://h/${'p'.repeat(50)}/{{input.big}}`, shared)).toThrow(TemplateError);
+  });
+
+  it('stops before building the copies: a thousand references to a large value fail at the third', () => {
+    const budget = new RenderBudget();
+    const body = Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`k${i}`, 'v {{input.big}}']));
+    expect(() => renderTemplateValue(body, scope(budget))).toThrow(TemplateError);
+    expect(budget.usedBytes).toBeLessThan(1_300_000);
+  });
+
+  it('without a budget, rendering is unbounded (callers opt in)', () => {
+    expect(() => renderTemplateValue({ a: '{{input.big}}', b: '{{input.big}}', c: '{{input.big}}' }, scope())).not.toThrow();
   });
 });

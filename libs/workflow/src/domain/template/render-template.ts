@@ -6,6 +6,41 @@ import { type TemplateToken, containsTemplate, tokenizeTemplate } from './templa
 export interface TemplateScope {
   readonly input: unknown;
   readonly nodes: Readonly<Record<string, { readonly output: unknown }>>;
+  /** Caps what one node renders (issue 10 item 10); without one, rendering is unbounded. */
+  readonly budget?: RenderBudget;
+}
+
+/** SPEC §16: a node's rendered request over 1 MiB fails it with `template_error`. */
+export const DEFAULT_MAX_RENDERED_BYTES = 1_048_576;
+
+/**
+ * The bytes one node may render, across all its templated values: every rendered string and
+ * every substituted value (as JSON) is charged as it is produced, so a definition that repeats a
+ * large output many times fails before the copies are built, not after.
+ */
+export class RenderBudget {
+  private used = 0;
+
+  constructor(readonly limit: number = DEFAULT_MAX_RENDERED_BYTES) {}
+
+  get usedBytes(): number {
+    return this.used;
+  }
+
+  charge(bytes: number): void {
+    this.used += bytes;
+    if (this.used > this.limit) throw new TemplateError(`rendered values exceed ${this.limit} bytes (the per-node limit)`);
+  }
+}
+
+function chargeString(scope: TemplateScope, text: string): string {
+  scope.budget?.charge(Buffer.byteLength(text));
+  return text;
+}
+
+function chargeValue(scope: TemplateScope, value: unknown): unknown {
+  if (scope.budget) scope.budget.charge(typeof value === 'string' ? Buffer.byteLength(value) : Buffer.byteLength(JSON.stringify(value) ?? ''));
+  return value;
 }
 
 /**
@@ -17,15 +52,15 @@ export function renderTemplateValue(value: unknown, scope: TemplateScope): unkno
   if (typeof value === 'string') return renderTemplateString(value, scope);
   if (Array.isArray(value)) return value.map((item) => renderTemplateValue(item, scope));
   if (typeof value === 'object' && value !== null) {
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, renderTemplateValue(item, scope)]));
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [chargeString(scope, key), renderTemplateValue(item, scope)]));
   }
-  return value;
+  return chargeValue(scope, value);
 }
 
 export function renderTemplateString(text: string, scope: TemplateScope): unknown {
-  if (!containsTemplate(text)) return text;
+  if (!containsTemplate(text)) return chargeString(scope, text);
   const tokens = tokenizeTemplate(text);
-  if (tokens.length === 1 && tokens[0]!.kind === 'template') return resolveTemplateRef(tokens[0]!.ref, scope);
+  if (tokens.length === 1 && tokens[0]!.kind === 'template') return chargeValue(scope, resolveTemplateRef(tokens[0]!.ref, scope));
   return tokens.map((token) => renderToken(token, scope, stringifyTemplateValue)).join('');
 }
 
@@ -33,9 +68,9 @@ export function renderTemplateString(text: string, scope: TemplateScope): unknow
 export function renderToken(token: TemplateToken, scope: TemplateScope, encode: (value: unknown) => string): string {
   switch (token.kind) {
     case 'text':
-      return token.text;
+      return chargeString(scope, token.text);
     case 'template':
-      return encode(resolveTemplateRef(token.ref, scope));
+      return chargeString(scope, encode(resolveTemplateRef(token.ref, scope)));
     case 'malformed':
       throw new TemplateError(token.problem);
   }

@@ -51,6 +51,7 @@ describe('decideHttpOutcome (SPEC §4 step 4)', () => {
     [{ kind: 'aborted' } as const, { kind: 'retry', error: { code: 'network_error', message: 'GET https://x/y: aborted' } }],
     [{ kind: 'response_too_large', limit: 10 } as const, { kind: 'fail', error: { code: 'http_error', message: 'GET https://x/y answered more than 10 bytes' } }],
     [{ kind: 'invalid_request', message: 'bad header' } as const, { kind: 'fail', error: { code: 'http_error', message: 'bad header' } }],
+    [{ kind: 'destination_refused', code: 'private_address', message: '10.0.0.1 is private' } as const, { kind: 'fail', error: { code: 'private_address', message: '10.0.0.1 is private' } }],
   ])('without an answer (%o) → %o, auditing a failed token.used', (result, decision) => {
     const decided = decideHttpOutcome(result, context());
     expect(decided.decision).toEqual(decision);

@@ -38,6 +38,9 @@ export function decideHttpOutcome(result: HttpCallOutcome, context: HttpCallCont
         return { audits, decision: { kind: 'fail', error: { code: NodeErrorCode.HttpError, message: `${target} answered more than ${result.limit} bytes` } } };
       case 'invalid_request':
         return { audits, decision: { kind: 'fail', error: { code: NodeErrorCode.HttpError, message: result.message } } };
+      case 'destination_refused':
+        // SPEC §16: the address the name resolved to is not one this node may reach; never retried.
+        return { audits, decision: { kind: 'fail', error: { code: result.code, message: result.message } } };
     }
   }
   const audits: DecidedAudit[] = context.withToken ? [{ operation: AuditOperation.TokenUsed, success: result.status < 400, details: { status: result.status } }] : [];

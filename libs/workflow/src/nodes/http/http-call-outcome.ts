@@ -32,6 +32,8 @@ export type HttpCallOutcome =
    * The rendered request cannot be sent (not an http(s) URL, a header value with a line break…).
    * Sending it again would fail the same way, so it is not a network error.
    */
-  | { kind: 'invalid_request'; message: string };
+  | { kind: 'invalid_request'; message: string }
+  /** The destination guard refused the address the host resolved to (issue 10 item 3); not retried. */
+  | { kind: 'destination_refused'; code: 'destination_not_allowed' | 'private_address'; message: string };
 
 export type HttpCallOutcomeKind = HttpCallOutcome['kind'];

@@ -5,6 +5,8 @@ import { decodeResponseBody } from './decode-response-body.js';
 import { downstreamAgent } from './downstream-agent.js';
 import { DEFAULT_MAX_RESPONSE_BYTES, type HttpCallOutcome } from './http-call-outcome.js';
 import type { HttpNodeRequest } from './http-node-request.js';
+import type { Dispatcher } from 'undici';
+import { destinationRefusalOf } from './guarded-lookup.js';
 import { describeNetworkFailure } from './network-failure.js';
 import { readCappedBody } from './read-capped-body.js';
 import { headerValue, responseHeaderRecord } from './response-headers.js';
@@ -20,6 +22,8 @@ export interface HttpCallOptions {
   maxResponseBytes?: number;
   /** The caller's cancellation (run cancelled, worker stopping) → outcome `aborted`. */
   signal?: AbortSignal;
+  /** Issue 10: the destination guard (`createGuardedAgent`) every connection goes through. */
+  dispatcher?: Dispatcher;
 }
 
 /**
@@ -47,7 +51,7 @@ export async function callHttp(node: HttpNodeRequest, options: HttpCallOptions):
   options.signal?.addEventListener('abort', onCallerAbort, { once: true });
   try {
     const response = await request(built.url, {
-      dispatcher: downstreamAgent,
+      dispatcher: options.dispatcher ?? downstreamAgent,
       method: built.method,
       headers: built.headers,
       body: built.body,
@@ -69,6 +73,8 @@ export async function callHttp(node: HttpNodeRequest, options: HttpCallOptions):
   } catch (err) {
     if (options.signal?.aborted) return { kind: 'aborted' };
     if (timedOut) return { kind: 'timeout' };
+    const refused = destinationRefusalOf(err);
+    if (refused) return { kind: 'destination_refused', code: refused.code, message: refused.message };
     if (isInvalidArgument(err)) return { kind: 'invalid_request', message: 'request cannot be sent: invalid request' };
     return { kind: 'network_error', ...describeNetworkFailure(err, options.accessToken) };
   } finally {
