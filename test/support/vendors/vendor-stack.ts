@@ -50,7 +50,8 @@ export class VendorStack {
         api: { audience: 'baton-api' },
         trustedIssuers: [{ issuer: vendor.issuer, jwksUri: vendor.jwksUri, ...options.trustedIssuer }],
         exchangeProfiles: { idp: { expirySkewSeconds: 5, ...options.profile }, ...options.moreProfiles },
-        http: { allowedHosts: ['127.0.0.1'] },
+        // The fixtures' resource server listens on loopback: bind every audience there (SPEC §16).
+        http: { allowedHosts: ['127.0.0.1'], audienceOrigins: { '*': ['http://127.0.0.1'] } },
       }),
     );
     const config = loadConfig(testEnv(path, { ...isolatedEnv(), ...options.env }));

@@ -75,7 +75,12 @@ export class RunService {
     // Twice at most: the second time after learning that another version became the latest.
     for (let refresh = false; ; refresh = true) {
       const stored = version ? await this.definitions.get(workflowName, version) : await this.definitions.latest(workflowName, refresh);
-      if (!stored) throw this.noSuchWorkflow(workflowName, version);
+      if (!stored) {
+        // A key already used for another request is that mistake first (IETF idempotency draft: 422).
+        const earlier = idempotencyKey === undefined ? null : await this.runs.findByIdempotencyKey(caller.issuer, caller.subject, idempotencyKey);
+        if (earlier) assertSameRequest(earlier, workflowName, version, input);
+        throw this.noSuchWorkflow(workflowName, version);
+      }
       if (stored.definition.inputSchema) {
         const problems = validateRunInput(stored.definition.inputSchema, input, `${stored.name}@${stored.version}`);
         if (problems.length > 0) throw new DomainError(DomainErrorCode.Unprocessable, 'The input does not match the workflow inputSchema', problems);
