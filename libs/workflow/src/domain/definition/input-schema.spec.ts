@@ -119,7 +119,7 @@ describe('linear-time validation (issue 10 item 9)', () => {
     validateRunInput(schema, { s: 'warm' });
     const { result, ms } = timed(() => validateRunInput(schema, { s: text }));
     expect(result).toEqual([{ path: '$.input.s', message: expect.stringContaining('must match pattern') }]);
-    expect(ms).toBeLessThan(50);
+    expect(ms).toBeLessThan(500); // generous for a loaded machine; backtracking takes far longer than this
   });
 
   it('item 9: a string longer than 8192 characters matches no pattern, and one validation checks at most 32768 characters', () => {
@@ -154,7 +154,9 @@ describe('linear-time validation (issue 10 item 9)', () => {
     // 50 ms on an idle machine; on a loaded one, still within a small multiple of one linear pass
     // over the same data (Ajv's pairwise check takes seconds here).
     const onePass = timed(() => JSON.stringify(items)).ms;
-    expect(ms).toBeLessThan(Math.max(50, 25 * onePass));
+    // Generous on purpose (a loaded CI machine stretches every timing): the pairwise check this
+    // replaced takes seconds here, so the test still fails for it.
+    expect(ms).toBeLessThan(Math.max(500, 50 * onePass));
     expect(validateRunInput(schema, [{ a: 1, b: 2 }, { b: 2, a: 1 }])).toEqual([{ path: '$.input', message: expect.stringContaining('duplicate') }]);
     expect(validateRunInput({ type: 'array', uniqueItems: false }, [1, 1])).toEqual([]);
   });
