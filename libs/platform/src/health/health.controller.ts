@@ -18,14 +18,14 @@ export class HealthController {
   ) {}
 
   @Get('live')
-  @ApiOperation({ summary: 'Liveness: the process answers' })
+  @ApiOperation({ operationId: 'getLiveness', summary: 'Liveness: the process answers' })
   @HealthCheck()
   live() {
     return this.health.check([]);
   }
 
   @Get('ready')
-  @ApiOperation({ summary: 'Readiness: Postgres and Redis answer (503 otherwise)' })
+  @ApiOperation({ operationId: 'getReadiness', summary: 'Readiness: Postgres and Redis answer (503 otherwise)' })
   @HealthCheck()
   ready() {
     return this.health.check([
