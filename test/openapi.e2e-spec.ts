@@ -4,7 +4,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { startApi, type RunningApi } from './support/api.js';
+import { call, startApi, type RunningApi } from './support/api.js';
+import { assertKeepsContract } from './support/contract.js';
 import { testConfig } from './support/config.js';
 import { DevAuth } from './support/dev-auth.js';
 
@@ -105,5 +106,17 @@ describe('the OpenAPI document (/docs-json)', () => {
     for (const [, , op] of operations()) for (const tag of op.tags) expect(tags[tag]).toEqual(expect.any(String));
     expect(document.servers[0].url).toMatch(/^https?:\/\//);
     expect(document.info.license).toMatchObject({ name: 'Apache-2.0', url: expect.stringContaining('apache.org') });
+  });
+
+  it('the response contract check refuses a body, a status or a media type the document does not declare', async () => {
+    const runs = `${api.url}/v1/runs`;
+    await expect(assertKeepsContract(runs, 'GET', 200, 'application/json', { items: [], nextCursor: null })).resolves.toBeUndefined();
+    await expect(assertKeepsContract(runs, 'GET', 200, 'application/json', { items: [{ id: 'x' }], nextCursor: null })).rejects.toThrow(/contract: GET \/v1\/runs → 200 body/);
+    await expect(assertKeepsContract(runs, 'GET', 200, 'application/json', { items: [] })).rejects.toThrow(/nextCursor/);
+    await expect(assertKeepsContract(runs, 'GET', 418, 'application/json', {})).rejects.toThrow(/not a declared response/);
+    await expect(assertKeepsContract(runs, 'GET', 200, 'text/html', '')).rejects.toThrow(/answered text\/html/);
+    await expect(assertKeepsContract(`${api.url}/v1/runs/${'0'.repeat(8)}-0000-4000-8000-${'0'.repeat(12)}`, 'GET', 401, 'application/problem+json', { title: 'x' })).rejects.toThrow(/body/);
+    // and call() applies it: a real 401 keeps the contract
+    expect((await call(runs)).status).toBe(401);
   });
 });

@@ -73,7 +73,7 @@ export async function assertKeepsContract(url: string, method: string, status: n
   if (!content) return;
   const mediaType = contentType.split(';')[0].trim().toLowerCase();
   if (!(mediaType in content)) throw new Error(`contract: ${where} answered ${mediaType || 'no content type'}, declared ${Object.keys(content).join(', ')}`);
-  if (!mediaType.endsWith('json') || content[mediaType].schema === undefined) return;
+  if (!(mediaType === 'application/json' || mediaType.endsWith('+json')) || content[mediaType].schema === undefined) return;
   const schemaPointer = `${responsePointer}${pointer('content', mediaType, 'schema')}`;
   let validate = contract.validators.get(schemaPointer);
   if (!validate) {
@@ -81,6 +81,6 @@ export async function assertKeepsContract(url: string, method: string, status: n
     contract.validators.set(schemaPointer, validate);
   }
   if (!validate(body)) {
-    throw new Error(`contract: ${where} body does not match its declared schema: ${contract.ajv.errorsText(validate.errors, { dataVar: 'body' })}\n${JSON.stringify(body).slice(0, 2000)}`);
+    throw new Error(`contract: ${where} body does not match its declared schema: ${contract.ajv.errorsText(validate.errors, { dataVar: 'body' })}\n${String(JSON.stringify(body)).slice(0, 2000)}`);
   }
 }

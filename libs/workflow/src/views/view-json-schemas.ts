@@ -24,6 +24,8 @@ function componentsOf(named: Record<string, z.ZodType>, io: 'input' | 'output'):
     // `format` says it; zod's long equivalent patterns would only add noise for generators.
     override: ({ jsonSchema }) => {
       if (jsonSchema.format === 'uuid' || jsonSchema.format === 'date-time') delete jsonSchema.pattern;
+      // OpenAPI 3.0: a nullable enum must list null, or validators refuse null.
+      if (jsonSchema.nullable === true && Array.isArray(jsonSchema.enum) && !jsonSchema.enum.includes(null)) jsonSchema.enum.push(null);
     },
   });
   const out: Record<string, JsonSchemaObject> = {};
