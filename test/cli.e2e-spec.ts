@@ -37,7 +37,7 @@ describe('the baton CLI (SPEC §15) against the real stack', () => {
     const token = await stack.auth.mintToken('cli-author', ['baton:workflows:write', 'items:read']);
     userToken = await stack.auth.mintToken('cli-user', ['items:read']);
     env = { BATON_URL: stack.api.url, BATON_TOKEN: userToken };
-    const fetchNode = { id: 'fetch', type: 'http', oauth: { requiredScopes: ['items:read'], audience: 'https://a.example.com' }, request: { method: 'GET', url: `${stack.resource.url}/cli/items` } };
+    const fetchNode = { id: 'fetch', type: 'http' as const, oauth: { requiredScopes: ['items:read'], audience: 'https://a.example.com' }, request: { method: 'GET', url: `${stack.resource.url}/cli/items` } };
     writeFileSync(join(dir, 'cli-fetch.yaml'), stringify(definition('cli-fetch', [fetchNode])));
     writeFileSync(join(dir, 'cli-approval.json'), JSON.stringify(definition('cli-approval', [fetchNode, { id: 'ok', type: 'approval', dependsOn: ['fetch'], approval: { prompt: 'Go on with {{nodes.fetch.output.body.total}}?' } }])));
     writeFileSync(join(dir, 'author.token'), `${token}\n`);

@@ -4,6 +4,7 @@ import type { BatonConfig } from '@baton/platform';
 import { Logger } from 'nestjs-pino';
 import { ApiModule } from './api.module.js';
 import { useJsonBodies } from './http/body-parsing.js';
+import { useCors } from './http/cors.js';
 import { useOpenApi } from './http/openapi.js';
 import { ProblemDetailsFilter } from './http/problem-details.filter.js';
 
@@ -11,6 +12,7 @@ import { ProblemDetailsFilter } from './http/problem-details.filter.js';
 export async function createApiApp(config: BatonConfig): Promise<INestApplication> {
   const app = await NestFactory.create(ApiModule.forRoot(config), { bufferLogs: true, bodyParser: false, abortOnError: false });
   app.useLogger(app.get(Logger));
+  useCors(app, config);
   useJsonBodies(app);
   app.useGlobalFilters(new ProblemDetailsFilter());
   useOpenApi(app);

@@ -36,7 +36,7 @@ export interface BatonConfig {
   queuePrefix: string;
   migrate: boolean;
   logLevel: string;
-  api: { audience: string; scopes: Record<ApiScopeKey, string> };
+  api: { audience: string; scopes: Record<ApiScopeKey, string>; cors: { origins: string[] } };
   trustedIssuers: TrustedIssuer[];
   exchangeProfiles: Record<string, ExchangeProfile>;
   http: { allowedHosts: string[] };
@@ -108,7 +108,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, readFile = (p: 
     queuePrefix: e.BATON_QUEUE_PREFIX,
     migrate: e.BATON_MIGRATE === 'on',
     logLevel: e.LOG_LEVEL,
-    api: { audience: y.api.audience, scopes: y.api.scopes },
+    api: { audience: y.api.audience, scopes: y.api.scopes, cors: { origins: y.api.cors.origins } },
     trustedIssuers: y.trustedIssuers.map((t) => ({ issuer: t.issuer, jwksUri: t.jwksUri })),
     exchangeProfiles,
     http: { allowedHosts: y.http.allowedHosts },

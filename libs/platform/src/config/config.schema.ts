@@ -47,6 +47,13 @@ export const batonYamlSchema = z.strictObject({
           escalationsResolve: z.string().min(1).default('baton:escalations:resolve'),
         })
         .prefault({}),
+      cors: z
+        .strictObject({
+          origins: z
+            .array(z.string().regex(/^https?:\/\/[^/?#\s]+$/, 'must be an origin: scheme://host[:port], no path'))
+            .default([]),
+        })
+        .prefault({}),
     })
     .prefault({}),
   trustedIssuers: z.array(z.strictObject({ issuer: url, jwksUri: url.optional() })).default([]),
