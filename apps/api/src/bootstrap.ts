@@ -5,6 +5,7 @@ import { Logger } from 'nestjs-pino';
 import { ApiModule } from './api.module.js';
 import { useJsonBodies } from './http/body-parsing.js';
 import { useCors } from './http/cors.js';
+import { useHttpMetrics } from './http/http-metrics.js';
 import { useOpenApi } from './http/openapi.js';
 import { ProblemDetailsFilter } from './http/problem-details.filter.js';
 
@@ -12,6 +13,7 @@ import { ProblemDetailsFilter } from './http/problem-details.filter.js';
 export async function createApiApp(config: BatonConfig): Promise<INestApplication> {
   const app = await NestFactory.create(ApiModule.forRoot(config), { bufferLogs: true, bodyParser: false, abortOnError: false });
   app.useLogger(app.get(Logger));
+  useHttpMetrics(app);
   useCors(app, config);
   useJsonBodies(app);
   app.useGlobalFilters(new ProblemDetailsFilter());
