@@ -103,7 +103,8 @@ describe('audit trail queries, stats and export (SPEC §7)', () => {
       );
       const stats = doc.body.paths['/v1/audit/stats'].get;
       expect(stats.parameters.map((p: { name: string }) => p.name)).toEqual(expect.arrayContaining(['from', 'to', 'bucket', 'groupBy']));
-      expect(stats.responses['200'].content['application/json'].schema.required).toEqual(['bucket', 'groupBy', 'from', 'to', 'items']);
+      expect(stats.responses['200'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/AuditStats' });
+      expect(doc.body.components.schemas.AuditStats.required).toEqual(['bucket', 'groupBy', 'from', 'to', 'items']);
       expect(Object.keys(doc.body.paths['/v1/audit/export'].get.responses['200'].content)).toEqual(['application/x-ndjson']);
     });
   });

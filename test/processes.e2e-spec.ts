@@ -46,7 +46,7 @@ describe('built processes', () => {
       expect(body).toMatchObject({ status: 'ok', info: { postgres: { status: 'up' }, redis: { status: 'up' } } });
       expect((await fetch(`http://127.0.0.1:${port}/health/live`)).status).toBe(200);
       const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-      expect(metrics).toContain('baton_process_cpu_seconds_total');
+      expect(metrics).toContain('process_cpu_seconds_total');
       const docs = (await (await fetch(`http://127.0.0.1:${port}/docs-json`)).json()) as { paths: object };
       expect(Object.keys(docs.paths)).toEqual(expect.arrayContaining(['/v1/workflows', '/health/ready']));
     } finally {

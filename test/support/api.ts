@@ -1,6 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import type { AddressInfo } from 'node:net';
 import { createApiApp } from '../../apps/api/src/bootstrap.js';
+import { assertKeepsContract } from './contract.js';
 import type { BatonConfig } from '../../libs/platform/src/index.js';
 
 /** The API app, in this process, on a loopback port: the same stack main.ts builds. */
@@ -17,7 +18,7 @@ export async function startApi(config: BatonConfig): Promise<RunningApi> {
   return { app, url: `http://127.0.0.1:${port}`, close: () => app.close() };
 }
 
-/** Small fetch wrapper for tests: JSON in, `{status, headers, body}` out. */
+/** Small fetch wrapper for tests: JSON in, `{status, headers, body}` out; every answer is checked against the API's declared contract. */
 export async function call(
   url: string,
   init: { method?: string; token?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> } = {},
@@ -37,5 +38,8 @@ export async function call(
   } catch {
     /* not JSON */
   }
-  return { status: response.status, headers: response.headers, body: parsed, contentType: response.headers.get('content-type') ?? '' };
+  const contentType = response.headers.get('content-type') ?? '';
+  const method = init.method ?? (body === undefined ? 'GET' : 'POST');
+  await assertKeepsContract(url, method, response.status, contentType, parsed);
+  return { status: response.status, headers: response.headers, body: parsed, contentType };
 }

@@ -5,6 +5,8 @@ import { Logger } from 'nestjs-pino';
 import { ApiModule } from './api.module.js';
 import { useJsonBodies } from './http/body-parsing.js';
 import { useMethodAndMediaChecks } from './http/method-and-media.js';
+import { useCors } from './http/cors.js';
+import { useHttpMetrics } from './http/http-metrics.js';
 import { useOpenApi } from './http/openapi.js';
 import { ProblemDetailsFilter } from './http/problem-details.filter.js';
 
@@ -13,6 +15,8 @@ export async function createApiApp(config: BatonConfig): Promise<INestApplicatio
   const app = await NestFactory.create(ApiModule.forRoot(config), { bufferLogs: true, bodyParser: false, abortOnError: false });
   app.useLogger(app.get(Logger));
   useMethodAndMediaChecks(app);
+  useHttpMetrics(app);
+  useCors(app, config);
   useJsonBodies(app);
   app.useGlobalFilters(new ProblemDetailsFilter());
   useOpenApi(app);

@@ -23,6 +23,7 @@ export { ApprovalPolicy } from './escalations/approval-policy.js';
 export * from './escalations/escalation-expirer.js';
 export * from './escalations/escalation-events.js';
 export * from './escalations/escalation.views.js';
+export * from './views/view-json-schemas.js';
 export * from './notifications/webhook-sender.js';
 export * from './notifications/webhook-signature.js';
 export * from './audit/audit-order.js';

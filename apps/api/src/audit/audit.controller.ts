@@ -16,8 +16,9 @@ import { ApiScopes } from '../auth/api-scopes.js';
 import { CurrentUser, type AuthenticatedUser } from '../auth/authenticated-user.js';
 import { RequiresScope } from '../auth/requires-scope.decorator.js';
 import { ApiProblemResponses } from '../http/api-problem-responses.decorator.js';
-import { pageOf } from '../workflows/workflow.openapi.js';
-import { ApiAuditFilterQueries, ApiAuditStatsQueries, ApiPageQueries, auditEntrySchema, auditStatsSchema, auditVerdictSchema } from './audit.openapi.js';
+import { ApiPageQueries } from '../http/api-page-queries.decorator.js';
+import { refTo } from '../workflows/workflow.openapi.js';
+import { ApiAuditFilterQueries, ApiAuditStatsQueries } from './audit.openapi.js';
 import { NDJSON_CONTENT_TYPE, streamNdjson } from './ndjson-response.js';
 
 const runTrailQuery = z.strictObject({ ...pageQuerySchema });
@@ -41,13 +42,14 @@ export class AuditController {
   @Get('audit')
   @RequiresScope(ApiScopeKey.AuditRead)
   @ApiOperation({
+    operationId: 'listAuditEntries',
     summary: 'Audit entries across runs, filtered, newest first by default (auditRead)',
     description:
       'Keyset pages on (at, id): a walk never repeats an entry, and every entry committed before the first page appears exactly once.',
   })
   @ApiAuditFilterQueries()
   @ApiPageQueries()
-  @ApiOkResponse({ schema: pageOf(auditEntrySchema) })
+  @ApiOkResponse({ schema: refTo('AuditEntryPage') })
   @ApiProblemResponses(403)
   list(@Query() query: Record<string, unknown>) {
     return this.query.list(parseAuditListQuery(query));
@@ -55,9 +57,9 @@ export class AuditController {
 
   @Get('audit/stats')
   @RequiresScope(ApiScopeKey.AuditRead)
-  @ApiOperation({ summary: 'Success and failure counts per UTC time bucket and group, for entries with from ≤ at < to (auditRead)' })
+  @ApiOperation({ operationId: 'getAuditStats', summary: 'Success and failure counts per UTC time bucket and group, for entries with from ≤ at < to (auditRead)' })
   @ApiAuditStatsQueries()
-  @ApiOkResponse({ schema: auditStatsSchema })
+  @ApiOkResponse({ schema: refTo('AuditStats') })
   @ApiProblemResponses(403)
   stats(@Query() query: Record<string, unknown>) {
     return this.query.stats(parseAuditStatsQuery(query));
@@ -65,7 +67,7 @@ export class AuditController {
 
   @Get('audit/export')
   @RequiresScope(ApiScopeKey.AuditRead)
-  @ApiOperation({ summary: 'Every matching entry as NDJSON, streamed (auditRead); the same filters as GET /v1/audit' })
+  @ApiOperation({ operationId: 'exportAuditEntries', summary: 'Every matching entry as NDJSON, streamed (auditRead); the same filters as GET /v1/audit' })
   @ApiAuditFilterQueries()
   @ApiProduces(NDJSON_CONTENT_TYPE)
   @ApiOkResponse({ description: 'One audit entry (JSON) per line', content: { [NDJSON_CONTENT_TYPE]: { schema: { type: 'string' } } } })
@@ -76,9 +78,9 @@ export class AuditController {
   }
 
   @Get('runs/:id/audit')
-  @ApiOperation({ summary: "A run's audit entries, oldest first (owner or auditRead)" })
+  @ApiOperation({ operationId: 'listRunAuditEntries', summary: "A run's audit entries, oldest first (owner or auditRead)" })
   @ApiPageQueries()
-  @ApiOkResponse({ schema: pageOf(auditEntrySchema) })
+  @ApiOkResponse({ schema: refTo('AuditEntryPage') })
   @ApiProblemResponses(404)
   async runTrail(@Param('id') id: string, @Query() query: Record<string, unknown>, @CurrentUser() user: AuthenticatedUser) {
     const { limit, cursor } = parseQuery(runTrailQuery, query);
@@ -87,8 +89,8 @@ export class AuditController {
   }
 
   @Get('runs/:id/audit/verify')
-  @ApiOperation({ summary: "Recompute a run's hash chain (owner or auditRead): brokenAt is the first entry that does not match" })
-  @ApiOkResponse({ schema: auditVerdictSchema })
+  @ApiOperation({ operationId: 'verifyRunAuditChain', summary: "Recompute a run's hash chain (owner or auditRead): brokenAt is the first entry that does not match" })
+  @ApiOkResponse({ schema: refTo('AuditChainVerdict') })
   @ApiProblemResponses(404)
   async verify(@Param('id') id: string, @Query() query: Record<string, unknown>, @CurrentUser() user: AuthenticatedUser) {
     parseQuery(noQuery, query);

@@ -3,8 +3,6 @@ import { ApiQuery } from '@nestjs/swagger';
 import { AUDIT_OPERATIONS, AUDIT_ORDERS, AUDIT_STATS_BUCKETS, AUDIT_STATS_GROUP_BYS, MAX_STATS_BUCKETS } from '@baton/workflow';
 import type { SchemaObject } from '../workflows/workflow.openapi.js';
 
-export { auditEntrySchema } from '../runs/runs.openapi.js';
-
 const instant = { type: 'string', format: 'date-time' } as const;
 
 /** The filters shared by `GET /v1/audit` and `GET /v1/audit/export`. */
@@ -27,12 +25,6 @@ export const ApiAuditFilterQueries = (): MethodDecorator =>
     ApiQuery({ name: 'from', required: false, description: 'ISO 8601 with a zone, or a date (UTC); entries with at ≥ from', schema: instant }),
     ApiQuery({ name: 'to', required: false, description: 'ISO 8601 with a zone, or a date (UTC); entries with at < to', schema: instant }),
     ApiQuery({ name: 'order', required: false, description: 'by (at, id); newest first by default', schema: { type: 'string', enum: [...AUDIT_ORDERS], default: 'desc' } }),
-  );
-
-export const ApiPageQueries = (): MethodDecorator =>
-  applyDecorators(
-    ApiQuery({ name: 'limit', required: false, schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 } }),
-    ApiQuery({ name: 'cursor', required: false, description: 'nextCursor of the previous page', schema: { type: 'string' } }),
   );
 
 export const ApiAuditStatsQueries = (): MethodDecorator =>

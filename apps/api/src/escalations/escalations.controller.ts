@@ -6,8 +6,9 @@ import { z } from 'zod';
 import { ApiScopes } from '../auth/api-scopes.js';
 import { CurrentUser, type AuthenticatedUser } from '../auth/authenticated-user.js';
 import { ApiProblemResponses } from '../http/api-problem-responses.decorator.js';
-import { pageOf } from '../workflows/workflow.openapi.js';
-import { escalationSchema, resolveBodySchema } from './escalations.openapi.js';
+import { ApiPageQueries } from '../http/api-page-queries.decorator.js';
+import { refTo } from '../workflows/workflow.openapi.js';
+import { ApiEscalationListQueries } from './escalations.openapi.js';
 
 const listQuery = z.strictObject({
   ...pageQuerySchema,
@@ -29,16 +30,18 @@ export class EscalationsController {
   ) {}
 
   @Get()
-  @ApiOperation({ summary: 'The queue: your own escalations, or all with escalationsResolve (newest first)' })
-  @ApiOkResponse({ schema: pageOf(escalationSchema) })
+  @ApiOperation({ operationId: 'listEscalations', summary: 'The queue: your own escalations, or all with escalationsResolve (newest first)' })
+  @ApiEscalationListQueries()
+  @ApiPageQueries()
+  @ApiOkResponse({ schema: refTo('EscalationPage') })
   list(@Query() query: Record<string, unknown>, @CurrentUser() user: AuthenticatedUser) {
     const { limit, cursor, status, reason, runId, workflow } = parseQuery(listQuery, query);
     return this.queries.list(this.caller(user), { limit, cursor, status, reason, runId, workflow });
   }
 
   @Get(':id')
-  @ApiOperation({ summary: 'An escalation (run owner or escalationsResolve)' })
-  @ApiOkResponse({ schema: escalationSchema })
+  @ApiOperation({ operationId: 'getEscalation', summary: 'An escalation (run owner or escalationsResolve)' })
+  @ApiOkResponse({ schema: refTo('Escalation') })
   get(@Param('id') id: string, @CurrentUser() user: AuthenticatedUser) {
     return this.queries.get(id, this.caller(user));
   }
@@ -46,11 +49,12 @@ export class EscalationsController {
   @Post(':id/resolve')
   @HttpCode(200)
   @ApiOperation({
+    operationId: 'resolveEscalation',
     summary: 'Resolve: resume (with a fresh subjectToken of the same user), retry, approve, reject or abort',
     description: 'A second resolve answers 409; an action that does not fit the reason, or an invalid subjectToken, 422; a token of another user, 403.',
   })
-  @ApiBody({ schema: resolveBodySchema })
-  @ApiOkResponse({ schema: escalationSchema })
+  @ApiBody({ schema: refTo('ResolveEscalationRequest') })
+  @ApiOkResponse({ schema: refTo('Escalation') })
   @ApiProblemResponses(403, 409, 422, 503)
   async resolve(@Param('id') id: string, @Body() body: unknown, @CurrentUser() user: AuthenticatedUser) {
     await this.approvals.assertMayResolve(id, body, this.caller(user)); // issue 10 item 8

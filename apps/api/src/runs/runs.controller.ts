@@ -6,9 +6,10 @@ import type { Response } from 'express';
 import { z } from 'zod';
 import { CurrentUser, type AuthenticatedUser } from '../auth/authenticated-user.js';
 import { ApiProblemResponses } from '../http/api-problem-responses.decorator.js';
-import { pageOf } from '../workflows/workflow.openapi.js';
+import { ApiPageQueries } from '../http/api-page-queries.decorator.js';
+import { refTo } from '../workflows/workflow.openapi.js';
 import { RunCallers } from './run-caller.js';
-import { runDetailSchema, runSchema, startRunBodySchema } from './runs.openapi.js';
+import { ApiRunListQueries, LOCATION_HEADER } from './runs.openapi.js';
 
 const listQuery = z.strictObject({ ...pageQuerySchema, status: z.enum(RUN_STATUSES as [RunStatus, ...RunStatus[]]).optional(), workflow: z.string().min(1).max(64).optional() });
 const idempotencyKey = z.string().min(1).max(255).regex(/^[\x21-\x7e]+$/, 'must be visible ASCII');
@@ -23,11 +24,11 @@ export class RunsController {
   ) {}
 
   @Post('workflows/:name/runs')
-  @ApiOperation({ summary: "Start a run; the caller's token becomes its subject token (stored encrypted)" })
-  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'a repeat from the same user returns the first run (200)' })
-  @ApiBody({ schema: startRunBodySchema, required: false })
-  @ApiAcceptedResponse({ description: 'Run started; Location names it', schema: runSchema })
-  @ApiOkResponse({ description: 'An earlier run with the same Idempotency-Key', schema: runSchema })
+  @ApiOperation({ operationId: 'startRun', summary: "Start a run; the caller's token becomes its subject token (stored encrypted)" })
+  @ApiHeader({ name: 'Idempotency-Key', required: false, schema: { type: 'string', minLength: 1, maxLength: 255 }, description: 'a repeat from the same user returns the first run (200)' })
+  @ApiBody({ schema: refTo('StartRunRequest'), required: false })
+  @ApiAcceptedResponse({ description: 'Run started; Location names it', schema: refTo('StartedRun'), headers: LOCATION_HEADER })
+  @ApiOkResponse({ description: 'An earlier run with the same Idempotency-Key', schema: refTo('StartedRun'), headers: LOCATION_HEADER })
   @ApiProblemResponses(413, 422)
   async start(
     @Param('name') name: string,
@@ -45,24 +46,26 @@ export class RunsController {
   }
 
   @Get('runs')
-  @ApiOperation({ summary: 'List runs, newest first: your own, or all with runsReadAll' })
-  @ApiOkResponse({ schema: pageOf(runSchema) })
+  @ApiOperation({ operationId: 'listRuns', summary: 'List runs, newest first: your own, or all with runsReadAll' })
+  @ApiRunListQueries()
+  @ApiPageQueries()
+  @ApiOkResponse({ schema: refTo('RunPage') })
   list(@Query() query: Record<string, unknown>, @CurrentUser() user: AuthenticatedUser) {
     const { limit, cursor, status, workflow } = parseQuery(listQuery, query);
     return this.runs.list(this.callers.of(user), { limit, cursor, status, workflow });
   }
 
   @Get('runs/:id')
-  @ApiOperation({ summary: 'A run with its nodes (owner or runsReadAll)' })
-  @ApiOkResponse({ schema: runDetailSchema })
+  @ApiOperation({ operationId: 'getRun', summary: 'A run with its nodes (owner or runsReadAll)' })
+  @ApiOkResponse({ schema: refTo('RunDetail') })
   get(@Param('id') id: string, @CurrentUser() user: AuthenticatedUser) {
     return this.runs.get(id, this.callers.of(user));
   }
 
   @Post('runs/:id/cancel')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Cancel a run at once (owner or runsReadAll); 409 when it is already terminal' })
-  @ApiOkResponse({ schema: runDetailSchema })
+  @ApiOperation({ operationId: 'cancelRun', summary: 'Cancel a run at once (owner or runsReadAll); 409 when it is already terminal' })
+  @ApiOkResponse({ schema: refTo('RunDetail') })
   @ApiProblemResponses(409)
   cancel(@Param('id') id: string, @CurrentUser() user: AuthenticatedUser) {
     return this.runs.cancel(id, this.callers.of(user));

@@ -1,12 +1,13 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiParam, ApiTags, ApiCreatedResponse } from '@nestjs/swagger';
 import { ApiScopeKey, parseQuery, pageQuerySchema } from '@baton/platform';
-import { WorkflowDefinitionService, workflowDefinitionJsonSchema } from '@baton/workflow';
+import { WorkflowDefinitionService } from '@baton/workflow';
 import { z } from 'zod';
 import { CurrentUser, type AuthenticatedUser } from '../auth/authenticated-user.js';
 import { RequiresScope } from '../auth/requires-scope.decorator.js';
 import { ApiProblemResponses } from '../http/api-problem-responses.decorator.js';
-import { storedWorkflowSchema, pageOf } from './workflow.openapi.js';
+import { ApiPageQueries } from '../http/api-page-queries.decorator.js';
+import { refTo } from './workflow.openapi.js';
 
 const listQuery = z.strictObject({ ...pageQuerySchema });
 const versionParam = z.coerce.number().int().min(1).max(2_147_483_647);
@@ -20,36 +21,41 @@ export class WorkflowsController {
   @Post()
   @HttpCode(201)
   @RequiresScope(ApiScopeKey.WorkflowsWrite)
-  @ApiOperation({ summary: 'Register a workflow definition; an existing name gets its next version' })
-  @ApiBody({ schema: workflowDefinitionJsonSchema })
-  @ApiCreatedResponse({ description: 'The stored definition with its version', schema: storedWorkflowSchema })
+  @ApiOperation({ operationId: 'createWorkflow', summary: 'Register a workflow definition; an existing name gets its next version' })
+  @ApiBody({ schema: refTo('WorkflowDefinition') })
+  @ApiCreatedResponse({
+    description: 'The stored definition with its version; Location names it',
+    schema: refTo('Workflow'),
+    headers: { Location: { description: 'the path of the stored version', schema: { type: 'string' } } },
+  })
   @ApiProblemResponses(413, 422)
   create(@Body() body: unknown, @CurrentUser() user: AuthenticatedUser) {
     return this.definitions.register(body, user);
   }
 
   @Get()
-  @ApiOperation({ summary: 'List workflows (latest version of each), by name' })
-  @ApiOkResponse({ schema: pageOf(storedWorkflowSchema) })
+  @ApiOperation({ operationId: 'listWorkflows', summary: 'List workflows (latest version of each), by name' })
+  @ApiPageQueries()
+  @ApiOkResponse({ schema: refTo('WorkflowPage') })
   list(@Query() query: Record<string, unknown>) {
     const { limit, cursor } = parseQuery(listQuery, query);
     return this.definitions.list(limit, cursor);
   }
 
   @Get(':name')
-  @ApiOperation({ summary: 'The latest version of a workflow' })
-  @ApiParam({ name: 'name' })
-  @ApiOkResponse({ schema: storedWorkflowSchema })
+  @ApiOperation({ operationId: 'getWorkflow', summary: 'The latest version of a workflow' })
+  @ApiParam({ name: 'name', schema: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,63}$' } })
+  @ApiOkResponse({ schema: refTo('Workflow') })
   @ApiProblemResponses(404)
   latest(@Param('name') name: string) {
     return this.definitions.getLatest(name);
   }
 
   @Get(':name/versions/:version')
-  @ApiOperation({ summary: 'A given version of a workflow' })
-  @ApiParam({ name: 'name' })
-  @ApiParam({ name: 'version', type: 'integer' })
-  @ApiOkResponse({ schema: storedWorkflowSchema })
+  @ApiOperation({ operationId: 'getWorkflowVersion', summary: 'A given version of a workflow' })
+  @ApiParam({ name: 'name', schema: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,63}$' } })
+  @ApiParam({ name: 'version', schema: { type: 'integer', minimum: 1 } })
+  @ApiOkResponse({ schema: refTo('Workflow') })
   @ApiProblemResponses(404)
   version(@Param('name') name: string, @Param('version') version: string) {
     return this.definitions.getVersion(name, parseQuery(versionParam, version));

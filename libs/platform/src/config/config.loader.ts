@@ -70,7 +70,7 @@ export interface BatonConfig {
   queuePrefix: string;
   migrate: boolean;
   logLevel: string;
-  api: { audience: string; scopes: Record<ApiScopeKey, string> };
+  api: { audience: string; scopes: Record<ApiScopeKey, string>; cors: { origins: string[] } };
   trustedIssuers: TrustedIssuer[];
   exchangeProfiles: Record<string, ExchangeProfile>;
   http: { allowedHosts: string[]; audienceOrigins?: Record<string, string[]> };
@@ -167,7 +167,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, readFile = (p: 
     queuePrefix: e.BATON_QUEUE_PREFIX,
     migrate: e.BATON_MIGRATE === 'on',
     logLevel: e.LOG_LEVEL,
-    api: { audience: y.api.audience, scopes: y.api.scopes },
+    api: { audience: y.api.audience, scopes: y.api.scopes, cors: { origins: y.api.cors.origins } },
     trustedIssuers: y.trustedIssuers.map((t, i) => ({
       issuer: t.issuer,
       jwksUri: t.jwksUri,

@@ -123,6 +123,13 @@ export const batonYamlSchema = z.strictObject({
           workflowsAdmin: z.string().min(1).default('baton:workflows:admin'),
         })
         .prefault({}),
+      cors: z
+        .strictObject({
+          origins: z
+            .array(z.string().regex(/^https?:\/\/[^/?#\s]+$/, 'must be an origin: scheme://host[:port], no path'))
+            .default([]),
+        })
+        .prefault({}),
     })
     .prefault({}),
   trustedIssuers: z

@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
+import { requestIdOf } from './request-id.js';
 import type { BatonConfig } from '../config/config.loader.js';
 
 /**
@@ -48,7 +49,17 @@ export class LoggingModule {
             ...pinoOptions(config, name),
             // Health probes and scrapes are noise at info level.
             autoLogging: { ignore: (req) => /^\/(health|metrics)/.test(req.url ?? '') },
-            customProps: () => ({}),
+            // X-Request-Id: the caller's (when it is a sane token), else a fresh UUID; echoed on the response.
+            genReqId: (req, res) => {
+              const id = requestIdOf(req.headers['x-request-id']);
+              res.setHeader('X-Request-Id', id);
+              return id;
+            },
+            // The authenticated user's sub (set by the bearer guard) on the request's completion line.
+            customProps: (req) => {
+              const user = (req as { user?: { subject?: string; issuer?: string } }).user;
+              return user?.subject ? { sub: user.subject, iss: user.issuer } : {};
+            },
             serializers: {
               req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url?.split('?')[0] }),
             },

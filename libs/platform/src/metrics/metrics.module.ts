@@ -1,5 +1,5 @@
 import { Controller, DynamicModule, Get, Header, Inject, Module } from '@nestjs/common';
-import { ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { Registry } from 'prom-client';
 import { Public } from '../http/public.decorator.js';
 import { createMetricsRegistry } from './metrics.js';
@@ -11,7 +11,8 @@ class MetricsController {
   constructor(@Inject(Registry) private readonly registry: Registry) {}
 
   @Get()
-  @ApiOperation({ summary: 'Prometheus metrics' })
+  @ApiOperation({ operationId: 'getMetrics', summary: 'Prometheus metrics' })
+  @ApiOkResponse({ description: 'Prometheus text exposition format', content: { 'text/plain': { schema: { type: 'string' } } } })
   @ApiProduces('text/plain')
   @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
   scrape(): Promise<string> {

@@ -1,0 +1,2 @@
+export { createBatonClient, type BatonClient, type BatonClientOptions, type BatonOperations, type BatonSchemas } from './baton-client.js';
+export type { components, operations, paths } from './schema.js';

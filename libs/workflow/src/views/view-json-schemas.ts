@@ -1,0 +1,67 @@
+import { z } from 'zod';
+import { auditEntryViewSchema } from '../audit/audit-entry.view.js';
+import { workflowDefinitionSchema } from '../domain/definition/definition.schema.js';
+import { escalationViewSchema } from '../escalations/escalation.views.js';
+import { nodeRunViewSchema, runDetailViewSchema, runViewSchema, startedRunViewSchema } from '../runs/run.views.js';
+import { instant, pageSchemaOf } from './view-fields.js';
+
+/** A stored definition as the API answers it: the definition as posted, with its version. */
+export const storedWorkflowViewSchema = workflowDefinitionSchema.extend({ version: z.int().min(1), createdAt: instant });
+
+/** An OpenAPI 3.0 schema object. */
+export type JsonSchemaObject = Record<string, unknown>;
+
+const COMPONENTS = '#/components/schemas/';
+
+function componentsOf(named: Record<string, z.ZodType>, io: 'input' | 'output'): Record<string, JsonSchemaObject> {
+  const registry = z.registry<{ id: string }>();
+  for (const [id, schema] of Object.entries(named)) registry.add(schema, { id });
+  const { schemas } = z.toJSONSchema(registry, {
+    target: 'openapi-3.0',
+    io,
+    unrepresentable: 'any',
+    uri: (id) => `${COMPONENTS}${id}`,
+    // `format` says it; zod's long equivalent patterns would only add noise for generators.
+    override: ({ jsonSchema }) => {
+      if (jsonSchema.format === 'uuid' || jsonSchema.format === 'date-time') delete jsonSchema.pattern;
+      // OpenAPI 3.0: a nullable enum must list null, or validators refuse null.
+      if (jsonSchema.nullable === true && Array.isArray(jsonSchema.enum) && !jsonSchema.enum.includes(null)) jsonSchema.enum.push(null);
+    },
+  });
+  const out: Record<string, JsonSchemaObject> = {};
+  for (const [id, schema] of Object.entries(schemas)) {
+    const { $schema: _schema, $id: _id, ...rest } = schema as JsonSchemaObject;
+    out[id] = rest;
+  }
+  return out;
+}
+
+/**
+ * The response views as named OpenAPI components, derived from the zod schemas the views are typed
+ * by (one source per shape): `Run`, `RunDetail`, `Node`, `Escalation`, `AuditEntry`, `Workflow` and their pages.
+ */
+export function viewComponentSchemas(): Record<string, JsonSchemaObject> {
+  return {
+    ...componentsOf(
+      {
+        Run: runViewSchema,
+        StartedRun: startedRunViewSchema,
+        Node: nodeRunViewSchema,
+        RunDetail: runDetailViewSchema,
+        Escalation: escalationViewSchema,
+        AuditEntry: auditEntryViewSchema,
+        RunPage: pageSchemaOf(runViewSchema),
+        EscalationPage: pageSchemaOf(escalationViewSchema),
+        AuditEntryPage: pageSchemaOf(auditEntryViewSchema),
+      },
+      'output',
+    ),
+    ...componentsOf(
+      { WorkflowDefinition: workflowDefinitionSchema, Workflow: storedWorkflowViewSchema, WorkflowPage: pageSchemaOf(storedWorkflowViewSchema) },
+      'input',
+    ),
+  };
+}
+
+/** `{ $ref }` to a component schema. */
+export const componentRef = (name: string): { $ref: string } => ({ $ref: `${COMPONENTS}${name}` });
