@@ -464,8 +464,34 @@ export interface components {
                 [key: string]: unknown;
             } | null;
         };
+        RunSummary: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            status: "pending" | "running" | "waiting_for_human" | "succeeded" | "failed" | "cancelled";
+            workflow: {
+                name: string;
+                version: number;
+            };
+            agentId: string | null;
+            /** @description the user's sub */
+            userId: string;
+            error: ({
+                code: string;
+                message: string;
+                nodeId?: string;
+            } & {
+                [key: string]: unknown;
+            }) | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            startedAt: string | null;
+            /** Format: date-time */
+            finishedAt: string | null;
+        };
         RunPage: {
-            items: components["schemas"]["Run"][];
+            items: components["schemas"]["RunSummary"][];
             /** @description pass as cursor for the next page; null on the last page */
             nextCursor: string | null;
         };
@@ -1007,6 +1033,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body is not JSON (Content-Type must be application/json) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Well-formed but not valid (every problem with its JSON path) */
             422: {
                 headers: {
@@ -1185,6 +1220,15 @@ export interface operations {
             };
             /** @description Body over the size limit */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON (Content-Type must be application/json) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1485,6 +1529,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON (Content-Type must be application/json) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -55,7 +55,7 @@ export class EscalationsController {
   })
   @ApiBody({ schema: refTo('ResolveEscalationRequest') })
   @ApiOkResponse({ schema: refTo('Escalation') })
-  @ApiProblemResponses(403, 409, 422, 503)
+  @ApiProblemResponses(403, 409, 415, 422, 503)
   async resolve(@Param('id') id: string, @Body() body: unknown, @CurrentUser() user: AuthenticatedUser) {
     await this.approvals.assertMayResolve(id, body, this.caller(user)); // issue 10 item 8
     return this.resolver.resolve(id, body, this.caller(user));

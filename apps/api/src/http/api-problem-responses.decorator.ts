@@ -8,6 +8,7 @@ const DESCRIPTIONS: Record<number, string> = {
   404: 'Unknown id, or a resource of another user',
   409: 'Conflicts with the current state',
   413: 'Body over the size limit',
+  415: 'The body is not JSON (Content-Type must be application/json)',
   422: 'Well-formed but not valid (every problem with its JSON path)',
   503: 'A dependency (token issuer) cannot be reached',
 };

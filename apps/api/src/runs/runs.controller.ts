@@ -29,7 +29,7 @@ export class RunsController {
   @ApiBody({ schema: refTo('StartRunRequest'), required: false })
   @ApiAcceptedResponse({ description: 'Run started; Location names it', schema: refTo('StartedRun'), headers: LOCATION_HEADER })
   @ApiOkResponse({ description: 'An earlier run with the same Idempotency-Key', schema: refTo('StartedRun'), headers: LOCATION_HEADER })
-  @ApiProblemResponses(413, 422)
+  @ApiProblemResponses(413, 415, 422)
   async start(
     @Param('name') name: string,
     @Body() body: unknown,

@@ -28,7 +28,7 @@ export class WorkflowsController {
     schema: refTo('Workflow'),
     headers: { Location: { description: 'the path of the stored version', schema: { type: 'string' } } },
   })
-  @ApiProblemResponses(413, 422)
+  @ApiProblemResponses(413, 415, 422)
   create(@Body() body: unknown, @CurrentUser() user: AuthenticatedUser) {
     return this.definitions.register(body, user);
   }

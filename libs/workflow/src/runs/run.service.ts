@@ -10,7 +10,7 @@ import { EscalationEvents } from '../escalations/escalation-events.js';
 import type { RunEntity } from '../persistence/run.entity.js';
 import { RunRepository } from './run.repository.js';
 import { RunStore } from './run.store.js';
-import { toNodeRunView, toRunView, type RunDetailView, type RunView } from './run.views.js';
+import { toNodeRunView, toRunView, type RunDetailView, type RunSummaryView, type RunView } from './run.views.js';
 
 /** Whose runs a caller may see: their own, or all. */
 export interface RunVisibility {
@@ -137,7 +137,7 @@ export class RunService {
     return { ...toRunView(run!), nodes: nodes.map(toNodeRunView) };
   }
 
-  async list(caller: RunCaller, filter: { status?: RunStatus; workflow?: string; limit: number; cursor?: string }): Promise<Page<Omit<RunView, 'input'>>> {
+  async list(caller: RunCaller, filter: { status?: RunStatus; workflow?: string; limit: number; cursor?: string }): Promise<Page<RunSummaryView>> {
     const owner = caller.canReadAll ? undefined : { iss: caller.issuer, sub: caller.subject };
     const page = await this.runs.list({ ...filter, owner });
     // Lists never carry `input` (issue 10 item 11): it may be large or sensitive; the run view has it.

@@ -20,6 +20,10 @@ export const runViewSchema = z.object({
 });
 export type RunView = z.infer<typeof runViewSchema>;
 
+/** A run in a list: the run view without `input`, which may be large or sensitive (issue 10 item 11). */
+export const runSummaryViewSchema = runViewSchema.omit({ input: true });
+export type RunSummaryView = z.infer<typeof runSummaryViewSchema>;
+
 /** What `POST /v1/workflows/{name}/runs` answers. */
 export const startedRunViewSchema = runViewSchema.pick({ id: true, status: true, workflow: true, createdAt: true });
 export type StartedRunView = z.infer<typeof startedRunViewSchema>;

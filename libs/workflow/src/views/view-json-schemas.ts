@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { auditEntryViewSchema } from '../audit/audit-entry.view.js';
 import { workflowDefinitionSchema } from '../domain/definition/definition.schema.js';
 import { escalationViewSchema } from '../escalations/escalation.views.js';
-import { nodeRunViewSchema, runDetailViewSchema, runViewSchema, startedRunViewSchema } from '../runs/run.views.js';
+import { nodeRunViewSchema, runDetailViewSchema, runSummaryViewSchema, runViewSchema, startedRunViewSchema } from '../runs/run.views.js';
 import { instant, pageSchemaOf } from './view-fields.js';
 
 /** A stored definition as the API answers it: the definition as posted, with its version. */
@@ -50,7 +50,8 @@ export function viewComponentSchemas(): Record<string, JsonSchemaObject> {
         RunDetail: runDetailViewSchema,
         Escalation: escalationViewSchema,
         AuditEntry: auditEntryViewSchema,
-        RunPage: pageSchemaOf(runViewSchema),
+        RunSummary: runSummaryViewSchema,
+        RunPage: pageSchemaOf(runSummaryViewSchema),
         EscalationPage: pageSchemaOf(escalationViewSchema),
         AuditEntryPage: pageSchemaOf(auditEntryViewSchema),
       },
