@@ -60,7 +60,9 @@ describe('schema (migrations)', () => {
   it('workflow versions are immutable', async () => {
     await client.query(`INSERT INTO workflows (name, latest_version) VALUES ('immutable-test', 1)`);
     await client.query(
-      `INSERT INTO workflow_versions (name, version, definition, created_by_iss, created_by_sub) VALUES ('immutable-test', 1, '{}', 'i', 's')`,
+      `INSERT INTO workflow_versions (name, version, definition, created_by_iss, created_by_sub) VALUES ('immutable-test', 1, $1, 'i', 's')`,
+      // A definition the API could have stored: other suites list workflows from this database.
+      [JSON.stringify({ name: 'immutable-test', nodes: [{ id: 'a', type: 'approval', approval: { prompt: 'p' } }] })],
     );
     await expect(client.query(`UPDATE workflow_versions SET definition = '{"x":1}' WHERE name = 'immutable-test'`)).rejects.toThrow(/append-only/);
   });
