@@ -4,7 +4,8 @@ import { randomBytes } from 'node:crypto';
 import { call } from './support/api.js';
 import { testEnv, writeBatonYaml } from './support/config.js';
 import { DevAuth } from './support/dev-auth.js';
-import { PrivatePostgres, PrivateRedis } from './support/private-servers.js';
+import { PrivatePostgres } from './support/private-postgres.js';
+import { PrivateRedis } from './support/private-redis.js';
 import { freePort, spawnBuilt, waitForStatus, type SpawnedProcess } from './support/processes.js';
 import { ResourceServer } from './support/resource-server.js';
 import { eventually } from './support/waiting.js';
@@ -112,7 +113,7 @@ describe('durability of chained runs (issue 9)', () => {
     await resource?.close();
     await auth?.close();
     await redis?.close();
-    await postgres?.close();
+    postgres?.close();
   });
 
   it('a worker killed between the chained claim of a node and its downstream call: a new worker takes the attempt over', async () => {
@@ -181,7 +182,7 @@ describe('durability of chained runs (issue 9)', () => {
     await db.end();
     postgres.stopServer();
     await new Promise((r) => setTimeout(r, 2000));
-    await postgres.startServer();
+    postgres.startServer();
     db = new pg.Client({ connectionString: postgres.url });
     await db.connect();
     await expectCleanFinish(ids, 3);
