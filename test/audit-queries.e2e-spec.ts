@@ -20,6 +20,7 @@ interface Entry {
   workflow?: string;
   agentId?: string;
   userId?: string;
+  issuer?: string;
   success?: boolean;
   error?: string;
   details?: Record<string, unknown>;
@@ -31,8 +32,8 @@ async function insertEntries(db: pg.Client, entries: Entry[]): Promise<string[]>
   for (const e of entries) {
     const { rows } = await db.query(
       `INSERT INTO audit_entries (at, operation, run_id, node_id, workflow, agent_id, user_id, issuer, success, error, details)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, 'https://issuer.test', $8, $9, $10) RETURNING id::text`,
-      [e.at, e.operation, e.runId ?? null, e.nodeId ?? null, e.workflow ?? null, e.agentId ?? null, e.userId ?? null, e.success ?? true, e.error ?? null, e.details ?? null],
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $11, $8, $9, $10) RETURNING id::text`,
+      [e.at, e.operation, e.runId ?? null, e.nodeId ?? null, e.workflow ?? null, e.agentId ?? null, e.userId ?? null, e.success ?? true, e.error ?? null, e.details ?? null, e.issuer ?? 'https://issuer.test'],
     );
     ids.push(rows[0].id);
   }
@@ -330,6 +331,8 @@ describe('audit trail queries, stats and export (SPEC §7)', () => {
         { at: at('04T00:00:00.001'), operation: 'run.started', workflow: 'fx-s2', agentId: 'fx-s-agent', userId: 'fx-s-u2' },
         { at: at('04T01:59:59.999'), operation: 'token.exchanged', workflow: 'fx-s1', agentId: 'fx-s-agent', userId: 'fx-s-u1' },
         { at: at('04T02:00:00.000'), operation: 'token.exchanged', workflow: 'fx-s1', agentId: 'fx-s-agent', userId: 'fx-s-u1' }, // at to: not counted
+        // fx-s-u1 of another issuer: a different person (SPEC §16: identities are pairs)
+        { at: at('05T10:00:00.000'), operation: 'token.used', workflow: 'fx-s1', agentId: 'fx-s-agent', userId: 'fx-s-u1', issuer: 'https://other-issuer.test', success: false },
       ]);
     });
 
@@ -355,7 +358,21 @@ describe('audit trail queries, stats and export (SPEC §7)', () => {
       });
     });
 
-    const GROUP_COLUMNS: Record<string, string> = { operation: 'operation', workflow: 'workflow', agentId: 'agent_id', userId: 'user_id' };
+    const GROUP_COLUMNS: Record<string, string> = { operation: 'operation', workflow: 'workflow', agentId: 'agent_id', userId: 'user_id', issuer: 'issuer' };
+
+    it('narrows to one identity with userId and issuer (an identity is the pair)', async () => {
+      const to = '2001-04-06T00:00:00Z';
+      const both = await get(`/v1/audit/stats?from=${FROM}&to=${to}&bucket=day&groupBy=issuer&userId=fx-s-u1&issuer=https://other-issuer.test`);
+      expect(both.status).toBe(200);
+      expect(both.body.items).toEqual([{ start: '2001-04-05T00:00:00.000Z', group: 'https://other-issuer.test', success: 0, failure: 1 }]);
+      const user = await get(`/v1/audit/stats?from=${FROM}&to=${to}&bucket=day&groupBy=issuer&userId=fx-s-u1`);
+      expect(user.body.items).toEqual([
+        { start: '2001-04-03T00:00:00.000Z', group: 'https://issuer.test', success: 2, failure: 1 },
+        { start: '2001-04-04T00:00:00.000Z', group: 'https://issuer.test', success: 2, failure: 0 },
+        { start: '2001-04-05T00:00:00.000Z', group: 'https://other-issuer.test', success: 0, failure: 1 },
+      ]);
+      expect((await get(`/v1/audit/stats?from=${FROM}&to=${TO}&issuer=`)).status).toBe(400);
+    });
 
     it.each(['minute', 'hour', 'day'].flatMap((bucket) => Object.keys(GROUP_COLUMNS).map((groupBy) => [bucket, groupBy])))(
       'equals a direct SQL count (bucket=%s, groupBy=%s), from not aligned to the bucket',

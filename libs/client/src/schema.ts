@@ -713,7 +713,7 @@ export interface components {
             /** @enum {string} */
             bucket: "minute" | "hour" | "day";
             /** @enum {string} */
-            groupBy: "operation" | "workflow" | "agentId" | "userId";
+            groupBy: "operation" | "workflow" | "agentId" | "userId" | "issuer";
             /** Format: date-time */
             from: string;
             /** Format: date-time */
@@ -1638,7 +1638,11 @@ export interface operations {
                 to: string;
                 /** @description aligned to UTC boundaries; at most 10000 buckets per request */
                 bucket?: "minute" | "hour" | "day";
-                groupBy?: "operation" | "workflow" | "agentId" | "userId";
+                groupBy?: "operation" | "workflow" | "agentId" | "userId" | "issuer";
+                /** @description only entries of this user (`sub`) */
+                userId?: string;
+                /** @description only entries of this issuer (with userId: one identity) */
+                issuer?: string;
             };
             header?: never;
             path?: never;

@@ -38,6 +38,8 @@ export const ApiAuditStatsQueries = (): MethodDecorator =>
       schema: { type: 'string', enum: [...AUDIT_STATS_BUCKETS], default: 'hour' },
     }),
     ApiQuery({ name: 'groupBy', required: false, schema: { type: 'string', enum: [...AUDIT_STATS_GROUP_BYS], default: 'operation' } }),
+    ApiQuery({ name: 'userId', required: false, description: 'only entries of this user (`sub`)', schema: { type: 'string', minLength: 1 } }),
+    ApiQuery({ name: 'issuer', required: false, description: "only entries of this issuer (with userId: one identity)", schema: { type: 'string', minLength: 1 } }),
   );
 
 export const auditStatsSchema: SchemaObject = {

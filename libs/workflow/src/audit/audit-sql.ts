@@ -20,6 +20,7 @@ const GROUP_COLUMN: Record<AuditStatsGroupBy, string> = {
   [AuditStatsGroupBy.Workflow]: 'workflow',
   [AuditStatsGroupBy.AgentId]: 'agent_id',
   [AuditStatsGroupBy.UserId]: 'user_id',
+  [AuditStatsGroupBy.Issuer]: 'issuer',
 };
 
 /**
@@ -65,13 +66,23 @@ const BUCKET_INTERVAL: Record<AuditStatsBucket, string> = {
  */
 export function auditStatsStatement(query: AuditStatsQuery): SqlStatement {
   const group = GROUP_COLUMN[query.groupBy];
+  const values: unknown[] = [BUCKET_INTERVAL[query.bucket], query.from.toISOString(), query.to.toISOString()];
+  let identity = '';
+  if (query.userId !== undefined) {
+    values.push(query.userId);
+    identity += ` AND user_id = $${values.length}`;
+  }
+  if (query.issuer !== undefined) {
+    values.push(query.issuer);
+    identity += ` AND issuer = $${values.length}`;
+  }
   return {
     text:
       `SELECT date_bin($1::interval, at, TIMESTAMPTZ '2001-01-01 00:00:00+00') AS start, ${group} AS "group", ` +
       `count(*) FILTER (WHERE success) AS success, count(*) FILTER (WHERE NOT success) AS failure ` +
-      `FROM audit_entries WHERE at >= $2::timestamptz AND at < $3::timestamptz ` +
+      `FROM audit_entries WHERE at >= $2::timestamptz AND at < $3::timestamptz${identity} ` +
       `GROUP BY 1, 2 ORDER BY 1, 2`,
-    values: [BUCKET_INTERVAL[query.bucket], query.from.toISOString(), query.to.toISOString()],
+    values,
   };
 }
 

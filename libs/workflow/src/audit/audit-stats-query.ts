@@ -9,16 +9,22 @@ export const AuditStatsGroupBy = {
   Workflow: 'workflow',
   AgentId: 'agentId',
   UserId: 'userId',
+  Issuer: 'issuer',
 } as const;
 export type AuditStatsGroupBy = (typeof AuditStatsGroupBy)[keyof typeof AuditStatsGroupBy];
 export const AUDIT_STATS_GROUP_BYS: readonly AuditStatsGroupBy[] = Object.values(AuditStatsGroupBy);
 
-/** `GET /v1/audit/stats`: entries with `from ≤ at < to`, counted per UTC bucket and group. */
+/**
+ * `GET /v1/audit/stats`: entries with `from ≤ at < to`, counted per UTC bucket and group, optionally
+ * narrowed to one user — an identity is the (issuer, userId) pair (SPEC §16), so both filter.
+ */
 export interface AuditStatsQuery {
   from: Date;
   to: Date;
   bucket: AuditStatsBucket;
   groupBy: AuditStatsGroupBy;
+  userId?: string;
+  issuer?: string;
 }
 
 const statsParams = z
@@ -27,6 +33,8 @@ const statsParams = z
     to: auditInstantParam,
     bucket: z.enum(AUDIT_STATS_BUCKETS as [AuditStatsBucket, ...AuditStatsBucket[]]).default(AuditStatsBucket.Hour),
     groupBy: z.enum(AUDIT_STATS_GROUP_BYS as [AuditStatsGroupBy, ...AuditStatsGroupBy[]]).default(AuditStatsGroupBy.Operation),
+    userId: z.string().min(1).max(1024).optional(),
+    issuer: z.string().min(1).max(2048).optional(),
   })
   .superRefine((params, ctx) => {
     if (params.from.getTime() > params.to.getTime()) {
