@@ -71,6 +71,18 @@ describe('opaque inbound tokens (SPEC §9.2)', () => {
     expect((await whoAmI('opaque-never-issued')).status).toBe(401);
   });
 
+  it("refuses an opaque token issued to Baton's own exchange client, or naming Baton's agent in act (SPEC §16)", async () => {
+    const baked = okta.mintOpaqueUserToken('fred', ['expenses:read'], 3600, { client_id: 'baton-service' });
+    const delegated = okta.mintOpaqueUserToken('fred', ['expenses:read'], 3600, { act: { sub: 'baton-service' } });
+    const ordinary = okta.mintOpaqueUserToken('fred', ['expenses:read'], 3600, { client_id: 'user-app' });
+    for (const token of [baked, delegated]) {
+      const response = await whoAmI(token);
+      expect(response.status).toBe(401);
+      expect(response.headers.get('www-authenticate')).toMatch(/error="invalid_token"/);
+    }
+    expect((await whoAmI(ordinary)).status).toBe(200);
+  });
+
   it('an unreachable introspection endpoint → 503', async () => {
     okta.introspectionDown = true;
     try {

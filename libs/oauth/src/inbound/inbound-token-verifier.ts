@@ -91,7 +91,13 @@ export class InboundTokenVerifier {
 
   async verify(token: string): Promise<VerifiedPrincipal> {
     // SPEC §9.2: a token that is not a JWT is introspected at the issuers that allow it.
-    if (this.introspector.enabled && !looksLikeJwt(token)) return this.introspector.introspect(token);
+    if (this.introspector.enabled && !looksLikeJwt(token)) {
+      const principal = await this.introspector.introspect(token);
+      // The answer's client_id / act are the token's own claims (RFC 7662 §2.2): same refusal as a JWT.
+      const refusal = bakedForBaton(principal.claims, this.refusedClientIds);
+      if (refusal) throw new InboundTokenError('invalid_token', refusal);
+      return principal;
+    }
     const trusted = this.trustedIssuerOf(token);
     // Keys are resolved lazily, inside jwtVerify, so a token refused on its header alone (alg
     // `none`, HS256, …) never causes a request to the issuer.
