@@ -2,6 +2,7 @@ import { InitialSchema1732300000000 } from './1732300000000-initial-schema.js';
 import { AuditIndexes1732400000000 } from './1732400000000-audit-indexes.js';
 import { LeanEngine1732500000000 } from './1732500000000-lean-engine.js';
 import { EscalationResolverIssuer1732600000000 } from './1732600000000-escalation-resolver-issuer.js';
+import { RunTraceContext1732950000000 } from './1732950000000-run-trace-context.js';
 
 /** Every migration, in order. Listed explicitly: globs break in bundles and under ESM. */
-export const migrations = [InitialSchema1732300000000, AuditIndexes1732400000000, LeanEngine1732500000000, EscalationResolverIssuer1732600000000];
+export const migrations = [InitialSchema1732300000000, AuditIndexes1732400000000, LeanEngine1732500000000, EscalationResolverIssuer1732600000000, RunTraceContext1732950000000];

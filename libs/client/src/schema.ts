@@ -1163,6 +1163,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description W3C Trace Context: kept with the run; the run's downstream calls carry a child of it (a malformed one is ignored) */
+                traceparent?: string;
                 /** @description a repeat from the same user returns the first run (200) */
                 "Idempotency-Key"?: string;
             };

@@ -26,6 +26,12 @@ export class RunsController {
   @Post('workflows/:name/runs')
   @ApiOperation({ operationId: 'startRun', summary: "Start a run; the caller's token becomes its subject token (stored encrypted)" })
   @ApiHeader({ name: 'Idempotency-Key', required: false, schema: { type: 'string', minLength: 1, maxLength: 255 }, description: 'a repeat from the same user returns the first run (200)' })
+  @ApiHeader({
+    name: 'traceparent',
+    required: false,
+    schema: { type: 'string' },
+    description: "W3C Trace Context: kept with the run; the run's downstream calls carry a child of it (a malformed one is ignored)",
+  })
   @ApiBody({ schema: refTo('StartRunRequest'), required: false })
   @ApiAcceptedResponse({ description: 'Run started; Location names it', schema: refTo('StartedRun'), headers: LOCATION_HEADER })
   @ApiOkResponse({ description: 'An earlier run with the same Idempotency-Key', schema: refTo('StartedRun'), headers: LOCATION_HEADER })
@@ -34,13 +40,14 @@ export class RunsController {
     @Param('name') name: string,
     @Body() body: unknown,
     @Headers('idempotency-key') key: string | undefined,
+    @Headers('traceparent') traceparent: string | undefined,
     @CurrentUser() user: AuthenticatedUser,
     @Res({ passthrough: true }) res: Response,
   ) {
     if (key !== undefined && !idempotencyKey.safeParse(key).success) {
       throw new DomainError(DomainErrorCode.InvalidInput, 'Invalid Idempotency-Key', [{ path: '$.headers.idempotency-key', message: 'must be 1–255 visible ASCII characters' }]);
     }
-    const { run, created } = await this.runs.start(name, body, this.callers.of(user), user.token, key);
+    const { run, created } = await this.runs.start(name, body, this.callers.of(user), user.token, key, traceparent);
     res.status(created ? 202 : 200).location(`/v1/runs/${run.id}`);
     return { id: run.id, status: run.status, workflow: run.workflow, createdAt: run.createdAt };
   }

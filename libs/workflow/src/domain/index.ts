@@ -29,3 +29,5 @@ export * from './definition/effective-node.js';
 export * from './definition/allowed-host.js';
 export * from './definition/http-url-host.js';
 export * from './definition/input-schema.js';
+
+export * from './trace/trace-context.js';

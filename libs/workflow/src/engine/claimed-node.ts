@@ -15,6 +15,8 @@ export interface ClaimedNode {
     userScopes: string[];
     subjectToken: { ciphertext: Buffer; keyId: string } | null;
     subjectTokenExpiresAt: Date | null;
+    /** The W3C traceparent the run was started with; each downstream call sends a child of it. */
+    traceparent: string | null;
   };
   /** Outputs of the run's succeeded nodes, for templates. */
   outputs: Record<string, { output: unknown }>;

@@ -7,6 +7,8 @@ import {
   EscalationReason,
   NodeErrorCode,
   RenderBudget,
+  childTraceparent,
+  parseTraceparent,
   TemplateError,
   renderTemplateString,
   renderTemplateValue,
@@ -110,9 +112,18 @@ export class NodeExecutor implements OnModuleDestroy {
       token = step.token;
     }
 
+    // The run's trace continues into each call (SPEC §16), as a child span of the caller's.
+    const trace = parseTraceparent(attempt.claim.run.traceparent ?? undefined);
     // Call; on a first 401 exchange once more and call once more (SPEC §4 step 4).
     for (let refreshed = false; ; refreshed = true) {
-      const result = await callHttp(request, { accessToken: token?.accessToken, idempotencyKey: attempt.idempotencyKey, timeoutMs: node.timeoutMs, signal, dispatcher: this.guardedAgent });
+      const result = await callHttp(request, {
+        accessToken: token?.accessToken,
+        idempotencyKey: attempt.idempotencyKey,
+        traceparent: trace ? childTraceparent(trace) : undefined,
+        timeoutMs: node.timeoutMs,
+        signal,
+        dispatcher: this.guardedAgent,
+      });
       const { audits, decision } = decideHttpOutcome(result, { target, withToken: token !== undefined, refreshed, timeoutMs: node.timeoutMs, grantedScopes: attempt.grantedScopes });
       for (const audit of audits) attempt.audit(audit.operation as AuditOperation, { target, scopes: attempt.grantedScopes, ...audit });
       if (decision.kind === 'succeed') return attempt.succeed(decision.output);

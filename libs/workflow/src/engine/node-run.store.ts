@@ -73,10 +73,11 @@ interface ClaimRow {
   subject_token_key_id: string | null;
   subject_token_expires_at: Date | null;
   outputs: Record<string, { output: unknown }>;
+  traceparent: string | null;
 }
 
 const CLAIM_COLUMNS =
-  'node_id, attempt, workflow_name, workflow_version, agent_id, input, user_iss, user_sub, user_scopes, subject_token_ciphertext, subject_token_key_id, subject_token_expires_at, outputs';
+  'node_id, attempt, workflow_name, workflow_version, agent_id, input, user_iss, user_sub, user_scopes, subject_token_ciphertext, subject_token_key_id, subject_token_expires_at, outputs, traceparent';
 
 const SQL = {
   claim: `SELECT ${CLAIM_COLUMNS} FROM baton_claim_node($1, $2, $3, $4)`,
@@ -267,6 +268,7 @@ function toClaimedNode(runId: string, row: ClaimRow): ClaimedNode {
       userScopes: row.user_scopes,
       subjectToken: row.subject_token_ciphertext ? { ciphertext: row.subject_token_ciphertext, keyId: row.subject_token_key_id! } : null,
       subjectTokenExpiresAt: row.subject_token_expires_at,
+      traceparent: row.traceparent ?? null,
     },
     outputs: row.outputs ?? {},
   };

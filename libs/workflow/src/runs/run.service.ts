@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { DomainError, DomainErrorCode, type Page } from '@baton/platform';
 import { SubjectTokenCipher } from '@baton/oauth';
 import { z } from 'zod';
-import { RunStatus, WORKFLOW_NAME_PATTERN, isTerminalRunStatus, validateRunInput } from '../domain/index.js';
+import { RunStatus, WORKFLOW_NAME_PATTERN, formatTraceparent, isTerminalRunStatus, parseTraceparent, validateRunInput } from '../domain/index.js';
 import { DefinitionCache } from '../definitions/definition-cache.js';
 import { NodeQueue } from '../engine/node-queue.js';
 import { EscalationEvents } from '../escalations/escalation-events.js';
@@ -55,7 +55,14 @@ export class RunService {
    * Starts a run of `workflowName` for the caller, whose bearer token becomes the run's subject
    * token (stored sealed). Commits the run with its first nodes queued, then enqueues them.
    */
-  async start(workflowName: string, body: unknown, caller: RunCaller, subjectToken: string, idempotencyKey?: string): Promise<StartedRun> {
+  async start(
+    workflowName: string,
+    body: unknown,
+    caller: RunCaller,
+    subjectToken: string,
+    idempotencyKey?: string,
+    traceparentHeader?: string | string[],
+  ): Promise<StartedRun> {
     const parsed = startRunBodySchema.safeParse(body ?? {});
     if (!parsed.success) {
       throw new DomainError(
@@ -71,6 +78,8 @@ export class RunService {
     }
     if (!WORKFLOW_NAME_PATTERN.test(workflowName)) throw this.noSuchWorkflow(workflowName, version);
     const id = randomUUID();
+    // A malformed traceparent is dropped (W3C Trace Context §4.3), never a reason to refuse the run.
+    const trace = parseTraceparent(traceparentHeader);
     const sealed = this.cipher.seal(subjectToken, { runId: id, issuer: caller.issuer, subject: caller.subject });
     // Twice at most: the second time after learning that another version became the latest.
     for (let refresh = false; ; refresh = true) {
@@ -98,6 +107,7 @@ export class RunService {
         userScopes: caller.scopes,
         subjectToken: { ...sealed, expiresAt: caller.expiresAt },
         idempotencyKey: idempotencyKey ?? null,
+        traceparent: trace ? formatTraceparent(trace) : null,
         nodes,
       });
       if (started.outcome === 'stale' && !refresh) continue;

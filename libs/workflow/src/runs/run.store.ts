@@ -17,6 +17,8 @@ export interface NewRun {
   userScopes: string[];
   subjectToken: { ciphertext: Buffer; keyId: string; expiresAt: Date };
   idempotencyKey: string | null;
+  /** The caller's W3C traceparent (normalized), passed on to the run's downstream calls. */
+  traceparent: string | null;
   /** In definition order; roots start `queued`, the rest `pending`. */
   nodes: { id: string; type: string; queued: boolean; refs: readonly string[] }[];
 }
@@ -35,7 +37,7 @@ export class RunStore {
   async start(run: NewRun): Promise<StartResult> {
     const [row] = await this.sql.query<{ r_outcome: StartResult['outcome']; r_id: string | null; r_created_at: Date | null }>(
       'baton_start_run',
-      `SELECT r_outcome, r_id, r_created_at FROM baton_start_run($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9, $10, $11, $12, $13, $14::jsonb)`,
+      `SELECT r_outcome, r_id, r_created_at FROM baton_start_run($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9, $10, $11, $12, $13, $14::jsonb, $15)`,
       [
         run.id,
         run.workflowName,
@@ -51,6 +53,7 @@ export class RunStore {
         run.subjectToken.expiresAt,
         run.idempotencyKey,
         JSON.stringify(run.nodes),
+        run.traceparent,
       ],
     );
     if (!row || row.r_outcome === 'stale') return { outcome: 'stale' };

@@ -5,6 +5,8 @@ export interface HttpRequestCredentials {
   /** The exchanged token; overrides any `authorization` header the definition set. */
   accessToken?: string;
   idempotencyKey: string;
+  /** W3C traceparent of this call (a child of the run's); wins over a definition's header of that name. */
+  traceparent?: string;
 }
 
 /** A request ready for the wire: lower-case header names, a serialized body. */
@@ -59,6 +61,7 @@ export function buildHttpRequest(node: HttpNodeRequest, credentials: HttpRequest
     headers.authorization = `Bearer ${credentials.accessToken}`;
   }
   headers['idempotency-key'] = credentials.idempotencyKey;
+  if (credentials.traceparent !== undefined) headers.traceparent = credentials.traceparent;
   const body = BODYLESS_METHODS.has(node.method) ? undefined : serializeBody(node.body, headers);
   return { ok: true, url, method: node.method, headers, ...(body !== undefined && { body }) };
 }

@@ -16,6 +16,8 @@ export interface HttpCallOptions {
   accessToken?: string;
   /** `<runId>:<nodeId>` (SPEC §4): the same on every attempt, so a repeated side effect is recognisable. */
   idempotencyKey: string;
+  /** W3C traceparent for this call (SPEC §16): a child of the run's. */
+  traceparent?: string;
   /** Covers the whole call: connecting, the answer's head and reading its body. */
   timeoutMs: number;
   /** Default 1 MiB (SPEC §3). */
