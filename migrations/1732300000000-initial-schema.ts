@@ -56,7 +56,9 @@ export class InitialSchema1732300000000 implements MigrationInterface {
         updated_at       timestamptz NOT NULL DEFAULT now(),
         FOREIGN KEY (workflow_name, workflow_version) REFERENCES workflow_versions(name, version)
       )`);
-    await q.query(`CREATE UNIQUE INDEX runs_idempotency ON runs (user_iss, user_sub, idempotency_key) WHERE idempotency_key IS NOT NULL`);
+    await q.query(
+      `CREATE UNIQUE INDEX runs_idempotency ON runs (user_iss, user_sub, idempotency_key) WHERE idempotency_key IS NOT NULL`,
+    );
     await q.query(`CREATE INDEX runs_by_user ON runs (user_iss, user_sub, created_at DESC, id DESC)`);
     await q.query(`CREATE INDEX runs_by_created ON runs (created_at DESC, id DESC)`);
     await q.query(`CREATE INDEX runs_by_workflow ON runs (workflow_name, created_at DESC, id DESC)`);
@@ -97,7 +99,9 @@ export class InitialSchema1732300000000 implements MigrationInterface {
         action      text CHECK (action IN ('resume','retry','approve','reject','abort')),
         note        text
       )`);
-    await q.query(`CREATE UNIQUE INDEX escalations_one_open_per_node ON escalations (run_id, node_id) WHERE status = 'open'`);
+    await q.query(
+      `CREATE UNIQUE INDEX escalations_one_open_per_node ON escalations (run_id, node_id) WHERE status = 'open'`,
+    );
     await q.query(`CREATE INDEX escalations_by_status ON escalations (status, created_at DESC, id DESC)`);
     await q.query(`CREATE INDEX escalations_by_run ON escalations (run_id)`);
     await q.query(`CREATE INDEX escalations_due ON escalations (expires_at) WHERE status = 'open'`);
@@ -161,10 +165,18 @@ export class InitialSchema1732300000000 implements MigrationInterface {
         NEW.hash := baton_audit_hash(NEW);
         RETURN NEW;
       END $$`);
-    await q.query(`CREATE TRIGGER audit_entries_chain BEFORE INSERT ON audit_entries FOR EACH ROW EXECUTE FUNCTION baton_audit_chain()`);
-    await q.query(`CREATE TRIGGER audit_entries_append_only BEFORE UPDATE OR DELETE ON audit_entries FOR EACH ROW EXECUTE FUNCTION baton_refuse_change()`);
-    await q.query(`CREATE TRIGGER audit_entries_no_truncate BEFORE TRUNCATE ON audit_entries FOR EACH STATEMENT EXECUTE FUNCTION baton_refuse_change()`);
-    await q.query(`CREATE TRIGGER workflow_versions_immutable BEFORE UPDATE OR DELETE ON workflow_versions FOR EACH ROW EXECUTE FUNCTION baton_refuse_change()`);
+    await q.query(
+      `CREATE TRIGGER audit_entries_chain BEFORE INSERT ON audit_entries FOR EACH ROW EXECUTE FUNCTION baton_audit_chain()`,
+    );
+    await q.query(
+      `CREATE TRIGGER audit_entries_append_only BEFORE UPDATE OR DELETE ON audit_entries FOR EACH ROW EXECUTE FUNCTION baton_refuse_change()`,
+    );
+    await q.query(
+      `CREATE TRIGGER audit_entries_no_truncate BEFORE TRUNCATE ON audit_entries FOR EACH STATEMENT EXECUTE FUNCTION baton_refuse_change()`,
+    );
+    await q.query(
+      `CREATE TRIGGER workflow_versions_immutable BEFORE UPDATE OR DELETE ON workflow_versions FOR EACH ROW EXECUTE FUNCTION baton_refuse_change()`,
+    );
   }
 
   async down(q: QueryRunner): Promise<void> {
@@ -176,6 +188,5 @@ export class InitialSchema1732300000000 implements MigrationInterface {
     await q.query(`DROP TABLE workflow_versions`);
     await q.query(`DROP TABLE workflows`);
     await q.query(`DROP FUNCTION baton_refuse_change()`);
-
   }
 }

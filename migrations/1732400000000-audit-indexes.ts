@@ -24,7 +24,9 @@ export class AuditIndexes1732400000000 implements MigrationInterface {
   async up(q: QueryRunner): Promise<void> {
     // `at` is written as date_trunc('milliseconds', …); the check makes it a guarantee, so a
     // JavaScript Date in a cursor names a row exactly (no row skipped or repeated between pages).
-    await q.query(`ALTER TABLE audit_entries ADD CONSTRAINT audit_at_milliseconds CHECK (at = date_trunc('milliseconds', at))`);
+    await q.query(
+      `ALTER TABLE audit_entries ADD CONSTRAINT audit_at_milliseconds CHECK (at = date_trunc('milliseconds', at))`,
+    );
     await q.query(`CREATE INDEX audit_by_run ON audit_entries (run_id, at, id) WHERE run_id IS NOT NULL`);
     await q.query(`CREATE INDEX audit_failures_by_operation ON audit_entries (operation, at, id) WHERE NOT success`);
     await q.query(`CREATE INDEX audit_failures ON audit_entries (at, id) WHERE NOT success`);

@@ -349,8 +349,12 @@ export class LeanEngine1732500000000 implements MigrationInterface {
 
   async down(q: QueryRunner): Promise<void> {
     await q.query(`DROP FUNCTION baton_cancel_run(uuid, text)`);
-    await q.query(`DROP FUNCTION baton_start_run(uuid, text, integer, boolean, text, jsonb, text, text, text[], bytea, text, timestamptz, text, jsonb)`);
-    await q.query(`DROP FUNCTION baton_settle_node(uuid, text, integer, text, jsonb, text[], jsonb, integer, jsonb, integer)`);
+    await q.query(
+      `DROP FUNCTION baton_start_run(uuid, text, integer, boolean, text, jsonb, text, text, text[], bytea, text, timestamptz, text, jsonb)`,
+    );
+    await q.query(
+      `DROP FUNCTION baton_settle_node(uuid, text, integer, text, jsonb, text[], jsonb, integer, jsonb, integer)`,
+    );
     await q.query(`DROP TYPE baton_settlement`);
     await q.query(`DROP FUNCTION baton_complete_nodes(jsonb)`);
     await q.query(`DROP FUNCTION baton_complete_node(uuid, text, integer, jsonb, text[], jsonb, jsonb, text)`);

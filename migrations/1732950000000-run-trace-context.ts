@@ -15,12 +15,16 @@ export class RunTraceContext1732950000000 implements MigrationInterface {
     await q.query(claimRow(true));
     await q.query(`DROP FUNCTION baton_complete_nodes(jsonb)`);
     await q.query(completeNodes(true));
-    await q.query(`DROP FUNCTION baton_start_run(uuid, text, integer, boolean, text, jsonb, text, text, text[], bytea, text, timestamptz, text, jsonb)`);
+    await q.query(
+      `DROP FUNCTION baton_start_run(uuid, text, integer, boolean, text, jsonb, text, text, text[], bytea, text, timestamptz, text, jsonb)`,
+    );
     await q.query(startRun(true));
   }
 
   async down(q: QueryRunner): Promise<void> {
-    await q.query(`DROP FUNCTION baton_start_run(uuid, text, integer, boolean, text, jsonb, text, text, text[], bytea, text, timestamptz, text, jsonb, text)`);
+    await q.query(
+      `DROP FUNCTION baton_start_run(uuid, text, integer, boolean, text, jsonb, text, text, text[], bytea, text, timestamptz, text, jsonb, text)`,
+    );
     await q.query(startRun(false));
     await q.query(`DROP FUNCTION baton_complete_nodes(jsonb)`);
     await q.query(completeNodes(false));

@@ -5,4 +5,10 @@ import { EscalationResolverIssuer1732600000000 } from './1732600000000-escalatio
 import { RunTraceContext1732950000000 } from './1732950000000-run-trace-context.js';
 
 /** Every migration, in order. Listed explicitly: globs break in bundles and under ESM. */
-export const migrations = [InitialSchema1732300000000, AuditIndexes1732400000000, LeanEngine1732500000000, EscalationResolverIssuer1732600000000, RunTraceContext1732950000000];
+export const migrations = [
+  InitialSchema1732300000000,
+  AuditIndexes1732400000000,
+  LeanEngine1732500000000,
+  EscalationResolverIssuer1732600000000,
+  RunTraceContext1732950000000,
+];

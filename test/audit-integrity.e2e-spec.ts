@@ -16,7 +16,10 @@ describe('audit trail integrity and who may read it (SPEC §6, §7)', () => {
   async function finishedRun(): Promise<{ id: string; entries: { id: string; run_seq: number }[] }> {
     const started = await stack.startRun('chained', owner);
     expect((await stack.waitForRun(started.body.id, owner, ['succeeded', 'failed'])).status).toBe('succeeded');
-    const { rows } = await stack.db.query(`SELECT id::text, run_seq FROM audit_entries WHERE run_id = $1 ORDER BY run_seq`, [started.body.id]);
+    const { rows } = await stack.db.query(
+      `SELECT id::text, run_seq FROM audit_entries WHERE run_id = $1 ORDER BY run_seq`,
+      [started.body.id],
+    );
     expect(rows.length).toBeGreaterThanOrEqual(12);
     return { id: started.body.id, entries: rows };
   }
@@ -68,19 +71,31 @@ describe('audit trail integrity and who may read it (SPEC §6, §7)', () => {
     const victim = run.entries[3]!;
     await tamper(`UPDATE audit_entries a SET details = '{"forged": true}' WHERE id = $1`, [victim.id]);
     await tamper(`UPDATE audit_entries a SET hash = baton_audit_hash(a) WHERE id = $1`, [victim.id]);
-    expect((await verify(run.id)).body).toEqual({ valid: false, entries: run.entries.length, brokenAt: run.entries[4]!.id });
+    expect((await verify(run.id)).body).toEqual({
+      valid: false,
+      entries: run.entries.length,
+      brokenAt: run.entries[4]!.id,
+    });
   });
 
   it('detects a row deleted from the middle, at the row after the gap', async () => {
     const run = await finishedRun();
     await tamper(`DELETE FROM audit_entries WHERE id = $1`, [run.entries[6]!.id]);
-    expect((await verify(run.id)).body).toEqual({ valid: false, entries: run.entries.length - 1, brokenAt: run.entries[7]!.id });
+    expect((await verify(run.id)).body).toEqual({
+      valid: false,
+      entries: run.entries.length - 1,
+      brokenAt: run.entries[7]!.id,
+    });
   });
 
   it('detects the first row deleted, at the new first row', async () => {
     const run = await finishedRun();
     await tamper(`DELETE FROM audit_entries WHERE id = $1`, [run.entries[0]!.id]);
-    expect((await verify(run.id)).body).toEqual({ valid: false, entries: run.entries.length - 1, brokenAt: run.entries[1]!.id });
+    expect((await verify(run.id)).body).toEqual({
+      valid: false,
+      entries: run.entries.length - 1,
+      brokenAt: run.entries[1]!.id,
+    });
   });
 
   it('detects a row moved to another position of the chain', async () => {
@@ -94,8 +109,12 @@ describe('audit trail integrity and who may read it (SPEC §6, §7)', () => {
 
   it('keeps refusing UPDATE and DELETE while the trigger is on', async () => {
     const run = await finishedRun();
-    await expect(stack.db.query(`UPDATE audit_entries SET success = false WHERE id = $1`, [run.entries[1]!.id])).rejects.toThrow(/append-only/);
-    await expect(stack.db.query(`DELETE FROM audit_entries WHERE id = $1`, [run.entries[1]!.id])).rejects.toThrow(/append-only/);
+    await expect(
+      stack.db.query(`UPDATE audit_entries SET success = false WHERE id = $1`, [run.entries[1]!.id]),
+    ).rejects.toThrow(/append-only/);
+    await expect(stack.db.query(`DELETE FROM audit_entries WHERE id = $1`, [run.entries[1]!.id])).rejects.toThrow(
+      /append-only/,
+    );
     expect((await verify(run.id)).body.valid).toBe(true);
   });
 
@@ -110,7 +129,9 @@ describe('audit trail integrity and who may read it (SPEC §6, §7)', () => {
       expect(trail.status).toBe(200);
       expect(trail.body.items.map((e: { operation: string }) => e.operation)[0]).toBe('run.started');
       const rest = await get(`/v1/runs/${runId}/audit?limit=200&cursor=${trail.body.nextCursor}`, owner);
-      const { rows } = await stack.db.query(`SELECT id::text FROM audit_entries WHERE run_id = $1 ORDER BY run_seq`, [runId]);
+      const { rows } = await stack.db.query(`SELECT id::text FROM audit_entries WHERE run_id = $1 ORDER BY run_seq`, [
+        runId,
+      ]);
       expect([...trail.body.items, ...rest.body.items].map((e: { id: string }) => e.id)).toEqual(rows.map((r) => r.id));
       expect(rest.body.nextCursor).toBeNull();
       expect((await verify(runId, owner)).status).toBe(200);
@@ -139,7 +160,9 @@ describe('audit trail integrity and who may read it (SPEC §6, §7)', () => {
 
     it('answers 400 for bad paging or unknown parameters', async () => {
       expect((await get(`/v1/runs/${runId}/audit?cursor=garbage`, owner)).status).toBe(400);
-      expect((await get(`/v1/runs/${runId}/audit?cursor=${Buffer.from('["x"]').toString('base64url')}`, owner)).status).toBe(400);
+      expect(
+        (await get(`/v1/runs/${runId}/audit?cursor=${Buffer.from('["x"]').toString('base64url')}`, owner)).status,
+      ).toBe(400);
       expect((await get(`/v1/runs/${runId}/audit?limit=500`, owner)).status).toBe(400);
       expect((await get(`/v1/runs/${runId}/audit/verify?deep=1`, owner)).status).toBe(400);
     });

@@ -33,7 +33,19 @@ async function insertEntries(db: pg.Client, entries: Entry[]): Promise<string[]>
     const { rows } = await db.query(
       `INSERT INTO audit_entries (at, operation, run_id, node_id, workflow, agent_id, user_id, issuer, success, error, details)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $11, $8, $9, $10) RETURNING id::text`,
-      [e.at, e.operation, e.runId ?? null, e.nodeId ?? null, e.workflow ?? null, e.agentId ?? null, e.userId ?? null, e.success ?? true, e.error ?? null, e.details ?? null, e.issuer ?? 'https://issuer.test'],
+      [
+        e.at,
+        e.operation,
+        e.runId ?? null,
+        e.nodeId ?? null,
+        e.workflow ?? null,
+        e.agentId ?? null,
+        e.userId ?? null,
+        e.success ?? true,
+        e.error ?? null,
+        e.details ?? null,
+        e.issuer ?? 'https://issuer.test',
+      ],
     );
     ids.push(rows[0].id);
   }
@@ -49,12 +61,21 @@ describe('audit trail queries, stats and export (SPEC §7)', () => {
 
   /** Ids matching a hand-written WHERE, in (at, id) order. */
   async function sqlIds(where: string, values: unknown[], order: 'asc' | 'desc' = 'desc'): Promise<string[]> {
-    const { rows } = await stack.db.query(`SELECT id::text FROM audit_entries WHERE ${where} ORDER BY at ${order}, id ${order}`, values);
+    const { rows } = await stack.db.query(
+      `SELECT id::text FROM audit_entries WHERE ${where} ORDER BY at ${order}, id ${order}`,
+      values,
+    );
     return rows.map((r) => r.id);
   }
 
   /** Follows nextCursor to the end; fails on a repeated id. */
-  async function walk(path: string, query: string, limit: number, token = auditor, between?: (page: number) => Promise<void>): Promise<string[]> {
+  async function walk(
+    path: string,
+    query: string,
+    limit: number,
+    token = auditor,
+    between?: (page: number) => Promise<void>,
+  ): Promise<string[]> {
     const ids: string[] = [];
     let cursor: string | null = null;
     let page = 0;
@@ -77,7 +98,9 @@ describe('audit trail queries, stats and export (SPEC §7)', () => {
     stack = await RunStack.start();
     stack.resource.on('GET', '/items', { status: 200, body: { ok: true } });
     const item = httpNode('a', `${stack.resource.url}/items`);
-    await stack.register(definition('audited', [item, { ...item, id: 'b', dependsOn: ['a'] }, { ...item, id: 'c', dependsOn: ['b'] }]));
+    await stack.register(
+      definition('audited', [item, { ...item, id: 'b', dependsOn: ['a'] }, { ...item, id: 'c', dependsOn: ['b'] }]),
+    );
     auditor = await stack.auth.mintToken('auditor', [AUDIT_READ]);
     owner = await stack.auth.mintToken('owner', ['expenses:read']);
   });
@@ -92,7 +115,9 @@ describe('audit trail queries, stats and export (SPEC §7)', () => {
         const forbidden = await get(path, owner);
         expect(forbidden.status).toBe(403);
         expect(forbidden.contentType).toContain('application/problem+json');
-        expect(forbidden.headers.get('www-authenticate')).toBe(`Bearer error="insufficient_scope", scope="${AUDIT_READ}"`);
+        expect(forbidden.headers.get('www-authenticate')).toBe(
+          `Bearer error="insufficient_scope", scope="${AUDIT_READ}"`,
+        );
         expect((await get(path, auditor)).status).toBe(200);
       }
     });
@@ -100,13 +125,25 @@ describe('audit trail queries, stats and export (SPEC §7)', () => {
     it('documents the routes in the OpenAPI document', async () => {
       const doc = await call(url('/docs-json'));
       expect(Object.keys(doc.body.paths)).toEqual(
-        expect.arrayContaining(['/v1/audit', '/v1/audit/stats', '/v1/audit/export', '/v1/runs/{id}/audit', '/v1/runs/{id}/audit/verify']),
+        expect.arrayContaining([
+          '/v1/audit',
+          '/v1/audit/stats',
+          '/v1/audit/export',
+          '/v1/runs/{id}/audit',
+          '/v1/runs/{id}/audit/verify',
+        ]),
       );
       const stats = doc.body.paths['/v1/audit/stats'].get;
-      expect(stats.parameters.map((p: { name: string }) => p.name)).toEqual(expect.arrayContaining(['from', 'to', 'bucket', 'groupBy']));
-      expect(stats.responses['200'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/AuditStats' });
+      expect(stats.parameters.map((p: { name: string }) => p.name)).toEqual(
+        expect.arrayContaining(['from', 'to', 'bucket', 'groupBy']),
+      );
+      expect(stats.responses['200'].content['application/json'].schema).toEqual({
+        $ref: '#/components/schemas/AuditStats',
+      });
       expect(doc.body.components.schemas.AuditStats.required).toEqual(['bucket', 'groupBy', 'from', 'to', 'items']);
-      expect(Object.keys(doc.body.paths['/v1/audit/export'].get.responses['200'].content)).toEqual(['application/x-ndjson']);
+      expect(Object.keys(doc.body.paths['/v1/audit/export'].get.responses['200'].content)).toEqual([
+        'application/x-ndjson',
+      ]);
     });
   });
 
@@ -118,17 +155,101 @@ describe('audit trail queries, stats and export (SPEC §7)', () => {
     beforeAll(async () => {
       // Two runs and a run-less entry, early 2001 (no real run writes then); ties on `at` included.
       await insertEntries(stack.db, [
-        { at: T(0), operation: 'run.started', runId: RUN_1, workflow: 'fx-expenses', agentId: 'fx-agent-1', userId: 'fx-alice' },
-        { at: T(1), operation: 'token.exchanged', runId: RUN_1, nodeId: 'fetch', workflow: 'fx-expenses', agentId: 'fx-agent-1', userId: 'fx-alice', success: false, error: 'invalid_grant' },
-        { at: T(1), operation: 'token.revoked', runId: RUN_1, nodeId: 'fetch', workflow: 'fx-expenses', agentId: 'fx-agent-1', userId: 'fx-alice' },
-        { at: T(2), operation: 'run.started', runId: RUN_2, workflow: 'fx-crm', agentId: 'fx-agent-2', userId: 'fx-bob' },
-        { at: T(3), operation: 'token.exchanged', runId: RUN_2, nodeId: 'lead', workflow: 'fx-crm', agentId: 'fx-agent-2', userId: 'fx-bob', details: { cached: false } },
-        { at: T(3), operation: 'token.used', runId: RUN_2, nodeId: 'lead', workflow: 'fx-crm', agentId: 'fx-agent-2', userId: 'fx-bob', details: { status: 503 }, success: false },
-        { at: T(3), operation: 'token.used', runId: RUN_2, nodeId: 'lead', workflow: 'fx-crm', agentId: 'fx-agent-2', userId: 'fx-bob', details: { status: 200 } },
-        { at: T(4, 1), operation: 'escalation.created', runId: RUN_1, nodeId: 'fetch', workflow: 'fx-expenses', agentId: 'fx-agent-1', userId: 'fx-alice' },
-        { at: T(5), operation: 'run.failed', runId: RUN_2, workflow: 'fx-crm', agentId: 'fx-agent-2', userId: 'fx-bob', success: false },
+        {
+          at: T(0),
+          operation: 'run.started',
+          runId: RUN_1,
+          workflow: 'fx-expenses',
+          agentId: 'fx-agent-1',
+          userId: 'fx-alice',
+        },
+        {
+          at: T(1),
+          operation: 'token.exchanged',
+          runId: RUN_1,
+          nodeId: 'fetch',
+          workflow: 'fx-expenses',
+          agentId: 'fx-agent-1',
+          userId: 'fx-alice',
+          success: false,
+          error: 'invalid_grant',
+        },
+        {
+          at: T(1),
+          operation: 'token.revoked',
+          runId: RUN_1,
+          nodeId: 'fetch',
+          workflow: 'fx-expenses',
+          agentId: 'fx-agent-1',
+          userId: 'fx-alice',
+        },
+        {
+          at: T(2),
+          operation: 'run.started',
+          runId: RUN_2,
+          workflow: 'fx-crm',
+          agentId: 'fx-agent-2',
+          userId: 'fx-bob',
+        },
+        {
+          at: T(3),
+          operation: 'token.exchanged',
+          runId: RUN_2,
+          nodeId: 'lead',
+          workflow: 'fx-crm',
+          agentId: 'fx-agent-2',
+          userId: 'fx-bob',
+          details: { cached: false },
+        },
+        {
+          at: T(3),
+          operation: 'token.used',
+          runId: RUN_2,
+          nodeId: 'lead',
+          workflow: 'fx-crm',
+          agentId: 'fx-agent-2',
+          userId: 'fx-bob',
+          details: { status: 503 },
+          success: false,
+        },
+        {
+          at: T(3),
+          operation: 'token.used',
+          runId: RUN_2,
+          nodeId: 'lead',
+          workflow: 'fx-crm',
+          agentId: 'fx-agent-2',
+          userId: 'fx-bob',
+          details: { status: 200 },
+        },
+        {
+          at: T(4, 1),
+          operation: 'escalation.created',
+          runId: RUN_1,
+          nodeId: 'fetch',
+          workflow: 'fx-expenses',
+          agentId: 'fx-agent-1',
+          userId: 'fx-alice',
+        },
+        {
+          at: T(5),
+          operation: 'run.failed',
+          runId: RUN_2,
+          workflow: 'fx-crm',
+          agentId: 'fx-agent-2',
+          userId: 'fx-bob',
+          success: false,
+        },
         { at: T(6), operation: 'escalation.expired', workflow: 'fx-expenses', agentId: 'fx-agent-1', success: false },
-        { at: T(7), operation: 'run.failed', runId: RUN_1, workflow: 'fx-expenses', agentId: 'fx-agent-1', userId: 'fx-alice', success: false },
+        {
+          at: T(7),
+          operation: 'run.failed',
+          runId: RUN_1,
+          workflow: 'fx-expenses',
+          agentId: 'fx-agent-1',
+          userId: 'fx-alice',
+          success: false,
+        },
       ]);
     });
 
@@ -141,12 +262,22 @@ describe('audit trail queries, stats and export (SPEC §7)', () => {
       ['agentId', 'agentId=fx-agent-1', `agent_id = 'fx-agent-1'`, 6],
       ['workflow', 'workflow=fx-crm', `workflow = 'fx-crm'`, 5],
       ['one operation', 'operation=token.used', `operation = 'token.used'`, 2],
-      ['repeated operations', 'operation=run.failed&operation=token.revoked', `operation IN ('run.failed', 'token.revoked')`, 3],
+      [
+        'repeated operations',
+        'operation=run.failed&operation=token.revoked',
+        `operation IN ('run.failed', 'token.revoked')`,
+        3,
+      ],
       ['success=true', 'success=true', 'success', 6],
       ['success=false', 'success=false', 'NOT success', 5],
       ['from (inclusive)', `from=${encodeURIComponent(T(3))}`, `at >= '${T(3)}'`, 7],
       ['to (exclusive)', `to=${encodeURIComponent(T(3))}`, `at < '${T(3)}'`, 4],
-      ['everything at once', `userId=fx-alice&agentId=fx-agent-1&workflow=fx-expenses&operation=token.exchanged&operation=run.failed&success=false&runId=${RUN_1}`, `run_id = '${RUN_1}' AND operation IN ('token.exchanged', 'run.failed')`, 2],
+      [
+        'everything at once',
+        `userId=fx-alice&agentId=fx-agent-1&workflow=fx-expenses&operation=token.exchanged&operation=run.failed&success=false&runId=${RUN_1}`,
+        `run_id = '${RUN_1}' AND operation IN ('token.exchanged', 'run.failed')`,
+        2,
+      ],
     ])('filters by %s, in both orders, as SQL does', async (_, query, where, count) => {
       const expectedDesc = await sqlIds(`${IN_WINDOW} AND ${where}`, [], 'desc');
       expect(expectedDesc).toHaveLength(count);
@@ -162,7 +293,12 @@ describe('audit trail queries, stats and export (SPEC §7)', () => {
 
     it('answers entries as SPEC §6 shows them, newest first by default, ties broken by id', async () => {
       const page = await get(`/v1/audit?${WINDOW}&runId=${RUN_2}&limit=4`);
-      expect(page.body.items.map((e: { operation: string }) => e.operation)).toEqual(['run.failed', 'token.used', 'token.used', 'token.exchanged']);
+      expect(page.body.items.map((e: { operation: string }) => e.operation)).toEqual([
+        'run.failed',
+        'token.used',
+        'token.used',
+        'token.exchanged',
+      ]);
       expect(Number(page.body.items[1].id)).toBeGreaterThan(Number(page.body.items[2].id));
       expect(page.body.items[1]).toEqual({
         id: expect.any(String),
@@ -223,11 +359,13 @@ describe('audit trail queries, stats and export (SPEC §7)', () => {
       const started = await stack.startRun('audited', owner);
       runId = started.body.id;
       expect((await stack.waitForRun(runId, owner, ['succeeded', 'failed'])).status).toBe('succeeded');
-      writers = await Promise.all([0, 1].map(async () => {
-        const client = new pg.Client({ connectionString: stack.config.databaseUrl });
-        await client.connect();
-        return client;
-      }));
+      writers = await Promise.all(
+        [0, 1].map(async () => {
+          const client = new pg.Client({ connectionString: stack.config.databaseUrl });
+          await client.connect();
+          return client;
+        }),
+      );
     });
     afterAll(async () => {
       for (const client of writers ?? []) await client.end();
@@ -248,7 +386,10 @@ describe('audit trail queries, stats and export (SPEC §7)', () => {
             const other = randomUUID();
             await client.query('BEGIN');
             for (let i = 0; i < 3; i++) {
-              await client.query(`INSERT INTO audit_entries (operation, run_id, workflow, success) VALUES ('node.started', $1, 'fx-busy', true)`, [other]);
+              await client.query(
+                `INSERT INTO audit_entries (operation, run_id, workflow, success) VALUES ('node.started', $1, 'fx-busy', true)`,
+                [other],
+              );
             }
             await sleep(w === 0 ? 5 : 40); // the second writer commits late, behind newer entries
             await client.query('COMMIT');
@@ -262,7 +403,9 @@ describe('audit trail queries, stats and export (SPEC §7)', () => {
     }
 
     it("walks a run's trail with limit=2, without gaps or duplicates, while other runs write", async () => {
-      const expectedBySeq = (await stack.db.query(`SELECT id::text FROM audit_entries WHERE run_id = $1 ORDER BY run_seq`, [runId])).rows.map((r) => r.id);
+      const expectedBySeq = (
+        await stack.db.query(`SELECT id::text FROM audit_entries WHERE run_id = $1 ORDER BY run_seq`, [runId])
+      ).rows.map((r) => r.id);
       expect(expectedBySeq.length).toBeGreaterThanOrEqual(17);
       const expectedAsc = await sqlIds('run_id = $1', [runId], 'asc');
       const stop = startWriting();
@@ -280,11 +423,16 @@ describe('audit trail queries, stats and export (SPEC §7)', () => {
       const late = new pg.Client({ connectionString: stack.config.databaseUrl });
       await late.connect();
       const insertTail = async (client: pg.Client, count: number): Promise<string[]> =>
-        (await client.query(`INSERT INTO audit_entries (operation, workflow, success) SELECT 'node.started', 'fx-tail', true FROM generate_series(1, $1::int) RETURNING id::text`, [count])).rows.map((r) => r.id);
+        (
+          await client.query(
+            `INSERT INTO audit_entries (operation, workflow, success) SELECT 'node.started', 'fx-tail', true FROM generate_series(1, $1::int) RETURNING id::text`,
+            [count],
+          )
+        ).rows.map((r) => r.id);
       let more: string[] = [];
-      let seen: string[] = [];
-      let committedBefore: string[] = [];
-      let lateId = '';
+      let seen: string[];
+      let committedBefore: string[];
+      let lateId: string | undefined;
       try {
         await late.query('BEGIN');
         [lateId] = await insertTail(late, 1); // its id and time are taken now; it commits only after the first page
@@ -310,7 +458,10 @@ describe('audit trail queries, stats and export (SPEC §7)', () => {
       expect([...seen].sort()).toEqual([...committedBefore, lateId].sort());
       expect(seen).not.toContain(more[0]); // new entries land at the head of a desc walk, for the next walk
       // the walk is in (at, id) order, newest first
-      const { rows } = await stack.db.query(`SELECT id::text FROM audit_entries WHERE id = ANY($1::bigint[]) ORDER BY at DESC, id DESC`, [seen]);
+      const { rows } = await stack.db.query(
+        `SELECT id::text FROM audit_entries WHERE id = ANY($1::bigint[]) ORDER BY at DESC, id DESC`,
+        [seen],
+      );
       expect(rows.map((r) => r.id)).toEqual(seen);
       expect((await walk('/v1/audit', 'workflow=fx-tail', 50))[0]).toBe(more[0]);
     });
@@ -321,18 +472,82 @@ describe('audit trail queries, stats and export (SPEC §7)', () => {
 
     beforeAll(async () => {
       await insertEntries(stack.db, [
-        { at: at('03T21:59:59.999'), operation: 'run.started', workflow: 'fx-s1', agentId: 'fx-s-agent', userId: 'fx-s-u1' }, // before from
-        { at: at('03T22:00:00.000'), operation: 'run.started', workflow: 'fx-s1', agentId: 'fx-s-agent', userId: 'fx-s-u1' }, // at from: counted
-        { at: at('03T22:59:59.999'), operation: 'token.used', workflow: 'fx-s1', agentId: 'fx-s-agent', userId: 'fx-s-u1' },
-        { at: at('03T23:00:00.000'), operation: 'token.used', workflow: 'fx-s1', agentId: 'fx-s-agent', userId: 'fx-s-u1', success: false },
-        { at: at('03T23:00:00.000'), operation: 'token.used', workflow: 'fx-s2', agentId: 'fx-s-agent', userId: 'fx-s-u2' },
-        { at: at('03T23:30:00.000'), operation: 'token.used', workflow: 'fx-s2', agentId: 'fx-s-agent', userId: 'fx-s-u2', success: false },
+        {
+          at: at('03T21:59:59.999'),
+          operation: 'run.started',
+          workflow: 'fx-s1',
+          agentId: 'fx-s-agent',
+          userId: 'fx-s-u1',
+        }, // before from
+        {
+          at: at('03T22:00:00.000'),
+          operation: 'run.started',
+          workflow: 'fx-s1',
+          agentId: 'fx-s-agent',
+          userId: 'fx-s-u1',
+        }, // at from: counted
+        {
+          at: at('03T22:59:59.999'),
+          operation: 'token.used',
+          workflow: 'fx-s1',
+          agentId: 'fx-s-agent',
+          userId: 'fx-s-u1',
+        },
+        {
+          at: at('03T23:00:00.000'),
+          operation: 'token.used',
+          workflow: 'fx-s1',
+          agentId: 'fx-s-agent',
+          userId: 'fx-s-u1',
+          success: false,
+        },
+        {
+          at: at('03T23:00:00.000'),
+          operation: 'token.used',
+          workflow: 'fx-s2',
+          agentId: 'fx-s-agent',
+          userId: 'fx-s-u2',
+        },
+        {
+          at: at('03T23:30:00.000'),
+          operation: 'token.used',
+          workflow: 'fx-s2',
+          agentId: 'fx-s-agent',
+          userId: 'fx-s-u2',
+          success: false,
+        },
         { at: at('04T00:00:00.000'), operation: 'node.failed', workflow: 'fx-s2', userId: 'fx-s-u2', success: false },
-        { at: at('04T00:00:00.001'), operation: 'run.started', workflow: 'fx-s2', agentId: 'fx-s-agent', userId: 'fx-s-u2' },
-        { at: at('04T01:59:59.999'), operation: 'token.exchanged', workflow: 'fx-s1', agentId: 'fx-s-agent', userId: 'fx-s-u1' },
-        { at: at('04T02:00:00.000'), operation: 'token.exchanged', workflow: 'fx-s1', agentId: 'fx-s-agent', userId: 'fx-s-u1' }, // at to: not counted
+        {
+          at: at('04T00:00:00.001'),
+          operation: 'run.started',
+          workflow: 'fx-s2',
+          agentId: 'fx-s-agent',
+          userId: 'fx-s-u2',
+        },
+        {
+          at: at('04T01:59:59.999'),
+          operation: 'token.exchanged',
+          workflow: 'fx-s1',
+          agentId: 'fx-s-agent',
+          userId: 'fx-s-u1',
+        },
+        {
+          at: at('04T02:00:00.000'),
+          operation: 'token.exchanged',
+          workflow: 'fx-s1',
+          agentId: 'fx-s-agent',
+          userId: 'fx-s-u1',
+        }, // at to: not counted
         // fx-s-u1 of another issuer: a different person (SPEC §16: identities are pairs)
-        { at: at('05T10:00:00.000'), operation: 'token.used', workflow: 'fx-s1', agentId: 'fx-s-agent', userId: 'fx-s-u1', issuer: 'https://other-issuer.test', success: false },
+        {
+          at: at('05T10:00:00.000'),
+          operation: 'token.used',
+          workflow: 'fx-s1',
+          agentId: 'fx-s-agent',
+          userId: 'fx-s-u1',
+          issuer: 'https://other-issuer.test',
+          success: false,
+        },
       ]);
     });
 
@@ -358,13 +573,23 @@ describe('audit trail queries, stats and export (SPEC §7)', () => {
       });
     });
 
-    const GROUP_COLUMNS: Record<string, string> = { operation: 'operation', workflow: 'workflow', agentId: 'agent_id', userId: 'user_id', issuer: 'issuer' };
+    const GROUP_COLUMNS: Record<string, string> = {
+      operation: 'operation',
+      workflow: 'workflow',
+      agentId: 'agent_id',
+      userId: 'user_id',
+      issuer: 'issuer',
+    };
 
     it('narrows to one identity with userId and issuer (an identity is the pair)', async () => {
       const to = '2001-04-06T00:00:00Z';
-      const both = await get(`/v1/audit/stats?from=${FROM}&to=${to}&bucket=day&groupBy=issuer&userId=fx-s-u1&issuer=https://other-issuer.test`);
+      const both = await get(
+        `/v1/audit/stats?from=${FROM}&to=${to}&bucket=day&groupBy=issuer&userId=fx-s-u1&issuer=https://other-issuer.test`,
+      );
       expect(both.status).toBe(200);
-      expect(both.body.items).toEqual([{ start: '2001-04-05T00:00:00.000Z', group: 'https://other-issuer.test', success: 0, failure: 1 }]);
+      expect(both.body.items).toEqual([
+        { start: '2001-04-05T00:00:00.000Z', group: 'https://other-issuer.test', success: 0, failure: 1 },
+      ]);
       const user = await get(`/v1/audit/stats?from=${FROM}&to=${to}&bucket=day&groupBy=issuer&userId=fx-s-u1`);
       expect(user.body.items).toEqual([
         { start: '2001-04-03T00:00:00.000Z', group: 'https://issuer.test', success: 2, failure: 1 },
@@ -374,29 +599,41 @@ describe('audit trail queries, stats and export (SPEC §7)', () => {
       expect((await get(`/v1/audit/stats?from=${FROM}&to=${TO}&issuer=`)).status).toBe(400);
     });
 
-    it.each(['minute', 'hour', 'day'].flatMap((bucket) => Object.keys(GROUP_COLUMNS).map((groupBy) => [bucket, groupBy])))(
-      'equals a direct SQL count (bucket=%s, groupBy=%s), from not aligned to the bucket',
-      async (bucket, groupBy) => {
-        const from = '2001-04-03T22:59:00.000Z';
-        const to = '2001-04-04T01:59:59.999Z'; // excludes the entry at 01:59:59.999
-        const column = GROUP_COLUMNS[groupBy]!;
-        const { rows } = await stack.db.query(
-          `SELECT date_trunc($1, at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS start, ${column} AS "group",
+    it.each(
+      ['minute', 'hour', 'day'].flatMap((bucket) => Object.keys(GROUP_COLUMNS).map((groupBy) => [bucket, groupBy])),
+    )('equals a direct SQL count (bucket=%s, groupBy=%s), from not aligned to the bucket', async (bucket, groupBy) => {
+      const from = '2001-04-03T22:59:00.000Z';
+      const to = '2001-04-04T01:59:59.999Z'; // excludes the entry at 01:59:59.999
+      const column = GROUP_COLUMNS[groupBy]!;
+      const { rows } = await stack.db.query(
+        `SELECT date_trunc($1, at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS start, ${column} AS "group",
                   count(*) FILTER (WHERE success)::int AS success, count(*) FILTER (WHERE NOT success)::int AS failure
            FROM audit_entries WHERE at >= $2 AND at < $3 GROUP BY 1, 2 ORDER BY 1, 2`,
-          [bucket, from, to],
-        );
-        const expected = rows.map((r) => ({ start: r.start.toISOString(), group: r.group, success: r.success, failure: r.failure }));
-        const response = await get(`/v1/audit/stats?from=${from}&to=${to}&bucket=${bucket}&groupBy=${groupBy}`);
-        expect(response.status).toBe(200);
-        expect(response.body.items).toEqual(expected);
-        expect(response.body.items.reduce((n: number, i: { success: number; failure: number }) => n + i.success + i.failure, 0)).toBe(6);
-      },
-    );
+        [bucket, from, to],
+      );
+      const expected = rows.map((r) => ({
+        start: r.start.toISOString(),
+        group: r.group,
+        success: r.success,
+        failure: r.failure,
+      }));
+      const response = await get(`/v1/audit/stats?from=${from}&to=${to}&bucket=${bucket}&groupBy=${groupBy}`);
+      expect(response.status).toBe(200);
+      expect(response.body.items).toEqual(expected);
+      expect(
+        response.body.items.reduce(
+          (n: number, i: { success: number; failure: number }) => n + i.success + i.failure,
+          0,
+        ),
+      ).toBe(6);
+    });
 
     it('aligns buckets to UTC whatever the session TimeZone (Asia/Kolkata is UTC+05:30)', async () => {
       const options = dataSourceOptions(stack.config.databaseUrl, entities);
-      const kolkata = new DataSource({ ...options, extra: { ...(options as { extra?: object }).extra, options: '-c TimeZone=Asia/Kolkata' } } as typeof options);
+      const kolkata = new DataSource({
+        ...options,
+        extra: { ...(options as { extra?: object }).extra, options: '-c TimeZone=Asia/Kolkata' },
+      } as typeof options);
       await kolkata.initialize();
       try {
         expect((await kolkata.query('SHOW TimeZone'))[0].TimeZone).toBe('Asia/Kolkata');
@@ -415,7 +652,12 @@ describe('audit trail queries, stats and export (SPEC §7)', () => {
 
     it('groups entries without a value under null', async () => {
       const response = await get(`/v1/audit/stats?from=${FROM}&to=${TO}&bucket=day&groupBy=agentId`);
-      expect(response.body.items).toContainEqual({ start: '2001-04-04T00:00:00.000Z', group: null, success: 0, failure: 1 });
+      expect(response.body.items).toContainEqual({
+        start: '2001-04-04T00:00:00.000Z',
+        group: null,
+        success: 0,
+        failure: 1,
+      });
     });
 
     it.each([
@@ -450,7 +692,9 @@ describe('audit trail queries, stats and export (SPEC §7)', () => {
     });
 
     async function exportOf(query: string): Promise<{ response: Response; lines: string[]; chunks: number }> {
-      const response = await fetch(url(`/v1/audit/export?${query}`), { headers: { authorization: `Bearer ${auditor}` } });
+      const response = await fetch(url(`/v1/audit/export?${query}`), {
+        headers: { authorization: `Bearer ${auditor}` },
+      });
       let text = '';
       let chunks = 0;
       const decoder = new TextDecoder();
@@ -473,12 +717,33 @@ describe('audit trail queries, stats and export (SPEC §7)', () => {
       expect(lines).toHaveLength(ROWS);
       const entries = lines.map((line) => JSON.parse(line));
       expect(entries.map((e) => e.id)).toEqual(await sqlIds(`agent_id = 'fx-export-agent'`, []));
-      expect(entries.find((e) => e.operation === 'node.failed')).toMatchObject({ success: false, error: 'boom\n"quoted"\u2028', workflow: 'fx-export' });
-      expect(Object.keys(entries[0])).toEqual(['id', 'at', 'operation', 'runId', 'nodeId', 'workflow', 'agentId', 'userId', 'issuer', 'scopes', 'target', 'success', 'error', 'details']);
+      expect(entries.find((e) => e.operation === 'node.failed')).toMatchObject({
+        success: false,
+        error: 'boom\n"quoted"\u2028',
+        workflow: 'fx-export',
+      });
+      expect(Object.keys(entries[0])).toEqual([
+        'id',
+        'at',
+        'operation',
+        'runId',
+        'nodeId',
+        'workflow',
+        'agentId',
+        'userId',
+        'issuer',
+        'scopes',
+        'target',
+        'success',
+        'error',
+        'details',
+      ]);
     });
 
     it('takes the same filters and order as the list', async () => {
-      const { lines } = await exportOf('workflow=fx-export&operation=node.failed&operation=token.used&success=false&userId=fx-user-1&order=asc&from=2001-03-01T00:10:00Z&to=2001-03-02');
+      const { lines } = await exportOf(
+        'workflow=fx-export&operation=node.failed&operation=token.used&success=false&userId=fx-user-1&order=asc&from=2001-03-01T00:10:00Z&to=2001-03-02',
+      );
       const expected = await sqlIds(
         `workflow = 'fx-export' AND operation IN ('node.failed', 'token.used') AND NOT success AND user_id = 'fx-user-1' AND at >= '2001-03-01T00:10:00Z' AND at < '2001-03-02'`,
         [],
@@ -505,7 +770,10 @@ describe('audit trail queries, stats and export (SPEC §7)', () => {
 
     it('stops reading the database when the client goes away, and the API carries on', async () => {
       const controller = new AbortController();
-      const response = await fetch(url('/v1/audit/export?workflow=fx-export'), { headers: { authorization: `Bearer ${auditor}` }, signal: controller.signal });
+      const response = await fetch(url('/v1/audit/export?workflow=fx-export'), {
+        headers: { authorization: `Bearer ${auditor}` },
+        signal: controller.signal,
+      });
       const reader = response.body!.getReader();
       await reader.read();
       controller.abort();
@@ -518,11 +786,17 @@ describe('audit trail queries, stats and export (SPEC §7)', () => {
       try {
         const statements: string[] = [];
         const counting = new Proxy(dataSource, {
-          get: (target, key) => (key === 'query' ? (text: string, values: unknown[]) => (statements.push(text), target.query(text, values)) : Reflect.get(target, key)),
+          get: (target, key) =>
+            key === 'query'
+              ? (text: string, values: unknown[]) => (statements.push(text), target.query(text, values))
+              : Reflect.get(target, key),
         });
         const abort = new AbortController();
         const batches: number[] = [];
-        for await (const batch of new AuditQuery(counting).export(parseAuditExportQuery({ workflow: 'fx-export' }), { batchSize: 100, signal: abort.signal })) {
+        for await (const batch of new AuditQuery(counting).export(parseAuditExportQuery({ workflow: 'fx-export' }), {
+          batchSize: 100,
+          signal: abort.signal,
+        })) {
           batches.push(batch.length);
           abort.abort();
         }

@@ -18,9 +18,14 @@ interface CliResult {
 /** The built `baton` binary in its own process, against the real stack. */
 function baton(args: string[], env: Record<string, string>): Promise<CliResult> {
   return new Promise((done) => {
-    execFile(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, timeout: 25_000 }, (error, stdout, stderr) => {
-      done({ code: error ? ((error as { code?: number }).code ?? -1) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [CLI, ...args],
+      { env: { PATH: process.env.PATH ?? '', ...env }, timeout: 25_000 },
+      (error, stdout, stderr) => {
+        done({ code: error ? ((error as { code?: number }).code ?? -1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -37,9 +42,27 @@ describe('the baton CLI (SPEC §15) against the real stack', () => {
     const token = await stack.auth.mintToken('cli-author', ['baton:workflows:write', 'items:read']);
     userToken = await stack.auth.mintToken('cli-user', ['items:read']);
     env = { BATON_URL: stack.api.url, BATON_TOKEN: userToken };
-    const fetchNode = { id: 'fetch', type: 'http' as const, oauth: { requiredScopes: ['items:read'], audience: 'https://a.example.com' }, request: { method: 'GET', url: `${stack.resource.url}/cli/items` } };
+    const fetchNode = {
+      id: 'fetch',
+      type: 'http' as const,
+      oauth: { requiredScopes: ['items:read'], audience: 'https://a.example.com' },
+      request: { method: 'GET', url: `${stack.resource.url}/cli/items` },
+    };
     writeFileSync(join(dir, 'cli-fetch.yaml'), stringify(definition('cli-fetch', [fetchNode])));
-    writeFileSync(join(dir, 'cli-approval.json'), JSON.stringify(definition('cli-approval', [fetchNode, { id: 'ok', type: 'approval', dependsOn: ['fetch'], approval: { prompt: 'Go on with {{nodes.fetch.output.body.total}}?' } }])));
+    writeFileSync(
+      join(dir, 'cli-approval.json'),
+      JSON.stringify(
+        definition('cli-approval', [
+          fetchNode,
+          {
+            id: 'ok',
+            type: 'approval',
+            dependsOn: ['fetch'],
+            approval: { prompt: 'Go on with {{nodes.fetch.output.body.total}}?' },
+          },
+        ]),
+      ),
+    );
     writeFileSync(join(dir, 'author.token'), `${token}\n`);
   });
   afterAll(() => stack?.close());
@@ -51,7 +74,11 @@ describe('the baton CLI (SPEC §15) against the real stack', () => {
     expect(yaml).toMatchObject({ code: 0, stdout: 'cli-fetch version 1\n' });
     const json = await baton(['--json', 'workflows', 'apply', ...author(), '-f', join(dir, 'cli-approval.json')], env);
     expect(json.code).toBe(0);
-    expect(JSON.parse(json.stdout)).toMatchObject({ name: 'cli-approval', version: 1, nodes: [{ id: 'fetch' }, { id: 'ok' }] });
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      name: 'cli-approval',
+      version: 1,
+      nodes: [{ id: 'fetch' }, { id: 'ok' }],
+    });
 
     const list = await baton(['workflows', 'list'], env);
     expect(list.code).toBe(0);
@@ -62,11 +89,17 @@ describe('the baton CLI (SPEC §15) against the real stack', () => {
   });
 
   it('runs start (idempotent with --idempotency-key), runs watch until it succeeds (exit 0), runs get, audit verify', async () => {
-    const first = await baton(['--json', 'runs', 'start', 'cli-fetch', '--input', '{"n":1}', '--idempotency-key', 'cli-k1'], env);
+    const first = await baton(
+      ['--json', 'runs', 'start', 'cli-fetch', '--input', '{"n":1}', '--idempotency-key', 'cli-k1'],
+      env,
+    );
     expect(first.code).toBe(0);
     const started = JSON.parse(first.stdout);
     expect(started).toMatchObject({ id: expect.any(String), workflow: { name: 'cli-fetch', version: 1 } });
-    const again = await baton(['--json', 'runs', 'start', 'cli-fetch', '--input', '{"n":1}', '--idempotency-key', 'cli-k1'], env);
+    const again = await baton(
+      ['--json', 'runs', 'start', 'cli-fetch', '--input', '{"n":1}', '--idempotency-key', 'cli-k1'],
+      env,
+    );
     expect(JSON.parse(again.stdout).id).toBe(started.id);
 
     const watch = await baton(['runs', 'watch', started.id], env);
@@ -75,14 +108,21 @@ describe('the baton CLI (SPEC §15) against the real stack', () => {
     expect(watch.stdout).toMatch(/✔ fetch {2}succeeded {2}scopes items:read/);
 
     const get = await baton(['--json', 'runs', 'get', started.id], env);
-    expect(JSON.parse(get.stdout)).toMatchObject({ id: started.id, status: 'succeeded', nodes: [{ id: 'fetch', status: 'succeeded' }] });
+    expect(JSON.parse(get.stdout)).toMatchObject({
+      id: started.id,
+      status: 'succeeded',
+      nodes: [{ id: 'fetch', status: 'succeeded' }],
+    });
     const text = await baton(['runs', 'get', started.id], env);
     expect(text.stdout.split('\n')[0]).toBe(`run ${started.id}  cli-fetch v1  succeeded`);
 
     const verify = await baton(['audit', 'verify', started.id], env);
     expect(verify.code).toBe(0);
     expect(verify.stdout).toMatch(/^chain valid \(\d+ entries\)$/m);
-    expect(JSON.parse((await baton(['--json', 'audit', 'verify', started.id], env)).stdout)).toMatchObject({ valid: true, brokenAt: null });
+    expect(JSON.parse((await baton(['--json', 'audit', 'verify', started.id], env)).stdout)).toMatchObject({
+      valid: true,
+      brokenAt: null,
+    });
   });
 
   it('escalations list and resolve: a rejected approval makes runs watch exit 1 (NDJSON with --json)', async () => {
@@ -90,8 +130,13 @@ describe('the baton CLI (SPEC §15) against the real stack', () => {
     const escalation = await stack.openEscalation(started.id);
     const list = await baton(['escalations', 'list', '--run-id', started.id], env);
     expect(list.code).toBe(0);
-    expect(list.stdout).toContain(`${escalation.id}\tapproval_required\topen\tcli-approval\t${started.id}\tok\tGo on with 7?`);
-    const listed = JSON.parse((await baton(['--json', 'escalations', 'list', '--reason', 'approval_required', '--run-id', started.id], env)).stdout);
+    expect(list.stdout).toContain(
+      `${escalation.id}\tapproval_required\topen\tcli-approval\t${started.id}\tok\tGo on with 7?`,
+    );
+    const listed = JSON.parse(
+      (await baton(['--json', 'escalations', 'list', '--reason', 'approval_required', '--run-id', started.id], env))
+        .stdout,
+    );
     expect(listed).toEqual([expect.objectContaining({ id: escalation.id, prompt: 'Go on with 7?' })]);
 
     const resolved = await baton(['escalations', 'resolve', escalation.id, '--action', 'reject', '--note', 'no'], env);
@@ -102,7 +147,10 @@ describe('the baton CLI (SPEC §15) against the real stack', () => {
 
     const watch = await baton(['--json', 'runs', 'watch', started.id], env);
     expect(watch.code).toBe(1);
-    const frames = watch.stdout.trim().split('\n').map((line) => JSON.parse(line));
+    const frames = watch.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     expect(frames.at(-1)).toMatchObject({ id: started.id, status: 'failed' });
   });
 
@@ -127,7 +175,9 @@ describe('the baton CLI (SPEC §15) against the real stack', () => {
     const unknown = await baton(['runs', 'get', '00000000-0000-4000-8000-000000000000'], env);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toMatch(/^baton: Not Found: /);
-    const anonymous = await baton(['runs', 'get', '00000000-0000-4000-8000-000000000000'], { BATON_URL: stack.api.url });
+    const anonymous = await baton(['runs', 'get', '00000000-0000-4000-8000-000000000000'], {
+      BATON_URL: stack.api.url,
+    });
     expect(anonymous.code).toBe(1);
     expect(anonymous.stderr).toMatch(/^baton: Unauthorized: /);
 

@@ -20,7 +20,12 @@ describe('batched completions (issue 9)', () => {
     await stack.register(
       definition('pair', [
         { id: 'first', type: 'http', request: { method: 'GET', url: `${stack.resource.url}/x` } },
-        { id: 'second', type: 'http', dependsOn: ['first'], request: { method: 'GET', url: `${stack.resource.url}/x`, query: { n: '{{nodes.first.output.n}}' } } },
+        {
+          id: 'second',
+          type: 'http',
+          dependsOn: ['first'],
+          request: { method: 'GET', url: `${stack.resource.url}/x`, query: { n: '{{nodes.first.output.n}}' } },
+        },
       ]),
     );
     await stack.stopWorker(); // the test drives the transitions itself, with the api's store
@@ -46,19 +51,44 @@ describe('batched completions (issue 9)', () => {
   it('completes many runs in one statement, each claiming its next node for its own carrier', async () => {
     const claims = await claimedFirsts(8);
     const completions = await Promise.all(
-      claims.map((claim, i) => store.complete(claim, { output: { n: i }, grantedScopes: null, audits: [], successors, carrier: `carrier-${i}` })),
+      claims.map((claim, i) =>
+        store.complete(claim, {
+          output: { n: i },
+          grantedScopes: null,
+          audits: [],
+          successors,
+          carrier: `carrier-${i}`,
+        }),
+      ),
     );
     completions.forEach((completion, i) => {
       expect(completion.settled).toBe(true);
       expect(completion.queued).toEqual([]);
-      expect(completion.next).toMatchObject({ runId: claims[i]!.runId, nodeId: 'second', attempt: 1, outputs: { first: { output: { n: i } } } });
+      expect(completion.next).toMatchObject({
+        runId: claims[i]!.runId,
+        nodeId: 'second',
+        attempt: 1,
+        outputs: { first: { output: { n: i } } },
+      });
     });
-    const { rows } = await stack.db.query(`SELECT run_id, carrier FROM node_runs WHERE node_id = 'second' AND run_id = ANY($1)`, [claims.map((c) => c.runId)]);
-    expect(Object.fromEntries(rows.map((r) => [r.run_id, r.carrier]))).toEqual(Object.fromEntries(claims.map((c, i) => [c.runId, `carrier-${i}`])));
+    const { rows } = await stack.db.query(
+      `SELECT run_id, carrier FROM node_runs WHERE node_id = 'second' AND run_id = ANY($1)`,
+      [claims.map((c) => c.runId)],
+    );
+    expect(Object.fromEntries(rows.map((r) => [r.run_id, r.carrier]))).toEqual(
+      Object.fromEntries(claims.map((c, i) => [c.runId, `carrier-${i}`])),
+    );
     for (const claim of claims) {
       const audit = await stack.auditOf(claim.runId);
-      expect(audit.map((a) => `${a.operation}:${a.node_id ?? ''}`)).toEqual(['run.started:', 'node.started:first', 'node.succeeded:first', 'node.started:second']);
-      expect((await call(`${stack.api.url}/v1/runs/${claim.runId}/audit/verify`, { token: userToken })).body).toMatchObject({ valid: true });
+      expect(audit.map((a) => `${a.operation}:${a.node_id ?? ''}`)).toEqual([
+        'run.started:',
+        'node.started:first',
+        'node.succeeded:first',
+        'node.started:second',
+      ]);
+      expect(
+        (await call(`${stack.api.url}/v1/runs/${claim.runId}/audit/verify`, { token: userToken })).body,
+      ).toMatchObject({ valid: true });
     }
   });
 

@@ -15,7 +15,9 @@ describe('CORS (api.cors.origins) and request correlation (X-Request-Id)', () =>
 
   beforeAll(async () => {
     auth = await DevAuth.start();
-    api = await startApi(testConfig({ issuer: auth.issuer, extra: { api: { audience: 'baton-api', cors: { origins: [DASHBOARD] } } } }));
+    api = await startApi(
+      testConfig({ issuer: auth.issuer, extra: { api: { audience: 'baton-api', cors: { origins: [DASHBOARD] } } } }),
+    );
     closed = await startApi(testConfig({ issuer: auth.issuer }));
     token = await auth.mintToken('cors-user', ['openid']);
   });
@@ -26,7 +28,10 @@ describe('CORS (api.cors.origins) and request correlation (X-Request-Id)', () =>
   });
 
   const preflight = (base: string, origin: string) =>
-    fetch(`${base}/v1/runs`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' } });
+    fetch(`${base}/v1/runs`, {
+      method: 'OPTIONS',
+      headers: { origin, 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' },
+    });
 
   it('answers a preflight from a listed origin, and exposes Location, WWW-Authenticate, Retry-After, X-Request-Id', async () => {
     const answer = await preflight(api.url, DASHBOARD);
@@ -36,36 +41,56 @@ describe('CORS (api.cors.origins) and request correlation (X-Request-Id)', () =>
     const get = await fetch(`${api.url}/v1/runs`, { headers: { origin: DASHBOARD, authorization: `Bearer ${token}` } });
     expect(get.status).toBe(200);
     expect(get.headers.get('access-control-allow-origin')).toBe(DASHBOARD);
-    expect(get.headers.get('access-control-expose-headers')?.split(',')).toEqual(['Location', 'WWW-Authenticate', 'Retry-After', 'X-Request-Id']);
+    expect(get.headers.get('access-control-expose-headers')?.split(',')).toEqual([
+      'Location',
+      'WWW-Authenticate',
+      'Retry-After',
+      'X-Request-Id',
+    ]);
   });
 
   it('gives other origins, and every origin when none is configured, no CORS headers', async () => {
     const other = await preflight(api.url, 'https://evil.example.com');
     expect(other.headers.get('access-control-allow-origin')).toBeNull();
-    const get = await fetch(`${api.url}/v1/runs`, { headers: { origin: 'https://evil.example.com', authorization: `Bearer ${token}` } });
+    const get = await fetch(`${api.url}/v1/runs`, {
+      headers: { origin: 'https://evil.example.com', authorization: `Bearer ${token}` },
+    });
     expect(get.headers.get('access-control-allow-origin')).toBeNull();
     const none = await preflight(closed.url, DASHBOARD);
     expect(none.headers.get('access-control-allow-origin')).toBeNull();
-    expect((await fetch(`${closed.url}/health/live`, { headers: { origin: DASHBOARD } })).headers.get('access-control-allow-origin')).toBeNull();
+    expect(
+      (await fetch(`${closed.url}/health/live`, { headers: { origin: DASHBOARD } })).headers.get(
+        'access-control-allow-origin',
+      ),
+    ).toBeNull();
   });
 
   it("echoes the caller's X-Request-Id, or a new UUID per request, on every answer (errors too)", async () => {
-    const mine = await fetch(`${api.url}/v1/runs`, { headers: { 'x-request-id': 'dash-42', authorization: `Bearer ${token}` } });
+    const mine = await fetch(`${api.url}/v1/runs`, {
+      headers: { 'x-request-id': 'dash-42', authorization: `Bearer ${token}` },
+    });
     expect(mine.headers.get('x-request-id')).toBe('dash-42');
     const a = (await fetch(`${api.url}/v1/runs`)).headers.get('x-request-id');
     const b = (await fetch(`${api.url}/health/live`)).headers.get('x-request-id');
     expect(a).toMatch(UUID);
     expect(b).toMatch(UUID);
     expect(a).not.toBe(b);
-    expect((await fetch(`${api.url}/v1/runs`, { headers: { 'x-request-id': 'bad id <x>' } })).headers.get('x-request-id')).toMatch(UUID);
+    expect(
+      (await fetch(`${api.url}/v1/runs`, { headers: { 'x-request-id': 'bad id <x>' } })).headers.get('x-request-id'),
+    ).toMatch(UUID);
   });
 
   it("logs the request id and the user's sub on the api request line (built process)", async () => {
     const port = await freePort();
-    const proc = spawnBuilt('dist/apps/api/src/main.js', testEnv(writeBatonYaml({ issuer: auth.issuer }), { PORT: String(port), LOG_LEVEL: 'info' }));
+    const proc = spawnBuilt(
+      'dist/apps/api/src/main.js',
+      testEnv(writeBatonYaml({ issuer: auth.issuer }), { PORT: String(port), LOG_LEVEL: 'info' }),
+    );
     try {
       expect(await waitForStatus(`http://127.0.0.1:${port}/health/live`, 200)).toBe(200);
-      const answer = await fetch(`http://127.0.0.1:${port}/v1/runs`, { headers: { 'x-request-id': 'log-me-7', authorization: `Bearer ${token}` } });
+      const answer = await fetch(`http://127.0.0.1:${port}/v1/runs`, {
+        headers: { 'x-request-id': 'log-me-7', authorization: `Bearer ${token}` },
+      });
       expect(answer.status).toBe(200);
       let line: Record<string, any> | undefined;
       for (let i = 0; i < 50 && !line; i++) {
@@ -77,7 +102,12 @@ describe('CORS (api.cors.origins) and request correlation (X-Request-Id)', () =>
           .find((l) => l.req?.id === 'log-me-7' && l.res);
         if (!line) await new Promise((r) => setTimeout(r, 100));
       }
-      expect(line).toMatchObject({ req: { id: 'log-me-7', method: 'GET', url: '/v1/runs' }, sub: 'cors-user', iss: auth.issuer, res: { statusCode: 200 } });
+      expect(line).toMatchObject({
+        req: { id: 'log-me-7', method: 'GET', url: '/v1/runs' },
+        sub: 'cors-user',
+        iss: auth.issuer,
+        res: { statusCode: 200 },
+      });
       expect(JSON.stringify(line)).not.toContain(token);
     } finally {
       await proc.stop();

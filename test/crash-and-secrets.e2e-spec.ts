@@ -46,9 +46,26 @@ describe('crash recovery and secrecy, with real processes', () => {
     const created = await call(`${apiUrl}/v1/workflows`, {
       token: admin,
       body: definition('crashy', [
-        { id: 'first', type: 'http', oauth: { requiredScopes: ['s:read'], ...aud }, request: { method: 'GET', url: `${resource.url}/fast` } },
-        { id: 'slow', type: 'http', dependsOn: ['first'], oauth: { requiredScopes: ['s:read'], ...aud }, request: { method: 'POST', url: `${resource.url}/slow`, body: { n: 1 } } },
-        { id: 'last', type: 'http', dependsOn: ['slow'], oauth: { requiredScopes: ['s:read'], ...aud }, request: { method: 'GET', url: `${resource.url}/fast` } },
+        {
+          id: 'first',
+          type: 'http',
+          oauth: { requiredScopes: ['s:read'], ...aud },
+          request: { method: 'GET', url: `${resource.url}/fast` },
+        },
+        {
+          id: 'slow',
+          type: 'http',
+          dependsOn: ['first'],
+          oauth: { requiredScopes: ['s:read'], ...aud },
+          request: { method: 'POST', url: `${resource.url}/slow`, body: { n: 1 } },
+        },
+        {
+          id: 'last',
+          type: 'http',
+          dependsOn: ['slow'],
+          oauth: { requiredScopes: ['s:read'], ...aud },
+          request: { method: 'GET', url: `${resource.url}/fast` },
+        },
       ]),
     });
     expect(created.status).toBe(201);
@@ -66,13 +83,20 @@ describe('crash recovery and secrecy, with real processes', () => {
   it('a worker killed with SIGKILL mid-request: a new worker completes the run, node.succeeded once per node, same Idempotency-Key', async () => {
     resource.on('GET', '/fast', { status: 200, body: { ok: true } });
     // The first call to /slow hangs (the worker dies while waiting); later ones answer at once.
-    resource.on('POST', '/slow', [{ status: 200, body: { slow: true }, delayMs: 60_000 }], { status: 200, body: { slow: true } });
+    resource.on('POST', '/slow', [{ status: 200, body: { slow: true }, delayMs: 60_000 }], {
+      status: 200,
+      body: { slow: true },
+    });
     const first = await startWorker();
 
     const started = await call(`${apiUrl}/v1/workflows/crashy/runs`, { token: userToken, body: { input: {} } });
     expect(started.status).toBe(202);
     const runId = started.body.id;
-    await eventually(async () => resource.seen('POST', '/slow').length, (n) => n >= 1, 20000);
+    await eventually(
+      async () => resource.seen('POST', '/slow').length,
+      (n) => n >= 1,
+      20000,
+    );
     expect(resource.seen('POST', '/slow')).toHaveLength(1);
 
     first.child.kill('SIGKILL');
@@ -93,11 +117,17 @@ describe('crash recovery and secrecy, with real processes', () => {
       `SELECT node_id, count(*)::int AS n FROM audit_entries WHERE run_id = $1 AND operation = 'node.succeeded' GROUP BY node_id ORDER BY node_id`,
       [runId],
     );
-    expect(rows).toEqual([{ node_id: 'first', n: 1 }, { node_id: 'last', n: 1 }, { node_id: 'slow', n: 1 }]);
+    expect(rows).toEqual([
+      { node_id: 'first', n: 1 },
+      { node_id: 'last', n: 1 },
+      { node_id: 'slow', n: 1 },
+    ]);
   }, 90000);
 
   it('no minted or exchanged token appears in Redis, in any Postgres table, or in the api/worker logs', async () => {
-    const exchanged = resource.requests.map((r) => String(r.headers.authorization ?? '').replace(/^Bearer /, '')).filter(Boolean);
+    const exchanged = resource.requests
+      .map((r) => String(r.headers.authorization ?? '').replace(/^Bearer /, ''))
+      .filter(Boolean);
     expect(exchanged.length).toBeGreaterThan(0);
     const secrets = [userToken, ...exchanged];
     // A token's signature alone is enough to leak it; search for that too.
@@ -115,7 +145,9 @@ describe('crash recovery and secrecy, with real processes', () => {
       expect(logs.includes(needle)).toBe(false);
     }
     // and the run is terminal, so its sealed subject token is gone too
-    const { rows } = await db.query(`SELECT count(*)::int AS n FROM runs WHERE subject_token_ciphertext IS NOT NULL AND status IN ('succeeded','failed','cancelled')`);
+    const { rows } = await db.query(
+      `SELECT count(*)::int AS n FROM runs WHERE subject_token_ciphertext IS NOT NULL AND status IN ('succeeded','failed','cancelled')`,
+    );
     expect(rows[0].n).toBe(0);
   });
 });

@@ -19,7 +19,11 @@ interface DemoResult {
 
 function runBuilt(script: string, args: string[], env: Record<string, string>, timeoutMs: number): Promise<DemoResult> {
   return new Promise((done) => {
-    const child = spawn(process.execPath, [resolve(REPO_ROOT, script), ...args], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [resolve(REPO_ROOT, script), ...args], {
+      cwd: REPO_ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));
@@ -41,7 +45,10 @@ async function demoPorts(): Promise<{ api: number; worker: number; devAs: number
   return { api, worker, devAs, resource };
 }
 
-function demoEnv(ports: Awaited<ReturnType<typeof demoPorts>>, overrides: Record<string, string> = {}): Record<string, string> {
+function demoEnv(
+  ports: Awaited<ReturnType<typeof demoPorts>>,
+  overrides: Record<string, string> = {},
+): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
   delete env.NODE_OPTIONS; // jest's --experimental-vm-modules is not for the demo's children
@@ -68,7 +75,8 @@ function listening(port: number): Promise<boolean> {
 }
 
 async function nothingListensOn(ports: Record<string, number>): Promise<void> {
-  for (const [name, port] of Object.entries(ports)) expect({ name, port, listening: await listening(port) }).toEqual({ name, port, listening: false });
+  for (const [name, port] of Object.entries(ports))
+    expect({ name, port, listening: await listening(port) }).toEqual({ name, port, listening: false });
 }
 
 describe('npm run demo -- --once', () => {
@@ -92,9 +100,14 @@ describe('npm run demo -- --once', () => {
   it('tells the story and exits 0', () => {
     const out = result.stdout;
     // on failure, show what the demo said
-    expect({ code: result.code, said: result.code === 0 ? '' : `${result.stdout}\n${result.stderr}` }).toEqual({ code: 0, said: '' });
+    expect({ code: result.code, said: result.code === 0 ? '' : `${result.stdout}\n${result.stderr}` }).toEqual({
+      code: 0,
+      said: '',
+    });
     expect(out).toMatch(/fetch: .*narrowed to expenses:read/);
-    expect(out).toMatch(/the expenses API saw aud=https:\/\/expenses\.example\.com scope="expenses:read" sub=alice act=baton-worker → 200/);
+    expect(out).toMatch(
+      /the expenses API saw aud=https:\/\/expenses\.example\.com scope="expenses:read" sub=alice act=baton-worker → 200/,
+    );
     expect(out).toMatch(/escalation approval_required/);
     expect(out).toContain('prompt: "Submit report R-1042 for 312.5?"');
     expect(out).toMatch(/morgan .* approves/);
@@ -103,7 +116,15 @@ describe('npm run demo -- --once', () => {
     expect(out).toMatch(/submit: token narrowed to expenses:write expenses:notify/);
     expect(out).toMatch(/Run [0-9a-f-]{36} succeeded in/);
     // the order of the milestones
-    const milestones = ['narrowed to expenses:read', 'approval_required', 'session is revoked', 'approves', 'token_revoked', 'signs in again', 'succeeded in'];
+    const milestones = [
+      'narrowed to expenses:read',
+      'approval_required',
+      'session is revoked',
+      'approves',
+      'token_revoked',
+      'signs in again',
+      'succeeded in',
+    ];
     const positions = milestones.map((m) => out.indexOf(m));
     expect(positions).toEqual([...positions].sort((a, b) => a - b));
     expect(positions).not.toContain(-1);
@@ -112,10 +133,14 @@ describe('npm run demo -- --once', () => {
   it('prints the audit trail as a table, and where to look next', () => {
     const out = result.stdout;
     expect(out).toMatch(/#\s+operation\s+node\s+granted scopes\s+target\s+outcome/);
-    expect(out).toMatch(/Audit trail of run [0-9a-f-]{36} \(\d+ entries, [2-9] pages of GET \/v1\/runs\/\{id\}\/audit\)/);
+    expect(out).toMatch(
+      /Audit trail of run [0-9a-f-]{36} \(\d+ entries, [2-9] pages of GET \/v1\/runs\/\{id\}\/audit\)/,
+    );
     expect(out).toMatch(/\d+\s+run\.started\s+-\s+expenses:read expenses:write expenses:notify calendar:read\s+-\s+ok/);
     expect(out).toMatch(/\d+\s+token\.exchanged\s+fetch\s+expenses:read\s+https:\/\/expenses\.example\.com\s+ok/);
-    expect(out).toMatch(/\d+\s+token\.revoked\s+submit\s+expenses:write expenses:notify\s+https:\/\/expenses\.example\.com\s+failed \(invalid_grant\)/);
+    expect(out).toMatch(
+      /\d+\s+token\.revoked\s+submit\s+expenses:write expenses:notify\s+https:\/\/expenses\.example\.com\s+failed \(invalid_grant\)/,
+    );
     expect(out).toMatch(/\d+\s+escalation\.resolved\s+approve\s+-\s+-\s+ok \(approve by morgan\)/);
     expect(out).toMatch(/\d+\s+escalation\.resolved\s+submit\s+-\s+-\s+ok \(resume by alice\)/);
     expect(out).toMatch(/\d+\s+run\.succeeded\s+-\s+-\s+-\s+ok/);
@@ -133,26 +158,42 @@ describe('npm run demo -- --once', () => {
     const runs = await db.query(`SELECT id, workflow_name, status, user_sub, subject_token_ciphertext FROM runs`);
     expect(runs.rows).toHaveLength(1);
     const run = runs.rows[0];
-    expect(run).toMatchObject({ workflow_name: 'expense-approval', status: 'succeeded', user_sub: 'alice', subject_token_ciphertext: null });
+    expect(run).toMatchObject({
+      workflow_name: 'expense-approval',
+      status: 'succeeded',
+      user_sub: 'alice',
+      subject_token_ciphertext: null,
+    });
 
-    const escalations = await db.query(`SELECT node_id, reason, status, action, resolved_by FROM escalations WHERE run_id = $1 ORDER BY created_at`, [run.id]);
+    const escalations = await db.query(
+      `SELECT node_id, reason, status, action, resolved_by FROM escalations WHERE run_id = $1 ORDER BY created_at`,
+      [run.id],
+    );
     expect(escalations.rows).toEqual([
       { node_id: 'approve', reason: 'approval_required', status: 'resolved', action: 'approve', resolved_by: 'morgan' },
       { node_id: 'submit', reason: 'token_revoked', status: 'resolved', action: 'resume', resolved_by: 'alice' },
     ]);
 
-    const audit = await db.query(`SELECT operation, node_id, scopes, success FROM audit_entries WHERE run_id = $1 ORDER BY run_seq`, [run.id]);
-    const count = (operation: string, nodeId?: string) => audit.rows.filter((r) => r.operation === operation && (nodeId === undefined || r.node_id === nodeId)).length;
+    const audit = await db.query(
+      `SELECT operation, node_id, scopes, success FROM audit_entries WHERE run_id = $1 ORDER BY run_seq`,
+      [run.id],
+    );
+    const count = (operation: string, nodeId?: string) =>
+      audit.rows.filter((r) => r.operation === operation && (nodeId === undefined || r.node_id === nodeId)).length;
     expect(audit.rows[0].operation).toBe('run.started');
     expect(audit.rows.at(-1).operation).toBe('run.succeeded');
     expect(count('run.started')).toBe(1);
-    expect(audit.rows.filter((r) => r.operation === 'token.exchanged' && r.node_id === 'fetch')).toEqual([{ operation: 'token.exchanged', node_id: 'fetch', scopes: ['expenses:read'], success: true }]);
+    expect(audit.rows.filter((r) => r.operation === 'token.exchanged' && r.node_id === 'fetch')).toEqual([
+      { operation: 'token.exchanged', node_id: 'fetch', scopes: ['expenses:read'], success: true },
+    ]);
     expect(audit.rows.filter((r) => r.operation === 'token.exchanged' && r.node_id === 'submit')).toEqual([
       { operation: 'token.exchanged', node_id: 'submit', scopes: ['expenses:write', 'expenses:notify'], success: true },
     ]);
     expect(count('escalation.created')).toBe(2);
     expect(count('escalation.resolved')).toBe(2);
-    expect(audit.rows.filter((r) => r.operation === 'token.revoked')).toEqual([{ operation: 'token.revoked', node_id: 'submit', scopes: ['expenses:write', 'expenses:notify'], success: false }]);
+    expect(audit.rows.filter((r) => r.operation === 'token.revoked')).toEqual([
+      { operation: 'token.revoked', node_id: 'submit', scopes: ['expenses:write', 'expenses:notify'], success: false },
+    ]);
     expect(count('node.succeeded', 'fetch')).toBe(1);
     expect(count('node.succeeded', 'approve')).toBe(1);
     expect(count('node.succeeded', 'submit')).toBe(1);
@@ -169,10 +210,17 @@ describe('npm run demo when something is missing', () => {
     const ports = await demoPorts();
     const deadPort = await closedPort();
     const databaseUrl = `postgres://postgres:postgres@127.0.0.1:${deadPort}/baton`;
-    const result = await runBuilt('dist/tools/demo/main.js', ['--once'], demoEnv(ports, { DATABASE_URL: databaseUrl }), 30_000);
+    const result = await runBuilt(
+      'dist/tools/demo/main.js',
+      ['--once'],
+      demoEnv(ports, { DATABASE_URL: databaseUrl }),
+      30_000,
+    );
     expect(result.code).not.toBe(0);
     expect(result.code).not.toBeNull();
-    expect(result.stderr).toContain(`Postgres cannot be reached at postgres://postgres:***@127.0.0.1:${deadPort}/baton`);
+    expect(result.stderr).toContain(
+      `Postgres cannot be reached at postgres://postgres:***@127.0.0.1:${deadPort}/baton`,
+    );
     expect(result.stderr).toContain('docker compose up -d postgres redis');
     expect(result.stderr).toContain('Nothing was started.');
     expect(result.stderr).not.toContain('Redis cannot be reached');
@@ -187,7 +235,9 @@ describe('npm run demo when something is missing', () => {
     try {
       const result = await runBuilt('dist/tools/demo/main.js', ['--once'], demoEnv(ports), 30_000);
       expect(result.code).toBe(1);
-      expect(result.stderr).toContain(`Port ${ports.worker} (WORKER_PORT, the worker's health and metrics) is already in use.`);
+      expect(result.stderr).toContain(
+        `Port ${ports.worker} (WORKER_PORT, the worker's health and metrics) is already in use.`,
+      );
       expect(result.stderr).toContain('Nothing was started.');
       const { worker: _taken, ...others } = ports;
       await nothingListensOn(others);

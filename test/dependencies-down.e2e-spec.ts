@@ -20,7 +20,10 @@ describe('issue 10 item 14: Postgres down answers 503 with Retry-After, never 50
     auth = await DevAuth.start();
     api = await startApi(testConfig({ issuer: auth.issuer }, { DATABASE_URL: pg.url }));
     token = await auth.mintToken('ops', ALL);
-    const created = await call(`${api.url}/v1/workflows`, { token: await auth.mintToken('ops', [WRITE]), body: definition('wait-here', [{ id: 'a', type: 'approval', approval: { prompt: 'p' } }]) });
+    const created = await call(`${api.url}/v1/workflows`, {
+      token: await auth.mintToken('ops', [WRITE]),
+      body: definition('wait-here', [{ id: 'a', type: 'approval', approval: { prompt: 'p' } }]),
+    });
     expect(created.status).toBe(201);
   });
   afterAll(async () => {
@@ -33,7 +36,10 @@ describe('issue 10 item 14: Postgres down answers 503 with Retry-After, never 50
     [`/v1/workflows`, { token }],
     [`/v1/workflows/wait-here`, { token }],
     [`/v1/workflows/wait-here/versions/1`, { token }],
-    [`/v1/workflows`, { token, body: definition('wait-here', [{ id: 'a', type: 'approval', approval: { prompt: 'p' } }]) }],
+    [
+      `/v1/workflows`,
+      { token, body: definition('wait-here', [{ id: 'a', type: 'approval', approval: { prompt: 'p' } }]) },
+    ],
     [`/v1/workflows/wait-here/runs`, { token, body: { input: {} } }],
     [`/v1/runs`, { token }],
     [`/v1/runs/${RUN_ID}`, { token }],
@@ -53,7 +59,9 @@ describe('issue 10 item 14: Postgres down answers 503 with Retry-After, never 50
     let loading = true;
     const load = (async () => {
       while (loading) {
-        const answers = await Promise.all(requests().map(([path, init]) => call(`${api.url}${path}`, init).catch(() => null)));
+        const answers = await Promise.all(
+          requests().map(([path, init]) => call(`${api.url}${path}`, init).catch(() => null)),
+        );
         for (const answer of answers) if (answer) statuses.push(answer.status);
       }
     })();

@@ -116,7 +116,13 @@ describe('dev authorization server', () => {
     expect(body).toMatchObject({ token_type: 'Bearer', expires_in: 120 });
     expect(decodeProtectedHeader(body.access_token)).toMatchObject({ typ: 'at+jwt', alg: 'RS256' });
     const payload = await verify(body.access_token);
-    expect(payload).toMatchObject({ sub: 'alice', aud: 'baton-api', scope: 'a b', client_id: 'dev-admin', jti: body.jti });
+    expect(payload).toMatchObject({
+      sub: 'alice',
+      aud: 'baton-api',
+      scope: 'a b',
+      client_id: 'dev-admin',
+      jti: body.jti,
+    });
     expect(payload.exp! - payload.iat!).toBe(120);
   });
 
@@ -248,7 +254,10 @@ describe('dev authorization server', () => {
     expect(response.access_token.length).toBeGreaterThan(10);
     expect(response.token_type.toLowerCase()).toBe('bearer');
 
-    expect(await oidc.tokenIntrospection(config, response.access_token)).toMatchObject({ active: true, client_id: CLIENT_ID });
+    expect(await oidc.tokenIntrospection(config, response.access_token)).toMatchObject({
+      active: true,
+      client_id: CLIENT_ID,
+    });
     await oidc.tokenRevocation(config, response.access_token);
     expect((await oidc.tokenIntrospection(config, response.access_token)).active).toBe(false);
   });

@@ -45,13 +45,20 @@ describe('durability of chained runs (issue 9)', () => {
   };
 
   const statusesOf = async (ids: string[]): Promise<Record<string, number>> => {
-    const { rows } = await db.query(`SELECT status, count(*)::int AS n FROM runs WHERE id = ANY($1) GROUP BY status`, [ids]);
+    const { rows } = await db.query(`SELECT status, count(*)::int AS n FROM runs WHERE id = ANY($1) GROUP BY status`, [
+      ids,
+    ]);
     return Object.fromEntries(rows.map((r) => [r.status, r.n]));
   };
 
   /** Every run succeeded, each node succeeded exactly once in the audit, and each chain verifies. */
   const expectCleanFinish = async (ids: string[], nodesPerRun: number): Promise<void> => {
-    const finished = await eventually(() => statusesOf(ids), (s) => (s.succeeded ?? 0) + (s.failed ?? 0) + (s.cancelled ?? 0) === ids.length, 90000, 500);
+    const finished = await eventually(
+      () => statusesOf(ids),
+      (s) => (s.succeeded ?? 0) + (s.failed ?? 0) + (s.cancelled ?? 0) === ids.length,
+      90000,
+      500,
+    );
     expect(finished).toEqual({ succeeded: ids.length });
     const { rows } = await db.query(
       `SELECT run_id, node_id, count(*)::int AS n FROM audit_entries WHERE run_id = ANY($1) AND operation = 'node.succeeded' GROUP BY run_id, node_id`,
@@ -99,7 +106,10 @@ describe('durability of chained runs (issue 9)', () => {
       request: { method: 'GET' as const, url: `${resource.url}/${id}` },
     });
     for (const [name, oauthOnB] of [['chain', true]] as const) {
-      const created = await call(`${apiUrl}/v1/workflows`, { token: admin, body: definition(name, [node('a', [], false), node('b', ['a'], oauthOnB), node('c', ['b'], false)]) });
+      const created = await call(`${apiUrl}/v1/workflows`, {
+        token: admin,
+        body: definition(name, [node('a', [], false), node('b', ['a'], oauthOnB), node('c', ['b'], false)]),
+      });
       expect(created.status).toBe(201);
     }
     for (const path of ['/a', '/b', '/c']) resource.on('GET', path, { status: 200, body: { ok: true } });
@@ -123,7 +133,8 @@ describe('durability of chained runs (issue 9)', () => {
     const worker = await startWorker();
     const id = await startRun('chain');
     const claimed = await eventually(
-      async () => (await db.query(`SELECT status, carrier FROM node_runs WHERE run_id = $1 AND node_id = 'b'`, [id])).rows[0],
+      async () =>
+        (await db.query(`SELECT status, carrier FROM node_runs WHERE run_id = $1 AND node_id = 'b'`, [id])).rows[0],
       (row) => row?.status === 'running',
       20000,
     );
@@ -135,7 +146,10 @@ describe('durability of chained runs (issue 9)', () => {
     await startWorker();
     await expectCleanFinish([id], 3);
     expect(resource.seen('GET', '/b').filter((r) => r.headers['idempotency-key'] === `${id}:b`)).toHaveLength(1);
-    const { rows } = await db.query(`SELECT details->>'attempt' AS attempt FROM audit_entries WHERE run_id = $1 AND node_id = 'b' AND operation = 'node.started' ORDER BY run_seq`, [id]);
+    const { rows } = await db.query(
+      `SELECT details->>'attempt' AS attempt FROM audit_entries WHERE run_id = $1 AND node_id = 'b' AND operation = 'node.started' ORDER BY run_seq`,
+      [id],
+    );
     expect(rows.map((r) => r.attempt)).toEqual(['1', '1']); // taken over, not retried: the attempt count is unchanged
   }, 120000);
 
@@ -144,7 +158,12 @@ describe('durability of chained runs (issue 9)', () => {
     resource.on('GET', '/b', { status: 200, body: { b: true }, delayMs: 300 });
     const worker = await startWorker();
     const id = await startRun('chain');
-    await eventually(async () => resource.seen('GET', '/b').filter((r) => r.headers['idempotency-key'] === `${id}:b`).length, (n) => n === 1, 20000, 20);
+    await eventually(
+      async () => resource.seen('GET', '/b').filter((r) => r.headers['idempotency-key'] === `${id}:b`).length,
+      (n) => n === 1,
+      20000,
+      20,
+    );
     // Hold the run row so the worker's completion of b blocks after b answered, then kill the worker
     // and its blocked backend: nothing of b's outcome commits.
     const lock = new pg.Client({ connectionString: postgres.url });
@@ -152,7 +171,12 @@ describe('durability of chained runs (issue 9)', () => {
     await lock.query('BEGIN');
     await lock.query(`SELECT 1 FROM runs WHERE id = $1 FOR UPDATE`, [id]);
     const blocked = await eventually(
-      async () => (await db.query(`SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%baton_complete_node%'`)).rows,
+      async () =>
+        (
+          await db.query(
+            `SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%baton_complete_node%'`,
+          )
+        ).rows,
       (rows) => rows.length > 0,
       5000,
       20,
@@ -163,7 +187,9 @@ describe('durability of chained runs (issue 9)', () => {
     for (const { pid } of blocked) await db.query(`SELECT pg_terminate_backend($1)`, [pid]);
     await lock.query('ROLLBACK');
     await lock.end();
-    expect((await db.query(`SELECT status FROM node_runs WHERE run_id = $1 AND node_id = 'b'`, [id])).rows[0].status).toBe('running');
+    expect(
+      (await db.query(`SELECT status FROM node_runs WHERE run_id = $1 AND node_id = 'b'`, [id])).rows[0].status,
+    ).toBe('running');
 
     await startWorker();
     await expectCleanFinish([id], 3);
@@ -177,7 +203,12 @@ describe('durability of chained runs (issue 9)', () => {
     if (workers.every((w) => w.child.exitCode !== null || w.child.signalCode !== null)) await startWorker();
     const ids: string[] = [];
     for (let i = 0; i < 80; i++) ids.push(await startRun('chain'));
-    await eventually(() => statusesOf(ids), (s) => (s.succeeded ?? 0) >= 3, 20000, 50);
+    await eventually(
+      () => statusesOf(ids),
+      (s) => (s.succeeded ?? 0) >= 3,
+      20000,
+      50,
+    );
     expect((await statusesOf(ids)).running).toBeGreaterThan(0); // steps in flight when Postgres goes away
     await db.end();
     postgres.stopServer();
@@ -192,7 +223,12 @@ describe('durability of chained runs (issue 9)', () => {
     resource.on('GET', '/b', { status: 200, body: { b: true }, delayMs: 400 });
     const ids: string[] = [];
     for (let i = 0; i < 80; i++) ids.push(await startRun('chain'));
-    await eventually(() => statusesOf(ids), (s) => (s.succeeded ?? 0) >= 1, 20000, 50);
+    await eventually(
+      () => statusesOf(ids),
+      (s) => (s.succeeded ?? 0) >= 1,
+      20000,
+      50,
+    );
     // Work still in flight (first jobs waiting in Redis, chains running): the restart loses those jobs.
     const atKill = await statusesOf(ids);
     expect((atKill.pending ?? 0) + (atKill.running ?? 0)).toBeGreaterThan(0);

@@ -14,7 +14,10 @@ const WEBHOOK_SECRET = 'webhook-test-secret';
 class WebhookReceiver {
   readonly received: { body: string; signature: string }[] = [];
   status = 204;
-  private constructor(private readonly server: Server, readonly url: string) {}
+  private constructor(
+    private readonly server: Server,
+    readonly url: string,
+  ) {}
   static async start(): Promise<WebhookReceiver> {
     let self: WebhookReceiver;
     const server = createServer(async (req, res) => {
@@ -27,7 +30,11 @@ class WebhookReceiver {
     self = new WebhookReceiver(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`);
     return self;
   }
-  events(): { type: string; escalation: { id: string; status: string }; run: { id: string; workflow: string; status: string } }[] {
+  events(): {
+    type: string;
+    escalation: { id: string; status: string };
+    run: { id: string; workflow: string; status: string };
+  }[] {
     return this.received.map((r) => JSON.parse(r.body));
   }
   close(): Promise<void> {
@@ -50,7 +57,14 @@ describe('the human in the loop (SPEC §5)', () => {
     stack.resource.on('POST', '/reports/7/submit', { status: 200, body: { submitted: true } });
     await stack.register(expenseApproval(stack.resource.url));
     await stack.register(
-      definition('one-call', [{ id: 'call', type: 'http', oauth: { requiredScopes: ['expenses:read'], audience: 'https://expenses.example.com' }, request: { method: 'GET', url: `${stack.resource.url}/reports/7` } }]),
+      definition('one-call', [
+        {
+          id: 'call',
+          type: 'http',
+          oauth: { requiredScopes: ['expenses:read'], audience: 'https://expenses.example.com' },
+          request: { method: 'GET', url: `${stack.resource.url}/reports/7` },
+        },
+      ]),
     );
   });
   afterAll(async () => {
@@ -78,16 +92,29 @@ describe('the human in the loop (SPEC §5)', () => {
     expect(missing.status).toBe(422);
 
     const fresh = await stack.auth.mintToken('rita', scopes); // signed in again after the revocation
-    const resumed = await stack.resolve(escalation.id, token, { action: 'resume', subjectToken: fresh, note: 'signed in again' });
+    const resumed = await stack.resolve(escalation.id, token, {
+      action: 'resume',
+      subjectToken: fresh,
+      note: 'signed in again',
+    });
     expect(resumed.status).toBe(200);
-    expect(resumed.body).toMatchObject({ id: escalation.id, status: 'resolved', action: 'resume', resolvedBy: 'rita', note: 'signed in again' });
+    expect(resumed.body).toMatchObject({
+      id: escalation.id,
+      status: 'resolved',
+      action: 'resume',
+      resolvedBy: 'rita',
+      note: 'signed in again',
+    });
     const run = await stack.waitForRun(started.body.id, token, ['succeeded', 'failed']);
     expect(run.status).toBe('succeeded');
     expect(run.nodes[0].attempts).toBe(2);
     // The old subject is revoked at the authorization server, so a successful exchange can only have used the new token.
     const audit = await stack.auditOf(started.body.id);
     expect(audit.filter((a) => a.operation === 'token.exchanged' && a.success)).toHaveLength(1);
-    expect(audit.find((a) => a.operation === 'escalation.resolved')!.details).toMatchObject({ by: 'rita', action: 'resume' });
+    expect(audit.find((a) => a.operation === 'escalation.resolved')!.details).toMatchObject({
+      by: 'rita',
+      action: 'resume',
+    });
   });
 
   it('expired subject (a short-lived token, an approval in between) → token_expired → resume → success', async () => {
@@ -98,14 +125,21 @@ describe('the human in the loop (SPEC §5)', () => {
     await new Promise((r) => setTimeout(r, 4000)); // now exp ≤ now + skew
     expect((await stack.resolve(approval.id, token, { action: 'approve', note: 'ok' })).status).toBe(200);
 
-    const expired = await eventually(() => stack.escalationsOf(started.body.id), (rows) => rows.some((e) => e.reason === 'token_expired'));
+    const expired = await eventually(
+      () => stack.escalationsOf(started.body.id),
+      (rows) => rows.some((e) => e.reason === 'token_expired'),
+    );
     const escalation = expired.find((e) => e.reason === 'token_expired')!;
     expect(escalation.node_id).toBe('submit');
     const fresh = await stack.auth.mintToken('sam', scopes);
     expect((await stack.resolve(escalation.id, fresh, { action: 'resume', subjectToken: fresh })).status).toBe(200);
     const run = await stack.waitForRun(started.body.id, fresh, ['succeeded', 'failed']);
     expect(run.status).toBe('succeeded');
-    expect(run.nodes.find((n: { id: string }) => n.id === 'approve').output).toEqual({ approved: true, by: 'sam', note: 'ok' });
+    expect(run.nodes.find((n: { id: string }) => n.id === 'approve').output).toEqual({
+      approved: true,
+      by: 'sam',
+      note: 'ok',
+    });
     const submitted = stack.resource.seen('POST', '/reports/7/submit').at(-1)!;
     expect(submitted.body).toEqual({ total: 312.5 });
   });
@@ -133,7 +167,10 @@ describe('the human in the loop (SPEC §5)', () => {
     const token = await stack.auth.mintToken('uma', scopes);
     const started = await stack.startRun('expense-approval', token, { reportId: 7 });
     const escalation = await stack.openEscalation(started.body.id);
-    const answers = await Promise.all([stack.resolve(escalation.id, token, { action: 'approve' }), stack.resolve(escalation.id, token, { action: 'reject' })]);
+    const answers = await Promise.all([
+      stack.resolve(escalation.id, token, { action: 'approve' }),
+      stack.resolve(escalation.id, token, { action: 'reject' }),
+    ]);
     expect(answers.map((a) => a.status).sort()).toEqual([200, 409]);
     const audit = await stack.auditOf(started.body.id);
     expect(audit.filter((a) => a.operation === 'escalation.resolved')).toHaveLength(1);
@@ -151,10 +188,19 @@ describe('the human in the loop (SPEC §5)', () => {
 
     const own = await call(`${stack.api.url}/v1/escalations?runId=${started.body.id}`, { token });
     expect(own.body.items.map((e: { id: string }) => e.id)).toEqual([escalation.id]);
-    expect(own.body.items[0]).toMatchObject({ reason: 'approval_required', status: 'open', workflow: 'expense-approval', runId: started.body.id, nodeId: 'approve' });
+    expect(own.body.items[0]).toMatchObject({
+      reason: 'approval_required',
+      status: 'open',
+      workflow: 'expense-approval',
+      runId: started.body.id,
+      nodeId: 'approve',
+    });
 
     const operator = await stack.auth.mintToken('olga', [RESOLVER]);
-    const all = await call(`${stack.api.url}/v1/escalations?reason=approval_required&workflow=expense-approval&limit=200`, { token: operator });
+    const all = await call(
+      `${stack.api.url}/v1/escalations?reason=approval_required&workflow=expense-approval&limit=200`,
+      { token: operator },
+    );
     expect(all.body.items.map((e: { id: string }) => e.id)).toContain(escalation.id);
     expect((await call(`${stack.api.url}/v1/escalations?status=weird`, { token: operator })).status).toBe(400);
     const resolved = await stack.resolve(escalation.id, operator, { action: 'approve', note: 'by ops' });
@@ -188,11 +234,23 @@ describe('the human in the loop (SPEC §5)', () => {
     const escalation = await stack.openEscalation(started.body.id);
     const cancelled = await call(`${stack.api.url}/v1/runs/${started.body.id}/cancel`, { token, method: 'POST' });
     expect(cancelled.status).toBe(200);
-    expect(cancelled.body.nodes.map((n: { status: string }) => n.status)).toEqual(['succeeded', 'cancelled', 'cancelled']);
+    expect(cancelled.body.nodes.map((n: { status: string }) => n.status)).toEqual([
+      'succeeded',
+      'cancelled',
+      'cancelled',
+    ]);
     const closed = await call(`${stack.api.url}/v1/escalations/${escalation.id}`, { token });
-    expect(closed.body).toMatchObject({ status: 'resolved', action: 'abort', resolvedBy: 'baton', note: 'run cancelled' });
+    expect(closed.body).toMatchObject({
+      status: 'resolved',
+      action: 'abort',
+      resolvedBy: 'baton',
+      note: 'run cancelled',
+    });
     expect((await stack.resolve(escalation.id, token, { action: 'approve' })).status).toBe(409);
-    const events = await eventually(async () => hook.events().filter((e) => e.escalation.id === escalation.id), (e) => e.length >= 2);
+    const events = await eventually(
+      async () => hook.events().filter((e) => e.escalation.id === escalation.id),
+      (e) => e.length >= 2,
+    );
     expect(events.map((e) => e.type).sort()).toEqual(['escalation.opened', 'escalation.resolved']);
   });
 
@@ -204,7 +262,10 @@ describe('the human in the loop (SPEC §5)', () => {
       const escalation = await stack.openEscalation(started.body.id);
       expect((await stack.resolve(escalation.id, token, { action: 'approve' })).status).toBe(200);
       expect((await stack.waitForRun(started.body.id, token, ['succeeded', 'failed'])).status).toBe('succeeded');
-      await eventually(async () => hook.received.filter((r) => r.body.includes(escalation.id)).length, (n) => n >= 2);
+      await eventually(
+        async () => hook.received.filter((r) => r.body.includes(escalation.id)).length,
+        (n) => n >= 2,
+      );
     } finally {
       hook.status = 204;
     }

@@ -13,7 +13,12 @@ describe('hostile input never yields a 500', () => {
   beforeAll(async () => {
     auth = await DevAuth.start();
     api = await startApi(testConfig({ issuer: auth.issuer }));
-    token = await auth.mintToken('fuzz', ['baton:workflows:write', 'baton:runs:read_all', 'baton:audit:read', 'baton:escalations:resolve']);
+    token = await auth.mintToken('fuzz', [
+      'baton:workflows:write',
+      'baton:runs:read_all',
+      'baton:audit:read',
+      'baton:escalations:resolve',
+    ]);
   });
   afterAll(async () => {
     await api?.close();
@@ -51,7 +56,11 @@ describe('hostile input never yields a 500', () => {
     ['/v1/workflows', 'POST', '"text"'],
     ['/v1/workflows', 'POST', '{"name":"deep","nodes":' + '['.repeat(2000) + ']'.repeat(2000) + '}'],
     ['/v1/workflows', 'POST', '{"__proto__":{"polluted":true},"name":"proto","nodes":[]}'],
-    ['/v1/workflows', 'POST', '{"name":"x","nodes":[{"id":"a","type":"http","request":{"method":"GET","url":"http://[::1"}}]}'],
+    [
+      '/v1/workflows',
+      'POST',
+      '{"name":"x","nodes":[{"id":"a","type":"http","request":{"method":"GET","url":"http://[::1"}}]}',
+    ],
     ['/v1/workflows/nope/runs', 'POST', '{"input":{"a":1},"version":"1"}'],
     ['/v1/workflows/nope/runs', 'POST', '[]'],
     ['/v1/runs/00000000-0000-0000-0000-000000000000/cancel', 'POST', '{}'],
@@ -67,7 +76,10 @@ describe('hostile input never yields a 500', () => {
   });
 
   it('answers an unknown route and a wrong method with 404 and 405 problem+json', async () => {
-    for (const [path, method, status] of [['/v2/nothing', 'GET', 404], ['/v1/workflows', 'DELETE', 405]] as const) {
+    for (const [path, method, status] of [
+      ['/v2/nothing', 'GET', 404],
+      ['/v1/workflows', 'DELETE', 405],
+    ] as const) {
       const response = await call(`${api.url}${path}`, { token, method });
       expect(response.status).toBe(status); // issue 10 item 12: a known path with another method is 405
       expect(response.contentType).toContain('application/problem+json');
@@ -76,7 +88,12 @@ describe('hostile input never yields a 500', () => {
   });
 
   it('answers a wrong content type with 415 (issue 10 item 12), not 500', async () => {
-    const response = await call(`${api.url}/v1/workflows`, { token, method: 'POST', rawBody: 'name=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const response = await call(`${api.url}/v1/workflows`, {
+      token,
+      method: 'POST',
+      rawBody: 'name=x',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     expect(response.status).toBe(415);
   });
 });

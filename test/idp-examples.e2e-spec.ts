@@ -15,7 +15,14 @@ describe('examples/idp', () => {
   const files = readdirSync(DIR).filter((f) => f.endsWith('.yaml'));
 
   it('has one example per vendor', () => {
-    expect(files.sort()).toEqual(['auth0.yaml', 'entra.yaml', 'generic.yaml', 'google.yaml', 'keycloak.yaml', 'okta.yaml']);
+    expect(files.sort()).toEqual([
+      'auth0.yaml',
+      'entra.yaml',
+      'generic.yaml',
+      'google.yaml',
+      'keycloak.yaml',
+      'okta.yaml',
+    ]);
   });
 
   it.each(files)('%s loads, names its vendor, and its actor keys (if any) publish', async (file) => {

@@ -1,5 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { SignJWT, createRemoteJWKSet, decodeJwt, exportSPKI, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
+import {
+  SignJWT,
+  createRemoteJWKSet,
+  decodeJwt,
+  exportSPKI,
+  generateKeyPair,
+  importJWK,
+  type CryptoKey,
+  type JWK,
+} from 'jose';
 import { call, startApi, type RunningApi } from './support/api.js';
 import { testConfig } from './support/config.js';
 import { DevAuth } from './support/dev-auth.js';
@@ -105,7 +114,10 @@ describe('inbound bearer tokens (SPEC §2)', () => {
   });
 
   it('answers 403 insufficient_scope for a valid token without the write scope', async () => {
-    const response = await call(`${api.url}/v1/workflows`, { token: await auth.mintToken('alice', ['openid']), body: { name: 'x' } });
+    const response = await call(`${api.url}/v1/workflows`, {
+      token: await auth.mintToken('alice', ['openid']),
+      body: { name: 'x' },
+    });
     expect(response.status).toBe(403);
     expect(response.headers.get('www-authenticate')).toBe(`Bearer error="insufficient_scope", scope="${WRITE}"`);
     expect(response.contentType).toContain('application/problem+json');
@@ -114,7 +126,10 @@ describe('inbound bearer tokens (SPEC §2)', () => {
   it('the issued tokens really are verifiable against the issuer JWKS (sanity of the fixture)', async () => {
     const jwks = createRemoteJWKSet(new URL(`${auth.server.url}/jwks`));
     const { jwtVerify } = await import('jose');
-    const { payload } = await jwtVerify(await auth.mintToken('bob', ['a', 'b']), jwks, { issuer: auth.issuer, audience: 'baton-api' });
+    const { payload } = await jwtVerify(await auth.mintToken('bob', ['a', 'b']), jwks, {
+      issuer: auth.issuer,
+      audience: 'baton-api',
+    });
     expect(payload).toMatchObject({ sub: 'bob', scope: 'a b' });
   });
 });

@@ -40,9 +40,16 @@ describe('opaque inbound tokens (SPEC §9.2)', () => {
     expect(run.status).toBe('succeeded');
     expect(run).toMatchObject({ status: 'succeeded' });
     const { rows } = await stack.db.query(`SELECT user_iss, user_sub, user_scopes FROM runs WHERE id = $1`, [run.id]);
-    expect(rows[0]).toEqual({ user_iss: okta.issuer, user_sub: 'alice', user_scopes: ['expenses:read', 'calendar:read'] });
+    expect(rows[0]).toEqual({
+      user_iss: okta.issuer,
+      user_sub: 'alice',
+      user_scopes: ['expenses:read', 'calendar:read'],
+    });
     const sent = introspectionsOf(token)[0]!;
-    expect(basicCredentials(sent.headers.authorization)).toEqual({ clientId: 'baton-api', clientSecret: INTROSPECT_SECRET });
+    expect(basicCredentials(sent.headers.authorization)).toEqual({
+      clientId: 'baton-api',
+      clientSecret: INTROSPECT_SECRET,
+    });
     expect(sent.form).toMatchObject({ token });
     // The opaque token went on as the subject token.
     expect(okta.tokenRequests.some((r) => r.form.subject_token === token)).toBe(true);

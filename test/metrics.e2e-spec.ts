@@ -15,7 +15,9 @@ function promtoolPath(): string | null {
 const PROMTOOL = promtoolPath();
 if (!PROMTOOL) {
   // Loud, not silent: CI installs it (.ci/run); a developer machine may lack it.
-  process.stderr.write('\n*** metrics.e2e-spec: promtool not found (apt-get install -y prometheus): the promtool checks are SKIPPED ***\n\n');
+  process.stderr.write(
+    '\n*** metrics.e2e-spec: promtool not found (apt-get install -y prometheus): the promtool checks are SKIPPED ***\n\n',
+  );
 }
 const withPromtool = PROMTOOL ? it : it.skip;
 
@@ -40,7 +42,16 @@ describe('Prometheus metrics', () => {
     const { port } = stack.worker!.getHttpServer().address() as AddressInfo;
     workerUrl = `http://127.0.0.1:${port}`;
     stack.resource.on('GET', '/metrics-probe', { status: 200, body: {} });
-    await stack.register(definition('metrics-flow', [{ id: 'one', type: 'http', oauth: { requiredScopes: ['items:read'], audience: 'https://a.example.com' }, request: { method: 'GET', url: `${stack.resource.url}/metrics-probe` } }]));
+    await stack.register(
+      definition('metrics-flow', [
+        {
+          id: 'one',
+          type: 'http',
+          oauth: { requiredScopes: ['items:read'], audience: 'https://a.example.com' },
+          request: { method: 'GET', url: `${stack.resource.url}/metrics-probe` },
+        },
+      ]),
+    );
     const token = await stack.auth.mintToken('metrics-user', ['items:read']);
     const started = await stack.startRun('metrics-flow', token);
     await stack.waitForRun(started.body.id, token, ['succeeded']);
@@ -51,7 +62,9 @@ describe('Prometheus metrics', () => {
   it('the api measures request duration by method, route template and status', async () => {
     const text = await (await fetch(`${stack.api.url}/metrics`)).text();
     expect(text).toMatch(/# TYPE http_request_duration_seconds histogram/);
-    expect(text).toMatch(/http_request_duration_seconds_count\{app="api",method="GET",route="\/v1\/runs\/:id",status="200"\} [1-9]/);
+    expect(text).toMatch(
+      /http_request_duration_seconds_count\{app="api",method="GET",route="\/v1\/runs\/:id",status="200"\} [1-9]/,
+    );
     expect(text).not.toMatch(/route="\/v1\/runs\/[0-9a-f]{8}-/); // never the raw path: ids would explode cardinality
   });
 

@@ -17,7 +17,11 @@ describe('a node whose job keeps crashing workers (issue 10 item 10)', () => {
   beforeAll(async () => {
     stack = await RunStack.start();
     stack.resource.on('GET', '/work', { status: 200, body: { done: true } });
-    await stack.register(definition('poison', [{ id: 'only', type: 'http', request: { method: 'GET', url: `${stack.resource.url}/work` } }]));
+    await stack.register(
+      definition('poison', [
+        { id: 'only', type: 'http', request: { method: 'GET', url: `${stack.resource.url}/work` } },
+      ]),
+    );
     userToken = await stack.auth.mintToken('pat', ['openid']);
   }, 60000);
 
@@ -50,10 +54,17 @@ describe('a node whose job keeps crashing workers (issue 10 item 10)', () => {
     expect(run.status).toBe('failed');
     expect(run.nodes[0]).toMatchObject({ status: 'failed', error: { code: 'worker_crashed' } });
     const audit = await stack.auditOf(runId);
-    expect(audit.filter((a) => a.operation === 'node.failed')).toEqual([expect.objectContaining({ node_id: 'only', error: 'worker_crashed', success: false })]);
+    expect(audit.filter((a) => a.operation === 'node.failed')).toEqual([
+      expect.objectContaining({ node_id: 'only', error: 'worker_crashed', success: false }),
+    ]);
     expect(audit.at(-1)).toMatchObject({ operation: 'run.failed', error: 'worker_crashed' });
-    expect(stack.resource.seen('GET', '/work').filter((r) => r.headers['idempotency-key'] === `${runId}:only`)).toHaveLength(0);
-    const queue = new Queue('nodes', { connection: { host: '127.0.0.1', port: 6379 }, prefix: stack.config.queuePrefix });
+    expect(
+      stack.resource.seen('GET', '/work').filter((r) => r.headers['idempotency-key'] === `${runId}:only`),
+    ).toHaveLength(0);
+    const queue = new Queue('nodes', {
+      connection: { host: '127.0.0.1', port: 6379 },
+      prefix: stack.config.queuePrefix,
+    });
     expect(await queue.getJobState(`${runId}.only.1`)).toBe('failed'); // not handed to another worker
     await queue.close();
   }, 60000);
@@ -63,6 +74,8 @@ describe('a node whose job keeps crashing workers (issue 10 item 10)', () => {
     await stack.worker!.get(NodeSweeper).sweep();
     const run = await stack.waitForRun(runId, userToken, ['failed', 'succeeded']);
     expect(run.status).toBe('succeeded');
-    expect(stack.resource.seen('GET', '/work').filter((r) => r.headers['idempotency-key'] === `${runId}:only`)).toHaveLength(1);
+    expect(
+      stack.resource.seen('GET', '/work').filter((r) => r.headers['idempotency-key'] === `${runId}:only`),
+    ).toHaveLength(1);
   }, 60000);
 });

@@ -18,7 +18,11 @@ describe('built processes', () => {
   it('refuses to start without BATON_ENCRYPTION_KEY, naming it in one line', async () => {
     const api = spawnBuilt('dist/apps/api/src/main.js', { ...testEnv(yamlPath), BATON_ENCRYPTION_KEY: undefined });
     expect(await api.exited).not.toBe(0);
-    const lines = api.output().trim().split('\n').filter((l) => !l.includes('oidc-provider'));
+    const lines = api
+      .output()
+      .trim()
+      .split('\n')
+      .filter((l) => !l.includes('oidc-provider'));
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/^baton api: configuration error: BATON_ENCRYPTION_KEY: /);
   });
@@ -34,7 +38,9 @@ describe('built processes', () => {
   it('refuses to start when a secret env var named in baton.yaml is unset', async () => {
     const api = spawnBuilt('dist/apps/api/src/main.js', { ...testEnv(yamlPath), CORP_CLIENT_SECRET: undefined });
     expect(await api.exited).not.toBe(0);
-    expect(api.output()).toContain('exchangeProfiles.corp.clientSecretEnv: environment variable CORP_CLIENT_SECRET is not set');
+    expect(api.output()).toContain(
+      'exchangeProfiles.corp.clientSecretEnv: environment variable CORP_CLIENT_SECRET is not set',
+    );
   });
 
   it('api /health/ready answers 200 with Postgres and Redis up', async () => {
@@ -56,7 +62,10 @@ describe('built processes', () => {
 
   it('api /health/ready answers 503 when REDIS_URL points at a closed port', async () => {
     const port = await freePort();
-    const api = spawnBuilt('dist/apps/api/src/main.js', testEnv(yamlPath, { PORT: String(port), REDIS_URL: `redis://127.0.0.1:${await closedPort()}` }));
+    const api = spawnBuilt(
+      'dist/apps/api/src/main.js',
+      testEnv(yamlPath, { PORT: String(port), REDIS_URL: `redis://127.0.0.1:${await closedPort()}` }),
+    );
     try {
       expect(await waitForStatus(`http://127.0.0.1:${port}/health/live`, 200)).toBe(200);
       const response = await fetch(`http://127.0.0.1:${port}/health/ready`);

@@ -27,7 +27,10 @@ function readTour(): TourStep[] {
 }
 
 function jsonLines(text: string): unknown[] {
-  return text.split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l));
+  return text
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l));
 }
 
 // Runs the README's curl tour against the stack `npm run demo` leaves running, exactly as a
@@ -41,9 +44,19 @@ describe('the README tour', () => {
     while (taken.size < 4) taken.add(await freePort());
     [ports.api, ports.worker, ports.devAs, ports.resource] = [...taken] as [number, number, number, number];
     const env: Record<string, string | undefined> = { ...process.env, ...isolatedEnv(), NODE_OPTIONS: undefined };
-    Object.assign(env, { PORT: String(ports.api), WORKER_PORT: String(ports.worker), DEV_AS_PORT: String(ports.devAs), DEMO_RESOURCE_PORT: String(ports.resource) });
+    Object.assign(env, {
+      PORT: String(ports.api),
+      WORKER_PORT: String(ports.worker),
+      DEV_AS_PORT: String(ports.devAs),
+      DEMO_RESOURCE_PORT: String(ports.resource),
+    });
     demo = spawnBuilt('dist/tools/demo/main.js', env);
-    const output = await eventually(async () => demo.output(), (o) => o.includes('Press Ctrl-C') || demo.child.exitCode !== null, 90000, 250);
+    const output = await eventually(
+      async () => demo.output(),
+      (o) => o.includes('Press Ctrl-C') || demo.child.exitCode !== null,
+      90000,
+      250,
+    );
     if (!output.includes('Press Ctrl-C')) throw new Error(`the demo did not come up:\n${output}`);
   }, 120000);
 
@@ -72,7 +85,8 @@ describe('the README tour', () => {
     const outputs = result.stdout.split(/@@tour-step-\d+@@\n/).slice(1);
     expect(outputs).toHaveLength(steps.length);
     steps.forEach((step, i) => {
-      if (step.expected) expect({ step: i + 1, output: jsonLines(outputs[i]!) }).toEqual({ step: i + 1, output: step.expected });
+      if (step.expected)
+        expect({ step: i + 1, output: jsonLines(outputs[i]!) }).toEqual({ step: i + 1, output: step.expected });
     });
   }, 90000);
 });

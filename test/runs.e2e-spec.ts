@@ -20,18 +20,39 @@ describe('durable execution with per-node token exchange (SPEC §4)', () => {
     stack.resource.on('POST', '/orders/widget%2Fblue', { status: 201, body: { order: 'o-1' } });
     await stack.register(
       definition('dag', [
-        { id: 'item', type: 'http', oauth: { requiredScopes: ['items:read'], optionalScopes: ['items:notify', 'items:never'], audience: AUD_A }, request: { method: 'GET', url: `${base}/items/{{input.id}}` } },
-        { id: 'price', type: 'http', oauth: { requiredScopes: ['prices:read'], audience: AUD_B }, request: { method: 'GET', url: `${base}/prices`, query: { id: '{{input.id}}' } } },
+        {
+          id: 'item',
+          type: 'http',
+          oauth: { requiredScopes: ['items:read'], optionalScopes: ['items:notify', 'items:never'], audience: AUD_A },
+          request: { method: 'GET', url: `${base}/items/{{input.id}}` },
+        },
+        {
+          id: 'price',
+          type: 'http',
+          oauth: { requiredScopes: ['prices:read'], audience: AUD_B },
+          request: { method: 'GET', url: `${base}/prices`, query: { id: '{{input.id}}' } },
+        },
         {
           id: 'order',
           type: 'http',
           dependsOn: ['item', 'price'],
           oauth: { requiredScopes: ['orders:write'], audience: AUD_C },
-          request: { method: 'POST', url: `${base}/orders/{{nodes.item.output.body.name}}`, body: { total: '{{nodes.price.output.body.total}}', id: '{{input.id}}', note: 'item {{input.id}}' } },
+          request: {
+            method: 'POST',
+            url: `${base}/orders/{{nodes.item.output.body.name}}`,
+            body: { total: '{{nodes.price.output.body.total}}', id: '{{input.id}}', note: 'item {{input.id}}' },
+          },
         },
       ]),
     );
-    userToken = await stack.auth.mintToken('alice', ['items:read', 'items:notify', 'prices:read', 'orders:write', 'mail:send', 'openid']);
+    userToken = await stack.auth.mintToken('alice', [
+      'items:read',
+      'items:notify',
+      'prices:read',
+      'orders:write',
+      'mail:send',
+      'openid',
+    ]);
   });
   afterAll(() => stack?.close());
   beforeEach(() => stack.auth.clearFaults());
@@ -45,7 +66,11 @@ describe('durable execution with per-node token exchange (SPEC §4)', () => {
 
     const run = await stack.waitForRun(runId, userToken, ['succeeded', 'failed']);
     expect(run.status).toBe('succeeded');
-    expect(run.nodes.map((n: { id: string; status: string }) => [n.id, n.status])).toEqual([['item', 'succeeded'], ['price', 'succeeded'], ['order', 'succeeded']]);
+    expect(run.nodes.map((n: { id: string; status: string }) => [n.id, n.status])).toEqual([
+      ['item', 'succeeded'],
+      ['price', 'succeeded'],
+      ['order', 'succeeded'],
+    ]);
     expect(run.nodes[0].grantedScopes).toEqual(['items:read', 'items:notify']);
 
     const [item] = stack.resource.seen('GET', '/items/42');
@@ -69,15 +94,27 @@ describe('durable execution with per-node token exchange (SPEC §4)', () => {
     for (const node of ['item', 'price', 'order']) {
       expect(audit.filter((a) => a.operation === 'node.succeeded' && a.node_id === node)).toHaveLength(1);
       const exchanged = audit.find((a) => a.operation === 'token.exchanged' && a.node_id === node)!;
-      expect(exchanged.details).toMatchObject({ cached: false, expiresAt: expect.any(String), jti: expect.any(String) });
+      expect(exchanged.details).toMatchObject({
+        cached: false,
+        expiresAt: expect.any(String),
+        jti: expect.any(String),
+      });
       const used = audit.find((a) => a.operation === 'token.used' && a.node_id === node)!;
       expect(used.details).toMatchObject({ status: expect.any(Number) });
     }
-    expect(audit.find((a) => a.operation === 'scope.narrowed' && a.node_id === 'item')!.scopes).toEqual(['items:read', 'items:notify']);
+    expect(audit.find((a) => a.operation === 'scope.narrowed' && a.node_id === 'item')!.scopes).toEqual([
+      'items:read',
+      'items:notify',
+    ]);
     expect(audit.find((a) => a.operation === 'token.exchanged' && a.node_id === 'item')!.target).toBe(AUD_A);
-    expect(audit.find((a) => a.operation === 'token.used' && a.node_id === 'price')!.target).toBe(`GET ${stack.resource.url}/prices`);
+    expect(audit.find((a) => a.operation === 'token.used' && a.node_id === 'price')!.target).toBe(
+      `GET ${stack.resource.url}/prices`,
+    );
 
-    const { rows } = await stack.db.query(`SELECT subject_token_ciphertext, subject_token_key_id FROM runs WHERE id = $1`, [runId]);
+    const { rows } = await stack.db.query(
+      `SELECT subject_token_ciphertext, subject_token_key_id FROM runs WHERE id = $1`,
+      [runId],
+    );
     expect(rows[0]).toEqual({ subject_token_ciphertext: null, subject_token_key_id: null });
 
     const trail = await call(`${stack.api.url}/v1/runs/${runId}/audit?limit=3`, { token: userToken });
@@ -100,10 +137,14 @@ describe('durable execution with per-node token exchange (SPEC §4)', () => {
     const run = await stack.waitForRun(started.body.id, token, ['waiting_for_human', 'failed']);
     expect(run.status).toBe('waiting_for_human');
     expect(run.nodes.find((n: { id: string }) => n.id === 'order').status).toBe('waiting_for_human');
-    expect(await stack.escalationsOf(started.body.id)).toEqual([expect.objectContaining({ reason: 'insufficient_scope', status: 'open', node_id: 'order' })]);
+    expect(await stack.escalationsOf(started.body.id)).toEqual([
+      expect.objectContaining({ reason: 'insufficient_scope', status: 'open', node_id: 'order' }),
+    ]);
     const stats = await stack.auth.stats();
     expect(stats.exchanges.filter((e) => JSON.stringify(e.audience).includes(AUD_C))).toHaveLength(0);
-    const narrowed = (await stack.auditOf(started.body.id)).find((a) => a.operation === 'scope.narrowed' && a.node_id === 'order')!;
+    const narrowed = (await stack.auditOf(started.body.id)).find(
+      (a) => a.operation === 'scope.narrowed' && a.node_id === 'order',
+    )!;
     expect(narrowed).toMatchObject({ success: false });
     expect((await stack.auditOf(started.body.id)).map((a) => a.operation)).toContain('escalation.created');
   });
@@ -115,7 +156,9 @@ describe('durable execution with per-node token exchange (SPEC §4)', () => {
     const run = await stack.waitForRun(started.body.id, token, ['waiting_for_human', 'failed']);
     expect(run.status).toBe('waiting_for_human');
     expect((await stack.escalationsOf(started.body.id)).map((e) => e.reason)).toContain('token_revoked');
-    expect((await stack.auditOf(started.body.id)).filter((a) => a.operation === 'token.revoked').length).toBeGreaterThan(0);
+    expect(
+      (await stack.auditOf(started.body.id)).filter((a) => a.operation === 'token.revoked').length,
+    ).toBeGreaterThan(0);
   });
 
   it('escalates token_expired without calling the token endpoint when the subject token is about to expire', async () => {
@@ -130,7 +173,16 @@ describe('durable execution with per-node token exchange (SPEC §4)', () => {
   });
 
   it('fails the node and never calls downstream when the authorization server widens the scopes', async () => {
-    await stack.register(definition('widened', [{ id: 'only', type: 'http', oauth: { requiredScopes: ['items:read'], audience: 'https://w.example.com' }, request: { method: 'GET', url: `${stack.resource.url}/widened` } }]));
+    await stack.register(
+      definition('widened', [
+        {
+          id: 'only',
+          type: 'http',
+          oauth: { requiredScopes: ['items:read'], audience: 'https://w.example.com' },
+          request: { method: 'GET', url: `${stack.resource.url}/widened` },
+        },
+      ]),
+    );
     await stack.auth.setFaults({ widenScope: 'admin:all' });
     const token = await stack.auth.mintToken('erin', ['items:read']);
     const started = await stack.startRun('widened', token);
@@ -142,7 +194,16 @@ describe('durable execution with per-node token exchange (SPEC §4)', () => {
   });
 
   it('retries two 503s from the token endpoint and succeeds', async () => {
-    await stack.register(definition('flaky-as', [{ id: 'only', type: 'http', oauth: { requiredScopes: ['items:read'], audience: 'https://flaky.example.com' }, request: { method: 'GET', url: `${stack.resource.url}/items/42` } }]));
+    await stack.register(
+      definition('flaky-as', [
+        {
+          id: 'only',
+          type: 'http',
+          oauth: { requiredScopes: ['items:read'], audience: 'https://flaky.example.com' },
+          request: { method: 'GET', url: `${stack.resource.url}/items/42` },
+        },
+      ]),
+    );
     const token = await stack.auth.mintToken('frank', ['items:read']);
     await stack.auth.resetStats();
     await stack.auth.setFaults({ tokenEndpoint: { status: 503, times: 2 } });
@@ -157,7 +218,16 @@ describe('durable execution with per-node token exchange (SPEC §4)', () => {
 
   it('on a downstream 401 drops the cached token, exchanges exactly once more and retries once', async () => {
     stack.resource.on('GET', '/once-401', [{ status: 401 }], { status: 200, body: { ok: true } });
-    await stack.register(definition('once-401', [{ id: 'only', type: 'http', oauth: { requiredScopes: ['items:read'], audience: 'https://r401.example.com' }, request: { method: 'GET', url: `${stack.resource.url}/once-401` } }]));
+    await stack.register(
+      definition('once-401', [
+        {
+          id: 'only',
+          type: 'http',
+          oauth: { requiredScopes: ['items:read'], audience: 'https://r401.example.com' },
+          request: { method: 'GET', url: `${stack.resource.url}/once-401` },
+        },
+      ]),
+    );
     const token = await stack.auth.mintToken('gina', ['items:read']);
     await stack.auth.resetStats();
     const started = await stack.startRun('once-401', token);
@@ -171,7 +241,16 @@ describe('durable execution with per-node token exchange (SPEC §4)', () => {
 
   it('escalates token_revoked when downstream answers 401 even to a fresh token', async () => {
     stack.resource.on('GET', '/always-401', { status: 401 });
-    await stack.register(definition('always-401', [{ id: 'only', type: 'http', oauth: { requiredScopes: ['items:read'], audience: 'https://a401.example.com' }, request: { method: 'GET', url: `${stack.resource.url}/always-401` } }]));
+    await stack.register(
+      definition('always-401', [
+        {
+          id: 'only',
+          type: 'http',
+          oauth: { requiredScopes: ['items:read'], audience: 'https://a401.example.com' },
+          request: { method: 'GET', url: `${stack.resource.url}/always-401` },
+        },
+      ]),
+    );
     const token = await stack.auth.mintToken('hank', ['items:read']);
     const started = await stack.startRun('always-401', token);
     const run = await stack.waitForRun(started.body.id, token, ['failed', 'succeeded', 'waiting_for_human']);
@@ -183,7 +262,13 @@ describe('durable execution with per-node token exchange (SPEC §4)', () => {
   it('runs a custom handler with the exchanged token and the rendered input', async () => {
     await stack.register(
       definition('handler-flow', [
-        { id: 'inspect', type: 'handler', handler: 'demo.inspectToken', input: { id: '{{input.id}}' }, oauth: { requiredScopes: ['items:read'], audience: 'https://h.example.com' } },
+        {
+          id: 'inspect',
+          type: 'handler',
+          handler: 'demo.inspectToken',
+          input: { id: '{{input.id}}' },
+          oauth: { requiredScopes: ['items:read'], audience: 'https://h.example.com' },
+        },
       ]),
     );
     const started = await stack.startRun('handler-flow', userToken, { id: 7 });
@@ -200,7 +285,12 @@ describe('durable execution with per-node token exchange (SPEC §4)', () => {
     await stack.register(
       definition('missing-value', [
         { id: 'first', type: 'http', request: { method: 'GET', url: `${stack.resource.url}/items/{{input.missing}}` } },
-        { id: 'second', type: 'http', dependsOn: ['first'], request: { method: 'GET', url: `${stack.resource.url}/prices` } },
+        {
+          id: 'second',
+          type: 'http',
+          dependsOn: ['first'],
+          request: { method: 'GET', url: `${stack.resource.url}/prices` },
+        },
       ]),
     );
     const started = await stack.startRun('missing-value', userToken, {});
@@ -213,7 +303,16 @@ describe('durable execution with per-node token exchange (SPEC §4)', () => {
 
   it('retries a downstream 503 honouring Retry-After, and fails after maxAttempts', async () => {
     stack.resource.on('GET', '/down', { status: 503, headers: { 'retry-after': '0' } });
-    await stack.register(definition('down', [{ id: 'only', type: 'http', retry: { maxAttempts: 2, backoffMs: 10 }, request: { method: 'GET', url: `${stack.resource.url}/down` } }]));
+    await stack.register(
+      definition('down', [
+        {
+          id: 'only',
+          type: 'http',
+          retry: { maxAttempts: 2, backoffMs: 10 },
+          request: { method: 'GET', url: `${stack.resource.url}/down` },
+        },
+      ]),
+    );
     const started = await stack.startRun('down', userToken);
     const run = await stack.waitForRun(started.body.id, userToken, ['failed', 'succeeded']);
     expect(run.status).toBe('failed');
@@ -235,7 +334,10 @@ describe('durable execution with per-node token exchange (SPEC §4)', () => {
     const started = await stack.startRun('dag', userToken, { id: 42 });
     // Simulate the crash: the run and its queued nodes are committed, but the jobs are gone.
     const { Queue } = await import('bullmq');
-    const queue = new Queue('nodes', { connection: { host: '127.0.0.1', port: 6379 }, prefix: stack.config.queuePrefix });
+    const queue = new Queue('nodes', {
+      connection: { host: '127.0.0.1', port: 6379 },
+      prefix: stack.config.queuePrefix,
+    });
     await queue.obliterate({ force: true });
     expect(await queue.count()).toBe(0);
     await queue.close();
@@ -253,7 +355,12 @@ describe('durable execution with per-node token exchange (SPEC §4)', () => {
       expect(first.status).toBe(202);
       expect(again.status).toBe(200);
       expect(again.body.id).toBe(first.body.id);
-      const other = await stack.startRun('dag', await stack.auth.mintToken('zoe', ['items:read']), { id: 42 }, { 'idempotency-key': 'order-123' });
+      const other = await stack.startRun(
+        'dag',
+        await stack.auth.mintToken('zoe', ['items:read']),
+        { id: 42 },
+        { 'idempotency-key': 'order-123' },
+      );
       expect(other.status).toBe(202);
       expect(other.body.id).not.toBe(first.body.id);
     });
@@ -263,25 +370,48 @@ describe('durable execution with per-node token exchange (SPEC §4)', () => {
       const stranger = await stack.auth.mintToken('mallory', ['openid']);
       expect((await stack.getRun(started.body.id, stranger)).status).toBe(404);
       expect((await call(`${stack.api.url}/v1/runs/${started.body.id}/audit`, { token: stranger })).status).toBe(404);
-      expect((await call(`${stack.api.url}/v1/runs/${started.body.id}/cancel`, { token: stranger, method: 'POST' })).status).toBe(404);
+      expect(
+        (await call(`${stack.api.url}/v1/runs/${started.body.id}/cancel`, { token: stranger, method: 'POST' })).status,
+      ).toBe(404);
       expect((await stack.getRun('not-a-uuid', userToken)).status).toBe(404);
       const mine = await call(`${stack.api.url}/v1/runs?limit=200`, { token: stranger });
       expect(mine.body.items).toEqual([]);
       const admin = await stack.auth.mintToken('ops', ['baton:runs:read_all']);
       expect((await stack.getRun(started.body.id, admin)).status).toBe(200);
-      const filtered = await call(`${stack.api.url}/v1/runs?workflow=dag&status=succeeded&limit=2`, { token: userToken });
+      const filtered = await call(`${stack.api.url}/v1/runs?workflow=dag&status=succeeded&limit=2`, {
+        token: userToken,
+      });
       expect(filtered.status).toBe(200);
-      expect(filtered.body.items.every((r: { workflow: { name: string }; status: string }) => r.workflow.name === 'dag' && r.status === 'succeeded')).toBe(true);
+      expect(
+        filtered.body.items.every(
+          (r: { workflow: { name: string }; status: string }) => r.workflow.name === 'dag' && r.status === 'succeeded',
+        ),
+      ).toBe(true);
       expect((await call(`${stack.api.url}/v1/runs?status=bogus`, { token: userToken })).status).toBe(400);
     });
 
     it('checks the input against the workflow inputSchema (422 listing each problem) and answers 404 for an unknown workflow', async () => {
-      await stack.register(definition('typed', [{ id: 'x', type: 'http', request: { method: 'GET', url: `${stack.resource.url}/prices` } }], { inputSchema: { type: 'object', required: ['id'], properties: { id: { type: 'integer' }, name: { type: 'string' } } } }));
+      await stack.register(
+        definition(
+          'typed',
+          [{ id: 'x', type: 'http', request: { method: 'GET', url: `${stack.resource.url}/prices` } }],
+          {
+            inputSchema: {
+              type: 'object',
+              required: ['id'],
+              properties: { id: { type: 'integer' }, name: { type: 'string' } },
+            },
+          },
+        ),
+      );
       const bad = await stack.startRun('typed', userToken, { name: 5 });
       expect(bad.status).toBe(422);
       expect(bad.body.errors.length).toBeGreaterThanOrEqual(2);
       expect((await stack.startRun('no-such-workflow', userToken)).status).toBe(404);
-      const malformed = await call(`${stack.api.url}/v1/workflows/typed/runs`, { token: userToken, body: { input: 'nope' } });
+      const malformed = await call(`${stack.api.url}/v1/workflows/typed/runs`, {
+        token: userToken,
+        body: { input: 'nope' },
+      });
       expect(malformed.status).toBe(400);
     });
 
@@ -290,16 +420,26 @@ describe('durable execution with per-node token exchange (SPEC §4)', () => {
       await stack.register(
         definition('slow', [
           { id: 'wait', type: 'http', request: { method: 'GET', url: `${stack.resource.url}/slow` } },
-          { id: 'after', type: 'http', dependsOn: ['wait'], request: { method: 'GET', url: `${stack.resource.url}/prices` } },
+          {
+            id: 'after',
+            type: 'http',
+            dependsOn: ['wait'],
+            request: { method: 'GET', url: `${stack.resource.url}/prices` },
+          },
         ]),
       );
       const started = await stack.startRun('slow', userToken);
       await stack.waitForRun(started.body.id, userToken, ['running']);
-      const cancelled = await call(`${stack.api.url}/v1/runs/${started.body.id}/cancel`, { token: userToken, method: 'POST' });
+      const cancelled = await call(`${stack.api.url}/v1/runs/${started.body.id}/cancel`, {
+        token: userToken,
+        method: 'POST',
+      });
       expect(cancelled.status).toBe(200);
       expect(cancelled.body.status).toBe('cancelled');
       expect(cancelled.body.nodes.find((n: { id: string }) => n.id === 'after').status).toBe('cancelled');
-      expect((await call(`${stack.api.url}/v1/runs/${started.body.id}/cancel`, { token: userToken, method: 'POST' })).status).toBe(409);
+      expect(
+        (await call(`${stack.api.url}/v1/runs/${started.body.id}/cancel`, { token: userToken, method: 'POST' })).status,
+      ).toBe(409);
       // the running node finishes and its result is recorded; nothing new starts
       const final = await stack.waitForRun(started.body.id, userToken, ['cancelled']);
       const settled = await eventuallyNode(started.body.id, 'wait');
@@ -322,7 +462,10 @@ describe('durable execution with per-node token exchange (SPEC §4)', () => {
   async function eventuallyNode(runId: string, nodeId: string): Promise<string> {
     const deadline = Date.now() + 10000;
     for (;;) {
-      const { rows } = await stack.db.query(`SELECT status FROM node_runs WHERE run_id = $1 AND node_id = $2`, [runId, nodeId]);
+      const { rows } = await stack.db.query(`SELECT status FROM node_runs WHERE run_id = $1 AND node_id = $2`, [
+        runId,
+        nodeId,
+      ]);
       if (rows[0].status !== 'running' || Date.now() > deadline) return rows[0].status;
       await new Promise((r) => setTimeout(r, 100));
     }

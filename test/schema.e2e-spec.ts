@@ -33,7 +33,9 @@ describe('schema (migrations)', () => {
 
   it('the audit table refuses UPDATE, DELETE and TRUNCATE from raw SQL', async () => {
     const id = await insertAudit(randomUUID(), 'run.started');
-    await expect(client.query(`UPDATE audit_entries SET success = false WHERE id = $1`, [id])).rejects.toThrow(/append-only/);
+    await expect(client.query(`UPDATE audit_entries SET success = false WHERE id = $1`, [id])).rejects.toThrow(
+      /append-only/,
+    );
     await expect(client.query(`DELETE FROM audit_entries WHERE id = $1`, [id])).rejects.toThrow(/append-only/);
     await expect(client.query(`TRUNCATE audit_entries`)).rejects.toThrow(/append-only/);
     const { rows } = await client.query(`SELECT success FROM audit_entries WHERE id = $1`, [id]);
@@ -64,6 +66,8 @@ describe('schema (migrations)', () => {
       // A definition the API could have stored: other suites list workflows from this database.
       [JSON.stringify({ name: 'immutable-test', nodes: [{ id: 'a', type: 'approval', approval: { prompt: 'p' } }] })],
     );
-    await expect(client.query(`UPDATE workflow_versions SET definition = '{"x":1}' WHERE name = 'immutable-test'`)).rejects.toThrow(/append-only/);
+    await expect(
+      client.query(`UPDATE workflow_versions SET definition = '{"x":1}' WHERE name = 'immutable-test'`),
+    ).rejects.toThrow(/append-only/);
   });
 });

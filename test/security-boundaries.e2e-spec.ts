@@ -11,11 +11,21 @@ import { definition } from './support/workflows.js';
 const WRITE = 'baton:workflows:write';
 
 /** A real RFC 8693 exchange at the dev authorization server, as Baton's worker does it. */
-async function exchangeAtDevAuth(auth: DevAuth, subjectToken: string, audience: string, scope: string): Promise<string> {
-  const discovery = (await (await fetch(`${auth.issuer}/.well-known/openid-configuration`)).json()) as { token_endpoint: string };
+async function exchangeAtDevAuth(
+  auth: DevAuth,
+  subjectToken: string,
+  audience: string,
+  scope: string,
+): Promise<string> {
+  const discovery = (await (await fetch(`${auth.issuer}/.well-known/openid-configuration`)).json()) as {
+    token_endpoint: string;
+  };
   const response = await fetch(discovery.token_endpoint, {
     method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${TEST_CLIENT_ID}:${TEST_CLIENT_SECRET}`).toString('base64')}` },
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization: `Basic ${Buffer.from(`${TEST_CLIENT_ID}:${TEST_CLIENT_SECRET}`).toString('base64')}`,
+    },
     body: new URLSearchParams({
       grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
       subject_token: subjectToken,
@@ -29,7 +39,7 @@ async function exchangeAtDevAuth(auth: DevAuth, subjectToken: string, audience: 
   return body.access_token;
 }
 
-describe('issue 10 item 1: a workflow never mints itself Baton\'s own rights', () => {
+describe("issue 10 item 1: a workflow never mints itself Baton's own rights", () => {
   let auth: DevAuth;
   let api: RunningApi;
   let resourceApi: RunningApi;
@@ -37,7 +47,9 @@ describe('issue 10 item 1: a workflow never mints itself Baton\'s own rights', (
   beforeAll(async () => {
     auth = await DevAuth.start();
     api = await startApi(testConfig({ issuer: auth.issuer }));
-    resourceApi = await startApi(testConfig({ issuer: auth.issuer, extra: { api: { audience: 'https://baton.example.com/api' } } }));
+    resourceApi = await startApi(
+      testConfig({ issuer: auth.issuer, extra: { api: { audience: 'https://baton.example.com/api' } } }),
+    );
   });
   afterAll(async () => {
     await api?.close();
@@ -50,23 +62,48 @@ describe('issue 10 item 1: a workflow never mints itself Baton\'s own rights', (
     const response = await call(`${api.url}/v1/workflows`, {
       token,
       body: definition('self-minting', [
-        { id: 'a', type: 'http', oauth: { requiredScopes: ['baton:runs:read_all'], audience: 'baton-api' }, request: { method: 'GET', url: 'http://127.0.0.1/x' } },
-        { id: 'b', type: 'handler', handler: 'crm.createLead', oauth: { requiredScopes: ['s'], optionalScopes: [WRITE], resource: 'https://baton.example.com/api' } },
+        {
+          id: 'a',
+          type: 'http',
+          oauth: { requiredScopes: ['baton:runs:read_all'], audience: 'baton-api' },
+          request: { method: 'GET', url: 'http://127.0.0.1/x' },
+        },
+        {
+          id: 'b',
+          type: 'handler',
+          handler: 'crm.createLead',
+          oauth: { requiredScopes: ['s'], optionalScopes: [WRITE], resource: 'https://baton.example.com/api' },
+        },
       ]),
     });
     expect(response.status).toBe(422);
     const paths = (response.body.errors as { path: string }[]).map((e) => e.path);
-    expect(paths).toEqual(expect.arrayContaining(['$.nodes[0].oauth.audience', '$.nodes[0].oauth.requiredScopes[0]', '$.nodes[1].oauth.optionalScopes[0]']));
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        '$.nodes[0].oauth.audience',
+        '$.nodes[0].oauth.requiredScopes[0]',
+        '$.nodes[1].oauth.optionalScopes[0]',
+      ]),
+    );
     // Baton's audience as an RFC 8707 resource, against an API whose audience is a URI.
     const asResource = await call(`${resourceApi.url}/v1/workflows`, {
       token: await auth.mintTokenWithClaims('admin', [WRITE], { aud: ['https://baton.example.com/api'] }),
-      body: definition('self-resource', [{ id: 'b', type: 'handler', handler: 'crm.createLead', oauth: { requiredScopes: ['s'], resource: 'https://baton.example.com/api' } }]),
+      body: definition('self-resource', [
+        {
+          id: 'b',
+          type: 'handler',
+          handler: 'crm.createLead',
+          oauth: { requiredScopes: ['s'], resource: 'https://baton.example.com/api' },
+        },
+      ]),
     });
     expect(asResource.status).toBe(422);
-    expect(asResource.body.errors).toEqual(expect.arrayContaining([expect.objectContaining({ path: '$.nodes[0].oauth.resource' })]));
+    expect(asResource.body.errors).toEqual(
+      expect.arrayContaining([expect.objectContaining({ path: '$.nodes[0].oauth.resource' })]),
+    );
   });
 
-  it('item 1: a token Baton obtained by token exchange (act.sub = its client) is refused with 401 invalid_token even for Baton\'s audience', async () => {
+  it("item 1: a token Baton obtained by token exchange (act.sub = its client) is refused with 401 invalid_token even for Baton's audience", async () => {
     const user = await auth.mintToken('mallory', ['openid', WRITE]);
     const exchanged = await exchangeAtDevAuth(auth, user, 'baton-api', WRITE);
     const response = await call(`${api.url}/v1/workflows`, { token: exchanged });
@@ -79,7 +116,10 @@ describe('issue 10 item 1: a workflow never mints itself Baton\'s own rights', (
       const token = await auth.mintTokenWithClaims('mallory', [WRITE], claims);
       expect((await call(`${api.url}/v1/workflows`, { token })).status).toBe(401);
     }
-    const delegated = await auth.mintTokenWithClaims('alice', [WRITE], { act: { sub: 'partner-agent' }, client_id: 'partner-app' });
+    const delegated = await auth.mintTokenWithClaims('alice', [WRITE], {
+      act: { sub: 'partner-agent' },
+      client_id: 'partner-app',
+    });
     expect((await call(`${api.url}/v1/workflows`, { token: delegated })).status).toBe(200);
   });
 });
@@ -89,8 +129,15 @@ describe('issue 10 item 1: inbound typ must be at+jwt unless requireTyp: false',
     const key = await generateSigningKey('ES256', 'k1');
     const issuer = await LocalIssuer.start([key]);
     const token = await issuer.sign(key, { sub: 'alice', aud: 'baton-api', scope: WRITE }, { typ: 'JWT' });
-    const strict = await startApi(testConfig({ issuer: 'http://unused.invalid', extra: { trustedIssuers: [{ issuer: issuer.issuer }] } }));
-    const lax = await startApi(testConfig({ issuer: 'http://unused.invalid', extra: { trustedIssuers: [{ issuer: issuer.issuer, requireTyp: false }] } }));
+    const strict = await startApi(
+      testConfig({ issuer: 'http://unused.invalid', extra: { trustedIssuers: [{ issuer: issuer.issuer }] } }),
+    );
+    const lax = await startApi(
+      testConfig({
+        issuer: 'http://unused.invalid',
+        extra: { trustedIssuers: [{ issuer: issuer.issuer, requireTyp: false }] },
+      }),
+    );
     try {
       expect((await call(`${strict.url}/v1/workflows`, { token })).status).toBe(401);
       expect((await call(`${lax.url}/v1/workflows`, { token })).status).toBe(200);
@@ -108,7 +155,9 @@ describe('issue 10 item 15: an unreachable issuer is not fetched once per reques
     const issuer = await LocalIssuer.start([key]);
     const token = await issuer.sign(key, { sub: 'alice', aud: 'baton-api' });
     issuer.behaviour = 'server_error';
-    const viaDiscovery = await startApi(testConfig({ issuer: 'http://unused.invalid', extra: { trustedIssuers: [{ issuer: issuer.issuer }] } }));
+    const viaDiscovery = await startApi(
+      testConfig({ issuer: 'http://unused.invalid', extra: { trustedIssuers: [{ issuer: issuer.issuer }] } }),
+    );
     try {
       for (let i = 0; i < 10; i += 1) {
         const response = await call(`${viaDiscovery.url}/v1/workflows`, { token });
@@ -118,7 +167,12 @@ describe('issue 10 item 15: an unreachable issuer is not fetched once per reques
     } finally {
       await viaDiscovery.close();
     }
-    const viaJwks = await startApi(testConfig({ issuer: 'http://unused.invalid', extra: { trustedIssuers: [{ issuer: issuer.issuer, jwksUri: issuer.jwksUri }] } }));
+    const viaJwks = await startApi(
+      testConfig({
+        issuer: 'http://unused.invalid',
+        extra: { trustedIssuers: [{ issuer: issuer.issuer, jwksUri: issuer.jwksUri }] },
+      }),
+    );
     try {
       for (let i = 0; i < 10; i += 1) expect((await call(`${viaJwks.url}/v1/workflows`, { token })).status).toBe(503);
       expect(issuer.requestCount('/jwks')).toBe(1);
@@ -143,12 +197,17 @@ describe('issue 10 item 5: workflow names have owners', () => {
 
   it('item 5: only the first author, or a caller with workflowsAdmin, may add a version; others get 403', async () => {
     const post = async (sub: string, scopes: string[]) =>
-      call(`${api.url}/v1/workflows`, { token: await auth.mintToken(sub, scopes), body: definition('owned-flow', [{ id: 'a', type: 'approval', approval: { prompt: 'p' } }]) });
+      call(`${api.url}/v1/workflows`, {
+        token: await auth.mintToken(sub, scopes),
+        body: definition('owned-flow', [{ id: 'a', type: 'approval', approval: { prompt: 'p' } }]),
+      });
     expect((await post('alice', [WRITE])).status).toBe(201);
     const stranger = await post('bob', [WRITE]);
     expect(stranger.status).toBe(403);
     expect(stranger.contentType).toContain('application/problem+json');
-    expect((await call(`${api.url}/v1/workflows/owned-flow`, { token: await auth.mintToken('alice', []) })).body.version).toBe(1);
+    expect(
+      (await call(`${api.url}/v1/workflows/owned-flow`, { token: await auth.mintToken('alice', []) })).body.version,
+    ).toBe(1);
     expect((await post('alice', [WRITE])).body.version).toBe(2);
     expect((await post('root', [WRITE, 'baton:workflows:admin'])).body.version).toBe(3);
   });
@@ -174,7 +233,11 @@ describe('issue 10 items 7, 11, 12: requests that must not be mistaken or hurt',
     const again = await call(runs('inputs'), { token: user, body: { input: { b: [1, 2], a: 1 } }, headers });
     expect(again.status).toBe(200);
     expect(again.body.id).toBe(first.body.id);
-    for (const [name, body] of [['inputs', { input: { a: 2, b: [1, 2] } }], ['inputs-two', { input: { a: 1, b: [1, 2] } }], ['inputs', { input: { a: 1, b: [1, 2] }, version: 2 }]] as const) {
+    for (const [name, body] of [
+      ['inputs', { input: { a: 2, b: [1, 2] } }],
+      ['inputs-two', { input: { a: 1, b: [1, 2] } }],
+      ['inputs', { input: { a: 1, b: [1, 2] }, version: 2 }],
+    ] as const) {
       const reused = await call(runs(name), { token: user, body, headers });
       expect({ name, status: reused.status }).toEqual({ name, status: 422 });
       expect(reused.contentType).toContain('application/problem+json');
@@ -186,9 +249,14 @@ describe('issue 10 items 7, 11, 12: requests that must not be mistaken or hurt',
     const tooDeep = await call(runs('inputs'), { token: user, rawBody: JSON.stringify({ input: deep(64) }) });
     expect(tooDeep.status).toBe(400);
     expect(tooDeep.body.detail).toMatch(/deeper than 64/);
-    expect((await call(runs('inputs'), { token: user, rawBody: JSON.stringify({ input: deep(62) }) })).status).toBe(202);
+    expect((await call(runs('inputs'), { token: user, rawBody: JSON.stringify({ input: deep(62) }) })).status).toBe(
+      202,
+    );
     const admin = await stack.auth.mintToken('admin', [WRITE]);
-    expect((await call(`${stack.api.url}/v1/workflows`, { token: admin, rawBody: '['.repeat(100000) + ']'.repeat(100000) })).status).toBe(400);
+    expect(
+      (await call(`${stack.api.url}/v1/workflows`, { token: admin, rawBody: '['.repeat(100000) + ']'.repeat(100000) }))
+        .status,
+    ).toBe(400);
   });
 
   it('item 11: a run input over 256 KiB answers 413; run lists omit input while the run view has it', async () => {
@@ -213,10 +281,18 @@ describe('issue 10 items 7, 11, 12: requests that must not be mistaken or hurt',
     expect(getOnPost.headers.get('allow')).toBe('POST');
     expect((await call(`${stack.api.url}/v1/nowhere`, { token: user })).status).toBe(404);
 
-    const form = await call(runs('inputs'), { token: user, rawBody: 'input=1', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const form = await call(runs('inputs'), {
+      token: user,
+      rawBody: 'input=1',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     expect(form.status).toBe(415);
     expect(form.contentType).toContain('application/problem+json');
-    const text = await call(runs('inputs'), { token: user, rawBody: '{"input":{}}', headers: { 'content-type': 'text/plain' } });
+    const text = await call(runs('inputs'), {
+      token: user,
+      rawBody: '{"input":{}}',
+      headers: { 'content-type': 'text/plain' },
+    });
     expect(text.status).toBe(415);
   });
 
@@ -226,13 +302,27 @@ describe('issue 10 items 7, 11, 12: requests that must not be mistaken or hurt',
     await stack.register(
       definition('amplify', [
         { id: 'a', type: 'http', request: { method: 'GET', url: `${stack.resource.url}/large` } },
-        { id: 'b', type: 'http', dependsOn: ['a'], request: { method: 'POST', url: `${stack.resource.url}/amplified`, body: { x: '{{nodes.a.output.body.s}}', y: 'copy {{nodes.a.output.body.s}}' } } },
+        {
+          id: 'b',
+          type: 'http',
+          dependsOn: ['a'],
+          request: {
+            method: 'POST',
+            url: `${stack.resource.url}/amplified`,
+            body: { x: '{{nodes.a.output.body.s}}', y: 'copy {{nodes.a.output.body.s}}' },
+          },
+        },
       ]),
     );
     const started = await call(runs('amplify'), { token: user, body: { input: {} } });
     const run = await stack.waitForRun(started.body.id, user, ['succeeded', 'failed']);
     expect(run.status).toBe('failed');
-    expect(run.nodes[1]).toMatchObject({ id: 'b', status: 'failed', attempts: 1, error: { code: 'template_error', message: expect.stringContaining('1048576 bytes') } });
+    expect(run.nodes[1]).toMatchObject({
+      id: 'b',
+      status: 'failed',
+      attempts: 1,
+      error: { code: 'template_error', message: expect.stringContaining('1048576 bytes') },
+    });
     expect(stack.resource.seen('POST', '/amplified')).toHaveLength(0);
   });
 
@@ -271,10 +361,17 @@ describe('issue 10 items 7, 11, 12: requests that must not be mistaken or hurt',
       }
     })();
     const answers = [];
-    for (let i = 0; i < 8; i += 1) answers.push(await call(runs('hostile-schema'), { token: user, body: { input: i % 2 ? { s: hostile, t: hostile } : { list } } }));
+    for (let i = 0; i < 8; i += 1)
+      answers.push(
+        await call(runs('hostile-schema'), {
+          token: user,
+          body: { input: i % 2 ? { s: hostile, t: hostile } : { list } },
+        }),
+      );
     probing = false;
     await probe;
-    for (const [i, answer] of answers.entries()) expect({ i, status: answer.status }).toEqual({ i, status: i % 2 ? 422 : 202 });
+    for (const [i, answer] of answers.entries())
+      expect({ i, status: answer.status }).toEqual({ i, status: i % 2 ? 422 : 202 });
     expect(latencies.length).toBeGreaterThan(0);
     // 100 ms (the issue's bound) on an idle machine; on a loaded shared machine (the suite runs files
     // in parallel) scheduling delays stretch every request alike, so the bound grows with the idle
@@ -303,7 +400,8 @@ describe('issue 10 item 8: approvals.requireResolveScope', () => {
     const [escalation] = await stack.escalationsOf(started.body.id);
     return { runId: started.body.id, escalationId: escalation!.id };
   }
-  const resolve = (id: string, token: string, action: string) => call(`${stack.api.url}/v1/escalations/${id}/resolve`, { token, body: { action } });
+  const resolve = (id: string, token: string, action: string) =>
+    call(`${stack.api.url}/v1/escalations/${id}/resolve`, { token, body: { action } });
 
   it("item 8: approvals need escalationsResolve, and the run's own user cannot approve their own run", async () => {
     const RESOLVE = 'baton:escalations:resolve';
@@ -337,7 +435,13 @@ describe('issue 10 item 6: subject-token ciphertext is bound to its run; keys ro
     await stack.register(
       definition('rotate', [
         { id: 'ok', type: 'approval', approval: { prompt: 'p' } },
-        { id: 'call', type: 'http', dependsOn: ['ok'], oauth: { requiredScopes: ['expenses:read'], audience: 'https://expenses.example.com' }, request: { method: 'GET', url: `${stack.resource.url}/rotated` } },
+        {
+          id: 'call',
+          type: 'http',
+          dependsOn: ['ok'],
+          oauth: { requiredScopes: ['expenses:read'], audience: 'https://expenses.example.com' },
+          request: { method: 'GET', url: `${stack.resource.url}/rotated` },
+        },
       ]),
     );
     stack.resource.on('GET', '/rotated', { status: 200, body: { ok: true } });
@@ -352,7 +456,9 @@ describe('issue 10 item 6: subject-token ciphertext is bound to its run; keys ro
     const b = (await stack.startRun('rotate', bob, {})).body.id as string;
     await stack.waitForRun(a, alice, ['waiting_for_human']);
     await stack.waitForRun(b, bob, ['waiting_for_human']);
-    const { rows: before } = await stack.db.query(`SELECT subject_token_key_id AS "keyId" FROM runs WHERE id = $1`, [a]);
+    const { rows: before } = await stack.db.query(`SELECT subject_token_key_id AS "keyId" FROM runs WHERE id = $1`, [
+      a,
+    ]);
     // An attacker with write access to the table hands bob's run alice's sealed token.
     await stack.db.query(
       `UPDATE runs SET subject_token_ciphertext = a.subject_token_ciphertext, subject_token_key_id = a.subject_token_key_id FROM runs a WHERE a.id = $1 AND runs.id = $2`,
@@ -363,11 +469,26 @@ describe('issue 10 item 6: subject-token ciphertext is bound to its run; keys ro
     const newKey = Buffer.alloc(32, 7).toString('base64');
     await stack.stopWorker();
     stack.worker = await startWorker(
-      testConfig({ issuer: stack.auth.issuer }, { DATABASE_URL: stack.config.databaseUrl, BATON_QUEUE_PREFIX: stack.config.queuePrefix, BATON_ENCRYPTION_KEY: newKey, BATON_ENCRYPTION_KEYS_PREVIOUS: oldKey }),
+      testConfig(
+        { issuer: stack.auth.issuer },
+        {
+          DATABASE_URL: stack.config.databaseUrl,
+          BATON_QUEUE_PREFIX: stack.config.queuePrefix,
+          BATON_ENCRYPTION_KEY: newKey,
+          BATON_ENCRYPTION_KEYS_PREVIOUS: oldKey,
+        },
+      ),
     );
     for (const run of [a, b]) {
       const [escalation] = await stack.escalationsOf(run);
-      expect((await call(`${stack.api.url}/v1/escalations/${escalation!.id}/resolve`, { token: operator, body: { action: 'approve' } })).status).toBe(200);
+      expect(
+        (
+          await call(`${stack.api.url}/v1/escalations/${escalation!.id}/resolve`, {
+            token: operator,
+            body: { action: 'approve' },
+          })
+        ).status,
+      ).toBe(200);
     }
     expect((await stack.waitForRun(a, alice, ['succeeded', 'failed'])).status).toBe('succeeded');
     expect(before[0].keyId).toBe(SubjectTokenCipher.keyIdOf(Buffer.from(oldKey, 'base64')));
@@ -393,16 +514,28 @@ describe('issue 10 item 7: identities are (iss, sub) pairs', () => {
     await stack.waitForRun(started.body.id, alice, ['waiting_for_human']);
     const [escalation] = await stack.escalationsOf(started.body.id);
     const olga = await stack.auth.mintToken('olga', ['baton:escalations:resolve']);
-    const resolved = await call(`${stack.api.url}/v1/escalations/${escalation!.id}/resolve`, { token: olga, body: { action: 'approve' } });
+    const resolved = await call(`${stack.api.url}/v1/escalations/${escalation!.id}/resolve`, {
+      token: olga,
+      body: { action: 'approve' },
+    });
     expect(resolved.body).toMatchObject({ resolvedBy: 'olga', resolvedByIssuer: stack.auth.issuer });
     const audit = await stack.auditOf(started.body.id);
-    expect(audit.find((e) => e.operation === 'escalation.resolved')?.details).toMatchObject({ by: 'olga', byIssuer: stack.auth.issuer });
+    expect(audit.find((e) => e.operation === 'escalation.resolved')?.details).toMatchObject({
+      by: 'olga',
+      byIssuer: stack.auth.issuer,
+    });
 
     const reader = await stack.auth.mintToken('auditor', ['baton:audit:read']);
-    const mine = await call(`${stack.api.url}/v1/audit?userId=alice&issuer=${encodeURIComponent(stack.auth.issuer)}&runId=${started.body.id}`, { token: reader });
+    const mine = await call(
+      `${stack.api.url}/v1/audit?userId=alice&issuer=${encodeURIComponent(stack.auth.issuer)}&runId=${started.body.id}`,
+      { token: reader },
+    );
     expect(mine.status).toBe(200);
     expect(mine.body.items.length).toBeGreaterThan(0);
-    const otherIssuer = await call(`${stack.api.url}/v1/audit?userId=alice&issuer=${encodeURIComponent('https://other.example.com')}&runId=${started.body.id}`, { token: reader });
+    const otherIssuer = await call(
+      `${stack.api.url}/v1/audit?userId=alice&issuer=${encodeURIComponent('https://other.example.com')}&runId=${started.body.id}`,
+      { token: reader },
+    );
     expect(otherIssuer.body.items).toEqual([]);
   });
 });

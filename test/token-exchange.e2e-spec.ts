@@ -2,7 +2,12 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import type { ExchangeProfile } from '@baton/platform';
 import { createRemoteJWKSet, exportJWK, exportPKCS8, generateKeyPair, jwtVerify, type JWTPayload } from 'jose';
 import { createServer } from 'node:net';
-import { TokenExchangeError, TokenExchanger, type ExchangeRequest, type TokenExchangeErrorCode } from '../libs/oauth/src/index.js';
+import {
+  TokenExchangeError,
+  TokenExchanger,
+  type ExchangeRequest,
+  type TokenExchangeErrorCode,
+} from '../libs/oauth/src/index.js';
 import { DevAuth, TEST_CLIENT_ID, TEST_CLIENT_SECRET } from './support/dev-auth.js';
 
 /**
@@ -102,7 +107,12 @@ function request(subjectToken: string, overrides: Partial<ExchangeRequest> = {})
 }
 
 async function verify(token: string, audience = AUDIENCE): Promise<JWTPayload> {
-  const { payload } = await jwtVerify(token, jwks, { issuer: auth.issuer, audience, typ: 'at+jwt', requiredClaims: ['exp', 'jti'] });
+  const { payload } = await jwtVerify(token, jwks, {
+    issuer: auth.issuer,
+    audience,
+    typ: 'at+jwt',
+    requiredClaims: ['exp', 'jti'],
+  });
   return payload;
 }
 
@@ -183,21 +193,44 @@ describe('TokenExchanger against the dev authorization server', () => {
   });
 
   it.each([
-    ['client_secret_post', () => profile({ clientId: POST_CLIENT.id, clientAuth: 'client_secret_post', clientSecret: POST_CLIENT.secret })],
+    [
+      'client_secret_post',
+      () => profile({ clientId: POST_CLIENT.id, clientAuth: 'client_secret_post', clientSecret: POST_CLIENT.secret }),
+    ],
     [
       'private_key_jwt with a PEM key',
-      () => profile({ clientId: PEM_CLIENT_ID, clientAuth: 'private_key_jwt', clientSecret: undefined, privateKey: pemPrivateKey, privateKeyAlg: 'RS256' }),
+      () =>
+        profile({
+          clientId: PEM_CLIENT_ID,
+          clientAuth: 'private_key_jwt',
+          clientSecret: undefined,
+          privateKey: pemPrivateKey,
+          privateKeyAlg: 'RS256',
+        }),
     ],
     [
       'private_key_jwt with a JWK',
-      () => profile({ clientId: JWK_CLIENT_ID, clientAuth: 'private_key_jwt', clientSecret: undefined, privateKey: jwkPrivateKey, privateKeyAlg: 'ES256' }),
+      () =>
+        profile({
+          clientId: JWK_CLIENT_ID,
+          clientAuth: 'private_key_jwt',
+          clientSecret: undefined,
+          privateKey: jwkPrivateKey,
+          privateKeyAlg: 'ES256',
+        }),
     ],
   ])('authenticates with %s', async (_method, makeProfile) => {
     const p = makeProfile();
     const { sub, token } = await newSubject();
     const result = await exchangerFor(p).exchange(request(token));
     const payload = await verify(result.accessToken);
-    expect(payload).toMatchObject({ sub, aud: AUDIENCE, scope: 'expenses:read', act: { sub: p.clientId }, client_id: p.clientId });
+    expect(payload).toMatchObject({
+      sub,
+      aud: AUDIENCE,
+      scope: 'expenses:read',
+      act: { sub: p.clientId },
+      client_id: p.clientId,
+    });
   });
 
   it('uses a configured token endpoint without discovery', async () => {
@@ -262,7 +295,11 @@ describe('TokenExchanger against the dev authorization server', () => {
 
   it('reports an unreachable authorization server as transient', async () => {
     const { token } = await newSubject();
-    const down = await exchangeError(exchangerFor(profile({ issuer: closedPortUrl })).exchange(request(token)), 'transient', [token]);
+    const down = await exchangeError(
+      exchangerFor(profile({ issuer: closedPortUrl })).exchange(request(token)),
+      'transient',
+      [token],
+    );
     expect(down.message).toContain('authorization server metadata unavailable');
     await exchangeError(
       exchangerFor(profile({ tokenEndpoint: `${closedPortUrl}/token` })).exchange(request(token)),
@@ -287,7 +324,9 @@ describe('TokenExchanger against the dev authorization server', () => {
     const wrongSecret = 'wrong-post-secret-1a2b3c4d';
     const { token } = await newSubject();
     const error = await exchangeError(
-      exchangerFor(profile({ clientId: POST_CLIENT.id, clientAuth: 'client_secret_post', clientSecret: wrongSecret })).exchange(request(token)),
+      exchangerFor(
+        profile({ clientId: POST_CLIENT.id, clientAuth: 'client_secret_post', clientSecret: wrongSecret }),
+      ).exchange(request(token)),
       'fatal',
       [token, wrongSecret],
     );

@@ -20,11 +20,18 @@ describe('trace context of runs (W3C traceparent)', () => {
     stack = await RunStack.start();
     const base = stack.resource.url;
     await stack.register(
-      definition('traced', [
-        httpNode('first', `${base}/first?run={{input.tag}}`),
-        // A 503 first: the retry goes back through the queue and a fresh claim.
-        httpNode('second', `${base}/second?run={{input.tag}}`, { dependsOn: ['first'], retry: { maxAttempts: 2, backoffMs: 20 } }),
-      ], { inputSchema: { type: 'object', required: ['tag'], properties: { tag: { type: 'string' } } } }),
+      definition(
+        'traced',
+        [
+          httpNode('first', `${base}/first?run={{input.tag}}`),
+          // A 503 first: the retry goes back through the queue and a fresh claim.
+          httpNode('second', `${base}/second?run={{input.tag}}`, {
+            dependsOn: ['first'],
+            retry: { maxAttempts: 2, backoffMs: 20 },
+          }),
+        ],
+        { inputSchema: { type: 'object', required: ['tag'], properties: { tag: { type: 'string' } } } },
+      ),
     );
     token = await stack.auth.mintToken('tracer', ['expenses:read']);
   });
@@ -57,11 +64,16 @@ describe('trace context of runs (W3C traceparent)', () => {
   it('keeps the sampled flag as sent, and writes version 00 for a future version', async () => {
     const calls = await callsOf('future', `cc-${TRACE}-${CALLER_SPAN}-00-future-field`);
     expect(calls).toHaveLength(3);
-    for (const call of calls) expect(String(call.headers.traceparent)).toMatch(new RegExp(`^00-${TRACE}-[0-9a-f]{16}-00$`));
+    for (const call of calls)
+      expect(String(call.headers.traceparent)).toMatch(new RegExp(`^00-${TRACE}-[0-9a-f]{16}-00$`));
   });
 
   it('sends no traceparent when the run was started without one, or with a malformed one', async () => {
-    for (const [tag, header] of [['none', undefined], ['junk', 'not-a-traceparent'], ['zero', `00-${'0'.repeat(32)}-${CALLER_SPAN}-01`]] as const) {
+    for (const [tag, header] of [
+      ['none', undefined],
+      ['junk', 'not-a-traceparent'],
+      ['zero', `00-${'0'.repeat(32)}-${CALLER_SPAN}-01`],
+    ] as const) {
       const calls = await callsOf(tag, header);
       expect(calls).toHaveLength(3);
       for (const call of calls) expect(call.headers.traceparent).toBeUndefined();

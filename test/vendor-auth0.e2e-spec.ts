@@ -1,5 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, exportPKCS8, generateKeyPair, jwtVerify, type JWK } from 'jose';
+import {
+  createLocalJWKSet,
+  decodeJwt,
+  decodeProtectedHeader,
+  exportPKCS8,
+  generateKeyPair,
+  jwtVerify,
+  type JWK,
+} from 'jose';
 import { call } from './support/api.js';
 import { auth0Behaviour } from './support/vendors/auth0.js';
 import { oauthError, VendorServer } from './support/vendors/vendor-server.js';
@@ -24,8 +32,14 @@ beforeAll(async () => {
   const current = await exportPKCS8((await generateKeyPair('ES256', { extractable: true })).privateKey);
   const retired = await generateKeyPair('ES256', { extractable: true });
   retiredKid = 'agent-key-2025';
-  const retiredJwk = JSON.stringify({ ...(await (await import('jose')).exportJWK(retired.privateKey)), kid: retiredKid, alg: 'ES256' });
-  auth0 = await VendorServer.start(auth0Behaviour({ subjectTokenType: TOKEN_TYPE, apis: [API] }), [{ clientId: 'baton-m2m', clientSecret: SECRET }]);
+  const retiredJwk = JSON.stringify({
+    ...(await (await import('jose')).exportJWK(retired.privateKey)),
+    kid: retiredKid,
+    alg: 'ES256',
+  });
+  auth0 = await VendorServer.start(auth0Behaviour({ subjectTokenType: TOKEN_TYPE, apis: [API] }), [
+    { clientId: 'baton-m2m', clientSecret: SECRET },
+  ]);
   stack = await VendorStack.start(auth0, {
     profile: {
       vendor: 'auth0',
@@ -48,7 +62,8 @@ afterAll(async () => {
   await auth0?.close();
 });
 
-const userToken = (sub: string, claims: Record<string, unknown> = {}) => auth0.mintUserToken(sub, ['read:expenses'], claims);
+const userToken = (sub: string, claims: Record<string, unknown> = {}) =>
+  auth0.mintUserToken(sub, ['read:expenses'], claims);
 
 describe('vendor auth0 with an actor', () => {
   it('publishes the current and retired actor keys at /.well-known/jwks.json without authentication', async () => {
@@ -85,14 +100,22 @@ describe('vendor auth0 with an actor', () => {
     expect(header).toMatchObject({ typ: 'JWT', alg: 'ES256' });
     expect(jwks.keys.map((k) => k.kid)).toContain(header.kid);
     expect(header.kid).not.toBe(retiredKid);
-    const { payload } = await jwtVerify(sent.form.actor_token!, createLocalJWKSet(jwks), { issuer: AGENTS, audience: auth0.issuer, subject: 'expense-agent' });
+    const { payload } = await jwtVerify(sent.form.actor_token!, createLocalJWKSet(jwks), {
+      issuer: AGENTS,
+      audience: auth0.issuer,
+      subject: 'expense-agent',
+    });
     expect(payload.exp! - payload.iat!).toBeLessThanOrEqual(60);
     expect(typeof payload.jti).toBe('string');
 
     const issued = auth0.issued.find((t) => decodeJwt(t).sub === 'alice')!;
     expect(stack.resource.seen('GET', '/data').some((r) => r.headers.authorization === `Bearer ${issued}`)).toBe(true);
     const exchanged = audit.find((e) => e.operation === 'token.exchanged')!;
-    expect(exchanged.details).toMatchObject({ actor: 'expense-agent', act: { sub: 'expense-agent', iss: AGENTS }, jti: decodeJwt(issued).jti });
+    expect(exchanged.details).toMatchObject({
+      actor: 'expense-agent',
+      act: { sub: 'expense-agent', iss: AGENTS },
+      jti: decodeJwt(issued).jti,
+    });
   });
 
   it('every exchange gets an actor token with its own jti', async () => {
@@ -103,7 +126,10 @@ describe('vendor auth0 with an actor', () => {
   });
 
   it('may_act naming the agent lets the exchange happen', async () => {
-    const { run } = await stack.run('auth0-read', await userToken('cara', { may_act: { sub: 'expense-agent', iss: AGENTS } }));
+    const { run } = await stack.run(
+      'auth0-read',
+      await userToken('cara', { may_act: { sub: 'expense-agent', iss: AGENTS } }),
+    );
     expect(run.status).toBe('succeeded');
   });
 
@@ -111,7 +137,9 @@ describe('vendor auth0 with an actor', () => {
     const token = await userToken('dave', { may_act: { sub: 'travel-agent' } });
     const { run, escalations, audit } = await stack.run('auth0-read', token);
     expect(run.status).toBe('waiting_for_human');
-    expect(escalations).toEqual([expect.objectContaining({ reason: 'consent_required', detail: expect.stringContaining('may_act') })]);
+    expect(escalations).toEqual([
+      expect.objectContaining({ reason: 'consent_required', detail: expect.stringContaining('may_act') }),
+    ]);
     expect(auth0.tokenRequests.filter((r) => r.form.subject_token === token)).toHaveLength(0);
     expect(audit.find((e) => e.operation === 'token.exchanged')).toMatchObject({ success: false });
   });
@@ -132,11 +160,17 @@ describe('vendor auth0 with an actor', () => {
   it('access_denied (the Action denied) → consent_required', async () => {
     auth0.scripted.set('gus', oauthError(403, 'access_denied', 'The user is not allowed to use this API'));
     const { escalations } = await stack.run('auth0-read', await userToken('gus'));
-    expect(escalations).toEqual([expect.objectContaining({ reason: 'consent_required', detail: expect.stringContaining('access_denied') })]);
+    expect(escalations).toEqual([
+      expect.objectContaining({ reason: 'consent_required', detail: expect.stringContaining('access_denied') }),
+    ]);
   });
 
   it('429 too_many_requests → transient: retried by the node policy, then exchange_failed', async () => {
-    auth0.scripted.set('hal', { status: 429, body: { error: 'too_many_requests', error_description: 'Rate limit exceeded' }, headers: { 'retry-after': '0' } });
+    auth0.scripted.set('hal', {
+      status: 429,
+      body: { error: 'too_many_requests', error_description: 'Rate limit exceeded' },
+      headers: { 'retry-after': '0' },
+    });
     const { run } = await stack.run('auth0-read', await userToken('hal'));
     expect(run.status).toBe('failed');
     expect(run.nodes[0]).toMatchObject({ attempts: 2, error: { code: 'exchange_failed' } });
@@ -144,9 +178,15 @@ describe('vendor auth0 with an actor', () => {
   });
 
   it('no subject, actor or issued token and no secret reaches the audit trail or the escalations', async () => {
-    const secrets = [SECRET, ...auth0.issued, ...auth0.tokenRequests.flatMap((r) => [r.form.subject_token!, r.form.actor_token!].filter(Boolean))];
+    const secrets = [
+      SECRET,
+      ...auth0.issued,
+      ...auth0.tokenRequests.flatMap((r) => [r.form.subject_token!, r.form.actor_token!].filter(Boolean)),
+    ];
     expect(secrets.length).toBeGreaterThan(10);
-    const { rows } = await stack.db.query(`SELECT (SELECT coalesce(string_agg(a::text, ' '), '') FROM audit_entries a) || (SELECT coalesce(string_agg(e::text, ' '), '') FROM escalations e) AS text`);
+    const { rows } = await stack.db.query(
+      `SELECT (SELECT coalesce(string_agg(a::text, ' '), '') FROM audit_entries a) || (SELECT coalesce(string_agg(e::text, ' '), '') FROM escalations e) AS text`,
+    );
     for (const secret of secrets) expect(rows[0].text.includes(secret)).toBe(false);
   });
 });

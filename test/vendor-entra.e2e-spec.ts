@@ -30,7 +30,13 @@ beforeAll(async () => {
     }),
   );
   stack = await VendorStack.start(entra, {
-    profile: { vendor: 'entra', issuer: entra.issuer, clientId: 'baton-app', clientSecretEnv: 'ENTRA_SECRET', scopeSource: 'authorization-server' },
+    profile: {
+      vendor: 'entra',
+      issuer: entra.issuer,
+      clientId: 'baton-app',
+      clientSecretEnv: 'ENTRA_SECRET',
+      scopeSource: 'authorization-server',
+    },
     moreProfiles: {
       cert: {
         vendor: 'entra',
@@ -47,7 +53,11 @@ beforeAll(async () => {
   });
   stack.resource.on('GET', '/data', { status: 200, body: { ok: true } });
   await stack.register('entra-read', { requiredScopes: ['expenses.read'], audience: 'api://expenses' });
-  await stack.register('entra-cert', { profile: 'cert', requiredScopes: ['Expenses.Read'], audience: 'api://expenses' });
+  await stack.register('entra-cert', {
+    profile: 'cert',
+    requiredScopes: ['Expenses.Read'],
+    audience: 'api://expenses',
+  });
 });
 
 afterAll(async () => {
@@ -78,40 +88,80 @@ describe('vendor entra', () => {
     const issued = entra.issued.find((t) => decodeJwt(t).sub === 'alice')!;
     expect(stack.resource.seen('GET', '/data').some((r) => r.headers.authorization === `Bearer ${issued}`)).toBe(true);
     // The answer says api://expenses/Expenses.Read: compared without the prefix, case-insensitively.
-    expect(audit.find((e) => e.operation === 'token.exchanged')).toMatchObject({ success: true, scopes: ['expenses.read'], target: 'api://expenses' });
-    expect(audit.find((e) => e.operation === 'scope.narrowed')!.details).toMatchObject({ scopeSource: 'authorization-server' });
+    expect(audit.find((e) => e.operation === 'token.exchanged')).toMatchObject({
+      success: true,
+      scopes: ['expenses.read'],
+      target: 'api://expenses',
+    });
+    expect(audit.find((e) => e.operation === 'scope.narrowed')!.details).toMatchObject({
+      scopeSource: 'authorization-server',
+    });
   });
 
   it('authenticates with a certificate assertion: x5t#S256 of the certificate, aud = the token endpoint', async () => {
     const { run } = await stack.run('entra-cert', await userToken('erin'));
     expect(run.status).toBe('succeeded');
     const sent = entra.lastRequestOf('erin')!;
-    expect(Object.keys(sent.form).sort()).toEqual(['assertion', 'client_assertion', 'client_assertion_type', 'client_id', 'grant_type', 'requested_token_use', 'scope']);
+    expect(Object.keys(sent.form).sort()).toEqual([
+      'assertion',
+      'client_assertion',
+      'client_assertion_type',
+      'client_id',
+      'grant_type',
+      'requested_token_use',
+      'scope',
+    ]);
     expect(sent.form.client_assertion_type).toBe('urn:ietf:params:oauth:client-assertion-type:jwt-bearer');
     const header = decodeProtectedHeader(sent.form.client_assertion!);
-    expect(header).toMatchObject({ alg: 'PS256', 'x5t#S256': createHash('sha256').update(new X509Certificate(cert.certificate).raw).digest('base64url') });
-    expect(decodeJwt(sent.form.client_assertion!)).toMatchObject({ aud: entra.tokenEndpoint, iss: 'baton-cert-app', sub: 'baton-cert-app' });
+    expect(header).toMatchObject({
+      alg: 'PS256',
+      'x5t#S256': createHash('sha256').update(new X509Certificate(cert.certificate).raw).digest('base64url'),
+    });
+    expect(decodeJwt(sent.form.client_assertion!)).toMatchObject({
+      aud: entra.tokenEndpoint,
+      iss: 'baton-cert-app',
+      sub: 'baton-cert-app',
+    });
   });
 
   it('AADSTS65001 (no consent) → escalation consent_required naming the code', async () => {
     noConsent.add('frank');
     const { run, escalations } = await stack.run('entra-read', await userToken('frank'));
     expect(run.status).toBe('waiting_for_human');
-    expect(escalations).toEqual([expect.objectContaining({ reason: 'consent_required', detail: expect.stringContaining('AADSTS65001') })]);
+    expect(escalations).toEqual([
+      expect.objectContaining({ reason: 'consent_required', detail: expect.stringContaining('AADSTS65001') }),
+    ]);
   });
 
   it('interaction_required with a claims challenge → consent_required carrying the claims in the detail', async () => {
-    entra.scripted.set('gina', aadsts(400, 'interaction_required', 50076, 'Due to a configuration change made by your administrator, you must use multi-factor authentication.', { claims: ENTRA_CLAIMS_CHALLENGE, suberror: 'basic_action' }));
+    entra.scripted.set(
+      'gina',
+      aadsts(
+        400,
+        'interaction_required',
+        50076,
+        'Due to a configuration change made by your administrator, you must use multi-factor authentication.',
+        { claims: ENTRA_CLAIMS_CHALLENGE, suberror: 'basic_action' },
+      ),
+    );
     const { escalations, audit } = await stack.run('entra-read', await userToken('gina'));
-    expect(escalations).toEqual([expect.objectContaining({ reason: 'consent_required', detail: expect.stringContaining(ENTRA_CLAIMS_CHALLENGE) })]);
-    expect(audit.find((e) => e.operation === 'token.exchanged')).toMatchObject({ success: false, error: 'interaction_required' });
+    expect(escalations).toEqual([
+      expect.objectContaining({ reason: 'consent_required', detail: expect.stringContaining(ENTRA_CLAIMS_CHALLENGE) }),
+    ]);
+    expect(audit.find((e) => e.operation === 'token.exchanged')).toMatchObject({
+      success: false,
+      error: 'interaction_required',
+    });
   });
 
   it('AADSTS500133 (assertion outside its validity) → audit token.expired, escalation token_expired', async () => {
     entra.scripted.set('hank', aadsts(400, 'invalid_grant', 500133, 'Assertion is not within its valid time range.'));
     const { escalations, audit } = await stack.run('entra-read', await userToken('hank'));
     expect(escalations).toEqual([expect.objectContaining({ reason: 'token_expired' })]);
-    expect(audit.find((e) => e.operation === 'token.expired')).toMatchObject({ success: false, error: 'invalid_grant' });
+    expect(audit.find((e) => e.operation === 'token.expired')).toMatchObject({
+      success: false,
+      error: 'invalid_grant',
+    });
   });
 
   it('another invalid_grant (AADSTS50173, grant revoked) → token_revoked', async () => {
@@ -122,7 +172,15 @@ describe('vendor entra', () => {
   });
 
   it('a widening answer is refused with scopeSource authorization-server too', async () => {
-    entra.scripted.set('jack', await entra.issue({ sub: 'jack', audience: 'api://expenses', scope: 'x', answerScope: 'api://expenses/Expenses.Read api://expenses/Expenses.Write' }));
+    entra.scripted.set(
+      'jack',
+      await entra.issue({
+        sub: 'jack',
+        audience: 'api://expenses',
+        scope: 'x',
+        answerScope: 'api://expenses/Expenses.Read api://expenses/Expenses.Write',
+      }),
+    );
     const { run } = await stack.run('entra-read', await userToken('jack'));
     expect(run.status).toBe('failed');
     expect(run.nodes[0].error).toMatchObject({ code: 'scope_escalation' });

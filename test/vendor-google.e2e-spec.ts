@@ -17,11 +17,18 @@ let stack: VendorStack;
 beforeAll(async () => {
   sts = await VendorServer.start(googleBehaviour({ providers: [PROVIDER] }));
   stack = await VendorStack.start(sts, {
-    profile: { vendor: 'google', tokenEndpoint: sts.tokenEndpoint, extraParams: { options: '{"userProject":"baton-demo"}' } },
+    profile: {
+      vendor: 'google',
+      tokenEndpoint: sts.tokenEndpoint,
+      extraParams: { options: '{"userProject":"baton-demo"}' },
+    },
   });
   stack.resource.on('GET', '/data', { status: 200, body: { ok: true } });
   await stack.register('gcp-read', { requiredScopes: [CLOUD], audience: PROVIDER });
-  await stack.register('gcp-wrong-audience', { requiredScopes: [CLOUD], audience: '//iam.googleapis.com/projects/123456/locations/global/workloadIdentityPools/baton/providers/other' });
+  await stack.register('gcp-wrong-audience', {
+    requiredScopes: [CLOUD],
+    audience: '//iam.googleapis.com/projects/123456/locations/global/workloadIdentityPools/baton/providers/other',
+  });
 });
 
 afterAll(async () => {
@@ -67,7 +74,9 @@ describe('vendor google', () => {
 
   it('invalid_target (a provider STS does not know) → consent_required', async () => {
     const { escalations } = await stack.run('gcp-wrong-audience', await sts.mintUserToken('carol', [CLOUD]));
-    expect(escalations).toEqual([expect.objectContaining({ reason: 'consent_required', detail: expect.stringContaining('invalid_target') })]);
+    expect(escalations).toEqual([
+      expect.objectContaining({ reason: 'consent_required', detail: expect.stringContaining('invalid_target') }),
+    ]);
   });
 
   it('a 503 from STS is retried with the node policy, then fails exchange_failed', async () => {

@@ -11,7 +11,9 @@ let keycloak: VendorServer;
 let stack: VendorStack;
 
 beforeAll(async () => {
-  keycloak = await VendorServer.start(keycloakBehaviour({ knownClients: ['expenses-api'] }), [{ clientId: 'baton-worker', clientSecret: SECRET }]);
+  keycloak = await VendorServer.start(keycloakBehaviour({ knownClients: ['expenses-api'] }), [
+    { clientId: 'baton-worker', clientSecret: SECRET },
+  ]);
   stack = await VendorStack.start(keycloak, {
     profile: { vendor: 'keycloak', issuer: keycloak.issuer, clientId: 'baton-worker', clientSecretEnv: 'KC_SECRET' },
     env: { KC_SECRET: SECRET },
@@ -25,7 +27,8 @@ afterAll(async () => {
   await keycloak?.close();
 });
 
-const userToken = (sub: string, aud = ['baton-api', 'baton-worker']) => keycloak.mintUserToken(sub, ['expenses:read', 'profile'], { aud });
+const userToken = (sub: string, aud = ['baton-api', 'baton-worker']) =>
+  keycloak.mintUserToken(sub, ['expenses:read', 'profile'], { aud });
 
 describe('vendor keycloak', () => {
   it('sends standard token exchange fields (no resource), reads scope from the JWT, and the token reaches the resource server', async () => {
@@ -50,13 +53,27 @@ describe('vendor keycloak', () => {
     const exchanged = audit.find((e) => e.operation === 'token.exchanged')!;
     expect(exchanged).toMatchObject({ success: true, scopes: ['expenses:read'], target: 'expenses-api' });
     expect(exchanged.details).toMatchObject({ cached: false, profile: 'idp', jti: decodeJwt(issued).jti });
-    expect(audit.map((e) => e.operation)).toEqual(['run.started', 'node.started', 'scope.narrowed', 'token.exchanged', 'token.used', 'node.succeeded', 'run.succeeded']);
+    expect(audit.map((e) => e.operation)).toEqual([
+      'run.started',
+      'node.started',
+      'scope.narrowed',
+      'token.exchanged',
+      'token.used',
+      'node.succeeded',
+      'run.succeeded',
+    ]);
   });
 
   it('answers 422 at post for a node with oauth.resource on a keycloak profile', async () => {
-    const response = await stack.post('kc-resource', { requiredScopes: ['expenses:read'], audience: 'expenses-api', resource: 'https://expenses.example.com' });
+    const response = await stack.post('kc-resource', {
+      requiredScopes: ['expenses:read'],
+      audience: 'expenses-api',
+      resource: 'https://expenses.example.com',
+    });
     expect(response.status).toBe(422);
-    expect(response.body.errors).toEqual([{ path: '$.nodes[0].oauth.resource', message: expect.stringContaining('keycloak') }]);
+    expect(response.body.errors).toEqual([
+      { path: '$.nodes[0].oauth.resource', message: expect.stringContaining('keycloak') },
+    ]);
   });
 
   it('invalid_request "Invalid token" (a revoked subject token) → audit token.revoked, escalation token_revoked', async () => {
@@ -64,7 +81,10 @@ describe('vendor keycloak', () => {
     const { run, audit, escalations } = await stack.run('kc-read', await userToken('bob'));
     expect(run.status).toBe('waiting_for_human');
     expect(escalations).toEqual([expect.objectContaining({ reason: 'token_revoked', status: 'open' })]);
-    expect(audit.find((e) => e.operation === 'token.revoked')).toMatchObject({ success: false, error: 'invalid_request' });
+    expect(audit.find((e) => e.operation === 'token.revoked')).toMatchObject({
+      success: false,
+      error: 'invalid_request',
+    });
   });
 
   it('access_denied "Client is not within the token audience" → node failed exchange_refused, no escalation, not retried', async () => {
@@ -74,7 +94,10 @@ describe('vendor keycloak', () => {
     expect(run.nodes[0].error).toMatchObject({ code: 'exchange_refused' });
     expect(run.nodes[0].attempts).toBe(1);
     expect(escalations).toEqual([]);
-    expect(audit.find((e) => e.operation === 'token.exchanged')).toMatchObject({ success: false, error: 'access_denied' });
+    expect(audit.find((e) => e.operation === 'token.exchanged')).toMatchObject({
+      success: false,
+      error: 'access_denied',
+    });
     expect(keycloak.tokenRequests.filter((r) => r.form.subject_token === token)).toHaveLength(1);
   });
 });

@@ -12,18 +12,41 @@ let okta: VendorServer;
 let stack: VendorStack;
 
 beforeAll(async () => {
-  okta = await VendorServer.start(oktaBehaviour({ audiences: [AUDIENCE], policyScopes: ['expenses:read', 'expenses:write'] }), [{ clientId: 'baton-service', clientSecret: SECRET }]);
+  okta = await VendorServer.start(
+    oktaBehaviour({ audiences: [AUDIENCE], policyScopes: ['expenses:read', 'expenses:write'] }),
+    [{ clientId: 'baton-service', clientSecret: SECRET }],
+  );
   stack = await VendorStack.start(okta, {
     profile: { vendor: 'okta', issuer: okta.issuer, clientId: 'baton-service', clientSecretEnv: 'OKTA_SECRET' },
     moreProfiles: {
-      asdecides: { vendor: 'okta', issuer: okta.issuer, clientId: 'baton-service', clientSecretEnv: 'OKTA_SECRET', scopeSource: 'authorization-server' },
+      asdecides: {
+        vendor: 'okta',
+        issuer: okta.issuer,
+        clientId: 'baton-service',
+        clientSecretEnv: 'OKTA_SECRET',
+        scopeSource: 'authorization-server',
+      },
     },
     env: { OKTA_SECRET: SECRET },
   });
   stack.resource.on('GET', '/data', { status: 200, body: { ok: true } });
-  await stack.register('okta-read', { requiredScopes: ['expenses:read'], optionalScopes: ['expenses:notify'], audience: AUDIENCE });
-  await stack.register('okta-as', { profile: 'asdecides', requiredScopes: ['expenses:read'], optionalScopes: ['expenses:write'], audience: AUDIENCE });
-  await stack.register('okta-outside-policy', { profile: 'asdecides', requiredScopes: ['expenses:read'], optionalScopes: ['expenses:delete'], audience: AUDIENCE });
+  await stack.register('okta-read', {
+    requiredScopes: ['expenses:read'],
+    optionalScopes: ['expenses:notify'],
+    audience: AUDIENCE,
+  });
+  await stack.register('okta-as', {
+    profile: 'asdecides',
+    requiredScopes: ['expenses:read'],
+    optionalScopes: ['expenses:write'],
+    audience: AUDIENCE,
+  });
+  await stack.register('okta-outside-policy', {
+    profile: 'asdecides',
+    requiredScopes: ['expenses:read'],
+    optionalScopes: ['expenses:delete'],
+    audience: AUDIENCE,
+  });
 });
 
 afterAll(async () => {
@@ -48,7 +71,11 @@ describe('vendor okta', () => {
     const issued = okta.issued.find((t) => decodeJwt(t).sub === 'alice')!;
     expect(stack.resource.seen('GET', '/data').some((r) => r.headers.authorization === `Bearer ${issued}`)).toBe(true);
     expect(audit.find((e) => e.operation === 'scope.narrowed')!.details).toMatchObject({ scopeSource: 'token' });
-    expect(audit.find((e) => e.operation === 'token.exchanged')).toMatchObject({ success: true, scopes: ['expenses:read'], details: expect.objectContaining({ jti: decodeJwt(issued).jti }) });
+    expect(audit.find((e) => e.operation === 'token.exchanged')).toMatchObject({
+      success: true,
+      scopes: ['expenses:read'],
+      details: expect.objectContaining({ jti: decodeJwt(issued).jti }),
+    });
   });
 
   it('scopeSource authorization-server requests every declared scope, though the user token names none of them', async () => {
@@ -56,12 +83,17 @@ describe('vendor okta', () => {
     const { run, audit } = await stack.run('okta-as', token);
     expect(run.status).toBe('succeeded');
     expect(okta.lastRequestOf('bea')!.form.scope).toBe('expenses:read expenses:write');
-    expect(audit.find((e) => e.operation === 'scope.narrowed')).toMatchObject({ scopes: ['expenses:read', 'expenses:write'], details: expect.objectContaining({ scopeSource: 'authorization-server' }) });
+    expect(audit.find((e) => e.operation === 'scope.narrowed')).toMatchObject({
+      scopes: ['expenses:read', 'expenses:write'],
+      details: expect.objectContaining({ scopeSource: 'authorization-server' }),
+    });
   });
 
   it('scopeSource authorization-server: a scope outside the policy answers invalid_scope → consent_required', async () => {
     const { escalations } = await stack.run('okta-outside-policy', await okta.mintUserToken('cody', ['baton:runs']));
-    expect(escalations).toEqual([expect.objectContaining({ reason: 'consent_required', detail: expect.stringContaining('invalid_scope') })]);
+    expect(escalations).toEqual([
+      expect.objectContaining({ reason: 'consent_required', detail: expect.stringContaining('invalid_scope') }),
+    ]);
   });
 
   it('invalid_grant → token_revoked', async () => {
@@ -72,13 +104,25 @@ describe('vendor okta', () => {
   });
 
   it('access_denied (the access policy denies) → consent_required', async () => {
-    okta.scripted.set('ezra', oauthError(403, 'access_denied', 'Policy evaluation failed for this request, please check the policy configurations.'));
+    okta.scripted.set(
+      'ezra',
+      oauthError(
+        403,
+        'access_denied',
+        'Policy evaluation failed for this request, please check the policy configurations.',
+      ),
+    );
     const { escalations } = await stack.run('okta-read', await okta.mintUserToken('ezra', ['expenses:read']));
-    expect(escalations).toEqual([expect.objectContaining({ reason: 'consent_required', detail: expect.stringContaining('access_denied') })]);
+    expect(escalations).toEqual([
+      expect.objectContaining({ reason: 'consent_required', detail: expect.stringContaining('access_denied') }),
+    ]);
   });
 
   it('a widening answer is refused in token mode: the node fails scope_escalation and the token is never used', async () => {
-    okta.scripted.set('finn', await okta.issue({ sub: 'finn', audience: AUDIENCE, scope: 'expenses:read expenses:write' }));
+    okta.scripted.set(
+      'finn',
+      await okta.issue({ sub: 'finn', audience: AUDIENCE, scope: 'expenses:read expenses:write' }),
+    );
     const before = stack.resource.requests.length;
     const { run } = await stack.run('okta-read', await okta.mintUserToken('finn', ['expenses:read', 'expenses:write']));
     expect(run.nodes[0].error).toMatchObject({ code: 'scope_escalation' });

@@ -54,30 +54,42 @@ describe('workflow definitions API (SPEC §3, §7)', () => {
   });
 
   it('lists the latest version of each workflow with keyset pagination', async () => {
-    for (const name of ['page-a', 'page-b', 'page-c']) expect((await post(definition(name, [httpNode('n', 'http://127.0.0.1/x')]))).status).toBe(201);
+    for (const name of ['page-a', 'page-b', 'page-c'])
+      expect((await post(definition(name, [httpNode('n', 'http://127.0.0.1/x')]))).status).toBe(201);
     await post(definition('page-b', [httpNode('n', 'http://127.0.0.1/y')]));
     const seen: { name: string; version: number }[] = [];
     let cursor: string | null = null;
     do {
-      const page: Awaited<ReturnType<typeof call>> = await call(`${api.url}/v1/workflows?limit=2${cursor ? `&cursor=${cursor}` : ''}`, { token: reader });
+      const page: Awaited<ReturnType<typeof call>> = await call(
+        `${api.url}/v1/workflows?limit=2${cursor ? `&cursor=${cursor}` : ''}`,
+        { token: reader },
+      );
       expect(page.status).toBe(200);
       expect(page.body.items.length).toBeLessThanOrEqual(2);
-      seen.push(...page.body.items.map((w: { name: string; version: number }) => ({ name: w.name, version: w.version })));
+      seen.push(
+        ...page.body.items.map((w: { name: string; version: number }) => ({ name: w.name, version: w.version })),
+      );
       cursor = page.body.nextCursor;
     } while (cursor);
     const names = seen.map((w) => w.name);
     expect(new Set(names).size).toBe(names.length); // no duplicates
     expect(names).toEqual([...names].sort());
-    expect(seen).toEqual(expect.arrayContaining([{ name: 'page-b', version: 2 }, { name: 'page-a', version: 1 }]));
+    expect(seen).toEqual(
+      expect.arrayContaining([
+        { name: 'page-b', version: 2 },
+        { name: 'page-a', version: 1 },
+      ]),
+    );
   });
 
-  it.each([
-    ['limit=0'], ['limit=201'], ['limit=abc'], ['cursor=%%%'], ['cursor=bm90LWpzb24'], ['colour=blue'],
-  ])('answers 400 for a bad list query (%s)', async (query) => {
-    const response = await call(`${api.url}/v1/workflows?${query}`, { token: reader });
-    expect(response.status).toBe(400);
-    expect(response.contentType).toContain('application/problem+json');
-  });
+  it.each([['limit=0'], ['limit=201'], ['limit=abc'], ['cursor=%%%'], ['cursor=bm90LWpzb24'], ['colour=blue']])(
+    'answers 400 for a bad list query (%s)',
+    async (query) => {
+      const response = await call(`${api.url}/v1/workflows?${query}`, { token: reader });
+      expect(response.status).toBe(400);
+      expect(response.contentType).toContain('application/problem+json');
+    },
+  );
 
   it('answers 400 for a bad name, listing the path', async () => {
     expectProblems(await post(definition('Bad_Name', [httpNode('n', 'http://127.0.0.1/x')])), 400, ['$.name']);
@@ -88,7 +100,9 @@ describe('workflow definitions API (SPEC §3, §7)', () => {
     expect(malformed.status).toBe(400);
     expect(malformed.contentType).toContain('application/problem+json');
 
-    const huge = definition('huge-flow', [httpNode('n', 'http://127.0.0.1/x')], { description: 'x'.repeat(2 * 1024 * 1024) });
+    const huge = definition('huge-flow', [httpNode('n', 'http://127.0.0.1/x')], {
+      description: 'x'.repeat(2 * 1024 * 1024),
+    });
     const tooLarge = await post(huge);
     expect(tooLarge.status).toBe(413);
     expect(tooLarge.contentType).toContain('application/problem+json');
@@ -98,14 +112,23 @@ describe('workflow definitions API (SPEC §3, §7)', () => {
 
   it('answers 400 for a non-object body and for shape errors, listing every one', async () => {
     expect((await call(`${api.url}/v1/workflows`, { token: writer, rawBody: '[1,2]' })).status).toBe(400);
-    const response = await post({ name: 'shape', nodes: [{ id: 'a', type: 'http' }, { id: 'B!', type: 'teleport' }], colour: 'blue' });
+    const response = await post({
+      name: 'shape',
+      nodes: [
+        { id: 'a', type: 'http' },
+        { id: 'B!', type: 'teleport' },
+      ],
+      colour: 'blue',
+    });
     expect(response.status).toBe(400);
     expect(response.body.errors.length).toBeGreaterThanOrEqual(3);
   });
 
   describe('meaning problems answer 422 with each path', () => {
     it('unknown profile', async () => {
-      const body = definition('bad-profile', [httpNode('a', 'http://127.0.0.1/x', { oauth: { profile: 'nope', requiredScopes: ['x'] } })]);
+      const body = definition('bad-profile', [
+        httpNode('a', 'http://127.0.0.1/x', { oauth: { profile: 'nope', requiredScopes: ['x'] } }),
+      ]);
       expectProblems(await post(body), 422, ['$.nodes[0].oauth.profile']);
     });
 
@@ -121,9 +144,11 @@ describe('workflow definitions API (SPEC §3, §7)', () => {
     });
 
     it('unknown dependsOn', async () => {
-      expectProblems(await post(definition('unknown-dep', [httpNode('a', 'http://127.0.0.1/a', { dependsOn: ['ghost'] })])), 422, [
-        '$.nodes[0].dependsOn[0]',
-      ]);
+      expectProblems(
+        await post(definition('unknown-dep', [httpNode('a', 'http://127.0.0.1/a', { dependsOn: ['ghost'] })])),
+        422,
+        ['$.nodes[0].dependsOn[0]'],
+      );
     });
 
     it('a template reference to a node that is not an ancestor', async () => {
@@ -139,13 +164,17 @@ describe('workflow definitions API (SPEC §3, §7)', () => {
     });
 
     it('a host not in http.allowedHosts', async () => {
-      expectProblems(await post(definition('bad-host', [httpNode('a', 'https://evil.test/steal')])), 422, ['$.nodes[0].request.url']);
+      expectProblems(await post(definition('bad-host', [httpNode('a', 'https://evil.test/steal')])), 422, [
+        '$.nodes[0].request.url',
+      ]);
     });
 
     it('a duplicate node id', async () => {
-      expectProblems(await post(definition('dupe', [httpNode('a', 'http://127.0.0.1/a'), httpNode('a', 'http://127.0.0.1/b')])), 422, [
-        '$.nodes[1].id',
-      ]);
+      expectProblems(
+        await post(definition('dupe', [httpNode('a', 'http://127.0.0.1/a'), httpNode('a', 'http://127.0.0.1/b')])),
+        422,
+        ['$.nodes[1].id'],
+      );
     });
 
     it('lists several problems at once and stores nothing', async () => {

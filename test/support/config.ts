@@ -23,7 +23,13 @@ export function writeBatonYaml(options: TestYamlOptions): string {
       api: { audience: 'baton-api' },
       trustedIssuers: [{ issuer: options.issuer }],
       exchangeProfiles: {
-        corp: { issuer: options.issuer, clientId: TEST_CLIENT_ID, clientAuth: 'client_secret_basic', clientSecretEnv: 'CORP_CLIENT_SECRET', expirySkewSeconds: 5 },
+        corp: {
+          issuer: options.issuer,
+          clientId: TEST_CLIENT_ID,
+          clientAuth: 'client_secret_basic',
+          clientSecretEnv: 'CORP_CLIENT_SECRET',
+          expirySkewSeconds: 5,
+        },
       },
       http: {
         allowedHosts: options.allowedHosts ?? ['127.0.0.1', 'localhost', '*.example.com'],
@@ -41,7 +47,14 @@ export function writeBatonYaml(options: TestYamlOptions): string {
 export function testEnv(configPath: string, overrides: Record<string, string> = {}): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
-  return { ...env, BATON_CONFIG: configPath, CORP_CLIENT_SECRET: TEST_CLIENT_SECRET, PORT: '0', WORKER_PORT: '0', ...overrides };
+  return {
+    ...env,
+    BATON_CONFIG: configPath,
+    CORP_CLIENT_SECRET: TEST_CLIENT_SECRET,
+    PORT: '0',
+    WORKER_PORT: '0',
+    ...overrides,
+  };
 }
 
 export function testConfig(options: TestYamlOptions, overrides: Record<string, string> = {}): BatonConfig {

@@ -8,7 +8,10 @@ import addFormatsModule from 'ajv-formats';
  * schema (ajv). An origin that serves no document (the dev authorization server, a resource
  * server) is not checked.
  */
-type Document = { paths: Record<string, Record<string, Operation>>; components?: { responses?: Record<string, Response> } };
+type Document = {
+  paths: Record<string, Record<string, Operation>>;
+  components?: { responses?: Record<string, Response> };
+};
 type Operation = { responses?: Record<string, Response | { $ref: string }> };
 type Response = { content?: Record<string, { schema?: unknown }> };
 
@@ -51,7 +54,13 @@ async function loadContract(origin: string): Promise<Contract | null> {
 const pointer = (...tokens: string[]) => tokens.map((t) => `/${t.replace(/~/g, '~0').replace(/\//g, '~1')}`).join('');
 
 /** Throws (failing the test) when the answer does not keep the declared contract. */
-export async function assertKeepsContract(url: string, method: string, status: number, contentType: string, body: unknown): Promise<void> {
+export async function assertKeepsContract(
+  url: string,
+  method: string,
+  status: number,
+  contentType: string,
+  body: unknown,
+): Promise<void> {
   const { origin, pathname } = new URL(url);
   if (pathname === '/docs-json' || pathname.startsWith('/docs')) return;
   const contract = await contractOf(origin);
@@ -62,7 +71,10 @@ export async function assertKeepsContract(url: string, method: string, status: n
   if (!route || !operation) return; // no such operation: the router's 404/405, not a declared answer
   const where = `${method.toUpperCase()} ${route.template} → ${status}`;
   let declared = operation.responses?.[String(status)] ?? operation.responses?.default;
-  if (!declared) throw new Error(`contract: ${where} is not a declared response (declared: ${Object.keys(operation.responses ?? {}).join(', ')})`);
+  if (!declared)
+    throw new Error(
+      `contract: ${where} is not a declared response (declared: ${Object.keys(operation.responses ?? {}).join(', ')})`,
+    );
   let responsePointer = pointer('paths', route.template, verb, 'responses', String(status));
   if ('$ref' in declared) {
     const name = declared.$ref.split('/').pop()!;
@@ -72,8 +84,12 @@ export async function assertKeepsContract(url: string, method: string, status: n
   const content = (declared as Response).content;
   if (!content) return;
   const mediaType = contentType.split(';')[0].trim().toLowerCase();
-  if (!(mediaType in content)) throw new Error(`contract: ${where} answered ${mediaType || 'no content type'}, declared ${Object.keys(content).join(', ')}`);
-  if (!(mediaType === 'application/json' || mediaType.endsWith('+json')) || content[mediaType].schema === undefined) return;
+  if (!(mediaType in content))
+    throw new Error(
+      `contract: ${where} answered ${mediaType || 'no content type'}, declared ${Object.keys(content).join(', ')}`,
+    );
+  if (!(mediaType === 'application/json' || mediaType.endsWith('+json')) || content[mediaType].schema === undefined)
+    return;
   const schemaPointer = `${responsePointer}${pointer('content', mediaType, 'schema')}`;
   let validate = contract.validators.get(schemaPointer);
   if (!validate) {
@@ -81,6 +97,8 @@ export async function assertKeepsContract(url: string, method: string, status: n
     contract.validators.set(schemaPointer, validate);
   }
   if (!validate(body)) {
-    throw new Error(`contract: ${where} body does not match its declared schema: ${contract.ajv.errorsText(validate.errors, { dataVar: 'body' })}\n${String(JSON.stringify(body)).slice(0, 2000)}`);
+    throw new Error(
+      `contract: ${where} body does not match its declared schema: ${contract.ajv.errorsText(validate.errors, { dataVar: 'body' })}\n${String(JSON.stringify(body)).slice(0, 2000)}`,
+    );
   }
 }

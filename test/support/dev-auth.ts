@@ -1,4 +1,9 @@
-import { startDevAuthServer, DEFAULT_CLIENT_ID, type DevAuthServer, type DevClient } from '../../tools/dev-auth-server/server.js';
+import {
+  startDevAuthServer,
+  DEFAULT_CLIENT_ID,
+  type DevAuthServer,
+  type DevClient,
+} from '../../tools/dev-auth-server/server.js';
 
 export const TEST_CLIENT_ID = DEFAULT_CLIENT_ID;
 export const TEST_CLIENT_SECRET = 'test-client-secret';
@@ -51,7 +56,10 @@ export class DevAuth {
     await this.admin('DELETE', '/admin/faults');
   }
 
-  async stats(): Promise<{ tokenRequests: number; exchanges: Array<{ sub: string; scope: string; audience: string[] | string }> }> {
+  async stats(): Promise<{
+    tokenRequests: number;
+    exchanges: Array<{ sub: string; scope: string; audience: string[] | string }>;
+  }> {
     return (await this.admin('GET', '/admin/stats')) as never;
   }
 

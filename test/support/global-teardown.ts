@@ -9,7 +9,10 @@ export default async function globalTeardown(): Promise<void> {
     const admin = new pg.Client({ connectionString: withDatabase(process.env.DATABASE_URL!, 'postgres') });
     await admin.connect();
     // The run's database and the per-suite databases derived from its name (see isolation.ts).
-    const { rows } = await admin.query(`SELECT datname FROM pg_database WHERE datname = $1 OR datname LIKE $1 || '\_%'`, [database]);
+    const { rows } = await admin.query(
+      `SELECT datname FROM pg_database WHERE datname = $1 OR datname LIKE $1 || '\\_%'`,
+      [database],
+    );
     for (const { datname } of rows) await admin.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
     await admin.end();
   }

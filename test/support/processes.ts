@@ -14,11 +14,17 @@ export interface SpawnedProcess {
 }
 
 export function spawnBuilt(script: string, env: Record<string, string | undefined>): SpawnedProcess {
-  const child = spawn(process.execPath, [resolve(REPO_ROOT, script)], { cwd: REPO_ROOT, env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [resolve(REPO_ROOT, script)], {
+    cwd: REPO_ROOT,
+    env: env as NodeJS.ProcessEnv,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout!.on('data', (chunk) => (output += chunk));
   child.stderr!.on('data', (chunk) => (output += chunk));
-  const exited = new Promise<number | string | null>((done) => child.on('exit', (code, signal) => done(code ?? signal)));
+  const exited = new Promise<number | string | null>((done) =>
+    child.on('exit', (code, signal) => done(code ?? signal)),
+  );
   return {
     child,
     output: () => output,

@@ -42,7 +42,12 @@ export class ResourceServer {
   }
 
   /** `METHOD /path` answers `responses` in turn, then `fallback` (default 200 `{ok: true}`). */
-  on(method: string, path: string, responses: ScriptedResponse[] | ScriptedResponse | Route, fallback: ScriptedResponse = { status: 200, body: { ok: true } }): void {
+  on(
+    method: string,
+    path: string,
+    responses: ScriptedResponse[] | ScriptedResponse | Route,
+    fallback: ScriptedResponse = { status: 200, body: { ok: true } },
+  ): void {
     if (typeof responses === 'function') {
       this.routes.set(`${method} ${path}`, responses);
       return;
@@ -72,7 +77,14 @@ export class ResourceServer {
       /* keep text */
     }
     const url = new URL(req.url ?? '/', 'http://x');
-    const recorded: RecordedRequest = { method: req.method ?? 'GET', path: url.pathname, query: url.search, headers: req.headers, body, at: Date.now() };
+    const recorded: RecordedRequest = {
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      query: url.search,
+      headers: req.headers,
+      body,
+      at: Date.now(),
+    };
     this.requests.push(recorded);
     const route = this.routes.get(`${recorded.method} ${recorded.path}`);
     const answer = route ? route(recorded) : { status: 404, body: { error: 'no such route' } };

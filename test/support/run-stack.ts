@@ -25,7 +25,10 @@ export class RunStack {
     readonly db: pg.Client,
   ) {}
 
-  static async start(yaml: Partial<TestYamlOptions> = {}, options: { exchangedTokenTtlSeconds?: number; env?: Record<string, string> } = {}): Promise<RunStack> {
+  static async start(
+    yaml: Partial<TestYamlOptions> = {},
+    options: { exchangedTokenTtlSeconds?: number; env?: Record<string, string> } = {},
+  ): Promise<RunStack> {
     const auth = await DevAuth.start({ exchangedTokenTtlSeconds: options.exchangedTokenTtlSeconds });
     const resource = await ResourceServer.start();
     const config = testConfig({ issuer: auth.issuer, ...yaml }, { ...isolatedEnv(), ...options.env });
@@ -56,10 +59,16 @@ export class RunStack {
   async register(definition: Record<string, unknown>): Promise<void> {
     const token = await this.auth.mintToken('admin', [WRITE]);
     const response = await call(`${this.api.url}/v1/workflows`, { token, body: definition });
-    if (response.status !== 201) throw new Error(`register failed: ${response.status} ${JSON.stringify(response.body)}`);
+    if (response.status !== 201)
+      throw new Error(`register failed: ${response.status} ${JSON.stringify(response.body)}`);
   }
 
-  async startRun(workflow: string, token: string, input: Record<string, unknown> = {}, headers: Record<string, string> = {}) {
+  async startRun(
+    workflow: string,
+    token: string,
+    input: Record<string, unknown> = {},
+    headers: Record<string, string> = {},
+  ) {
     return call(`${this.api.url}/v1/workflows/${workflow}/runs`, { token, body: { input }, headers });
   }
 
@@ -68,7 +77,12 @@ export class RunStack {
   }
 
   /** Waits until the run reaches one of `statuses` (or times out) and returns it. */
-  async waitForRun(id: string, token: string, statuses: string[] = ['succeeded', 'failed', 'cancelled', 'waiting_for_human'], timeoutMs = 20000) {
+  async waitForRun(
+    id: string,
+    token: string,
+    statuses: string[] = ['succeeded', 'failed', 'cancelled', 'waiting_for_human'],
+    timeoutMs = 20000,
+  ) {
     const response = await eventually(
       () => this.getRun(id, token),
       (r) => statuses.includes(r.body?.status),
@@ -77,19 +91,41 @@ export class RunStack {
     return response.body;
   }
 
-  async auditOf(runId: string): Promise<{ operation: string; node_id: string | null; success: boolean; scopes: string[] | null; target: string | null; error: string | null; details: any }[]> {
-    const { rows } = await this.db.query(`SELECT operation, node_id, success, scopes, target, error, details FROM audit_entries WHERE run_id = $1 ORDER BY run_seq`, [runId]);
+  async auditOf(runId: string): Promise<
+    {
+      operation: string;
+      node_id: string | null;
+      success: boolean;
+      scopes: string[] | null;
+      target: string | null;
+      error: string | null;
+      details: any;
+    }[]
+  > {
+    const { rows } = await this.db.query(
+      `SELECT operation, node_id, success, scopes, target, error, details FROM audit_entries WHERE run_id = $1 ORDER BY run_seq`,
+      [runId],
+    );
     return rows;
   }
 
-  async escalationsOf(runId: string): Promise<{ id: string; reason: string; status: string; node_id: string; detail: string; prompt: string | null }[]> {
-    const { rows } = await this.db.query(`SELECT id, reason, status, node_id, detail, prompt FROM escalations WHERE run_id = $1 ORDER BY created_at`, [runId]);
+  async escalationsOf(
+    runId: string,
+  ): Promise<{ id: string; reason: string; status: string; node_id: string; detail: string; prompt: string | null }[]> {
+    const { rows } = await this.db.query(
+      `SELECT id, reason, status, node_id, detail, prompt FROM escalations WHERE run_id = $1 ORDER BY created_at`,
+      [runId],
+    );
     return rows;
   }
 
   /** Waits for the run's open escalation (the newest) and returns it. */
   async openEscalation(runId: string, timeoutMs = 15000) {
-    const rows = await eventually(() => this.escalationsOf(runId), (r) => r.some((e) => e.status === 'open'), timeoutMs);
+    const rows = await eventually(
+      () => this.escalationsOf(runId),
+      (r) => r.some((e) => e.status === 'open'),
+      timeoutMs,
+    );
     const open = rows.filter((e) => e.status === 'open').at(-1);
     if (!open) throw new Error(`run ${runId} has no open escalation: ${JSON.stringify(rows)}`);
     return open;

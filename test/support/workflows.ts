@@ -18,7 +18,11 @@ export function httpNode(id: string, url: string, extra: Partial<NodeSpec> = {})
   };
 }
 
-export function definition(name: string, nodes: NodeSpec[], extra: Record<string, unknown> = {}): Record<string, unknown> {
+export function definition(
+  name: string,
+  nodes: NodeSpec[],
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
   return {
     name,
     agentId: 'test-agent',

@@ -25,7 +25,8 @@ const MAX_RATIO = 1.3;
 const STATS_P95_MS = 100;
 
 /** The columns an entry shows, as a dashboard's hand-written SQL would select them. */
-const COLUMNS = 'id, at, operation, run_id, node_id, workflow, agent_id, user_id, issuer, scopes, target, success, error, details';
+const COLUMNS =
+  'id, at, operation, run_id, node_id, workflow, agent_id, user_id, issuer, scopes, target, success, error, details';
 
 interface Scenario {
   name: string;
@@ -63,13 +64,28 @@ export async function runAuditBench(options: AuditBenchOptions = {}): Promise<vo
     await Promise.all([db.connect(), peer.connect()]);
 
     const end = new Date(Math.floor(Date.now() / DAY) * DAY);
-    const seedOptions: SeedOptions = { entries: options.entries ?? 1_000_000, days: 28, end, users: 500, agents: 20, workflows: 50, longRuns: 20, longRunSize: 2000 };
-    print(`bench-audit: seeding ${seedOptions.entries.toLocaleString('en')} entries over ${seedOptions.days} days in ${database} …`);
+    const seedOptions: SeedOptions = {
+      entries: options.entries ?? 1_000_000,
+      days: 28,
+      end,
+      users: 500,
+      agents: 20,
+      workflows: 50,
+      longRuns: 20,
+      longRunSize: 2000,
+    };
+    print(
+      `bench-audit: seeding ${seedOptions.entries.toLocaleString('en')} entries over ${seedOptions.days} days in ${database} …`,
+    );
     const seed = await seedAuditEntries(db, peer, seedOptions);
     await peer.end();
     peer = undefined;
-    const phases = Object.entries(seed.ms).map(([phase, ms]) => `${phase} ${(ms / 1000).toFixed(1)} s`).join(', ');
-    print(`bench-audit: ${seed.entries.toLocaleString('en')} entries in ${seed.runs.toLocaleString('en')} runs (${phases})`);
+    const phases = Object.entries(seed.ms)
+      .map(([phase, ms]) => `${phase} ${(ms / 1000).toFixed(1)} s`)
+      .join(', ');
+    print(
+      `bench-audit: ${seed.entries.toLocaleString('en')} entries in ${seed.runs.toLocaleString('en')} runs (${phases})`,
+    );
 
     const scenarios = await buildScenarios(libs, dataSource, db, end);
     const results = [];
@@ -85,9 +101,15 @@ export async function runAuditBench(options: AuditBenchOptions = {}): Promise<vo
     print(table(results));
     print('');
     print(`parsing the query parameters (zod, not in the service column): p50 ${formatMs(await parseCost(libs))} ms`);
-    print(`verify of a ${verdict.entries}-entry run: ${verdict.valid ? 'valid' : `broken at ${verdict.brokenAt}`} in ${formatMs(verifyMs)} ms`);
-    print(`targets: first page p95 < ${FIRST_PAGE_P95_MS} ms and ≤ ${MAX_RATIO}× the SQL; stats for a day p95 < ${STATS_P95_MS} ms`);
-    print(`bench-audit: up to ${iterations} timed rounds per query (n), within ~${BUDGET_MS_PER_SCENARIO / 1000} s each; total ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    print(
+      `verify of a ${verdict.entries}-entry run: ${verdict.valid ? 'valid' : `broken at ${verdict.brokenAt}`} in ${formatMs(verifyMs)} ms`,
+    );
+    print(
+      `targets: first page p95 < ${FIRST_PAGE_P95_MS} ms and ≤ ${MAX_RATIO}× the SQL; stats for a day p95 < ${STATS_P95_MS} ms`,
+    );
+    print(
+      `bench-audit: up to ${iterations} timed rounds per query (n), within ~${BUDGET_MS_PER_SCENARIO / 1000} s each; total ${((performance.now() - started) / 1000).toFixed(1)} s`,
+    );
   } finally {
     await db?.end().catch(() => undefined);
     await peer?.end().catch(() => undefined);
@@ -112,10 +134,14 @@ async function buildScenarios(libs: BuiltLibs, dataSource: DataSource, db: pg.Cl
   };
   /** The key of the row at `offset` in (at, id) DESC order among rows matching `where`, as a cursor. */
   const deepKey = async (where: string, values: unknown[], offset: number) => {
-    const { rows } = await db.query(`SELECT at, id::text AS id FROM audit_entries WHERE ${where} ORDER BY at DESC, id DESC OFFSET ${offset - 1} LIMIT 1`, values);
+    const { rows } = await db.query(
+      `SELECT at, id::text AS id FROM audit_entries WHERE ${where} ORDER BY at DESC, id DESC OFFSET ${offset - 1} LIMIT 1`,
+      values,
+    );
     return rows[0] as { at: Date; id: string };
   };
-  const count = async (where: string, values: unknown[]) => Number((await db.query(`SELECT count(*) FROM audit_entries WHERE ${where}`, values)).rows[0].count);
+  const count = async (where: string, values: unknown[]) =>
+    Number((await db.query(`SELECT count(*) FROM audit_entries WHERE ${where}`, values)).rows[0].count);
   const scenarios: Scenario[] = [];
 
   // (a) one user over a week
@@ -127,12 +153,23 @@ async function buildScenarios(libs: BuiltLibs, dataSource: DataSource, db: pg.Cl
   const userRows = await count(userWhere, userValues);
   const userDeep = await deepKey(userWhere, userValues, pageBoundary(userRows));
   scenarios.push(
-    page('(a) one user, a week', 'first', list({ userId: user, from: weekFrom, to: weekTo }), sql(`SELECT ${COLUMNS} FROM audit_entries WHERE ${userWhere} ORDER BY at DESC, id DESC LIMIT ${LIMIT + 1}`, userValues)),
+    page(
+      '(a) one user, a week',
+      'first',
+      list({ userId: user, from: weekFrom, to: weekTo }),
+      sql(
+        `SELECT ${COLUMNS} FROM audit_entries WHERE ${userWhere} ORDER BY at DESC, id DESC LIMIT ${LIMIT + 1}`,
+        userValues,
+      ),
+    ),
     page(
       `(a) one user, a week (of ${userRows})`,
       'deep',
       list({ userId: user, from: weekFrom, to: weekTo, cursor: libs.encodeAuditCursor('desc', userDeep) }),
-      sql(`SELECT ${COLUMNS} FROM audit_entries WHERE ${userWhere} AND (at, id) < ($4, $5) ORDER BY at DESC, id DESC LIMIT ${LIMIT + 1}`, [...userValues, userDeep.at, userDeep.id]),
+      sql(
+        `SELECT ${COLUMNS} FROM audit_entries WHERE ${userWhere} AND (at, id) < ($4, $5) ORDER BY at DESC, id DESC LIMIT ${LIMIT + 1}`,
+        [...userValues, userDeep.at, userDeep.id],
+      ),
     ),
   );
 
@@ -142,19 +179,35 @@ async function buildScenarios(libs: BuiltLibs, dataSource: DataSource, db: pg.Cl
   const runDeep = await deepKey('run_id = $1', [run], pageBoundary(runRows));
   const runDeepSeq = pageBoundary(runRows);
   scenarios.push(
-    page('(b) one run', 'first', list({ runId: run }), sql(`SELECT ${COLUMNS} FROM audit_entries WHERE run_id = $1 ORDER BY at DESC, id DESC LIMIT ${LIMIT + 1}`, [run])),
+    page(
+      '(b) one run',
+      'first',
+      list({ runId: run }),
+      sql(`SELECT ${COLUMNS} FROM audit_entries WHERE run_id = $1 ORDER BY at DESC, id DESC LIMIT ${LIMIT + 1}`, [run]),
+    ),
     page(
       `(b) one run (of ${runRows})`,
       'deep',
       list({ runId: run, cursor: libs.encodeAuditCursor('desc', runDeep) }),
-      sql(`SELECT ${COLUMNS} FROM audit_entries WHERE run_id = $1 AND (at, id) < ($2, $3) ORDER BY at DESC, id DESC LIMIT ${LIMIT + 1}`, [run, runDeep.at, runDeep.id]),
+      sql(
+        `SELECT ${COLUMNS} FROM audit_entries WHERE run_id = $1 AND (at, id) < ($2, $3) ORDER BY at DESC, id DESC LIMIT ${LIMIT + 1}`,
+        [run, runDeep.at, runDeep.id],
+      ),
     ),
-    page('(b) run trail, by chain', 'first', () => reader.forRun(run, LIMIT), sql(`SELECT ${COLUMNS}, run_seq FROM audit_entries WHERE run_id = $1 ORDER BY run_seq LIMIT ${LIMIT + 1}`, [run])),
+    page(
+      '(b) run trail, by chain',
+      'first',
+      () => reader.forRun(run, LIMIT),
+      sql(`SELECT ${COLUMNS}, run_seq FROM audit_entries WHERE run_id = $1 ORDER BY run_seq LIMIT ${LIMIT + 1}`, [run]),
+    ),
     page(
       '(b) run trail, by chain',
       'deep',
       () => reader.forRun(run, LIMIT, Buffer.from(JSON.stringify([runDeepSeq])).toString('base64url')),
-      sql(`SELECT ${COLUMNS}, run_seq FROM audit_entries WHERE run_id = $1 AND run_seq > $2 ORDER BY run_seq LIMIT ${LIMIT + 1}`, [run, runDeepSeq]),
+      sql(
+        `SELECT ${COLUMNS}, run_seq FROM audit_entries WHERE run_id = $1 AND run_seq > $2 ORDER BY run_seq LIMIT ${LIMIT + 1}`,
+        [run, runDeepSeq],
+      ),
     ),
   );
 
@@ -167,12 +220,23 @@ async function buildScenarios(libs: BuiltLibs, dataSource: DataSource, db: pg.Cl
   const failDeep = await deepKey(failWhere, failValues, pageBoundary(failRows));
   const failParams = { operation: 'token.exchanged', success: 'false', from: dayFrom, to: dayTo };
   scenarios.push(
-    page('(c) failed token.exchanged, a day', 'first', list(failParams), sql(`SELECT ${COLUMNS} FROM audit_entries WHERE ${failWhere} ORDER BY at DESC, id DESC LIMIT ${LIMIT + 1}`, failValues)),
+    page(
+      '(c) failed token.exchanged, a day',
+      'first',
+      list(failParams),
+      sql(
+        `SELECT ${COLUMNS} FROM audit_entries WHERE ${failWhere} ORDER BY at DESC, id DESC LIMIT ${LIMIT + 1}`,
+        failValues,
+      ),
+    ),
     page(
       `(c) failed token.exchanged, a day (of ${failRows})`,
       'deep',
       list({ ...failParams, cursor: libs.encodeAuditCursor('desc', failDeep) }),
-      sql(`SELECT ${COLUMNS} FROM audit_entries WHERE ${failWhere} AND (at, id) < ($4, $5) ORDER BY at DESC, id DESC LIMIT ${LIMIT + 1}`, [...failValues, failDeep.at, failDeep.id]),
+      sql(
+        `SELECT ${COLUMNS} FROM audit_entries WHERE ${failWhere} AND (at, id) < ($4, $5) ORDER BY at DESC, id DESC LIMIT ${LIMIT + 1}`,
+        [...failValues, failDeep.at, failDeep.id],
+      ),
     ),
   );
 
@@ -201,12 +265,20 @@ async function buildScenarios(libs: BuiltLibs, dataSource: DataSource, db: pg.Cl
   // (e) the dashboard's landing page: everything, newest first
   const allDeep = await deepKey('true', [], 100_000);
   scenarios.push(
-    page('(e) everything, newest first', 'first', list({}), sql(`SELECT ${COLUMNS} FROM audit_entries ORDER BY at DESC, id DESC LIMIT ${LIMIT + 1}`, [])),
+    page(
+      '(e) everything, newest first',
+      'first',
+      list({}),
+      sql(`SELECT ${COLUMNS} FROM audit_entries ORDER BY at DESC, id DESC LIMIT ${LIMIT + 1}`, []),
+    ),
     page(
       '(e) everything, newest first (at 100,000)',
       'deep',
       list({ cursor: libs.encodeAuditCursor('desc', allDeep) }),
-      sql(`SELECT ${COLUMNS} FROM audit_entries WHERE (at, id) < ($1, $2) ORDER BY at DESC, id DESC LIMIT ${LIMIT + 1}`, [allDeep.at, allDeep.id]),
+      sql(
+        `SELECT ${COLUMNS} FROM audit_entries WHERE (at, id) < ($1, $2) ORDER BY at DESC, id DESC LIMIT ${LIMIT + 1}`,
+        [allDeep.at, allDeep.id],
+      ),
     ),
   );
   return scenarios;
@@ -214,7 +286,14 @@ async function buildScenarios(libs: BuiltLibs, dataSource: DataSource, db: pg.Cl
 
 /** What the API adds before calling the service: parsing a typical list query (median of many). */
 async function parseCost(libs: BuiltLibs): Promise<number> {
-  const params = { userId: 'user-7', from: '2026-11-15T00:00:00Z', to: '2026-11-22T00:00:00Z', operation: ['token.used', 'token.exchanged'], success: 'false', limit: '50' };
+  const params = {
+    userId: 'user-7',
+    from: '2026-11-15T00:00:00Z',
+    to: '2026-11-22T00:00:00Z',
+    operation: ['token.used', 'token.exchanged'],
+    success: 'false',
+    limit: '50',
+  };
   const sample: number[] = [];
   for (let i = 0; i < 2000; i++) {
     const started = performance.now();
@@ -224,7 +303,12 @@ async function parseCost(libs: BuiltLibs): Promise<number> {
   return percentile(sample, 50);
 }
 
-function page(name: string, which: 'first' | 'deep', service: () => Promise<unknown>, sql: () => Promise<unknown>): Scenario {
+function page(
+  name: string,
+  which: 'first' | 'deep',
+  service: () => Promise<unknown>,
+  sql: () => Promise<unknown>,
+): Scenario {
   return { name, page: which, rows: 0, target: which === 'first' ? 'page' : 'none', service, sql };
 }
 
@@ -281,17 +365,39 @@ function table(results: { scenario: Scenario; service: number[]; sql: number[] }
     const q50 = percentile(sql, 50);
     const q95 = percentile(sql, 95);
     const verdict = verdictOf(scenario.target, s95, s50 / q50, s95 / q95);
-    return [scenario.name, scenario.page, String(scenario.rows), String(service.length), formatMs(s50), formatMs(s95), formatMs(q50), formatMs(q95), `${(s50 / q50).toFixed(2)}×`, `${(s95 / q95).toFixed(2)}×`, verdict];
+    return [
+      scenario.name,
+      scenario.page,
+      String(scenario.rows),
+      String(service.length),
+      formatMs(s50),
+      formatMs(s95),
+      formatMs(q50),
+      formatMs(q95),
+      `${(s50 / q50).toFixed(2)}×`,
+      `${(s95 / q95).toFixed(2)}×`,
+      verdict,
+    ];
   });
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
-  const row = (cells: string[]) => cells.map((c, i) => (i <= 1 || i === cells.length - 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
-  return [row(header), widths.map((w) => '-'.repeat(w)).join('  '), ...lines.map(row), '(times in ms; ratio = service / hand-written SQL)'].join('\n');
+  const row = (cells: string[]) =>
+    cells.map((c, i) => (i <= 1 || i === cells.length - 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  return [
+    row(header),
+    widths.map((w) => '-'.repeat(w)).join('  '),
+    ...lines.map(row),
+    '(times in ms; ratio = service / hand-written SQL)',
+  ].join('\n');
 }
 
 function verdictOf(target: Scenario['target'], p95: number, ratio50: number, ratio95: number): string {
   if (target === 'stats') return p95 < STATS_P95_MS ? 'ok' : `MISSED p95 ≥ ${STATS_P95_MS} ms`;
   if (target !== 'page') return '';
-  const missed = [p95 >= FIRST_PAGE_P95_MS && `p95 ≥ ${FIRST_PAGE_P95_MS} ms`, ratio50 > MAX_RATIO && 'ratio p50', ratio95 > MAX_RATIO && 'ratio p95'].filter(Boolean);
+  const missed = [
+    p95 >= FIRST_PAGE_P95_MS && `p95 ≥ ${FIRST_PAGE_P95_MS} ms`,
+    ratio50 > MAX_RATIO && 'ratio p50',
+    ratio95 > MAX_RATIO && 'ratio p95',
+  ].filter(Boolean);
   return missed.length ? `MISSED ${missed.join(', ')}` : 'ok';
 }
 

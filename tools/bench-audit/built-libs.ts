@@ -25,8 +25,12 @@ export interface BuiltLibs {
   openDataSource(databaseUrl: string, entities: unknown[], migrate: boolean): Promise<DataSource>;
   entities: unknown[];
   AuditQuery: new (dataSource: DataSource) => AuditQueryLike;
-  AuditReader: new (dataSource: DataSource) => { forRun(runId: string, limit: number, cursor?: string): Promise<PageLike> };
-  AuditChainVerifier: new (dataSource: DataSource) => { verify(runId: string): Promise<{ valid: boolean; entries: number; brokenAt: string | null }> };
+  AuditReader: new (dataSource: DataSource) => {
+    forRun(runId: string, limit: number, cursor?: string): Promise<PageLike>;
+  };
+  AuditChainVerifier: new (dataSource: DataSource) => {
+    verify(runId: string): Promise<{ valid: boolean; entries: number; brokenAt: string | null }>;
+  };
   parseAuditListQuery(query: Record<string, unknown>): unknown;
   parseAuditStatsQuery(query: Record<string, unknown>): unknown;
   encodeAuditCursor(order: 'asc' | 'desc', key: { at: Date; id: string }): string;
@@ -35,13 +39,16 @@ export interface BuiltLibs {
 /** dist/ relative to this file, whether it runs as dist/tools/bench-audit/*.js or from elsewhere under dist. */
 export async function loadBuiltLibs(distRoot = resolve(import.meta.dirname, '../..')): Promise<BuiltLibs> {
   await import('reflect-metadata');
-  const load = (path: string) => import(pathToFileURL(resolve(distRoot, path)).href) as Promise<Record<string, unknown>>;
+  const load = (path: string) =>
+    import(pathToFileURL(resolve(distRoot, path)).href) as Promise<Record<string, unknown>>;
   let platform: Record<string, unknown>;
   let workflow: Record<string, unknown>;
   try {
     [platform, workflow] = await Promise.all([load('libs/platform/src/index.js'), load('libs/workflow/src/index.js')]);
   } catch (error) {
-    throw new Error(`bench-audit: cannot load the built libs under ${distRoot} (run \`npm run build\` first)`, { cause: error });
+    throw new Error(`bench-audit: cannot load the built libs under ${distRoot} (run \`npm run build\` first)`, {
+      cause: error,
+    });
   }
   return { ...(platform as object), ...(workflow as object) } as BuiltLibs;
 }

@@ -43,10 +43,13 @@ export async function seedAuditEntries(db: pg.Client, peer: pg.Client, options: 
     await work();
     ms[phase] += performance.now() - started;
   };
-  for (const client of [db, peer]) await client.query(`SET work_mem = '256MB'; SET maintenance_work_mem = '512MB'; SET synchronous_commit = off`);
+  for (const client of [db, peer])
+    await client.query(`SET work_mem = '256MB'; SET maintenance_work_mem = '512MB'; SET synchronous_commit = off`);
   await db.query(`SELECT setseed(0.42)`);
 
-  const shortRuns = Math.ceil(Math.max(0, options.entries - options.longRuns * options.longRunSize) / AVERAGE_SHORT_RUN);
+  const shortRuns = Math.ceil(
+    Math.max(0, options.entries - options.longRuns * options.longRunSize) / AVERAGE_SHORT_RUN,
+  );
   await timed('generate', async () => {
     await db.query(RUNS_SQL, [
       options.longRuns,
@@ -67,7 +70,9 @@ export async function seedAuditEntries(db: pg.Client, peer: pg.Client, options: 
   await timed('chain', () => Promise.all([db.query(chainSql(0)), peer.query(chainSql(1))]));
 
   const indexes: { indexname: string; indexdef: string }[] = (
-    await db.query(`SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'audit_entries' AND indexname <> 'audit_entries_pkey'`)
+    await db.query(
+      `SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'audit_entries' AND indexname <> 'audit_entries_pkey'`,
+    )
   ).rows;
   await timed('load', async () => {
     for (const { indexname } of indexes) await db.query(`DROP INDEX ${quoteIdent(indexname)}`);
@@ -83,14 +88,25 @@ export async function seedAuditEntries(db: pg.Client, peer: pg.Client, options: 
       for (const def of defs) await client.query(def);
     };
     const defs = indexes.map((i) => i.indexdef);
-    await Promise.all([build(db, defs.filter((_, i) => i % 2 === 0)), build(peer, defs.filter((_, i) => i % 2 === 1))]);
+    await Promise.all([
+      build(
+        db,
+        defs.filter((_, i) => i % 2 === 0),
+      ),
+      build(
+        peer,
+        defs.filter((_, i) => i % 2 === 1),
+      ),
+    ]);
   });
   await timed('vacuum', async () => {
     await db.query('DROP TABLE bench_chain_0, bench_chain_1, bench_entries');
     await db.query('VACUUM (ANALYZE) audit_entries');
   });
 
-  const { rows } = await db.query(`SELECT count(*)::int AS entries, (SELECT count(*)::int FROM bench_runs) AS runs FROM audit_entries`);
+  const { rows } = await db.query(
+    `SELECT count(*)::int AS entries, (SELECT count(*)::int FROM bench_runs) AS runs FROM audit_entries`,
+  );
   return { entries: rows[0].entries, runs: rows[0].runs, ms };
 }
 

@@ -21,22 +21,39 @@ const send = (message: FixtureMessage) => process.send!(message);
 
 const secret = randomBytes(18).toString('base64url');
 const cert = selfSignedCertificate();
-const dev = await startDevAuthServer({ port: 0, devMode: true, clients: [{ clientId: DEFAULT_CLIENT_ID, clientSecret: secret }], exchangedTokenTtlSeconds: 600 });
+const dev = await startDevAuthServer({
+  port: 0,
+  devMode: true,
+  clients: [{ clientId: DEFAULT_CLIENT_ID, clientSecret: secret }],
+  exchangedTokenTtlSeconds: 600,
+});
 const servers: Record<Exclude<BenchVendor, 'generic'>, VendorServer> = {
-  keycloak: await VendorServer.start(keycloakBehaviour({ knownClients: ['expenses-api'] }), [{ clientId: 'baton-worker', clientSecret: secret }]),
-  okta: await VendorServer.start(oktaBehaviour({ audiences: ['api://expenses'], policyScopes: ['expenses:read'] }), [{ clientId: 'baton-service', clientSecret: secret }]),
-  auth0: await VendorServer.start(auth0Behaviour({ subjectTokenType: 'urn:acme:baton-user-token', apis: ['https://expenses.example.com'] }), [
-    { clientId: 'baton-m2m', clientSecret: secret },
+  keycloak: await VendorServer.start(keycloakBehaviour({ knownClients: ['expenses-api'] }), [
+    { clientId: 'baton-worker', clientSecret: secret },
   ]),
+  okta: await VendorServer.start(oktaBehaviour({ audiences: ['api://expenses'], policyScopes: ['expenses:read'] }), [
+    { clientId: 'baton-service', clientSecret: secret },
+  ]),
+  auth0: await VendorServer.start(
+    auth0Behaviour({ subjectTokenType: 'urn:acme:baton-user-token', apis: ['https://expenses.example.com'] }),
+    [{ clientId: 'baton-m2m', clientSecret: secret }],
+  ),
   entra: await VendorServer.start(
     entraBehaviour({
       apis: { 'api://expenses': ['Expenses.Read'] },
-      clients: [{ clientId: 'baton-app', clientSecret: secret }, { clientId: 'baton-cert-app', certificate: cert.certificate }],
+      clients: [
+        { clientId: 'baton-app', clientSecret: secret },
+        { clientId: 'baton-cert-app', certificate: cert.certificate },
+      ],
       noConsent: new Set(),
     }),
   ),
   google: await VendorServer.start(
-    googleBehaviour({ providers: ['//iam.googleapis.com/projects/123456/locations/global/workloadIdentityPools/baton/providers/corp-idp'] }),
+    googleBehaviour({
+      providers: [
+        '//iam.googleapis.com/projects/123456/locations/global/workloadIdentityPools/baton/providers/corp-idp',
+      ],
+    }),
   ),
 };
 
@@ -63,7 +80,11 @@ for (const vendor of BENCH_VENDORS) {
   const tokens: string[] = [];
   for (let i = 0; i < perVendor; i++) tokens.push(await userToken[vendor](`bench-${vendor}-${i}`));
   const server = vendor === 'generic' ? undefined : servers[vendor];
-  fixtures[vendor] = { issuer: server?.issuer ?? dev.issuer, tokenEndpoint: server?.tokenEndpoint ?? `${dev.url}/token`, tokens };
+  fixtures[vendor] = {
+    issuer: server?.issuer ?? dev.issuer,
+    tokenEndpoint: server?.tokenEndpoint ?? `${dev.url}/token`,
+    tokens,
+  };
 }
 send({ fixtures, clientSecret: secret, certificate: cert.certificate, privateKey: cert.privateKey });
 

@@ -24,7 +24,10 @@ const TARGET_RATIO = 1.1;
 const log = (line: string) => process.stderr.write(`bench-exchange: ${line}\n`);
 
 const here = dirname(fileURLToPath(import.meta.url));
-const child = fork(join(here, 'fixtures.js'), [], { env: { ...process.env, BENCH_EXCHANGES: String(exchangesPerVendor) }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+const child = fork(join(here, 'fixtures.js'), [], {
+  env: { ...process.env, BENCH_EXCHANGES: String(exchangesPerVendor) },
+  stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+});
 const dir = mkdtempSync(join(tmpdir(), 'baton-bench-exchange-'));
 try {
   const message = await new Promise<FixtureMessage>((resolve, reject) => {
@@ -37,7 +40,9 @@ try {
     stringify({
       api: { audience: 'baton-api' },
       trustedIssuers: [{ issuer: message.fixtures.generic.issuer }],
-      exchangeProfiles: Object.fromEntries(BENCH_CASES.map((c) => [c.name, { expirySkewSeconds: 5, ...c.profile(message.fixtures[c.fixture]) }])),
+      exchangeProfiles: Object.fromEntries(
+        BENCH_CASES.map((c) => [c.name, { expirySkewSeconds: 5, ...c.profile(message.fixtures[c.fixture]) }]),
+      ),
       http: { allowedHosts: ['127.0.0.1'] },
     }),
   );
@@ -53,7 +58,13 @@ try {
   // Token i of a fixture is presented once per case; the warm-up takes the last one.
   const tokensOf = (c: BenchCase) => message.fixtures[c.fixture].tokens;
   const exchange = (c: BenchCase, subjectToken: string) =>
-    exchanger.exchange({ profile: c.name, subjectToken, audience: c.audience, scopes: c.scopes, requiredScopes: c.scopes });
+    exchanger.exchange({
+      profile: c.name,
+      subjectToken,
+      audience: c.audience,
+      scopes: c.scopes,
+      requiredScopes: c.scopes,
+    });
   for (const c of BENCH_CASES) {
     const result = await exchange(c, tokensOf(c).at(-1)!);
     if (result.cached) throw new Error(`${c.name}: the warm-up exchange came from the cache`);
@@ -88,11 +99,16 @@ try {
   let missed = 0;
   for (const c of BENCH_CASES) {
     const ratio = median(cpu[c.name]!) / genericCpu;
-    const verdict = c.name === 'generic' ? '(reference)' : c.compared ? (ratio <= TARGET_RATIO ? 'PASS' : 'MISS') : '(information)';
+    const verdict =
+      c.name === 'generic' ? '(reference)' : c.compared ? (ratio <= TARGET_RATIO ? 'PASS' : 'MISS') : '(information)';
     if (verdict === 'MISS') missed++;
-    lines.push(`| ${c.name} | ${median(cpu[c.name]!).toFixed(3)} | ${median(wall[c.name]!).toFixed(2)} | ${ratio.toFixed(2)} | ${verdict} |`);
+    lines.push(
+      `| ${c.name} | ${median(cpu[c.name]!).toFixed(3)} | ${median(wall[c.name]!).toFixed(2)} | ${ratio.toFixed(2)} | ${verdict} |`,
+    );
   }
-  process.stdout.write(`${lines.join('\n')}\n${missed ? `${missed} vendor(s) above generic × ${TARGET_RATIO}` : 'every vendor strategy within generic × 1.10'}\n`);
+  process.stdout.write(
+    `${lines.join('\n')}\n${missed ? `${missed} vendor(s) above generic × ${TARGET_RATIO}` : 'every vendor strategy within generic × 1.10'}\n`,
+  );
 } finally {
   if (child.connected) child.disconnect();
   rmSync(dir, { recursive: true, force: true });

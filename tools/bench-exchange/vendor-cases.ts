@@ -35,7 +35,11 @@ export interface BenchCase {
 }
 
 const SECRET_ENV = 'BENCH_CLIENT_SECRET';
-export const BENCH_SECRET_ENVS = { secret: SECRET_ENV, key: 'BENCH_PRIVATE_KEY', certificate: 'BENCH_CERTIFICATE' } as const;
+export const BENCH_SECRET_ENVS = {
+  secret: SECRET_ENV,
+  key: 'BENCH_PRIVATE_KEY',
+  certificate: 'BENCH_CERTIFICATE',
+} as const;
 
 export const BENCH_CASES: readonly BenchCase[] = [
   {
@@ -44,7 +48,12 @@ export const BENCH_CASES: readonly BenchCase[] = [
     // plain RFC 8693), so that generic and each vendor differ in the strategy, not in the server.
     fixture: 'keycloak',
     compared: true,
-    profile: (f) => ({ issuer: f.issuer, clientId: 'baton-worker', clientAuth: 'client_secret_basic', clientSecretEnv: SECRET_ENV }),
+    profile: (f) => ({
+      issuer: f.issuer,
+      clientId: 'baton-worker',
+      clientAuth: 'client_secret_basic',
+      clientSecretEnv: SECRET_ENV,
+    }),
     audience: 'expenses-api',
     scopes: ['expenses:read'],
   },
@@ -68,7 +77,13 @@ export const BENCH_CASES: readonly BenchCase[] = [
     name: 'auth0',
     fixture: 'auth0',
     compared: true,
-    profile: (f) => ({ vendor: 'auth0', issuer: f.issuer, clientId: 'baton-m2m', clientSecretEnv: SECRET_ENV, subjectTokenType: 'urn:acme:baton-user-token' }),
+    profile: (f) => ({
+      vendor: 'auth0',
+      issuer: f.issuer,
+      clientId: 'baton-m2m',
+      clientSecretEnv: SECRET_ENV,
+      subjectTokenType: 'urn:acme:baton-user-token',
+    }),
     audience: 'https://expenses.example.com',
     scopes: ['read:expenses'],
   },
@@ -76,7 +91,13 @@ export const BENCH_CASES: readonly BenchCase[] = [
     name: 'entra',
     fixture: 'entra',
     compared: true,
-    profile: (f) => ({ vendor: 'entra', issuer: f.issuer, clientId: 'baton-app', clientSecretEnv: SECRET_ENV, scopeSource: 'authorization-server' }),
+    profile: (f) => ({
+      vendor: 'entra',
+      issuer: f.issuer,
+      clientId: 'baton-app',
+      clientSecretEnv: SECRET_ENV,
+      scopeSource: 'authorization-server',
+    }),
     audience: 'api://expenses',
     scopes: ['Expenses.Read'],
   },
@@ -84,7 +105,11 @@ export const BENCH_CASES: readonly BenchCase[] = [
     name: 'google',
     fixture: 'google',
     compared: true,
-    profile: (f) => ({ vendor: 'google', tokenEndpoint: f.tokenEndpoint, extraParams: { options: '{"userProject":"baton-demo"}' } }),
+    profile: (f) => ({
+      vendor: 'google',
+      tokenEndpoint: f.tokenEndpoint,
+      extraParams: { options: '{"userProject":"baton-demo"}' },
+    }),
     audience: '//iam.googleapis.com/projects/123456/locations/global/workloadIdentityPools/baton/providers/corp-idp',
     scopes: ['https://www.googleapis.com/auth/cloud-platform'],
   },
@@ -113,7 +138,12 @@ export const BENCH_CASES: readonly BenchCase[] = [
     name: 'generic-dev-as',
     fixture: 'generic',
     compared: false,
-    profile: (f) => ({ issuer: f.issuer, clientId: 'baton-worker', clientAuth: 'client_secret_basic', clientSecretEnv: SECRET_ENV }),
+    profile: (f) => ({
+      issuer: f.issuer,
+      clientId: 'baton-worker',
+      clientAuth: 'client_secret_basic',
+      clientSecretEnv: SECRET_ENV,
+    }),
     audience: 'https://bench.example.com',
     scopes: ['bench:read'],
   },

@@ -29,7 +29,10 @@ export interface BenchOptions {
   phaseTimeoutMs: number;
 }
 
-export function benchOptions(env: NodeJS.ProcessEnv = process.env, argv: readonly string[] = process.argv.slice(2)): BenchOptions {
+export function benchOptions(
+  env: NodeJS.ProcessEnv = process.env,
+  argv: readonly string[] = process.argv.slice(2),
+): BenchOptions {
   const quick = argv.includes('--quick') || env.BENCH_QUICK === '1' || env.BENCH_QUICK === 'true';
   const runs = positiveInteger(env, 'BENCH_RUNS', quick ? 20 : 200);
   return {

@@ -52,7 +52,9 @@ export class BuiltProcess {
    * Postgres statements (pg-count-preload.js, loaded with --import) and `pgCounts` reads them.
    */
   static start(name: string, script: string, env: Record<string, string>, countsFile?: string): BuiltProcess {
-    const args = countsFile ? ['--import', resolve(REPO_ROOT, PRELOAD), resolve(REPO_ROOT, script)] : [resolve(REPO_ROOT, script)];
+    const args = countsFile
+      ? ['--import', resolve(REPO_ROOT, PRELOAD), resolve(REPO_ROOT, script)]
+      : [resolve(REPO_ROOT, script)];
     const child = spawn(process.execPath, args, {
       cwd: REPO_ROOT,
       env: countsFile ? { ...env, BENCH_PG_COUNTS_FILE: countsFile } : env,
@@ -104,7 +106,8 @@ export class BuiltProcess {
   async waitUntilReady(url: string, timeoutMs = 30_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
-      if (!this.running) throw new Error(`${this.name} exited before it was ready (${await this.exited}):\n${this.tail()}`);
+      if (!this.running)
+        throw new Error(`${this.name} exited before it was ready (${await this.exited}):\n${this.tail()}`);
       try {
         const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
         await response.arrayBuffer();
@@ -122,7 +125,8 @@ export class BuiltProcess {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       if (this.lines.some((line) => line.includes(text))) return;
-      if (!this.running) throw new Error(`${this.name} exited before it was ready (${await this.exited}):\n${this.tail()}`);
+      if (!this.running)
+        throw new Error(`${this.name} exited before it was ready (${await this.exited}):\n${this.tail()}`);
       await new Promise((r) => setTimeout(r, 100));
     }
     throw new Error(`${this.name} did not print "${text}" within ${timeoutMs / 1000} s:\n${this.tail()}`);

@@ -78,7 +78,26 @@ describe('stepGaps', () => {
 
 describe('/proc parsing', () => {
   it('reads utime + stime even when the command name holds spaces and parentheses', () => {
-    const rest = ['S', '1', '2', '3', '0', '-1', '4194560', '100', '0', '0', '0', '250', '37', '0', '0', '20', '0', '11'].join(' ');
+    const rest = [
+      'S',
+      '1',
+      '2',
+      '3',
+      '0',
+      '-1',
+      '4194560',
+      '100',
+      '0',
+      '0',
+      '0',
+      '250',
+      '37',
+      '0',
+      '0',
+      '20',
+      '0',
+      '11',
+    ].join(' ');
     expect(parseProcStatTicks(`4242 (node (main) x) ${rest}`)).toBe(287);
   });
 
@@ -145,7 +164,14 @@ describe('formatting', () => {
   });
 
   const rows: FigureRow[] = [
-    { figure: 'steps/s ÷ floor', value: '500.0', against: 'floor 400.0', ratio: '1.25×', target: '≥ 1.2', verdict: 'PASS' },
+    {
+      figure: 'steps/s ÷ floor',
+      value: '500.0',
+      against: 'floor 400.0',
+      ratio: '1.25×',
+      target: '≥ 1.2',
+      verdict: 'PASS',
+    },
     { figure: 'a | b', value: '1', against: '—', ratio: '', target: '—', verdict: 'n/a' },
   ];
 
@@ -173,7 +199,10 @@ describe('benchOptions', () => {
 
   it('shrinks every phase with --quick or BENCH_QUICK=1, explicit settings still winning', () => {
     expect(benchOptions({}, ['--quick'])).toMatchObject({ quick: true, runs: 20, rssSteps: 2000 });
-    expect(benchOptions({ BENCH_QUICK: '1', BENCH_RSS_STEPS: '500' }, [])).toMatchObject({ quick: true, rssSteps: 500 });
+    expect(benchOptions({ BENCH_QUICK: '1', BENCH_RSS_STEPS: '500' }, [])).toMatchObject({
+      quick: true,
+      rssSteps: 500,
+    });
   });
 
   it('refuses a setting that is not a positive integer', () => {

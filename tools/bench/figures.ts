@@ -42,7 +42,11 @@ export function stepGaps(records: readonly CallRecord[]): number[] {
     if (!steps) byRun.set(r.runId, (steps = new Map()));
     const seen = steps.get(r.step);
     if (!seen) steps.set(r.step, { arrived: r.arrivedMs, answered: r.answeredMs });
-    else steps.set(r.step, { arrived: Math.min(seen.arrived, r.arrivedMs), answered: Math.max(seen.answered, r.answeredMs) });
+    else
+      steps.set(r.step, {
+        arrived: Math.min(seen.arrived, r.arrivedMs),
+        answered: Math.max(seen.answered, r.answeredMs),
+      });
   }
   const gaps: number[] = [];
   for (const steps of byRun.values()) {
@@ -140,15 +144,30 @@ export function formatTarget(target: Target | null): string {
 export function markdownTable(rows: readonly FigureRow[]): string {
   const cell = (s: string) => s.replace(/\|/g, '\\|');
   const lines = ['| figure | Baton | ceiling / reference | ratio | target | |', '|---|---|---|---|---|---|'];
-  for (const r of rows) lines.push(`| ${[r.figure, r.value, r.against, r.ratio, r.target, r.verdict].map(cell).join(' | ')} |`);
+  for (const r of rows)
+    lines.push(`| ${[r.figure, r.value, r.against, r.ratio, r.target, r.verdict].map(cell).join(' | ')} |`);
   return lines.join('\n');
 }
 
 /** The table padded for a terminal. */
 export function plainTable(rows: readonly FigureRow[]): string {
-  const header: FigureRow = { figure: 'figure', value: 'Baton', against: 'ceiling / reference', ratio: 'ratio', target: 'target', verdict: '' as Verdict };
+  const header: FigureRow = {
+    figure: 'figure',
+    value: 'Baton',
+    against: 'ceiling / reference',
+    ratio: 'ratio',
+    target: 'target',
+    verdict: '' as Verdict,
+  };
   const all = [header, ...rows];
   const keys = ['figure', 'value', 'against', 'ratio', 'target', 'verdict'] as const;
   const widths = keys.map((k) => Math.max(...all.map((r) => String(r[k]).length)));
-  return all.map((r) => keys.map((k, i) => String(r[k]).padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+  return all
+    .map((r) =>
+      keys
+        .map((k, i) => String(r[k]).padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }

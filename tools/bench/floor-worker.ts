@@ -17,15 +17,25 @@ const length = Number(env('FLOOR_LENGTH'));
 const resourceUrl = env('FLOOR_RESOURCE_URL');
 const template = JSON.parse(env('FLOOR_TEMPLATE')) as StepTemplate;
 const redisUrl = new URL(env('FLOOR_REDIS_URL'));
-const connection: ConnectionOptions = { host: redisUrl.hostname, port: Number(redisUrl.port || 6379), maxRetriesPerRequest: null };
+const connection: ConnectionOptions = {
+  host: redisUrl.hostname,
+  port: Number(redisUrl.port || 6379),
+  maxRetriesPerRequest: null,
+};
 const prefix = env('FLOOR_PREFIX');
 
-const pool = new pg.Pool({ connectionString: env('FLOOR_DATABASE_URL'), max: 10, application_name: 'baton-bench-floor' });
+const pool = new pg.Pool({
+  connectionString: env('FLOOR_DATABASE_URL'),
+  max: 10,
+  application_name: 'baton-bench-floor',
+});
 const agent = new Agent({ keepAliveTimeout: 10_000, keepAliveMaxTimeout: 60_000, connections: 256 });
 const queue = new Queue<FloorJob>(FLOOR_QUEUE, { connection, prefix });
 const output = JSON.stringify(template.output);
 // Per node: the audit rows with its node id, serialised once.
-const audits = Array.from({ length: length + 1 }, (_, step) => JSON.stringify(template.audits.map((a) => ({ ...(a as object), node_id: nodeId(step) }))));
+const audits = Array.from({ length: length + 1 }, (_, step) =>
+  JSON.stringify(template.audits.map((a) => ({ ...(a as object), node_id: nodeId(step) }))),
+);
 const successors = Array.from({ length: length + 1 }, (_, step) => successorsOf(step, length));
 
 const COMPLETE = `SELECT c.settled, (c.next).node_id AS next FROM baton_complete_node($1, $2, 1, $3::jsonb, $4, $5::jsonb, $6::jsonb, $7) c`;
@@ -35,7 +45,11 @@ async function processStep(job: Job<FloorJob>): Promise<void> {
   const node = nodeId(step);
   const carrier = job.id!;
   if (!job.data.claimed) {
-    const { rows } = await pool.query({ name: 'floor_claim', text: 'SELECT node_id FROM baton_claim_node($1, $2, 1, $3)', values: [runId, node, carrier] });
+    const { rows } = await pool.query({
+      name: 'floor_claim',
+      text: 'SELECT node_id FROM baton_claim_node($1, $2, 1, $3)',
+      values: [runId, node, carrier],
+    });
     if (rows.length === 0) return;
   }
   const response = await request(`${resourceUrl}/items/${item}/${node}`, {
@@ -52,7 +66,11 @@ async function processStep(job: Job<FloorJob>): Promise<void> {
   });
   if (!rows[0]?.settled) throw new Error(`floor step ${runId}:${node} did not settle`);
   if (rows[0].next) {
-    await queue.add('step', { runId, step: step + 1, item, claimed: true }, { ...FLOOR_JOB_OPTIONS, jobId: `${runId}.${nodeId(step + 1)}.1` });
+    await queue.add(
+      'step',
+      { runId, step: step + 1, item, claimed: true },
+      { ...FLOOR_JOB_OPTIONS, jobId: `${runId}.${nodeId(step + 1)}.1` },
+    );
   }
 }
 

@@ -37,25 +37,44 @@ export function successorsOf(step: number, length: number): string {
 }
 
 /** The template from one finished Baton run's second node (warm: cached exchange). */
-export async function stepTemplate(query: (text: string, values: unknown[]) => Promise<pg.QueryResultRow[]>, runId: string): Promise<StepTemplate> {
+export async function stepTemplate(
+  query: (text: string, values: unknown[]) => Promise<pg.QueryResultRow[]>,
+  runId: string,
+): Promise<StepTemplate> {
   const audits = await query(
     `SELECT operation, node_id, scopes, target, success, error, details FROM audit_entries
      WHERE run_id = $1 AND node_id = 'step2' AND operation NOT IN ('node.started', 'node.succeeded') ORDER BY run_seq`,
     [runId],
   );
-  const [node] = await query(`SELECT output, granted_scopes FROM node_runs WHERE run_id = $1 AND node_id = 'step2'`, [runId]);
+  const [node] = await query(`SELECT output, granted_scopes FROM node_runs WHERE run_id = $1 AND node_id = 'step2'`, [
+    runId,
+  ]);
   if (!node || audits.length === 0) throw new Error(`run ${runId} has no warm step2 to copy`);
   return { audits, output: node.output, scopes: node.granted_scopes };
 }
 
 /** baton_start_run for a floor run of `workflow` version 1 (the bench's registered workflow), `length` nodes. */
-export async function startFloorRun(pool: pg.Pool, workflow: string, length: number, input: Record<string, unknown>): Promise<string> {
+export async function startFloorRun(
+  pool: pg.Pool,
+  workflow: string,
+  length: number,
+  input: Record<string, unknown>,
+): Promise<string> {
   const id = randomUUID();
   const nodes = Array.from({ length }, (_, i) => ({ id: nodeId(i + 1), type: 'http', queued: i === 0, refs: [] }));
   const { rows } = await pool.query<{ r_outcome: string }>({
     name: 'floor_start_run',
     text: `SELECT r_outcome FROM baton_start_run($1, $2, 1, false, 'bench-agent', $3::jsonb, $4, $5, $6, $7, 'floor', now() + interval '1 hour', NULL, $8::jsonb)`,
-    values: [id, workflow, JSON.stringify(input), 'floor-issuer', 'floor-user', ['bench:read'], randomBytes(64), JSON.stringify(nodes)],
+    values: [
+      id,
+      workflow,
+      JSON.stringify(input),
+      'floor-issuer',
+      'floor-user',
+      ['bench:read'],
+      randomBytes(64),
+      JSON.stringify(nodes),
+    ],
   });
   if (rows[0]?.r_outcome !== 'created') throw new Error(`floor run start answered ${rows[0]?.r_outcome}`);
   return id;

@@ -41,11 +41,18 @@ let exitCode = 0;
 try {
   closers.push({ what: 'drop the bench database', close: () => dropDatabase(options.databaseUrl, database) });
   closers.push({ what: 'delete the bench queue keys', close: () => deleteKeys(options.redisUrl, queuePrefix) });
-  log(`${options.quick ? 'QUICK smoke run (figures are not meaningful); ' : ''}database ${database}, queue prefix ${queuePrefix}`);
+  log(
+    `${options.quick ? 'QUICK smoke run (figures are not meaningful); ' : ''}database ${database}, queue prefix ${queuePrefix}`,
+  );
 
   // --- the stack: dev AS and resource server here; api and worker as built processes ----------------
   const clientSecret = randomBytes(18).toString('base64url');
-  const auth = await startDevAuthServer({ port: 0, devMode: true, clients: [{ clientId: DEFAULT_CLIENT_ID, clientSecret }], exchangedTokenTtlSeconds: 3600 });
+  const auth = await startDevAuthServer({
+    port: 0,
+    devMode: true,
+    clients: [{ clientId: DEFAULT_CLIENT_ID, clientSecret }],
+    exchangedTokenTtlSeconds: 3600,
+  });
   closers.push({ what: 'dev authorization server', close: () => auth.close() });
   const resource = await FastResourceServer.start();
   closers.push({ what: 'resource server', close: () => resource.close() });
@@ -58,7 +65,14 @@ try {
     stringify({
       api: { audience: 'baton-api' },
       trustedIssuers: [{ issuer: auth.issuer }],
-      exchangeProfiles: { corp: { issuer: auth.issuer, clientId: DEFAULT_CLIENT_ID, clientAuth: 'client_secret_basic', clientSecretEnv: 'CORP_CLIENT_SECRET' } },
+      exchangeProfiles: {
+        corp: {
+          issuer: auth.issuer,
+          clientId: DEFAULT_CLIENT_ID,
+          clientAuth: 'client_secret_basic',
+          clientSecretEnv: 'CORP_CLIENT_SECRET',
+        },
+      },
       http: { allowedHosts: ['127.0.0.1'] },
     }),
   );
@@ -80,29 +94,54 @@ try {
   const api = BuiltProcess.start('api', 'dist/apps/api/src/main.js', batonEnv, join(dir, 'api-pg-counts.json'));
   closers.push({ what: 'api', close: () => api.stop() });
   await api.waitUntilReady(`${apiUrl}/health/ready`, 60_000);
-  const worker = BuiltProcess.start('worker', 'dist/apps/worker/src/main.js', batonEnv, join(dir, 'worker-pg-counts.json'));
+  const worker = BuiltProcess.start(
+    'worker',
+    'dist/apps/worker/src/main.js',
+    batonEnv,
+    join(dir, 'worker-pg-counts.json'),
+  );
   closers.push({ what: 'worker', close: () => worker.stop() });
   await worker.waitUntilReady(`http://127.0.0.1:${workerPort}/health/ready`, 60_000);
 
   const db = await BenchDb.connect(databaseUrl);
   closers.push({ what: 'bench connection', close: () => db.end() });
-  const [{ server_version: postgresVersion }] = (await db.query<{ server_version: string }>('SHOW server_version')) as [{ server_version: string }];
+  const [{ server_version: postgresVersion }] = (await db.query<{ server_version: string }>('SHOW server_version')) as [
+    { server_version: string },
+  ];
 
   const mint = async (sub: string, scope: string): Promise<string> => {
-    const body = (await json('POST', `${auth.url}/admin/tokens`, { sub, scope, expiresIn: 3600 })) as { access_token: string };
+    const body = (await json('POST', `${auth.url}/admin/tokens`, { sub, scope, expiresIn: 3600 })) as {
+      access_token: string;
+    };
     return body.access_token;
   };
   const admin = await mint('bench-admin', 'baton:workflows:write');
-  await json('POST', `${apiUrl}/v1/workflows`, sequentialHttpWorkflow(Workflow.SameAudience, resource.url, () => 'https://bench.example.com'), admin, 201);
+  await json(
+    'POST',
+    `${apiUrl}/v1/workflows`,
+    sequentialHttpWorkflow(Workflow.SameAudience, resource.url, () => 'https://bench.example.com'),
+    admin,
+    201,
+  );
   const userToken = await mint('bench-warm-user', BENCH_SCOPE);
 
   // --- Baton over REST ------------------------------------------------------------------------------
   const startRun = async (tag: string, item: number): Promise<void> => {
-    await json('POST', `${apiUrl}/v1/workflows/${Workflow.SameAudience}/runs`, { input: { item, phase: tag } }, userToken, 202);
+    await json(
+      'POST',
+      `${apiUrl}/v1/workflows/${Workflow.SameAudience}/runs`,
+      { input: { item, phase: tag } },
+      userToken,
+      202,
+    );
   };
   /** Starts `runs` runs tagged `tag`, `concurrency` requests in flight. */
-  const startRuns = (tag: string, runs: number, concurrency: number, start: (tag: string, i: number) => Promise<void> = startRun): Promise<void> =>
-    lanes(runs, concurrency, (i) => start(tag, i));
+  const startRuns = (
+    tag: string,
+    runs: number,
+    concurrency: number,
+    start: (tag: string, i: number) => Promise<void> = startRun,
+  ): Promise<void> => lanes(runs, concurrency, (i) => start(tag, i));
   /** Waits until every run tagged `tag` succeeded; the end as Postgres recorded it (ms since the epoch). */
   const finished = async (tag: string, runs: number, timeoutMs = options.phaseTimeoutMs): Promise<number> => {
     const deadline = Date.now() + timeoutMs;
@@ -114,7 +153,8 @@ try {
          FROM runs WHERE input->>'phase' = $1`,
         [tag],
       );
-      if (row!.stopped > 0) throw new Error(`${tag}: ${row!.stopped} runs did not succeed (${await stoppedReasons(db, tag)})`);
+      if (row!.stopped > 0)
+        throw new Error(`${tag}: ${row!.stopped} runs did not succeed (${await stoppedReasons(db, tag)})`);
       if (row!.succeeded >= runs) return row!.last_ms!;
       await sleep(POLL_MS);
     }
@@ -123,13 +163,21 @@ try {
 
   // --- raw BullMQ --------------------------------------------------------------------------------
   log(`raw BullMQ: ${options.rawJobs} empty jobs, concurrency ${options.rawConcurrency}`);
-  const raw = await measureRawBullmq('bulk', { redisUrl: options.redisUrl, prefix: queuePrefix, jobs: options.rawJobs, concurrency: options.rawConcurrency, chainLength: NODES_PER_RUN });
+  const raw = await measureRawBullmq('bulk', {
+    redisUrl: options.redisUrl,
+    prefix: queuePrefix,
+    jobs: options.rawJobs,
+    concurrency: options.rawConcurrency,
+    chainLength: NODES_PER_RUN,
+  });
 
   // --- warm-up (unmeasured): JIT, pools, JWKS and discovery caches, the definition cache, the exchanged token
   log(`warming up: ${options.warmupRuns} runs`);
   await startRuns('warmup', options.warmupRuns, options.concurrency);
   await finished('warmup', options.warmupRuns);
-  const [sample] = await db.query<{ id: string }>(`SELECT id FROM runs WHERE input->>'phase' = 'warmup' ORDER BY finished_at DESC LIMIT 1`);
+  const [sample] = await db.query<{ id: string }>(
+    `SELECT id FROM runs WHERE input->>'phase' = 'warmup' ORDER BY finished_at DESC LIMIT 1`,
+  );
   const template = await stepTemplate((text, values) => db.query(text, values), sample!.id);
   const rssAfterWarmup = worker.rssBytes();
 
@@ -188,31 +236,52 @@ try {
 
   // --- the floor: the hand-written pipeline with a queue hop per step -----------------------------
   log(`floor pipeline: ${options.runs} runs, worker concurrency ${options.floorConcurrency}`);
-  const floorWorker = BuiltProcess.start('floor worker', 'dist/tools/bench/floor-worker.js', {
-    ...inheritedEnv(),
-    FLOOR_DATABASE_URL: databaseUrl,
-    FLOOR_REDIS_URL: options.redisUrl,
-    FLOOR_PREFIX: queuePrefix,
-    FLOOR_CONCURRENCY: String(options.floorConcurrency),
-    FLOOR_RESOURCE_URL: resource.url,
-    FLOOR_LENGTH: String(NODES_PER_RUN),
-    FLOOR_TEMPLATE: JSON.stringify(template),
-  }, join(dir, 'floor-pg-counts.json'));
+  const floorWorker = BuiltProcess.start(
+    'floor worker',
+    'dist/tools/bench/floor-worker.js',
+    {
+      ...inheritedEnv(),
+      FLOOR_DATABASE_URL: databaseUrl,
+      FLOOR_REDIS_URL: options.redisUrl,
+      FLOOR_PREFIX: queuePrefix,
+      FLOOR_CONCURRENCY: String(options.floorConcurrency),
+      FLOOR_RESOURCE_URL: resource.url,
+      FLOOR_LENGTH: String(NODES_PER_RUN),
+      FLOOR_TEMPLATE: JSON.stringify(template),
+    },
+    join(dir, 'floor-pg-counts.json'),
+  );
   closers.push({ what: 'floor worker', close: () => floorWorker.stop() });
   await floorWorker.waitForLine('ready');
-  const floorPool = new pg.Pool({ connectionString: databaseUrl, max: 10, application_name: 'baton-bench-floor-starts' });
+  const floorPool = new pg.Pool({
+    connectionString: databaseUrl,
+    max: 10,
+    application_name: 'baton-bench-floor-starts',
+  });
   closers.push({ what: 'floor pool', close: () => floorPool.end() });
-  const connection = { host: new URL(options.redisUrl).hostname, port: Number(new URL(options.redisUrl).port || 6379) } as ConnectionOptions;
+  const connection = {
+    host: new URL(options.redisUrl).hostname,
+    port: Number(new URL(options.redisUrl).port || 6379),
+  } as ConnectionOptions;
   const floorQueue = new Queue<FloorJob>(FLOOR_QUEUE, { connection, prefix: queuePrefix });
   closers.push({ what: 'floor queue', close: () => floorQueue.close() });
   const startFloor = async (tag: string, item: number): Promise<void> => {
     const runId = await startFloorRun(floorPool, Workflow.SameAudience, NODES_PER_RUN, { item, phase: tag });
-    await floorQueue.add('step', { runId, step: 1, item, claimed: false }, { ...FLOOR_JOB_OPTIONS, jobId: `${runId}.step1.1` });
+    await floorQueue.add(
+      'step',
+      { runId, step: 1, item, claimed: false },
+      { ...FLOOR_JOB_OPTIONS, jobId: `${runId}.step1.1` },
+    );
   };
   // Unmeasured first round: the floor worker's JIT, pool and prepared statements.
   await startRuns('floor-warmup', Math.min(options.warmupRuns, options.runs), options.concurrency, startFloor);
   await finished('floor-warmup', Math.min(options.warmupRuns, options.runs));
-  const floor = await measured('floor', options.runs, (tag) => startRuns(tag, options.runs, options.concurrency, startFloor), floorWorker);
+  const floor = await measured(
+    'floor',
+    options.runs,
+    (tag) => startRuns(tag, options.runs, options.concurrency, startFloor),
+    floorWorker,
+  );
   await floorWorker.stop();
   // The floor must have written what Baton wrote: the same audit rows per run, in the same operations.
   const written = await db.query<{ phase: string; per_run: string; operations: string }>(
@@ -221,7 +290,12 @@ try {
      FROM runs r JOIN audit_entries a ON a.run_id = r.id WHERE r.input->>'phase' IN ('load', 'floor') GROUP BY 1`,
   );
   const [batonRows, floorRows] = ['load', 'floor'].map((phase) => written.find((w) => w.phase === phase));
-  if (!batonRows || !floorRows || batonRows.per_run !== floorRows.per_run || batonRows.operations !== floorRows.operations) {
+  if (
+    !batonRows ||
+    !floorRows ||
+    batonRows.per_run !== floorRows.per_run ||
+    batonRows.operations !== floorRows.operations
+  ) {
     throw new Error(`the floor did not write the rows Baton wrote: ${JSON.stringify(written)}`);
   }
   log(`  audit rows per run: Baton ${batonRows.per_run}, floor ${floorRows.per_run} (${floorRows.operations})`);
@@ -239,7 +313,8 @@ try {
     const deadline = Date.now() + options.phaseTimeoutMs + options.rssSteps * 20;
     const progress = () => resource.requests - base;
     const sampleMarks = () => {
-      while (marks.length > 0 && progress() >= marks[0]! * rssRuns * NODES_PER_RUN) samples.push({ share: marks.shift()!, steps: progress(), bytes: worker.rssBytes() });
+      while (marks.length > 0 && progress() >= marks[0]! * rssRuns * NODES_PER_RUN)
+        samples.push({ share: marks.shift()!, steps: progress(), bytes: worker.rssBytes() });
     };
     while (started < rssRuns) {
       if (Date.now() > deadline) throw new Error('rss: out of time');
@@ -264,7 +339,13 @@ try {
   const result: BenchResult = {
     at: new Date().toISOString(),
     quick: options.quick,
-    machine: { node: process.version, cpus: cpu.length, cpuModel: cpu[0]?.model.trim() ?? '?', platform: `${platform()} ${release()}`, postgres: postgresVersion },
+    machine: {
+      node: process.version,
+      cpus: cpu.length,
+      cpuModel: cpu[0]?.model.trim() ?? '?',
+      platform: `${platform()} ${release()}`,
+      postgres: postgresVersion,
+    },
     settings: {
       runs: options.runs,
       nodesPerRun: NODES_PER_RUN,
@@ -282,8 +363,18 @@ try {
     floor,
     apiAlone,
     gaps: {
-      alone: { count: aloneGaps.length, p50: percentile(aloneGaps, 50), p99: percentile(aloneGaps, 99), max: percentile(aloneGaps, 100) },
-      load: { count: loadGaps.length, p50: percentile(loadGaps, 50), p99: percentile(loadGaps, 99), max: percentile(loadGaps, 100) },
+      alone: {
+        count: aloneGaps.length,
+        p50: percentile(aloneGaps, 50),
+        p99: percentile(aloneGaps, 99),
+        max: percentile(aloneGaps, 100),
+      },
+      load: {
+        count: loadGaps.length,
+        p50: percentile(loadGaps, 50),
+        p99: percentile(loadGaps, 99),
+        max: percentile(loadGaps, 100),
+      },
     },
     rss,
   };
@@ -297,7 +388,12 @@ try {
    * One measured throughput phase: `start` starts the runs tagged `tag`; measured from the first start
    * sent to the last run's finished_at, with the transactions committed and the processes' CPU over it.
    */
-  async function measured(name: string, runs: number, start: (tag: string) => Promise<void>, workerProcess: BuiltProcess = worker): Promise<PhaseFigures> {
+  async function measured(
+    name: string,
+    runs: number,
+    start: (tag: string) => Promise<void>,
+    workerProcess: BuiltProcess = worker,
+  ): Promise<PhaseFigures> {
     log(`phase ${name}: ${runs} runs, ${options.concurrency} starts at a time`);
     const tag = name;
     // Earlier runs' dead rows vacuumed and statistics fresh, outside the measured interval.
@@ -319,12 +415,20 @@ try {
       seconds,
       stepsPerSecond: steps / seconds,
       transactionsPerStep: transactionsPer(before.commits, after.commits, after.own - before.own, steps),
-      worker: { statementsPerStep: (workerPg.statements - counted.worker.statements) / steps, transactionsPerStep: (workerPg.transactions - counted.worker.transactions) / steps },
-      api: { statementsPerStart: (apiPg.statements - counted.api.statements) / runs, transactionsPerStart: (apiPg.transactions - counted.api.transactions) / runs },
+      worker: {
+        statementsPerStep: (workerPg.statements - counted.worker.statements) / steps,
+        transactionsPerStep: (workerPg.transactions - counted.worker.transactions) / steps,
+      },
+      api: {
+        statementsPerStart: (apiPg.statements - counted.api.statements) / runs,
+        transactionsPerStart: (apiPg.transactions - counted.api.transactions) / runs,
+      },
       workerCpuMsPerStep: cpuMsPer(used.worker, steps),
       apiCpuMsPerStart: cpuMsPer(used.api, runs),
     };
-    log(`  ${figures.stepsPerSecond.toFixed(1)} steps/s, worker ${figures.worker.statementsPerStep.toFixed(2)} statements/step, ${figures.transactionsPerStep.toFixed(2)} tx/step in pg_stat_database, worker ${figures.workerCpuMsPerStep.toFixed(2)} ms CPU/step`);
+    log(
+      `  ${figures.stepsPerSecond.toFixed(1)} steps/s, worker ${figures.worker.statementsPerStep.toFixed(2)} statements/step, ${figures.transactionsPerStep.toFixed(2)} tx/step in pg_stat_database, worker ${figures.workerCpuMsPerStep.toFixed(2)} ms CPU/step`,
+    );
     return figures;
   }
 } catch (error) {
@@ -336,7 +440,9 @@ try {
       await close();
     } catch (error) {
       exitCode = 1;
-      process.stderr.write(`bench: could not close ${what}: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.stderr.write(
+        `bench: could not close ${what}: ${error instanceof Error ? error.message : String(error)}\n`,
+      );
     }
   }
 }
@@ -352,11 +458,15 @@ async function json(method: string, url: string, body?: unknown, bearer?: string
   const response = await request(url, {
     dispatcher: http,
     method: method as 'GET' | 'POST',
-    headers: { ...(body !== undefined && { 'content-type': 'application/json' }), ...(bearer && { authorization: `Bearer ${bearer}` }) },
+    headers: {
+      ...(body !== undefined && { 'content-type': 'application/json' }),
+      ...(bearer && { authorization: `Bearer ${bearer}` }),
+    },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await response.body.text();
-  const ok = expect === undefined ? response.statusCode >= 200 && response.statusCode < 300 : response.statusCode === expect;
+  const ok =
+    expect === undefined ? response.statusCode >= 200 && response.statusCode < 300 : response.statusCode === expect;
   if (!ok) throw new Error(`${method} ${url} answered ${response.statusCode}: ${text}`);
   return text ? JSON.parse(text) : undefined;
 }

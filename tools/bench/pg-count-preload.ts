@@ -13,7 +13,10 @@ if (file) {
   const inTransaction = Symbol('bench.inTransaction');
   type Counted = pg.Client & { [inTransaction]?: boolean };
   const original = pg.Client.prototype.query as (...args: unknown[]) => unknown;
-  (pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown }).query = function (this: Counted, ...args: unknown[]) {
+  (pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown }).query = function (
+    this: Counted,
+    ...args: unknown[]
+  ) {
     const first = args[0] as string | { text?: string } | undefined;
     const text = (typeof first === 'string' ? first : (first?.text ?? '')).trimStart().slice(0, 20).toUpperCase();
     counts.statements++;

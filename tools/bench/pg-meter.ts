@@ -34,7 +34,9 @@ export class BenchDb {
   async settledCommits(): Promise<{ commits: number; own: number }> {
     await sleep(IDLE_FLUSH_MS);
     await this.query('SELECT pg_stat_force_next_flush()');
-    const [row] = await this.query<{ xact_commit: string }>('SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()');
+    const [row] = await this.query<{ xact_commit: string }>(
+      'SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()',
+    );
     return { commits: Number(row!.xact_commit), own: this.own };
   }
 

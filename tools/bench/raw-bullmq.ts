@@ -44,7 +44,11 @@ export async function measureRawBullmq(mode: 'bulk' | 'chained', options: RawBul
       : async (job: Job<Link>) => {
           const { tag, chain, position } = job.data;
           if (position + 1 < options.chainLength) {
-            await queue.add('empty', { tag, chain, position: position + 1 }, { ...JOB_OPTIONS, jobId: `${tag}.${chain}.${position + 1}` });
+            await queue.add(
+              'empty',
+              { tag, chain, position: position + 1 },
+              { ...JOB_OPTIONS, jobId: `${tag}.${chain}.${position + 1}` },
+            );
           }
         };
   const worker = new Worker(name, processor, {
@@ -74,7 +78,11 @@ export async function measureRawBullmq(mode: 'bulk' | 'chained', options: RawBul
       const started = performance.now();
       const first =
         mode === 'bulk'
-          ? Array.from({ length: jobs }, (_, i) => ({ name: 'empty', data: { tag, chain: i, position: 0 }, opts: { ...JOB_OPTIONS, jobId: `${tag}.${i}` } }))
+          ? Array.from({ length: jobs }, (_, i) => ({
+              name: 'empty',
+              data: { tag, chain: i, position: 0 },
+              opts: { ...JOB_OPTIONS, jobId: `${tag}.${i}` },
+            }))
           : Array.from({ length: Math.ceil(jobs / options.chainLength) }, (_, i) => ({
               name: 'empty',
               data: { tag, chain: i, position: 0 },

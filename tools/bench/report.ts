@@ -1,5 +1,15 @@
 import type { RawBullmqResult } from './raw-bullmq.js';
-import { formatMs, formatRatio, formatTarget, markdownTable, plainTable, rssFlat, verdict, type FigureRow, type Target } from './figures.js';
+import {
+  formatMs,
+  formatRatio,
+  formatTarget,
+  markdownTable,
+  plainTable,
+  rssFlat,
+  verdict,
+  type FigureRow,
+  type Target,
+} from './figures.js';
 
 /** Issue 9: the previous engine, measured from outside with api and worker as separate processes. */
 export const BEFORE_STEPS_PER_SECOND = 163.6;
@@ -114,9 +124,30 @@ export function figureRows(r: BenchResult): FigureRow[] {
     formatRatio(r.load.workerCpuMsPerStep, r.floor.workerCpuMsPerStep),
     at('≤', 0.5),
   );
-  row('api CPU per run start, ms', r.load.apiCpuMsPerStart, formatMs(r.load.apiCpuMsPerStart), `api alone ${formatMs(r.apiAlone.api.cpuMsPerStart)}`, '', at('≤', 2.5));
-  row(`step gap, one run alone, p50 ms (${r.gaps.alone.count} gaps)`, r.gaps.alone.p50, formatMs(r.gaps.alone.p50), '—', '', at('≤', 2));
-  row(`step gap, one run alone, p99 ms`, r.gaps.alone.p99, formatMs(r.gaps.alone.p99), `max ${formatMs(r.gaps.alone.max)}`, '', at('≤', 5));
+  row(
+    'api CPU per run start, ms',
+    r.load.apiCpuMsPerStart,
+    formatMs(r.load.apiCpuMsPerStart),
+    `api alone ${formatMs(r.apiAlone.api.cpuMsPerStart)}`,
+    '',
+    at('≤', 2.5),
+  );
+  row(
+    `step gap, one run alone, p50 ms (${r.gaps.alone.count} gaps)`,
+    r.gaps.alone.p50,
+    formatMs(r.gaps.alone.p50),
+    '—',
+    '',
+    at('≤', 2),
+  );
+  row(
+    `step gap, one run alone, p99 ms`,
+    r.gaps.alone.p99,
+    formatMs(r.gaps.alone.p99),
+    `max ${formatMs(r.gaps.alone.max)}`,
+    '',
+    at('≤', 5),
+  );
   row(
     `step gap, ${r.load.runs} runs in flight (${String(r.settings.startConcurrency)} starts at a time), p99 ms (${r.gaps.load.count} gaps)`,
     r.gaps.load.p99,
@@ -133,7 +164,9 @@ export function figureRows(r: BenchResult): FigureRow[] {
   rows.push({
     figure: `worker RSS after ${r.rss.steps} steps, MiB (flat: no sample > 15 % above the 10 % one)`,
     value: lastMiB.toFixed(1),
-    against: samples.map((s) => `${Math.round(s.share * 100)} %: ${(s.bytes / MiB).toFixed(1)}`).join(', ') + ` (after warm-up ${(r.rss.afterWarmupBytes / MiB).toFixed(1)})`,
+    against:
+      samples.map((s) => `${Math.round(s.share * 100)} %: ${(s.bytes / MiB).toFixed(1)}`).join(', ') +
+      ` (after warm-up ${(r.rss.afterWarmupBytes / MiB).toFixed(1)})`,
     ratio: flat ? 'flat' : 'growing',
     target: '≤ 150, flat',
     verdict: verdict(lastMiB, at('≤', 150)) === 'PASS' && flat ? 'PASS' : 'MISS',
@@ -145,8 +178,14 @@ export function printReport(r: BenchResult): void {
   const rows = r.rows ?? figureRows(r);
   const out = process.stdout;
   out.write(`\nBaton engine bench${r.quick ? ' — QUICK smoke run: too small to mean anything' : ''} (${r.at})\n`);
-  out.write(`${r.machine.cpus} × ${r.machine.cpuModel}, ${r.machine.platform}, Node ${r.machine.node}, PostgreSQL ${r.machine.postgres}\n`);
-  out.write(`settings: ${Object.entries(r.settings).map(([k, v]) => `${k}=${String(v)}`).join(', ')}\n\n`);
+  out.write(
+    `${r.machine.cpus} × ${r.machine.cpuModel}, ${r.machine.platform}, Node ${r.machine.node}, PostgreSQL ${r.machine.postgres}\n`,
+  );
+  out.write(
+    `settings: ${Object.entries(r.settings)
+      .map(([k, v]) => `${k}=${String(v)}`)
+      .join(', ')}\n\n`,
+  );
   out.write(`${plainTable(rows)}\n\n`);
   out.write(`Markdown:\n\n${markdownTable(rows)}\n\n`);
   out.write(

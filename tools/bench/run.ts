@@ -10,10 +10,18 @@ import { REPO_ROOT } from './child-process.js';
 const quick = process.argv.includes('--quick') || process.env.BENCH_QUICK === '1' || process.env.BENCH_QUICK === 'true';
 const env: NodeJS.ProcessEnv = {
   ...process.env,
-  ...(quick && { BENCH_QUICK: '1', BENCH_AUDIT_ENTRIES: process.env.BENCH_AUDIT_ENTRIES || '200000', BENCH_AUDIT_ITERATIONS: process.env.BENCH_AUDIT_ITERATIONS || '50' }),
+  ...(quick && {
+    BENCH_QUICK: '1',
+    BENCH_AUDIT_ENTRIES: process.env.BENCH_AUDIT_ENTRIES || '200000',
+    BENCH_AUDIT_ITERATIONS: process.env.BENCH_AUDIT_ITERATIONS || '50',
+  }),
 };
 let status = 0;
-for (const script of ['dist/tools/bench/main.js', 'dist/tools/bench-exchange/main.js', 'dist/tools/bench-audit/main.js']) {
+for (const script of [
+  'dist/tools/bench/main.js',
+  'dist/tools/bench-exchange/main.js',
+  'dist/tools/bench-audit/main.js',
+]) {
   const run = spawnSync(process.execPath, [resolve(REPO_ROOT, script)], { cwd: REPO_ROOT, env, stdio: 'inherit' });
   if (run.status !== 0) {
     status = run.status ?? 1;

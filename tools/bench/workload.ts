@@ -11,7 +11,11 @@ export const Workflow = {
 export const NODES_PER_RUN = 5;
 
 /** A workflow of NODES_PER_RUN sequential `http` nodes, each with `oauth`, calling `resourceUrl`. */
-export function sequentialHttpWorkflow(name: string, resourceUrl: string, audienceOf: (index: number) => string): Record<string, unknown> {
+export function sequentialHttpWorkflow(
+  name: string,
+  resourceUrl: string,
+  audienceOf: (index: number) => string,
+): Record<string, unknown> {
   return {
     name,
     description: `bench: ${NODES_PER_RUN} sequential http nodes`,

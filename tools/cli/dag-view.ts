@@ -15,12 +15,20 @@ const MARK: Record<string, string> = {
 
 /** The run as terminal lines: a header, then one line per node with its status, attempts and scopes or error. */
 export function renderRun(run: RunDetail): string[] {
-  const lines = [`run ${run.id}  ${run.workflow.name} v${run.workflow.version}  ${run.status}${run.error ? `  (${run.error.code}: ${run.error.message})` : ''}`];
+  const lines = [
+    `run ${run.id}  ${run.workflow.name} v${run.workflow.version}  ${run.status}${run.error ? `  (${run.error.code}: ${run.error.message})` : ''}`,
+  ];
   const width = Math.max(0, ...run.nodes.map((n) => n.id.length));
   for (const node of run.nodes) {
-    const detail = node.error ? `${node.error.code}: ${node.error.message}` : node.grantedScopes?.length ? `scopes ${node.grantedScopes.join(' ')}` : '';
+    const detail = node.error
+      ? `${node.error.code}: ${node.error.message}`
+      : node.grantedScopes?.length
+        ? `scopes ${node.grantedScopes.join(' ')}`
+        : '';
     const attempts = node.attempts > 1 ? ` ×${node.attempts}` : '';
-    lines.push(`  ${MARK[node.status] ?? ' '} ${node.id.padEnd(width)}  ${node.status}${attempts}${detail ? `  ${detail}` : ''}`);
+    lines.push(
+      `  ${MARK[node.status] ?? ' '} ${node.id.padEnd(width)}  ${node.status}${attempts}${detail ? `  ${detail}` : ''}`,
+    );
   }
   return lines;
 }

@@ -29,9 +29,12 @@ async function unwrap<T>(request: Promise<Answer<T>>): Promise<T> {
   try {
     answer = await request;
   } catch (error) {
-    throw new ApiUnreachable(`cannot reach the Baton API: ${(error as Error).cause ? String(((error as Error).cause as Error).message ?? (error as Error).cause) : (error as Error).message}`);
+    throw new ApiUnreachable(
+      `cannot reach the Baton API: ${(error as Error).cause ? String(((error as Error).cause as Error).message ?? (error as Error).cause) : (error as Error).message}`,
+    );
   }
-  if (answer.error !== undefined || !answer.response.ok) throw new ApiRefusal(answer.response.status, answer.error as { title?: string; detail?: string });
+  if (answer.error !== undefined || !answer.response.ok)
+    throw new ApiRefusal(answer.response.status, answer.error as { title?: string; detail?: string });
   return answer.data as T;
 }
 
@@ -49,7 +52,9 @@ function readText(path: string, what: string): string {
   try {
     return readFileSync(path, 'utf8');
   } catch (error) {
-    throw new UsageError(`cannot read ${what} ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    throw new UsageError(
+      `cannot read ${what} ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
   }
 }
 
@@ -68,7 +73,10 @@ export function buildProgram(io: CliIo): Command {
   const clientFor = (command: Command): BatonClient => {
     const options = globals(command);
     const token = options.tokenFile ? readText(options.tokenFile, 'token file').trim() : io.env.BATON_TOKEN;
-    return createBatonClient({ baseUrl: options.url ?? io.env.BATON_URL ?? 'http://localhost:3000', token: token || undefined });
+    return createBatonClient({
+      baseUrl: options.url ?? io.env.BATON_URL ?? 'http://localhost:3000',
+      token: token || undefined,
+    });
   };
   const print = (command: Command, data: unknown, lines: () => string[]) => {
     io.write(globals(command).json ? `${JSON.stringify(data)}\n` : `${lines().join('\n')}\n`);
@@ -87,9 +95,14 @@ export function buildProgram(io: CliIo): Command {
         if (error instanceof UsageError) throw error;
         throw new UsageError(`${options.file} is neither YAML nor JSON: ${(error as Error).message.split('\n')[0]}`);
       }
-      const stored = await unwrap(clientFor(command).POST('/v1/workflows', { body: body as BatonSchemas['WorkflowDefinition'] }));
+      const stored = await unwrap(
+        clientFor(command).POST('/v1/workflows', { body: body as BatonSchemas['WorkflowDefinition'] }),
+      );
       const changes = (stored as { scopeChanges?: unknown }).scopeChanges;
-      print(command, stored, () => [`${stored.name} version ${stored.version}`, ...(changes === undefined ? [] : [`scopeChanges ${JSON.stringify(changes)}`])]);
+      print(command, stored, () => [
+        `${stored.name} version ${stored.version}`,
+        ...(changes === undefined ? [] : [`scopeChanges ${JSON.stringify(changes)}`]),
+      ]);
     });
   workflows
     .command('list')
@@ -112,15 +125,22 @@ export function buildProgram(io: CliIo): Command {
     .argument('<name>', 'workflow name')
     .option('--input <json>', 'the run input (a JSON object)', jsonOption)
     .option('--idempotency-key <key>', 'a repeat with the same key returns the first run')
-    .action(async (name: string, options: { input?: Record<string, unknown>; idempotencyKey?: string }, command: Command) => {
-      const started = await unwrap(
-        clientFor(command).POST('/v1/workflows/{name}/runs', {
-          params: { path: { name }, header: options.idempotencyKey ? { 'Idempotency-Key': options.idempotencyKey } : undefined },
-          body: { input: options.input ?? {} },
-        }),
-      );
-      print(command, started, () => [`${started.id}\t${started.status}\t${started.workflow.name} v${started.workflow.version}`]);
-    });
+    .action(
+      async (name: string, options: { input?: Record<string, unknown>; idempotencyKey?: string }, command: Command) => {
+        const started = await unwrap(
+          clientFor(command).POST('/v1/workflows/{name}/runs', {
+            params: {
+              path: { name },
+              header: options.idempotencyKey ? { 'Idempotency-Key': options.idempotencyKey } : undefined,
+            },
+            body: { input: options.input ?? {} },
+          }),
+        );
+        print(command, started, () => [
+          `${started.id}\t${started.status}\t${started.workflow.name} v${started.workflow.version}`,
+        ]);
+      },
+    );
   runs
     .command('get')
     .argument('<id>', 'run id')
@@ -167,25 +187,65 @@ export function buildProgram(io: CliIo): Command {
   const escalations = program.command('escalations').description('the human-in-the-loop queue');
   escalations
     .command('list')
-    .addOption(new Option('--status <status>', 'open (default), resolved or expired').choices(['open', 'resolved', 'expired']))
-    .option('--reason <reason>', 'token_expired, token_revoked, insufficient_scope, consent_required or approval_required')
+    .addOption(
+      new Option('--status <status>', 'open (default), resolved or expired').choices(['open', 'resolved', 'expired']),
+    )
+    .option(
+      '--reason <reason>',
+      'token_expired, token_revoked, insufficient_scope, consent_required or approval_required',
+    )
     .option('--run-id <id>', 'one run only')
     .option('--workflow <name>', 'one workflow only')
-    .action(async (options: { status?: 'open'; reason?: 'approval_required'; runId?: string; workflow?: string }, command: Command) => {
-      const page = await unwrap(clientFor(command).GET('/v1/escalations', { params: { query: { status: options.status, reason: options.reason, runId: options.runId, workflow: options.workflow, limit: 200 } } }));
-      print(command, page.items, () => page.items.map((e) => `${e.id}\t${e.reason}\t${e.status}\t${e.workflow}\t${e.runId}\t${e.nodeId}${e.prompt ? `\t${e.prompt}` : ''}`));
-    });
+    .action(
+      async (
+        options: { status?: 'open'; reason?: 'approval_required'; runId?: string; workflow?: string },
+        command: Command,
+      ) => {
+        const page = await unwrap(
+          clientFor(command).GET('/v1/escalations', {
+            params: {
+              query: {
+                status: options.status,
+                reason: options.reason,
+                runId: options.runId,
+                workflow: options.workflow,
+                limit: 200,
+              },
+            },
+          }),
+        );
+        print(command, page.items, () =>
+          page.items.map(
+            (e) =>
+              `${e.id}\t${e.reason}\t${e.status}\t${e.workflow}\t${e.runId}\t${e.nodeId}${e.prompt ? `\t${e.prompt}` : ''}`,
+          ),
+        );
+      },
+    );
   escalations
     .command('resolve')
     .argument('<id>', 'escalation id')
-    .addOption(new Option('--action <action>', 'what to do').choices(['resume', 'retry', 'approve', 'reject', 'abort']).makeOptionMandatory())
+    .addOption(
+      new Option('--action <action>', 'what to do')
+        .choices(['resume', 'retry', 'approve', 'reject', 'abort'])
+        .makeOptionMandatory(),
+    )
     .option('--note <note>', 'a note for the audit trail')
     .option('--subject-token-file <file>', 'resume: a fresh token of the same user')
-    .action(async (id: string, options: { action: 'resume'; note?: string; subjectTokenFile?: string }, command: Command) => {
-      const subjectToken = options.subjectTokenFile ? readText(options.subjectTokenFile, 'subject token file').trim() : undefined;
-      const resolved = await unwrap(clientFor(command).POST('/v1/escalations/{id}/resolve', { params: { path: { id } }, body: { action: options.action, note: options.note, subjectToken } }));
-      print(command, resolved, () => [`${resolved.id}\t${resolved.status}\t${resolved.action}`]);
-    });
+    .action(
+      async (id: string, options: { action: 'resume'; note?: string; subjectTokenFile?: string }, command: Command) => {
+        const subjectToken = options.subjectTokenFile
+          ? readText(options.subjectTokenFile, 'subject token file').trim()
+          : undefined;
+        const resolved = await unwrap(
+          clientFor(command).POST('/v1/escalations/{id}/resolve', {
+            params: { path: { id } },
+            body: { action: options.action, note: options.note, subjectToken },
+          }),
+        );
+        print(command, resolved, () => [`${resolved.id}\t${resolved.status}\t${resolved.action}`]);
+      },
+    );
 
   const audit = program.command('audit').description('the audit trail');
   audit
@@ -193,8 +253,14 @@ export function buildProgram(io: CliIo): Command {
     .description("recompute a run's hash chain: exit 1 when it is broken")
     .argument('<runId>', 'run id')
     .action(async (runId: string, _options: unknown, command: Command) => {
-      const verdict = await unwrap(clientFor(command).GET('/v1/runs/{id}/audit/verify', { params: { path: { id: runId } } }));
-      print(command, verdict, () => [verdict.valid ? `chain valid (${verdict.entries} entries)` : `chain broken at ${verdict.brokenAt} (${verdict.entries} entries)`]);
+      const verdict = await unwrap(
+        clientFor(command).GET('/v1/runs/{id}/audit/verify', { params: { path: { id: runId } } }),
+      );
+      print(command, verdict, () => [
+        verdict.valid
+          ? `chain valid (${verdict.entries} entries)`
+          : `chain broken at ${verdict.brokenAt} (${verdict.entries} entries)`,
+      ]);
       if (!verdict.valid) process.exitCode = 1;
     });
 

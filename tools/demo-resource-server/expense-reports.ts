@@ -35,7 +35,11 @@ export class ExpenseReports {
   }
 
   /** Undefined when there is no such report. */
-  submit(id: string, total: unknown, idempotencyKey: string | undefined): { submission: Submission; replayed: boolean } | undefined {
+  submit(
+    id: string,
+    total: unknown,
+    idempotencyKey: string | undefined,
+  ): { submission: Submission; replayed: boolean } | undefined {
     const report = this.reports.get(id);
     if (!report) return undefined;
     const earlier = idempotencyKey === undefined ? undefined : this.submissions.get(idempotencyKey);

@@ -14,8 +14,15 @@ function log(level: 'info' | 'warn' | 'error', msg: string, fields: Record<strin
 
 async function main(): Promise<void> {
   const options = optionsFromEnvironment(process.env);
-  const server = await startExpensesResourceServer(options, (line) => log(line.status < 400 ? 'info' : 'warn', line.msg, { ...line }));
-  log('info', 'demo resource server listening', { url: server.url, issuer: options.issuer, jwksUrl: options.jwksUrl, audience: options.audience });
+  const server = await startExpensesResourceServer(options, (line) =>
+    log(line.status < 400 ? 'info' : 'warn', line.msg, { ...line }),
+  );
+  log('info', 'demo resource server listening', {
+    url: server.url,
+    issuer: options.issuer,
+    jwksUrl: options.jwksUrl,
+    audience: options.audience,
+  });
 
   const stop = (signal: NodeJS.Signals) => {
     log('info', 'demo resource server stopping', { signal });

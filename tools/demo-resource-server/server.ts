@@ -40,7 +40,10 @@ const MAX_BODY_BYTES = 64 * 1024;
  * - `POST /reports/:id/submit` (expenses:write), body `{total}` → the submission (idempotent per `Idempotency-Key`)
  * - `GET /health` → `{status: "ok"}`
  */
-export async function startExpensesResourceServer(options: ResourceServerOptions, log: RequestLogger): Promise<ExpensesResourceServer> {
+export async function startExpensesResourceServer(
+  options: ResourceServerOptions,
+  log: RequestLogger,
+): Promise<ExpensesResourceServer> {
   const verifier = new AccessTokenVerifier(options.issuer, options.jwksUrl, options.audience);
   const reports = new ExpenseReports();
 
@@ -59,7 +62,11 @@ export async function startExpensesResourceServer(options: ResourceServerOptions
     const read = /^\/reports\/([^/]+)$/.exec(path);
     const submit = /^\/reports\/([^/]+)\/submit$/.exec(path);
     const route =
-      method === 'GET' && read ? { id: read[1]!, scope: ROUTE_SCOPES.readReport } : method === 'POST' && submit ? { id: submit[1]!, scope: ROUTE_SCOPES.submitReport } : undefined;
+      method === 'GET' && read
+        ? { id: read[1]!, scope: ROUTE_SCOPES.readReport }
+        : method === 'POST' && submit
+          ? { id: submit[1]!, scope: ROUTE_SCOPES.submitReport }
+          : undefined;
     if (!route) {
       log({ msg: 'request', method, path, status: 404 });
       return sendJson(res, 404, { error: 'not_found' });
@@ -70,9 +77,25 @@ export async function startExpensesResourceServer(options: ResourceServerOptions
       access = await verifier.verify(req.headers.authorization, route.scope);
     } catch (err) {
       if (!(err instanceof AccessDenied)) throw err;
-      log({ msg: 'request', method, path, status: err.status, requiredScope: route.scope, ...seen(err.access), refused: `${err.error}: ${err.message}` });
-      const challenge = err.status === 403 ? `Bearer error="insufficient_scope", scope="${route.scope}"` : `Bearer error="${err.error}"`;
-      return sendJson(res, err.status, { error: err.error, error_description: err.message }, err.status === 503 ? {} : { 'www-authenticate': challenge });
+      log({
+        msg: 'request',
+        method,
+        path,
+        status: err.status,
+        requiredScope: route.scope,
+        ...seen(err.access),
+        refused: `${err.error}: ${err.message}`,
+      });
+      const challenge =
+        err.status === 403
+          ? `Bearer error="insufficient_scope", scope="${route.scope}"`
+          : `Bearer error="${err.error}"`;
+      return sendJson(
+        res,
+        err.status,
+        { error: err.error, error_description: err.message },
+        err.status === 503 ? {} : { 'www-authenticate': challenge },
+      );
     }
 
     const reportId = decodeURIComponent(route.id);
@@ -81,14 +104,26 @@ export async function startExpensesResourceServer(options: ResourceServerOptions
     let body: unknown;
     if (route.scope === ROUTE_SCOPES.readReport) {
       const report = reports.find(reportId);
-      [status, body] = report ? [200, report] : [404, { error: 'not_found', error_description: `no report ${reportId}` }];
+      [status, body] = report
+        ? [200, report]
+        : [404, { error: 'not_found', error_description: `no report ${reportId}` }];
     } else {
       const input = await readJson(req);
       const total = typeof input === 'object' && input !== null ? (input as { total?: unknown }).total : undefined;
       const result = reports.submit(reportId, total, idempotencyKey);
-      [status, body] = result ? [200, { ...result.submission, replayed: result.replayed }] : [404, { error: 'not_found', error_description: `no report ${reportId}` }];
+      [status, body] = result
+        ? [200, { ...result.submission, replayed: result.replayed }]
+        : [404, { error: 'not_found', error_description: `no report ${reportId}` }];
     }
-    log({ msg: 'request', method, path, status, requiredScope: route.scope, ...seen(access), ...(idempotencyKey && { idempotencyKey }) });
+    log({
+      msg: 'request',
+      method,
+      path,
+      status,
+      requiredScope: route.scope,
+      ...seen(access),
+      ...(idempotencyKey && { idempotencyKey }),
+    });
     sendJson(res, status, body);
   }
 
@@ -131,7 +166,12 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
 
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store', ...headers });
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+    'cache-control': 'no-store',
+    ...headers,
+  });
   res.end(text);
 }
 

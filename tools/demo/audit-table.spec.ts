@@ -20,8 +20,12 @@ describe('audit table', () => {
   it('names the outcome with the detail that matters for each operation', () => {
     expect(outcome(entry('run.started'))).toBe('ok');
     expect(outcome(entry('token.revoked', { success: false, error: 'invalid_grant' }))).toBe('failed (invalid_grant)');
-    expect(outcome(entry('escalation.created', { details: { reason: 'approval_required' } }))).toBe('ok (approval_required)');
-    expect(outcome(entry('escalation.resolved', { details: { action: 'approve', by: 'morgan' } }))).toBe('ok (approve by morgan)');
+    expect(outcome(entry('escalation.created', { details: { reason: 'approval_required' } }))).toBe(
+      'ok (approval_required)',
+    );
+    expect(outcome(entry('escalation.resolved', { details: { action: 'approve', by: 'morgan' } }))).toBe(
+      'ok (approve by morgan)',
+    );
     expect(outcome(entry('token.used', { details: { status: 200 } }))).toBe('ok (HTTP 200)');
     expect(outcome(entry('token.exchanged', { details: { cached: true } }))).toBe('ok (cached)');
   });
@@ -33,16 +37,21 @@ describe('audit table', () => {
     ]);
     expect(lines[0]).toMatch(/^#\s+operation\s+node\s+granted scopes\s+target\s+outcome$/);
     expect(lines[1]).toMatch(/^─+( +─+){5}$/);
-    expect(lines[2]).toMatch(/^1  token\.exchanged\s+fetch\s+expenses:read\s+https:\/\/expenses\.example\.com\s+ok$/);
-    expect(lines[3]).toMatch(/^2  run\.succeeded\s+-\s+-\s+-\s+ok$/);
+    expect(lines[2]).toMatch(/^1 {2}token\.exchanged\s+fetch\s+expenses:read\s+https:\/\/expenses\.example\.com\s+ok$/);
+    expect(lines[3]).toMatch(/^2 {2}run\.succeeded\s+-\s+-\s+-\s+ok$/);
     expect(lines[2]!.indexOf('fetch')).toBe(lines[0]!.indexOf('node'));
   });
 
-  it('fits a narrow terminal by cutting long cells in the middle, keeping a node\'s granted scopes whole', () => {
+  it("fits a narrow terminal by cutting long cells in the middle, keeping a node's granted scopes whole", () => {
     const lines = auditTable(
       [
         entry('run.started', { scopes: ['expenses:read', 'expenses:write', 'expenses:notify', 'calendar:read'] }),
-        entry('token.used', { nodeId: 'submit', scopes: ['expenses:write', 'expenses:notify'], target: 'POST http://127.0.0.1:5000/reports/R-1042/submit', details: { status: 200 } }),
+        entry('token.used', {
+          nodeId: 'submit',
+          scopes: ['expenses:write', 'expenses:notify'],
+          target: 'POST http://127.0.0.1:5000/reports/R-1042/submit',
+          details: { status: 200 },
+        }),
       ],
       110,
     );

@@ -1,7 +1,12 @@
 import type { AuditEntryView, BatonApi } from './baton-api.js';
 
 /** A run's whole audit trail, oldest first, read page by page from `GET /v1/runs/{id}/audit`. */
-export async function readAuditTrail(api: BatonApi, token: string, runId: string, pageSize = 10): Promise<{ entries: AuditEntryView[]; pages: number }> {
+export async function readAuditTrail(
+  api: BatonApi,
+  token: string,
+  runId: string,
+  pageSize = 10,
+): Promise<{ entries: AuditEntryView[]; pages: number }> {
   const entries: AuditEntryView[] = [];
   let cursor: string | null = null;
   let pages = 0;
@@ -28,7 +33,14 @@ const SHRINKABLE: Record<number, number> = { 3: 30, 4: 20, 5: 16 };
  * row wraps.
  */
 export function auditTable(entries: readonly AuditEntryView[], maxWidth = Infinity): string[] {
-  const rows = entries.map((e, i) => [String(i + 1), e.operation, e.nodeId ?? '-', e.scopes && e.scopes.length > 0 ? e.scopes.join(' ') : '-', e.target ?? '-', outcome(e)]);
+  const rows = entries.map((e, i) => [
+    String(i + 1),
+    e.operation,
+    e.nodeId ?? '-',
+    e.scopes && e.scopes.length > 0 ? e.scopes.join(' ') : '-',
+    e.target ?? '-',
+    outcome(e),
+  ]);
   const widths = AUDIT_COLUMNS.map((title, c) => Math.max(title.length, ...rows.map((r) => r[c]!.length)));
   const total = () => widths.reduce((sum, w) => sum + w, 0) + 2 * (widths.length - 1);
   while (total() > maxWidth) {

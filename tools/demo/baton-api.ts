@@ -54,7 +54,9 @@ export interface Page<T> {
   nextCursor: string | null;
 }
 
-export type ResolveBody = { action: 'approve' | 'reject' | 'retry' | 'abort'; note?: string } | { action: 'resume'; subjectToken: string; note?: string };
+export type ResolveBody =
+  | { action: 'approve' | 'reject' | 'retry' | 'abort'; note?: string }
+  | { action: 'resume'; subjectToken: string; note?: string };
 
 /** A thin client over HTTP: each method is one call, with the caller's token. */
 export class BatonApi {
@@ -65,14 +67,21 @@ export class BatonApi {
   }
 
   startRun(token: string, workflow: string, input: Record<string, unknown>): Promise<{ id: string; status: string }> {
-    return requestJson(this.baseUrl, `/v1/workflows/${encodeURIComponent(workflow)}/runs`, { token, body: { input }, expect: [202] });
+    return requestJson(this.baseUrl, `/v1/workflows/${encodeURIComponent(workflow)}/runs`, {
+      token,
+      body: { input },
+      expect: [202],
+    });
   }
 
   run(token: string, id: string): Promise<RunView> {
     return requestJson(this.baseUrl, `/v1/runs/${encodeURIComponent(id)}`, { token });
   }
 
-  escalations(token: string, filter: { runId: string; status?: 'open' | 'resolved' | 'expired' }): Promise<Page<EscalationView>> {
+  escalations(
+    token: string,
+    filter: { runId: string; status?: 'open' | 'resolved' | 'expired' },
+  ): Promise<Page<EscalationView>> {
     const query = new URLSearchParams({ runId: filter.runId, status: filter.status ?? 'open' });
     return requestJson(this.baseUrl, `/v1/escalations?${query}`, { token });
   }

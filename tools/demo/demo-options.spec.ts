@@ -17,7 +17,15 @@ describe('demo options', () => {
 
   it('takes ports, URLs, the queue prefix and the key from the environment', () => {
     const key = Buffer.alloc(32, 7).toString('base64');
-    const env = { PORT: '3100', WORKER_PORT: '3101', DEV_AS_PORT: '4100', DEMO_RESOURCE_PORT: '5100', BATON_QUEUE_PREFIX: 'demo_x', BATON_ENCRYPTION_KEY: key, REDIS_URL: 'redis://r:1' };
+    const env = {
+      PORT: '3100',
+      WORKER_PORT: '3101',
+      DEV_AS_PORT: '4100',
+      DEMO_RESOURCE_PORT: '5100',
+      BATON_QUEUE_PREFIX: 'demo_x',
+      BATON_ENCRYPTION_KEY: key,
+      REDIS_URL: 'redis://r:1',
+    };
     expect(demoOptions(['--once'], env)).toMatchObject({
       once: true,
       redisUrl: 'redis://r:1',

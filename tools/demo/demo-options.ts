@@ -56,13 +56,19 @@ export function demoOptions(args: readonly string[], env: NodeJS.ProcessEnv): De
     else throw new DemoOptionsError(`unknown argument ${JSON.stringify(arg)} (known: --once, --help)`);
   }
   const ports = {} as DemoPorts;
-  for (const [key, { variable, fallback }] of Object.entries(PORT_VARIABLES) as [keyof DemoPorts, (typeof PORT_VARIABLES)[keyof DemoPorts]][]) {
+  for (const [key, { variable, fallback }] of Object.entries(PORT_VARIABLES) as [
+    keyof DemoPorts,
+    (typeof PORT_VARIABLES)[keyof DemoPorts],
+  ][]) {
     ports[key] = portVar(env, variable, fallback);
   }
   const used = new Map<number, string>();
   for (const [key, port] of Object.entries(ports) as [keyof DemoPorts, number][]) {
     const variable = PORT_VARIABLES[key].variable;
-    if (used.has(port)) throw new DemoOptionsError(`${used.get(port)} and ${variable} are both ${port}; each process needs a port of its own`);
+    if (used.has(port))
+      throw new DemoOptionsError(
+        `${used.get(port)} and ${variable} are both ${port}; each process needs a port of its own`,
+      );
     used.set(port, variable);
   }
   const key = nonEmpty(env.BATON_ENCRYPTION_KEY);
@@ -86,7 +92,8 @@ function portVar(env: NodeJS.ProcessEnv, name: string, fallback: number): number
   const raw = nonEmpty(env[name]);
   if (raw === undefined) return fallback;
   const port = Number(raw);
-  if (!/^\d+$/.test(raw) || port < 1 || port > 65535) throw new DemoOptionsError(`${name} must be a port number from 1 to 65535 (got ${JSON.stringify(raw)})`);
+  if (!/^\d+$/.test(raw) || port < 1 || port > 65535)
+    throw new DemoOptionsError(`${name} must be a port number from 1 to 65535 (got ${JSON.stringify(raw)})`);
   return port;
 }
 

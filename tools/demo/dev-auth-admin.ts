@@ -9,7 +9,9 @@ export class DevAuthAdmin {
 
   /** "The user signs in": a JWT access token for Baton's API (`aud` baton-api) with these scopes. */
   async signIn(sub: string, scopes: readonly string[], expiresIn = 3600): Promise<string> {
-    const answer = await requestJson<{ access_token: string }>(this.baseUrl, '/admin/tokens', { body: { sub, scope: scopes.join(' '), expiresIn } });
+    const answer = await requestJson<{ access_token: string }>(this.baseUrl, '/admin/tokens', {
+      body: { sub, scope: scopes.join(' '), expiresIn },
+    });
     return answer.access_token;
   }
 

@@ -35,7 +35,10 @@ export async function requestJson<T>(baseUrl: string, path: string, request: Jso
       signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
     });
   } catch (err) {
-    throw new Error(`${call} to ${baseUrl} failed: ${err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err)}`);
+    throw new Error(
+      `${call} to ${baseUrl} failed: ${err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err)}`,
+      { cause: err },
+    );
   }
   const text = await response.text();
   let body: unknown = undefined;

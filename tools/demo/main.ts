@@ -46,7 +46,9 @@ async function main(): Promise<number> {
   }
 
   const view = new ProgressView(process.stdout, process.env);
-  view.line(`${view.bold('Baton demo')} — a workflow acting for a user, one narrowed token per step, a human in the loop`);
+  view.line(
+    `${view.bold('Baton demo')} — a workflow acting for a user, one narrowed token per step, a human in the loop`,
+  );
 
   view.section('Preflight');
   const report = await runPreflight(options);
@@ -70,16 +72,28 @@ async function main(): Promise<number> {
   let idle = false;
   try {
     view.section(`Starting the stack ${view.dim(`(logs of every process: ${stack.logPath})`)}`);
-    if (options.encryptionKeyGenerated) view.line(`  ${view.dim('BATON_ENCRYPTION_KEY is not set: using a random key for this demo run')}`);
+    if (options.encryptionKeyGenerated)
+      view.line(`  ${view.dim('BATON_ENCRYPTION_KEY is not set: using a random key for this demo run')}`);
     await guarded(startStack(stack, plan, view));
 
     const expenses = new ResourceObservations(stack.children.find((c) => c.spec.name === 'resource-server')!);
     const api = new BatonApi(plan.api.url);
-    const ending = await guarded(tellStory({ api, auth: new DevAuthAdmin(plan.devAuthServer.url), view, expenses, expensesUrl: plan.resourceServer.url }));
+    const ending = await guarded(
+      tellStory({
+        api,
+        auth: new DevAuthAdmin(plan.devAuthServer.url),
+        view,
+        expenses,
+        expensesUrl: plan.resourceServer.url,
+      }),
+    );
 
     const { entries, pages } = await guarded(readAuditTrail(api, ending.operatorToken, ending.runId));
-    view.section(`Audit trail of run ${ending.runId} ${view.dim(`(${entries.length} entries, ${pages} pages of GET /v1/runs/{id}/audit)`)}`);
-    for (const row of auditTable(entries, view.tty ? (process.stdout.columns || 120) - 3 : Infinity)) view.line(`  ${row}`);
+    view.section(
+      `Audit trail of run ${ending.runId} ${view.dim(`(${entries.length} entries, ${pages} pages of GET /v1/runs/{id}/audit)`)}`,
+    );
+    for (const row of auditTable(entries, view.tty ? (process.stdout.columns || 120) - 3 : Infinity))
+      view.line(`  ${row}`);
 
     printExploreHints(view, plan, stack.logPath, options.once);
     if (options.once) {
@@ -117,7 +131,9 @@ async function startStack(stack: StackSupervisor, plan: StackPlan, view: Progres
   for (const child of children) {
     await stack.waitUntilReady(child, STARTUP_TIMEOUT_MS - (Date.now() - started));
     waiting.delete(child.spec.name);
-    view.ok(`${child.spec.title.padEnd(titleWidth)}  ${child.spec.url}  ${view.dim(`ready after ${((Date.now() - started) / 1000).toFixed(1)} s`)}`);
+    view.ok(
+      `${child.spec.title.padEnd(titleWidth)}  ${child.spec.url}  ${view.dim(`ready after ${((Date.now() - started) / 1000).toFixed(1)} s`)}`,
+    );
     if (waiting.size > 0) view.setLive('starting', [...waiting]);
   }
   view.clearLive();
@@ -193,7 +209,9 @@ function watchSignals(stack: StackSupervisor): Promise<never> {
 main().then(
   (code) => process.exit(code),
   (err: unknown) => {
-    process.stderr.write(`baton demo: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.stderr.write(
+      `baton demo: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
     process.exit(1);
   },
 );

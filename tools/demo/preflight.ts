@@ -21,7 +21,11 @@ const CONNECT_TIMEOUT_MS = 3000;
 const UNDEFINED_DATABASE = '3D000';
 
 export async function runPreflight(options: DemoOptions): Promise<PreflightReport> {
-  const [postgres, redis, takenPorts] = await Promise.all([checkPostgres(options.databaseUrl), checkRedis(options.redisUrl), findTakenPorts(options.ports)]);
+  const [postgres, redis, takenPorts] = await Promise.all([
+    checkPostgres(options.databaseUrl),
+    checkRedis(options.redisUrl),
+    findTakenPorts(options.ports),
+  ]);
   return { postgres, redis, takenPorts };
 }
 
@@ -47,7 +51,13 @@ export async function checkPostgres(url: string): Promise<CheckResult> {
 export async function checkRedis(url: string): Promise<CheckResult> {
   let redis: Redis;
   try {
-    redis = new Redis(url, { lazyConnect: true, connectTimeout: CONNECT_TIMEOUT_MS, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
+    redis = new Redis(url, {
+      lazyConnect: true,
+      connectTimeout: CONNECT_TIMEOUT_MS,
+      maxRetriesPerRequest: 0,
+      enableOfflineQueue: false,
+      retryStrategy: () => null,
+    });
   } catch (err) {
     return { ok: false, reason: describeError(err) };
   }
@@ -68,7 +78,9 @@ export async function checkRedis(url: string): Promise<CheckResult> {
 async function findTakenPorts(ports: DemoPorts): Promise<PreflightReport['takenPorts']> {
   const checks = (Object.entries(ports) as [keyof DemoPorts, number][]).map(async ([key, port]) => {
     const reason = await portProblem(port);
-    return reason === null ? null : { key, port, variable: PORT_VARIABLES[key].variable, what: PORT_VARIABLES[key].what, reason };
+    return reason === null
+      ? null
+      : { key, port, variable: PORT_VARIABLES[key].variable, what: PORT_VARIABLES[key].what, reason };
   });
   return (await Promise.all(checks)).filter((c) => c !== null);
 }
@@ -80,7 +92,9 @@ async function findTakenPorts(ports: DemoPorts): Promise<PreflightReport['takenP
 function portProblem(port: number): Promise<string | null> {
   return new Promise((resolve) => {
     const server = createServer();
-    server.once('error', (err: NodeJS.ErrnoException) => resolve(err.code === 'EADDRINUSE' ? 'already in use' : describeError(err)));
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      resolve(err.code === 'EADDRINUSE' ? 'already in use' : describeError(err)),
+    );
     server.listen({ port, exclusive: true }, () => server.close(() => resolve(null)));
   });
 }
@@ -95,8 +109,10 @@ function describeError(err: unknown): string {
 /** The message a newcomer sees when Postgres or Redis is down: what failed, and how to start them. */
 export function preflightFailureMessage(options: DemoOptions, report: PreflightReport): string[] {
   const lines: string[] = [];
-  if (!report.postgres.ok) lines.push(`✗ Postgres cannot be reached at ${redactedUrl(options.databaseUrl)} (${report.postgres.reason}).`);
-  if (!report.redis.ok) lines.push(`✗ Redis cannot be reached at ${redactedUrl(options.redisUrl)} (${report.redis.reason}).`);
+  if (!report.postgres.ok)
+    lines.push(`✗ Postgres cannot be reached at ${redactedUrl(options.databaseUrl)} (${report.postgres.reason}).`);
+  if (!report.redis.ok)
+    lines.push(`✗ Redis cannot be reached at ${redactedUrl(options.redisUrl)} (${report.redis.reason}).`);
   if (!report.postgres.ok || !report.redis.ok) {
     lines.push(
       '',
@@ -109,9 +125,12 @@ export function preflightFailureMessage(options: DemoOptions, report: PreflightR
   }
   if (report.takenPorts.length > 0) {
     if (lines.length > 0) lines.push('');
-    for (const taken of report.takenPorts) lines.push(`✗ Port ${taken.port} (${taken.variable}, ${taken.what}) is ${taken.reason}.`);
+    for (const taken of report.takenPorts)
+      lines.push(`✗ Port ${taken.port} (${taken.variable}, ${taken.what}) is ${taken.reason}.`);
     const example = report.takenPorts[0]!;
-    lines.push(`Stop what listens there, or choose other ports, e.g. ${example.variable}=${example.port + 100} npm run demo`);
+    lines.push(
+      `Stop what listens there, or choose other ports, e.g. ${example.variable}=${example.port + 100} npm run demo`,
+    );
   }
   lines.push('Nothing was started.');
   return lines;

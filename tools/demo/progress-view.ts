@@ -6,6 +6,7 @@ export interface ViewOutput {
 }
 
 const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+// eslint-disable-next-line no-control-regex -- matches ANSI escape sequences
 const ANSI = /\x1b\[[0-9;]*[A-Za-z]/g;
 
 /**
@@ -105,7 +106,10 @@ export class ProgressView {
 
   private drawLive(): void {
     if (!this.tty || !this.live) return;
-    const lines = [`  ${this.cyan(SPINNER[this.frame]!)} ${this.live.header}`, ...this.live.items.map((item) => `      ${item}`)];
+    const lines = [
+      `  ${this.cyan(SPINNER[this.frame]!)} ${this.live.header}`,
+      ...this.live.items.map((item) => `      ${item}`),
+    ];
     this.out.write(lines.map((l) => this.fit(l)).join('\n'));
     this.drawnLines = lines.length;
   }

@@ -31,8 +31,18 @@ export class ResourceObservations {
   }
 
   /** The first request after `since` (an index from `count`) that matches. */
-  async next(description: string, since: number, matches: (o: ResourceObservation) => boolean): Promise<ResourceObservation> {
-    const found = await waitFor(`the expenses API to log ${description}`, () => this.seen.slice(since).find(matches), (o) => o !== undefined, 5000, 50);
+  async next(
+    description: string,
+    since: number,
+    matches: (o: ResourceObservation) => boolean,
+  ): Promise<ResourceObservation> {
+    const found = await waitFor(
+      `the expenses API to log ${description}`,
+      () => this.seen.slice(since).find(matches),
+      (o) => o !== undefined,
+      5000,
+      50,
+    );
     return found!;
   }
 

@@ -49,7 +49,8 @@ export class RunWatcher {
       description,
       async () => {
         const run = await this.api.run(this.token, this.runId);
-        if (!holds(run) && TERMINAL.includes(run.status)) throw new StoryFailure(`the run ended ${run.status} before ${description}${failureOf(run)}`);
+        if (!holds(run) && TERMINAL.includes(run.status))
+          throw new StoryFailure(`the run ended ${run.status} before ${description}${failureOf(run)}`);
         return run;
       },
       holds,
@@ -61,7 +62,10 @@ export class RunWatcher {
     // The elapsed time only on a live (TTY) view: appended lines are printed when the state changes.
     const seconds = this.view.tty ? ` ${this.view.dim(`${((Date.now() - this.startedAt) / 1000).toFixed(1)} s`)}` : '';
     const header = `run ${this.view.bold(run.id.slice(0, 8))} ${colourStatus(this.view, run.status)}${seconds}`;
-    this.view.setLive(header, run.nodes.map((n) => nodeLine(this.view, n)));
+    this.view.setLive(
+      header,
+      run.nodes.map((n) => nodeLine(this.view, n)),
+    );
   }
 }
 
@@ -96,5 +100,7 @@ function colourStatus(view: ProgressView, text: string, status = text): string {
 
 function failureOf(run: RunView): string {
   const failed = run.nodes.find((n) => n.status === 'failed');
-  return failed ? ` (node ${failed.id}: ${failed.error?.code ?? 'error'}${failed.error?.message ? ` — ${failed.error.message}` : ''})` : '';
+  return failed
+    ? ` (node ${failed.id}: ${failed.error?.code ?? 'error'}${failed.error?.message ? ` — ${failed.error.message}` : ''})`
+    : '';
 }

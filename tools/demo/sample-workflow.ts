@@ -29,7 +29,11 @@ export function expenseApprovalWorkflow(expensesUrl: string) {
         id: 'submit',
         type: 'http',
         dependsOn: ['approve'],
-        oauth: { requiredScopes: ['expenses:write'], optionalScopes: ['expenses:notify'], audience: 'https://expenses.example.com' },
+        oauth: {
+          requiredScopes: ['expenses:write'],
+          optionalScopes: ['expenses:notify'],
+          audience: 'https://expenses.example.com',
+        },
         request: {
           method: 'POST',
           url: `${expensesUrl}/reports/{{input.reportId}}/submit`,

@@ -109,7 +109,13 @@ function batonYaml(issuer: string): string {
     api: { audience: 'baton-api' },
     trustedIssuers: [{ issuer }],
     exchangeProfiles: {
-      corp: { issuer, clientId: 'baton-worker', clientAuth: 'client_secret_basic', clientSecretEnv: 'CORP_CLIENT_SECRET', expirySkewSeconds: 30 },
+      corp: {
+        issuer,
+        clientId: 'baton-worker',
+        clientAuth: 'client_secret_basic',
+        clientSecretEnv: 'CORP_CLIENT_SECRET',
+        expirySkewSeconds: 30,
+      },
     },
     // Only what the demo needs: the demo expenses API on loopback, bound to its audience (SPEC §16).
     http: { allowedHosts: ['127.0.0.1'], audienceOrigins: { 'https://expenses.example.com': ['http://127.0.0.1'] } },

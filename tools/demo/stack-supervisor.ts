@@ -19,7 +19,9 @@ export class ChildNotReady extends Error {
     readonly child: ManagedChild,
     timeoutMs: number,
   ) {
-    super(`${child.spec.title} (${child.spec.name}) did not answer ${child.spec.url}${child.spec.readyPath} within ${timeoutMs / 1000} s`);
+    super(
+      `${child.spec.title} (${child.spec.name}) did not answer ${child.spec.url}${child.spec.readyPath} within ${timeoutMs / 1000} s`,
+    );
   }
 }
 
@@ -38,7 +40,9 @@ export class ManagedChild {
     readonly process: ChildProcess,
     log: WriteStream,
   ) {
-    this.exited = new Promise((done) => process.once('exit', (code, signal) => done(signal ? `signal ${signal}` : `code ${code}`)));
+    this.exited = new Promise((done) =>
+      process.once('exit', (code, signal) => done(signal ? `signal ${signal}` : `code ${code}`)),
+    );
     // A spawn failure (e.g. no such file) arrives as 'error' and no 'exit'.
     process.once('error', (err) => this.push(log, `spawn failed: ${err.message}`));
     for (const stream of [process.stdout, process.stderr]) {

@@ -1,7 +1,9 @@
 /** A story step did not happen in time; the message says what the demo was waiting for. */
 export class StepTimeout extends Error {
   constructor(description: string, timeoutMs: number, lastProblem?: string) {
-    super(`timed out after ${timeoutMs / 1000} s waiting for ${description}${lastProblem ? ` (last problem: ${lastProblem})` : ''}`);
+    super(
+      `timed out after ${timeoutMs / 1000} s waiting for ${description}${lastProblem ? ` (last problem: ${lastProblem})` : ''}`,
+    );
   }
 }
 
@@ -15,7 +17,13 @@ export const STEP_TIMEOUT_MS = 30_000;
  * A probe that throws is retried (its message is kept for the timeout error), unless the error is
  * a StoryFailure, which ends the wait at once.
  */
-export async function waitFor<T>(description: string, probe: () => Promise<T> | T, done: (value: T) => boolean, timeoutMs = STEP_TIMEOUT_MS, intervalMs = 250): Promise<T> {
+export async function waitFor<T>(
+  description: string,
+  probe: () => Promise<T> | T,
+  done: (value: T) => boolean,
+  timeoutMs = STEP_TIMEOUT_MS,
+  intervalMs = 250,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastProblem: string | undefined;
   for (;;) {

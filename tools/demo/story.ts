@@ -45,7 +45,10 @@ export async function tellStory({ api, auth, view, expenses, expensesUrl }: Stor
   const operatorToken = await auth.signIn(operator.sub, operator.scopes);
   const managerToken = await auth.signIn(manager.sub, manager.scopes);
   const workflow = await api.registerWorkflow(operatorToken, expenseApprovalWorkflow(expensesUrl));
-  view.step(++step, `${operator.sub} registers the SPEC §3 workflow ${view.bold(workflow.name)} (version ${workflow.version}): fetch → approve → submit`);
+  view.step(
+    ++step,
+    `${operator.sub} registers the SPEC §3 workflow ${view.bold(workflow.name)} (version ${workflow.version}): fetch → approve → submit`,
+  );
 
   let userToken = await auth.signIn(employee.sub, employee.scopes);
   const beforeFetch = expenses.count;
@@ -58,9 +61,18 @@ export async function tellStory({ api, auth, view, expenses, expensesUrl }: Stor
     // fetch: one exchange, narrowed to the node's scope.
     const fetched = await watcher.until('fetch to succeed', (run) => node(run, 'fetch').status === 'succeeded');
     const fetchScopes = node(fetched, 'fetch').grantedScopes ?? [];
-    const fetchSeen = await expenses.next('the fetch request', beforeFetch, (o) => o.method === 'GET' && o.path.startsWith('/reports/'));
-    view.step(++step, `fetch: Baton exchanged ${employee.sub}'s token (RFC 8693) for one narrowed to ${view.green(fetchScopes.join(' '))}, audience https://expenses.example.com`);
-    view.note(`${employee.sub} holds ${employee.scopes.length} scopes; the node needs only expenses:read, so the others never leave Baton`);
+    const fetchSeen = await expenses.next(
+      'the fetch request',
+      beforeFetch,
+      (o) => o.method === 'GET' && o.path.startsWith('/reports/'),
+    );
+    view.step(
+      ++step,
+      `fetch: Baton exchanged ${employee.sub}'s token (RFC 8693) for one narrowed to ${view.green(fetchScopes.join(' '))}, audience https://expenses.example.com`,
+    );
+    view.note(
+      `${employee.sub} holds ${employee.scopes.length} scopes; the node needs only expenses:read, so the others never leave Baton`,
+    );
     view.note(`the expenses API saw ${describeObservation(fetchSeen)}`);
 
     // approve: a human decision.
@@ -70,7 +82,10 @@ export async function tellStory({ api, auth, view, expenses, expensesUrl }: Stor
     view.note(`prompt: "${approval.prompt ?? ''}"`);
 
     // The user's session ends before the manager decides, so submit's exchange will be refused.
-    view.step(++step, `Meanwhile ${employee.sub}'s session is revoked at the authorization server: every token she holds stops working`);
+    view.step(
+      ++step,
+      `Meanwhile ${employee.sub}'s session is revoked at the authorization server: every token she holds stops working`,
+    );
     await auth.revokeAll(employee.sub);
 
     view.step(++step, `${manager.sub} (${manager.scopes.join(' ')}) approves: "Within the travel budget"`);
@@ -79,21 +94,41 @@ export async function tellStory({ api, auth, view, expenses, expensesUrl }: Stor
     // submit: the exchange with the revoked token fails; the run pauses.
     const revoked = await openEscalation(api, managerToken, started.id, 'submit', 'the run to pause on submit');
     expectReason(revoked, 'token_revoked');
-    view.step(++step, `submit: the authorization server refuses to exchange the revoked token — the run pauses with ${view.yellow(revoked.reason)}`);
+    view.step(
+      ++step,
+      `submit: the authorization server refuses to exchange the revoked token — the run pauses with ${view.yellow(revoked.reason)}`,
+    );
     view.note(revoked.detail ?? '');
 
     // The user signs in again and hands Baton the new token.
-    view.step(++step, `${employee.sub} signs in again; the run resumes with her new token (resolve: resume + subjectToken)`);
+    view.step(
+      ++step,
+      `${employee.sub} signs in again; the run resumes with her new token (resolve: resume + subjectToken)`,
+    );
     userToken = await auth.signIn(employee.sub, employee.scopes);
     const beforeSubmit = expenses.count;
-    await api.resolveEscalation(userToken, revoked.id, { action: 'resume', subjectToken: userToken, note: 'signed in again' });
+    await api.resolveEscalation(userToken, revoked.id, {
+      action: 'resume',
+      subjectToken: userToken,
+      note: 'signed in again',
+    });
 
     const finished = await watcher.until('the run to succeed', (run) => run.status === 'succeeded');
     const submitScopes = node(finished, 'submit').grantedScopes ?? [];
-    const submitSeen = await expenses.next('the submit request', beforeSubmit, (o) => o.method === 'POST' && o.status < 400);
-    view.step(++step, `submit: token narrowed to ${view.green(submitScopes.join(' '))} (expenses:notify is optional; ${employee.sub} holds it)`);
+    const submitSeen = await expenses.next(
+      'the submit request',
+      beforeSubmit,
+      (o) => o.method === 'POST' && o.status < 400,
+    );
+    view.step(
+      ++step,
+      `submit: token narrowed to ${view.green(submitScopes.join(' '))} (expenses:notify is optional; ${employee.sub} holds it)`,
+    );
     view.note(`the expenses API saw ${describeObservation(submitSeen)}`);
-    view.step(++step, `Run ${started.id} ${view.green('succeeded')} in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
+    view.step(
+      ++step,
+      `Run ${started.id} ${view.green('succeeded')} in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`,
+    );
   } finally {
     watcher.stop();
   }
@@ -101,13 +136,25 @@ export async function tellStory({ api, auth, view, expenses, expensesUrl }: Stor
 }
 
 /** The run's open escalation on `nodeId`, as the manager's queue shows it. */
-async function openEscalation(api: BatonApi, token: string, runId: string, nodeId: string, description: string): Promise<EscalationView> {
-  const page = await waitFor(description, () => api.escalations(token, { runId, status: 'open' }), (p) => p.items.some((e) => e.nodeId === nodeId));
+async function openEscalation(
+  api: BatonApi,
+  token: string,
+  runId: string,
+  nodeId: string,
+  description: string,
+): Promise<EscalationView> {
+  const page = await waitFor(
+    description,
+    () => api.escalations(token, { runId, status: 'open' }),
+    (p) => p.items.some((e) => e.nodeId === nodeId),
+  );
   return page.items.find((e) => e.nodeId === nodeId)!;
 }
 
 function expectReason(escalation: EscalationView, reason: string): void {
   if (escalation.reason !== reason) {
-    throw new StoryFailure(`expected an escalation ${reason} on ${escalation.nodeId}, got ${escalation.reason}: ${escalation.detail ?? ''}`);
+    throw new StoryFailure(
+      `expected an escalation ${reason} on ${escalation.nodeId}, got ${escalation.reason}: ${escalation.detail ?? ''}`,
+    );
   }
 }

@@ -79,7 +79,8 @@ async function mintUserToken(deps: AdminDependencies, input: unknown) {
   const body = asObject(input, ['sub', 'scope', 'expiresIn', 'aud', 'claims']);
   const sub = nonEmptyString(body.sub, 'sub');
   const scopes = parseScope(body.scope);
-  const expiresIn = body.expiresIn === undefined ? DEFAULT_USER_TOKEN_TTL_SECONDS : integer(body.expiresIn, 'expiresIn');
+  const expiresIn =
+    body.expiresIn === undefined ? DEFAULT_USER_TOKEN_TTL_SECONDS : integer(body.expiresIn, 'expiresIn');
   const aud = [USER_TOKEN_AUDIENCE, ...stringOrList(body.aud ?? [], 'aud')];
   const extra = body.claims === undefined ? {} : asObject(body.claims);
 
@@ -124,7 +125,10 @@ function parseFaults(input: unknown): Partial<FaultsState> {
       changes.slowTokenEndpoint = null;
     } else {
       const slow = asObject(body.slowTokenEndpoint, ['delayMs', 'times']);
-      changes.slowTokenEndpoint = { delayMs: integer(slow.delayMs, 'slowTokenEndpoint.delayMs'), times: integer(slow.times, 'slowTokenEndpoint.times') };
+      changes.slowTokenEndpoint = {
+        delayMs: integer(slow.delayMs, 'slowTokenEndpoint.delayMs'),
+        times: integer(slow.times, 'slowTokenEndpoint.times'),
+      };
     }
   }
   return changes;
@@ -152,7 +156,8 @@ function badRequest(description: string): HttpError {
 }
 
 function asObject(value: unknown, allowedKeys?: readonly string[], name = 'body'): Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw badRequest(`${name} must be a JSON object`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw badRequest(`${name} must be a JSON object`);
   if (allowedKeys) {
     const unknown = Object.keys(value).filter((k) => !allowedKeys.includes(k));
     if (unknown.length > 0) throw badRequest(`${name} has unknown field(s): ${unknown.join(', ')}`);

@@ -34,7 +34,8 @@ export function defaultClients(clientSecret: string = DEFAULT_CLIENT_SECRET): De
 export function toClientMetadata(client: DevClient): ClientMetadata {
   const where = `client ${JSON.stringify(client?.clientId)}`;
   if (typeof client !== 'object' || client === null) throw new Error('a client must be an object');
-  if (typeof client.clientId !== 'string' || client.clientId === '') throw new Error('clientId must be a non-empty string');
+  if (typeof client.clientId !== 'string' || client.clientId === '')
+    throw new Error('clientId must be a non-empty string');
   const method = client.tokenEndpointAuthMethod ?? 'client_secret_basic';
   if (!AUTH_METHODS.includes(method)) {
     throw new Error(`${where}: tokenEndpointAuthMethod must be one of ${AUTH_METHODS.join(', ')}`);

@@ -7,7 +7,13 @@ describe('optionsFromEnvironment', () => {
       port: 4000,
       host: '127.0.0.1',
       devMode: false,
-      clients: [{ clientId: 'baton-worker', clientSecret: 'dev-secret-change-me', tokenEndpointAuthMethod: 'client_secret_basic' }],
+      clients: [
+        {
+          clientId: 'baton-worker',
+          clientSecret: 'dev-secret-change-me',
+          tokenEndpointAuthMethod: 'client_secret_basic',
+        },
+      ],
       exchangedTokenTtlSeconds: 300,
     });
   });
@@ -19,12 +25,20 @@ describe('optionsFromEnvironment', () => {
         DEV_AS_HOST: '0.0.0.0',
         DEV_AS_ISSUER: 'http://dev-as:4000',
         DEV_AS_CLIENT_SECRET: 's3cret',
-        DEV_AS_CLIENTS: JSON.stringify([{ clientId: 'other', clientSecret: 'x', tokenEndpointAuthMethod: 'client_secret_post' }]),
+        DEV_AS_CLIENTS: JSON.stringify([
+          { clientId: 'other', clientSecret: 'x', tokenEndpointAuthMethod: 'client_secret_post' },
+        ]),
         DEV_AS_EXCHANGED_TOKEN_TTL_SECONDS: '60',
       },
       ['--dev'],
     );
-    expect(options).toMatchObject({ port: 0, host: '0.0.0.0', issuer: 'http://dev-as:4000', devMode: true, exchangedTokenTtlSeconds: 60 });
+    expect(options).toMatchObject({
+      port: 0,
+      host: '0.0.0.0',
+      issuer: 'http://dev-as:4000',
+      devMode: true,
+      exchangedTokenTtlSeconds: 60,
+    });
     expect(options.clients?.map((c) => [c.clientId, c.clientSecret])).toEqual([
       ['baton-worker', 's3cret'],
       ['other', 'x'],
@@ -34,7 +48,10 @@ describe('optionsFromEnvironment', () => {
   });
 
   it('lets DEV_AS_CLIENTS replace the default client by id', () => {
-    const clients = optionsFromEnvironment({ DEV_AS_CLIENTS: '[{"clientId":"baton-worker","clientSecret":"mine"}]' }, []).clients;
+    const clients = optionsFromEnvironment(
+      { DEV_AS_CLIENTS: '[{"clientId":"baton-worker","clientSecret":"mine"}]' },
+      [],
+    ).clients;
     expect(clients).toEqual([{ clientId: 'baton-worker', clientSecret: 'mine' }]);
   });
 

@@ -17,7 +17,8 @@ import type { DevAuthServerOptions } from './server.js';
  * Throws an Error naming the variable and the problem.
  */
 export function optionsFromEnvironment(env: NodeJS.ProcessEnv, args: readonly string[]): DevAuthServerOptions {
-  for (const arg of args) if (arg !== '--dev') throw new Error(`unknown argument ${JSON.stringify(arg)} (only --dev is known)`);
+  for (const arg of args)
+    if (arg !== '--dev') throw new Error(`unknown argument ${JSON.stringify(arg)} (only --dev is known)`);
   const options: DevAuthServerOptions = {
     port: integerVar(env, 'DEV_AS_PORT', 4000, 0, 65535),
     host: nonEmpty(env.DEV_AS_HOST) ?? '127.0.0.1',
@@ -34,7 +35,9 @@ export function optionsFromEnvironment(env: NodeJS.ProcessEnv, args: readonly st
   }
   if (options.devMode && env.NODE_ENV === 'production') {
     // The /admin surface mints tokens for anyone: never in a production deployment (issue 10 item 13).
-    throw new Error('dev mode (DEV_AS_DEV_MODE / --dev: the /admin surface that mints tokens) is refused when NODE_ENV=production');
+    throw new Error(
+      'dev mode (DEV_AS_DEV_MODE / --dev: the /admin surface that mints tokens) is refused when NODE_ENV=production',
+    );
   }
   return options;
 }
@@ -47,7 +50,8 @@ function integerVar(env: NodeJS.ProcessEnv, name: string, fallback: number, min:
   const raw = nonEmpty(env[name]);
   if (raw === undefined) return fallback;
   const value = Number(raw);
-  if (!/^\d+$/.test(raw) || value < min || value > max) throw new Error(`${name} must be an integer from ${min} to ${max}`);
+  if (!/^\d+$/.test(raw) || value < min || value > max)
+    throw new Error(`${name} must be an integer from ${min} to ${max}`);
   return value;
 }
 

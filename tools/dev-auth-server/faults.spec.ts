@@ -19,7 +19,11 @@ describe('Faults', () => {
     const faults = new Faults();
     faults.update({ widenScope: 'x' });
     faults.update({ tokenEndpoint: { status: 503, times: 1 } });
-    expect(faults.state()).toEqual({ tokenEndpoint: { status: 503, times: 1 }, widenScope: 'x', slowTokenEndpoint: null });
+    expect(faults.state()).toEqual({
+      tokenEndpoint: { status: 503, times: 1 },
+      widenScope: 'x',
+      slowTokenEndpoint: null,
+    });
     faults.clear();
     expect(faults.widenScope).toBeNull();
     expect(faults.takeTokenEndpointFault()).toBeUndefined();

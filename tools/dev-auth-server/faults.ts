@@ -43,7 +43,8 @@ export class Faults {
   update(changes: Partial<FaultsState>): void {
     if (changes.tokenEndpoint !== undefined) this.tokenEndpoint = changes.tokenEndpoint && { ...changes.tokenEndpoint };
     if (changes.widenScope !== undefined) this.widen = changes.widenScope;
-    if (changes.slowTokenEndpoint !== undefined) this.slow = changes.slowTokenEndpoint && { ...changes.slowTokenEndpoint };
+    if (changes.slowTokenEndpoint !== undefined)
+      this.slow = changes.slowTokenEndpoint && { ...changes.slowTokenEndpoint };
   }
 
   clear(): void {
@@ -53,7 +54,11 @@ export class Faults {
   }
 
   state(): FaultsState {
-    return { tokenEndpoint: this.tokenEndpoint && { ...this.tokenEndpoint }, widenScope: this.widen, slowTokenEndpoint: this.slow && { ...this.slow } };
+    return {
+      tokenEndpoint: this.tokenEndpoint && { ...this.tokenEndpoint },
+      widenScope: this.widen,
+      slowTokenEndpoint: this.slow && { ...this.slow },
+    };
   }
 
   /** The extra scope exchanges must add, if any. */

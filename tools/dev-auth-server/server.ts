@@ -51,7 +51,8 @@ const DEFAULT_EXCHANGED_TOKEN_TTL_SECONDS = 300;
 export async function startDevAuthServer(options: DevAuthServerOptions = {}): Promise<DevAuthServer> {
   const host = options.host ?? DEFAULT_HOST;
   const ttlSeconds = options.exchangedTokenTtlSeconds ?? DEFAULT_EXCHANGED_TOKEN_TTL_SECONDS;
-  if (!Number.isInteger(ttlSeconds) || ttlSeconds <= 0) throw new Error('exchangedTokenTtlSeconds must be a positive integer');
+  if (!Number.isInteger(ttlSeconds) || ttlSeconds <= 0)
+    throw new Error('exchangedTokenTtlSeconds must be a positive integer');
   const clients = toClientsMetadata(options.clients ?? defaultClients());
   const key = await generateSigningKey();
   const revocations = new RevocationRegistry();

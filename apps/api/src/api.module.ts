@@ -1,5 +1,12 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { BatonConfigModule, DatabaseModule, HealthModule, LoggingModule, MetricsModule, type BatonConfig } from '@baton/platform';
+import {
+  BatonConfigModule,
+  DatabaseModule,
+  HealthModule,
+  LoggingModule,
+  MetricsModule,
+  type BatonConfig,
+} from '@baton/platform';
 import { entities } from '@baton/workflow';
 import { AgentKeysModule } from './agents/agent-keys.module.js';
 import { AuditApiModule } from './audit/audit-api.module.js';

@@ -12,7 +12,11 @@ import { ProblemDetailsFilter } from './http/problem-details.filter.js';
 
 /** Builds the API application (shared by main.ts and the tests, so they exercise the same stack). */
 export async function createApiApp(config: BatonConfig): Promise<INestApplication> {
-  const app = await NestFactory.create(ApiModule.forRoot(config), { bufferLogs: true, bodyParser: false, abortOnError: false });
+  const app = await NestFactory.create(ApiModule.forRoot(config), {
+    bufferLogs: true,
+    bodyParser: false,
+    abortOnError: false,
+  });
   app.useLogger(app.get(Logger));
   useMethodAndMediaChecks(app);
   useHttpMetrics(app);

@@ -1,5 +1,12 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { BatonConfigModule, DatabaseModule, HealthModule, LoggingModule, MetricsModule, type BatonConfig } from '@baton/platform';
+import {
+  BatonConfigModule,
+  DatabaseModule,
+  HealthModule,
+  LoggingModule,
+  MetricsModule,
+  type BatonConfig,
+} from '@baton/platform';
 import { EngineModule, entities, type NodeHandler } from '@baton/workflow';
 import { nodeHandlers } from './handlers/inspect-token.handler.js';
 import { MaintenanceProcessor, SweepTimer } from './processors/maintenance.processor.js';

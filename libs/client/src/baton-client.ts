@@ -17,7 +17,11 @@ export interface BatonClientOptions {
 
 /** A typed client for the Baton API, generated from its OpenAPI document (SPEC §15). */
 export function createBatonClient(options: BatonClientOptions): BatonClient {
-  const client = createClient<paths>({ baseUrl: options.baseUrl.replace(/\/+$/, ''), fetch: options.fetch, headers: options.headers });
+  const client = createClient<paths>({
+    baseUrl: options.baseUrl.replace(/\/+$/, ''),
+    fetch: options.fetch,
+    headers: options.headers,
+  });
   const { token } = options;
   if (token !== undefined) {
     const bearer: Middleware = {

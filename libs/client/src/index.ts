@@ -1,2 +1,8 @@
-export { createBatonClient, type BatonClient, type BatonClientOptions, type BatonOperations, type BatonSchemas } from './baton-client.js';
+export {
+  createBatonClient,
+  type BatonClient,
+  type BatonClientOptions,
+  type BatonOperations,
+  type BatonSchemas,
+} from './baton-client.js';
 export type { components, operations, paths } from './schema.js';

@@ -47,11 +47,24 @@ export {
   type ExchangeResult,
   type TokenExchangerOptions,
 } from './exchange/token-exchanger.js';
-export { SubjectTokenCipher, type SealedSubjectToken, type SubjectTokenBinding, type SubjectTokenCipherOptions } from './subject-token/subject-token-cipher.js';
-export { SubjectTokenCipherError, type SubjectTokenCipherErrorCode } from './subject-token/subject-token-cipher-error.js';
+export {
+  SubjectTokenCipher,
+  type SealedSubjectToken,
+  type SubjectTokenBinding,
+  type SubjectTokenCipherOptions,
+} from './subject-token/subject-token-cipher.js';
+export {
+  SubjectTokenCipherError,
+  type SubjectTokenCipherErrorCode,
+} from './subject-token/subject-token-cipher-error.js';
 export { scopesToRequest, type ScopeSource } from './scopes/scopes-to-request.js';
 export { vendorStrategy } from './exchange/vendors/vendor-strategies.js';
-export type { VendorStrategy, VendorExchangeInput, VendorGrantRequest, OAuthErrorAnswer } from './exchange/vendors/vendor-strategy.js';
+export type {
+  VendorStrategy,
+  VendorExchangeInput,
+  VendorGrantRequest,
+  OAuthErrorAnswer,
+} from './exchange/vendors/vendor-strategy.js';
 export { JWT_BEARER_GRANT_TYPE, entraScope } from './exchange/vendors/entra.strategy.js';
 export { ACTOR_TOKEN_ALGORITHMS, ActorKeyError, readActorKey, type ActorKey } from './actor/actor-key.js';
 export {

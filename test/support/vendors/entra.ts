@@ -37,14 +37,35 @@ export function entraBehaviour(options: EntraOptions): VendorBehaviour {
     tokenPath: `/${tenant}/oauth2/v2.0/token`,
     async handleToken({ server, request }) {
       const { form } = request;
-      if (form.grant_type !== 'urn:ietf:params:oauth:grant-type:jwt-bearer') return aadsts(400, 'unsupported_grant_type', 70003, 'The app requested an unsupported grant type.');
-      if (form.requested_token_use !== 'on_behalf_of') return aadsts(400, 'invalid_request', 900144, "The request body must contain the following parameter: 'requested_token_use'.");
-      if (form.resource !== undefined) return aadsts(400, 'invalid_request', 901002, "The 'resource' request parameter is not supported.");
-      if (form.audience !== undefined || form.subject_token !== undefined) return aadsts(400, 'invalid_request', 900144, 'Unexpected RFC 8693 parameters on an on-behalf-of request.');
-      if (typeof request.headers.authorization === 'string') return aadsts(401, 'invalid_client', 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.");
+      if (form.grant_type !== 'urn:ietf:params:oauth:grant-type:jwt-bearer')
+        return aadsts(400, 'unsupported_grant_type', 70003, 'The app requested an unsupported grant type.');
+      if (form.requested_token_use !== 'on_behalf_of')
+        return aadsts(
+          400,
+          'invalid_request',
+          900144,
+          "The request body must contain the following parameter: 'requested_token_use'.",
+        );
+      if (form.resource !== undefined)
+        return aadsts(400, 'invalid_request', 901002, "The 'resource' request parameter is not supported.");
+      if (form.audience !== undefined || form.subject_token !== undefined)
+        return aadsts(400, 'invalid_request', 900144, 'Unexpected RFC 8693 parameters on an on-behalf-of request.');
+      if (typeof request.headers.authorization === 'string')
+        return aadsts(
+          401,
+          'invalid_client',
+          7000218,
+          "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
+        );
       const client = await authenticate(server, form, options);
       if ('error' in client) return client.error;
-      if (!form.assertion) return aadsts(400, 'invalid_request', 900144, "The request body must contain the following parameter: 'assertion'.");
+      if (!form.assertion)
+        return aadsts(
+          400,
+          'invalid_request',
+          900144,
+          "The request body must contain the following parameter: 'assertion'.",
+        );
       const subject = await server.verifyUserToken(form.assertion);
       if (!subject.ok) {
         return subject.reason === 'expired'
@@ -52,23 +73,46 @@ export function entraBehaviour(options: EntraOptions): VendorBehaviour {
           : aadsts(400, 'invalid_grant', 50013, 'Assertion failed signature validation.');
       }
       const user = String(subject.payload.sub);
-      if (server.revokedSubjects.has(user)) return aadsts(400, 'invalid_grant', 50173, 'The provided grant has expired due to it being revoked.');
+      if (server.revokedSubjects.has(user))
+        return aadsts(400, 'invalid_grant', 50173, 'The provided grant has expired due to it being revoked.');
       const requested = (form.scope ?? '').split(' ').filter(Boolean);
-      if (requested.length === 0) return aadsts(400, 'invalid_scope', 70011, "The provided value for the input parameter 'scope' is not valid.");
+      if (requested.length === 0)
+        return aadsts(400, 'invalid_scope', 70011, "The provided value for the input parameter 'scope' is not valid.");
       const granted: string[] = [];
       let audience: string | undefined;
       for (const scope of requested) {
-        const match = Object.entries(options.apis).find(([uri]) => scope.toLowerCase().startsWith(`${uri.toLowerCase()}/`));
+        const match = Object.entries(options.apis).find(([uri]) =>
+          scope.toLowerCase().startsWith(`${uri.toLowerCase()}/`),
+        );
         const name = match && match[1].find((s) => s.toLowerCase() === scope.slice(match[0].length + 1).toLowerCase());
-        if (!match || !name) return aadsts(400, 'invalid_scope', 70011, `The provided value for the input parameter 'scope' is not valid. The scope ${scope} is not valid.`);
-        if (audience !== undefined && audience !== match[0]) return aadsts(400, 'invalid_scope', 70011, 'Scopes of more than one resource were requested.');
+        if (!match || !name)
+          return aadsts(
+            400,
+            'invalid_scope',
+            70011,
+            `The provided value for the input parameter 'scope' is not valid. The scope ${scope} is not valid.`,
+          );
+        if (audience !== undefined && audience !== match[0])
+          return aadsts(400, 'invalid_scope', 70011, 'Scopes of more than one resource were requested.');
         audience = match[0];
         granted.push(`${match[0]}/${name}`);
       }
       if (options.noConsent?.has(user)) {
-        return aadsts(400, 'invalid_grant', 65001, `The user or administrator has not consented to use the application with ID '${client.clientId}'.`, { suberror: 'consent_required' });
+        return aadsts(
+          400,
+          'invalid_grant',
+          65001,
+          `The user or administrator has not consented to use the application with ID '${client.clientId}'.`,
+          { suberror: 'consent_required' },
+        );
       }
-      const answer = await server.issue({ sub: user, audience: audience!, scope: granted.map((s) => s.slice(audience!.length + 1)).join(' '), answerScope: granted.join(' '), extra: { ext_expires_in: 300 } });
+      const answer = await server.issue({
+        sub: user,
+        audience: audience!,
+        scope: granted.map((s) => s.slice(audience!.length + 1)).join(' '),
+        answerScope: granted.join(' '),
+        extra: { ext_expires_in: 300 },
+      });
       delete answer.body.issued_token_type;
       return answer;
     },
@@ -76,42 +120,91 @@ export function entraBehaviour(options: EntraOptions): VendorBehaviour {
 }
 
 /** An Entra error body: `error`, `error_description` "AADSTSnnn: …", `error_codes`, trace ids, optional `claims`. */
-export function aadsts(status: number, error: string, code: number, message: string, extra: Record<string, unknown> = {}): VendorAnswer {
-  return oauthError(status, error, `AADSTS${code}: ${message}\r\nTrace ID: ${randomUUID()}\r\nCorrelation ID: ${randomUUID()}\r\nTimestamp: ${new Date().toISOString()}`, {
-    error_codes: [code],
-    timestamp: new Date().toISOString(),
-    trace_id: randomUUID(),
-    correlation_id: randomUUID(),
-    error_uri: `https://login.microsoftonline.com/error?code=${code}`,
-    ...extra,
-  });
+export function aadsts(
+  status: number,
+  error: string,
+  code: number,
+  message: string,
+  extra: Record<string, unknown> = {},
+): VendorAnswer {
+  return oauthError(
+    status,
+    error,
+    `AADSTS${code}: ${message}\r\nTrace ID: ${randomUUID()}\r\nCorrelation ID: ${randomUUID()}\r\nTimestamp: ${new Date().toISOString()}`,
+    {
+      error_codes: [code],
+      timestamp: new Date().toISOString(),
+      trace_id: randomUUID(),
+      correlation_id: randomUUID(),
+      error_uri: `https://login.microsoftonline.com/error?code=${code}`,
+      ...extra,
+    },
+  );
 }
 
-async function authenticate(server: VendorServer, form: Record<string, string>, options: EntraOptions): Promise<{ clientId: string } | { error: VendorAnswer }> {
+async function authenticate(
+  server: VendorServer,
+  form: Record<string, string>,
+  options: EntraOptions,
+): Promise<{ clientId: string } | { error: VendorAnswer }> {
   const client = options.clients.find((c) => c.clientId === form.client_id);
-  if (!client) return { error: aadsts(400, 'unauthorized_client', 700016, `Application with identifier '${form.client_id}' was not found in the directory.`) };
+  if (!client)
+    return {
+      error: aadsts(
+        400,
+        'unauthorized_client',
+        700016,
+        `Application with identifier '${form.client_id}' was not found in the directory.`,
+      ),
+    };
   if (form.client_secret !== undefined) {
     if (form.client_assertion !== undefined || client.clientSecret !== form.client_secret) {
       return { error: aadsts(401, 'invalid_client', 7000215, 'Invalid client secret provided.') };
     }
     return { clientId: client.clientId };
   }
-  if (form.client_assertion_type !== 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer' || !form.client_assertion || !client.certificate) {
-    return { error: aadsts(401, 'invalid_client', 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.") };
+  if (
+    form.client_assertion_type !== 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer' ||
+    !form.client_assertion ||
+    !client.certificate
+  ) {
+    return {
+      error: aadsts(
+        401,
+        'invalid_client',
+        7000218,
+        "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
+      ),
+    };
   }
   const certificate = new X509Certificate(client.certificate);
   const thumbprint = createHash('sha256').update(certificate.raw).digest('base64url');
   const header = decodeProtectedHeader(form.client_assertion);
-  if (header['x5t#S256'] !== thumbprint) return { error: aadsts(401, 'invalid_client', 700027, 'Client assertion contains an invalid signature. [Reason - The key was not found.]') };
-  if (header.alg !== 'PS256' && header.alg !== 'RS256') return { error: aadsts(401, 'invalid_client', 700027, 'Client assertion failed signature validation.') };
+  if (header['x5t#S256'] !== thumbprint)
+    return {
+      error: aadsts(
+        401,
+        'invalid_client',
+        700027,
+        'Client assertion contains an invalid signature. [Reason - The key was not found.]',
+      ),
+    };
+  if (header.alg !== 'PS256' && header.alg !== 'RS256')
+    return { error: aadsts(401, 'invalid_client', 700027, 'Client assertion failed signature validation.') };
   let payload: JWTPayload;
   try {
-    ({ payload } = await jwtVerify(form.client_assertion, certificate.publicKey, { requiredClaims: ['exp', 'jti', 'iss', 'sub', 'aud'] }));
+    ({ payload } = await jwtVerify(form.client_assertion, certificate.publicKey, {
+      requiredClaims: ['exp', 'jti', 'iss', 'sub', 'aud'],
+    }));
   } catch {
     return { error: aadsts(401, 'invalid_client', 700027, 'Client assertion failed signature validation.') };
   }
   const audiences = Array.isArray(payload.aud) ? payload.aud : [payload.aud];
-  if (!audiences.includes(server.tokenEndpoint)) return { error: aadsts(401, 'invalid_client', 700024, 'Client assertion audience claim does not match Realm issuer.') };
-  if (payload.iss !== client.clientId || payload.sub !== client.clientId) return { error: aadsts(401, 'invalid_client', 700023, 'Client assertion issuer or subject is not the client id.') };
+  if (!audiences.includes(server.tokenEndpoint))
+    return {
+      error: aadsts(401, 'invalid_client', 700024, 'Client assertion audience claim does not match Realm issuer.'),
+    };
+  if (payload.iss !== client.clientId || payload.sub !== client.clientId)
+    return { error: aadsts(401, 'invalid_client', 700023, 'Client assertion issuer or subject is not the client id.') };
   return { clientId: client.clientId };
 }

@@ -1,7 +1,17 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createRemoteJWKSet, decodeJwt, exportJWK, generateKeyPair, jwtVerify, SignJWT, type CryptoKey, type JWK, type JWTPayload } from 'jose';
+import {
+  createRemoteJWKSet,
+  decodeJwt,
+  exportJWK,
+  generateKeyPair,
+  jwtVerify,
+  SignJWT,
+  type CryptoKey,
+  type JWK,
+  type JWTPayload,
+} from 'jose';
 
 /**
  * The common half of the vendor-shaped authorization servers tests run Baton against
@@ -96,7 +106,11 @@ export class VendorServer {
     let self: VendorServer | undefined;
     const http = createServer((req, res) => void self!.handle(req, res));
     await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
-    self = new VendorServer(http, `http://127.0.0.1:${(http.address() as AddressInfo).port}`, behaviour, { kid, privateKey, publicJwk });
+    self = new VendorServer(http, `http://127.0.0.1:${(http.address() as AddressInfo).port}`, behaviour, {
+      kid,
+      privateKey,
+      publicJwk,
+    });
     for (const client of clients) self.clients.set(client.clientId, client);
     return self;
   }
@@ -123,7 +137,12 @@ export class VendorServer {
   }
 
   /** A user access token of this issuer: aud includes `baton-api`, typ at+jwt. */
-  async mintUserToken(sub: string, scopes: string[], claims: Record<string, unknown> = {}, expiresIn = 3600): Promise<string> {
+  async mintUserToken(
+    sub: string,
+    scopes: string[],
+    claims: Record<string, unknown> = {},
+    expiresIn = 3600,
+  ): Promise<string> {
     const now = Math.floor(Date.now() / 1000);
     return new SignJWT({ scope: scopes.join(' '), client_id: 'user-app', ...claims })
       .setProtectedHeader({ alg: 'RS256', kid: this.key.kid, typ: 'at+jwt' })
@@ -139,17 +158,32 @@ export class VendorServer {
   /** An opaque user token, known only to this server's introspection endpoint. */
   mintOpaqueUserToken(sub: string, scopes: string[], expiresIn = 3600, extra: Record<string, unknown> = {}): string {
     const token = `opaque-${randomBytes(18).toString('base64url')}`;
-    this.opaqueTokens.set(token, { active: true, iss: this.issuer, sub, scope: scopes.join(' '), exp: Math.floor(Date.now() / 1000) + expiresIn, ...extra });
+    this.opaqueTokens.set(token, {
+      active: true,
+      iss: this.issuer,
+      sub,
+      scope: scopes.join(' '),
+      exp: Math.floor(Date.now() / 1000) + expiresIn,
+      ...extra,
+    });
     return token;
   }
 
   /** Verifies a token this server issued to a user (signature, issuer, expiry); the payload or why not. */
-  async verifyUserToken(token: string | undefined): Promise<{ ok: true; payload: JWTPayload } | { ok: false; reason: 'missing' | 'expired' | 'invalid' }> {
+  async verifyUserToken(
+    token: string | undefined,
+  ): Promise<{ ok: true; payload: JWTPayload } | { ok: false; reason: 'missing' | 'expired' | 'invalid' }> {
     if (!token) return { ok: false, reason: 'missing' };
     const opaque = this.opaqueTokens.get(token);
-    if (opaque) return Number(opaque.exp) * 1000 > Date.now() ? { ok: true, payload: opaque as JWTPayload } : { ok: false, reason: 'expired' };
+    if (opaque)
+      return Number(opaque.exp) * 1000 > Date.now()
+        ? { ok: true, payload: opaque as JWTPayload }
+        : { ok: false, reason: 'expired' };
     try {
-      const { payload } = await jwtVerify(token, this.key.publicJwk, { issuer: this.issuer, requiredClaims: ['exp', 'sub'] });
+      const { payload } = await jwtVerify(token, this.key.publicJwk, {
+        issuer: this.issuer,
+        requiredClaims: ['exp', 'sub'],
+      });
       return { ok: true, payload };
     } catch (err) {
       return { ok: false, reason: (err as { code?: string }).code === 'ERR_JWT_EXPIRED' ? 'expired' : 'invalid' };
@@ -162,16 +196,22 @@ export class VendorServer {
    */
   async verifyActorToken(form: Record<string, string>): Promise<{ payload?: JWTPayload; error?: VendorAnswer }> {
     if (form.actor_token === undefined) return {};
-    if (form.actor_token_type !== 'urn:ietf:params:oauth:token-type:jwt') return { error: oauthError(400, 'invalid_request', 'unsupported actor_token_type') };
+    if (form.actor_token_type !== 'urn:ietf:params:oauth:token-type:jwt')
+      return { error: oauthError(400, 'invalid_request', 'unsupported actor_token_type') };
     if (!this.actorJwksUri) return { error: oauthError(400, 'invalid_request', 'actor tokens are not accepted') };
     try {
-      const { payload, protectedHeader } = await jwtVerify(form.actor_token, createRemoteJWKSet(new URL(this.actorJwksUri)), {
-        audience: this.issuer,
-        requiredClaims: ['exp', 'iat', 'jti', 'sub', 'iss'],
-        typ: 'JWT',
-      });
+      const { payload, protectedHeader } = await jwtVerify(
+        form.actor_token,
+        createRemoteJWKSet(new URL(this.actorJwksUri)),
+        {
+          audience: this.issuer,
+          requiredClaims: ['exp', 'iat', 'jti', 'sub', 'iss'],
+          typ: 'JWT',
+        },
+      );
       if (!protectedHeader.kid) return { error: oauthError(400, 'invalid_request', 'actor_token has no kid') };
-      if (payload.exp! - payload.iat! > 60) return { error: oauthError(400, 'invalid_request', 'actor_token lives too long') };
+      if (payload.exp! - payload.iat! > 60)
+        return { error: oauthError(400, 'invalid_request', 'actor_token lives too long') };
       return { payload };
     } catch (err) {
       return { error: oauthError(400, 'invalid_request', `actor_token rejected: ${(err as Error).message}`) };
@@ -179,11 +219,15 @@ export class VendorServer {
   }
 
   /** Client authentication by `client_secret_basic` or `client_secret_post`, as RFC 6749 §2.3.1. */
-  authenticateClient(request: RecordedTokenRequest, allowed: Array<'basic' | 'post'>): { clientId?: string; method?: 'basic' | 'post'; error?: VendorAnswer } {
+  authenticateClient(
+    request: RecordedTokenRequest,
+    allowed: Array<'basic' | 'post'>,
+  ): { clientId?: string; method?: 'basic' | 'post'; error?: VendorAnswer } {
     const header = request.headers.authorization;
     const basic = typeof header === 'string' && header.startsWith('Basic ');
     const post = request.form.client_secret !== undefined;
-    if (basic && post) return { error: oauthError(400, 'invalid_request', 'more than one client authentication method') };
+    if (basic && post)
+      return { error: oauthError(400, 'invalid_request', 'more than one client authentication method') };
     let clientId: string | undefined;
     let secret: string | undefined;
     let method: 'basic' | 'post' | undefined;
@@ -195,14 +239,19 @@ export class VendorServer {
       secret = request.form.client_secret;
       method = 'post';
     }
-    if (!method || !allowed.includes(method)) return { error: oauthError(401, 'invalid_client', 'client authentication failed') };
+    if (!method || !allowed.includes(method))
+      return { error: oauthError(401, 'invalid_client', 'client authentication failed') };
     const client = clientId === undefined ? undefined : this.clients.get(clientId);
-    if (!client || client.clientSecret !== secret) return { error: oauthError(401, 'invalid_client', 'client authentication failed') };
+    if (!client || client.clientSecret !== secret)
+      return { error: oauthError(401, 'invalid_client', 'client authentication failed') };
     return { clientId, method };
   }
 
   /** Issues an access token and builds the RFC 6749 §5.1 answer. */
-  async issue(options: IssueOptions, tokenType = 'urn:ietf:params:oauth:token-type:access_token'): Promise<VendorAnswer> {
+  async issue(
+    options: IssueOptions,
+    tokenType = 'urn:ietf:params:oauth:token-type:access_token',
+  ): Promise<VendorAnswer> {
     const expiresIn = options.expiresIn ?? 300;
     let token: string;
     if (options.opaque) {
@@ -245,27 +294,43 @@ export class VendorServer {
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const text = Buffer.concat(chunks).toString('utf8');
     const send = (answer: VendorAnswer) => {
-      res.writeHead(answer.status, { 'content-type': 'application/json', 'cache-control': 'no-store', ...answer.headers });
+      res.writeHead(answer.status, {
+        'content-type': 'application/json',
+        'cache-control': 'no-store',
+        ...answer.headers,
+      });
       res.end(JSON.stringify(answer.body));
     };
 
-    if (req.method === 'GET' && url.pathname === `${this.behaviour.issuerPath.replace(/\/$/, '')}/.well-known/openid-configuration`) {
+    if (
+      req.method === 'GET' &&
+      url.pathname === `${this.behaviour.issuerPath.replace(/\/$/, '')}/.well-known/openid-configuration`
+    ) {
       return send({
         status: 200,
         body: {
           issuer: this.issuer,
           token_endpoint: this.tokenEndpoint,
           jwks_uri: this.jwksUri,
-          ...(this.behaviour.introspectionPath && { introspection_endpoint: `${this.origin}${this.behaviour.introspectionPath}` }),
-          grant_types_supported: ['urn:ietf:params:oauth:grant-type:token-exchange', 'urn:ietf:params:oauth:grant-type:jwt-bearer'],
+          ...(this.behaviour.introspectionPath && {
+            introspection_endpoint: `${this.origin}${this.behaviour.introspectionPath}`,
+          }),
+          grant_types_supported: [
+            'urn:ietf:params:oauth:grant-type:token-exchange',
+            'urn:ietf:params:oauth:grant-type:jwt-bearer',
+          ],
           token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'],
         },
       });
     }
-    if (req.method === 'GET' && url.pathname === '/jwks') return send({ status: 200, body: { keys: [this.key.publicJwk] } });
+    if (req.method === 'GET' && url.pathname === '/jwks')
+      return send({ status: 200, body: { keys: [this.key.publicJwk] } });
 
     const isToken = req.method === 'POST' && url.pathname === this.behaviour.tokenPath;
-    const isIntrospection = req.method === 'POST' && this.behaviour.introspectionPath !== undefined && url.pathname === this.behaviour.introspectionPath;
+    const isIntrospection =
+      req.method === 'POST' &&
+      this.behaviour.introspectionPath !== undefined &&
+      url.pathname === this.behaviour.introspectionPath;
     if (!isToken && !isIntrospection) return send({ status: 404, body: { error: 'not_found' } });
 
     const params = new URLSearchParams(text);
@@ -285,7 +350,8 @@ export class VendorServer {
     if (!String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) {
       return send(oauthError(400, 'invalid_request', 'the token endpoint takes application/x-www-form-urlencoded'));
     }
-    if (repeated.length > 0) return send(oauthError(400, 'invalid_request', `repeated parameters: ${repeated.join(', ')}`));
+    if (repeated.length > 0)
+      return send(oauthError(400, 'invalid_request', `repeated parameters: ${repeated.join(', ')}`));
     const scripted = this.scripted.get(subOf(form.subject_token ?? form.assertion) ?? '');
     if (scripted) return send(scripted);
     try {
@@ -301,13 +367,19 @@ export class VendorServer {
     const auth = this.authenticateClient(request, ['basic', 'post']);
     if (auth.error) return auth.error;
     const answer = this.opaqueTokens.get(request.form.token ?? '');
-    if (!answer || this.revokedSubjects.has(String(answer.sub)) || Number(answer.exp) * 1000 < Date.now()) return { status: 200, body: { active: false } };
+    if (!answer || this.revokedSubjects.has(String(answer.sub)) || Number(answer.exp) * 1000 < Date.now())
+      return { status: 200, body: { active: false } };
     return { status: 200, body: answer };
   }
 }
 
 /** An OAuth error answer (RFC 6749 §5.2). */
-export function oauthError(status: number, error: string, description?: string, extra: Record<string, unknown> = {}): VendorAnswer {
+export function oauthError(
+  status: number,
+  error: string,
+  description?: string,
+  extra: Record<string, unknown> = {},
+): VendorAnswer {
   return { status, body: { error, ...(description !== undefined && { error_description: description }), ...extra } };
 }
 
@@ -332,7 +404,9 @@ export function sha256(value: string): string {
 }
 
 /** The client id and secret of an RFC 6749 §2.3.1 Basic header (each form-urlencoded before base64). */
-export function basicCredentials(header: string | string[] | undefined): { clientId: string; clientSecret: string } | undefined {
+export function basicCredentials(
+  header: string | string[] | undefined,
+): { clientId: string; clientSecret: string } | undefined {
   if (typeof header !== 'string' || !header.startsWith('Basic ')) return undefined;
   const decoded = Buffer.from(header.slice(6), 'base64').toString('utf8');
   const colon = decoded.indexOf(':');

@@ -72,7 +72,8 @@ export class VendorStack {
   /** A one-node workflow on the `idp` profile calling the resource server's `GET /data`. */
   async register(name: string, oauth: Record<string, unknown>, extra: Record<string, unknown> = {}): Promise<void> {
     const response = await this.post(name, oauth, extra);
-    if (response.status !== 201) throw new Error(`register failed: ${response.status} ${JSON.stringify(response.body)}`);
+    if (response.status !== 201)
+      throw new Error(`register failed: ${response.status} ${JSON.stringify(response.body)}`);
   }
 
   async post(name: string, oauth: Record<string, unknown>, extra: Record<string, unknown> = {}) {
@@ -83,7 +84,14 @@ export class VendorStack {
         name,
         agentId: 'expense-agent',
         defaults: { retry: { maxAttempts: 2, backoffMs: 50 }, timeoutMs: 5000 },
-        nodes: [{ id: 'fetch', type: 'http', oauth: { profile: 'idp', ...oauth }, request: { method: 'GET', url: `${this.resource.url}/data` } }],
+        nodes: [
+          {
+            id: 'fetch',
+            type: 'http',
+            oauth: { profile: 'idp', ...oauth },
+            request: { method: 'GET', url: `${this.resource.url}/data` },
+          },
+        ],
         ...extra,
       },
     });
@@ -102,13 +110,28 @@ export class VendorStack {
     return { id, run: settled.body, audit: await this.auditOf(id), escalations: await this.escalationsOf(id) };
   }
 
-  async auditOf(runId: string): Promise<Array<{ operation: string; success: boolean; scopes: string[] | null; target: string | null; error: string | null; details: any }>> {
-    const { rows } = await this.db.query(`SELECT operation, success, scopes, target, error, details FROM audit_entries WHERE run_id = $1 ORDER BY run_seq`, [runId]);
+  async auditOf(runId: string): Promise<
+    Array<{
+      operation: string;
+      success: boolean;
+      scopes: string[] | null;
+      target: string | null;
+      error: string | null;
+      details: any;
+    }>
+  > {
+    const { rows } = await this.db.query(
+      `SELECT operation, success, scopes, target, error, details FROM audit_entries WHERE run_id = $1 ORDER BY run_seq`,
+      [runId],
+    );
     return rows;
   }
 
   async escalationsOf(runId: string): Promise<Array<{ reason: string; status: string; detail: string }>> {
-    const { rows } = await this.db.query(`SELECT reason, status, detail FROM escalations WHERE run_id = $1 ORDER BY created_at`, [runId]);
+    const { rows } = await this.db.query(
+      `SELECT reason, status, detail FROM escalations WHERE run_id = $1 ORDER BY created_at`,
+      [runId],
+    );
     return rows;
   }
 }

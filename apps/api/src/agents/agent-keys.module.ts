@@ -7,6 +7,12 @@ import { AgentKeysController } from './agent-keys.controller.js';
 /** Publishes the actor token keys of every exchange profile (current and retired), read once at boot. */
 @Module({
   controllers: [AgentKeysController],
-  providers: [{ provide: AGENT_JWKS, inject: [BATON_CONFIG], useFactory: (config: BatonConfig) => actorPublicJwks(config.exchangeProfiles) }],
+  providers: [
+    {
+      provide: AGENT_JWKS,
+      inject: [BATON_CONFIG],
+      useFactory: (config: BatonConfig) => actorPublicJwks(config.exchangeProfiles),
+    },
+  ],
 })
 export class AgentKeysModule {}

@@ -57,7 +57,10 @@ export class AuditController {
 
   @Get('audit/stats')
   @RequiresScope(ApiScopeKey.AuditRead)
-  @ApiOperation({ operationId: 'getAuditStats', summary: 'Success and failure counts per UTC time bucket and group, for entries with from ≤ at < to (auditRead)' })
+  @ApiOperation({
+    operationId: 'getAuditStats',
+    summary: 'Success and failure counts per UTC time bucket and group, for entries with from ≤ at < to (auditRead)',
+  })
   @ApiAuditStatsQueries()
   @ApiOkResponse({ schema: refTo('AuditStats') })
   @ApiProblemResponses(403)
@@ -67,10 +70,16 @@ export class AuditController {
 
   @Get('audit/export')
   @RequiresScope(ApiScopeKey.AuditRead)
-  @ApiOperation({ operationId: 'exportAuditEntries', summary: 'Every matching entry as NDJSON, streamed (auditRead); the same filters as GET /v1/audit' })
+  @ApiOperation({
+    operationId: 'exportAuditEntries',
+    summary: 'Every matching entry as NDJSON, streamed (auditRead); the same filters as GET /v1/audit',
+  })
   @ApiAuditFilterQueries()
   @ApiProduces(NDJSON_CONTENT_TYPE)
-  @ApiOkResponse({ description: 'One audit entry (JSON) per line', content: { [NDJSON_CONTENT_TYPE]: { schema: { type: 'string' } } } })
+  @ApiOkResponse({
+    description: 'One audit entry (JSON) per line',
+    content: { [NDJSON_CONTENT_TYPE]: { schema: { type: 'string' } } },
+  })
   @ApiProblemResponses(403)
   async export(@Query() query: Record<string, unknown>, @Res() res: Response): Promise<void> {
     const parsed = parseAuditExportQuery(query);
@@ -78,21 +87,35 @@ export class AuditController {
   }
 
   @Get('runs/:id/audit')
-  @ApiOperation({ operationId: 'listRunAuditEntries', summary: "A run's audit entries, oldest first (owner or auditRead)" })
+  @ApiOperation({
+    operationId: 'listRunAuditEntries',
+    summary: "A run's audit entries, oldest first (owner or auditRead)",
+  })
   @ApiPageQueries()
   @ApiOkResponse({ schema: refTo('AuditEntryPage') })
   @ApiProblemResponses(404)
-  async runTrail(@Param('id') id: string, @Query() query: Record<string, unknown>, @CurrentUser() user: AuthenticatedUser) {
+  async runTrail(
+    @Param('id') id: string,
+    @Query() query: Record<string, unknown>,
+    @CurrentUser() user: AuthenticatedUser,
+  ) {
     const { limit, cursor } = parseQuery(runTrailQuery, query);
     const run = await this.runs.visibleRun(id, this.caller(user));
     return this.reader.forRun(run.id, limit, cursor);
   }
 
   @Get('runs/:id/audit/verify')
-  @ApiOperation({ operationId: 'verifyRunAuditChain', summary: "Recompute a run's hash chain (owner or auditRead): brokenAt is the first entry that does not match" })
+  @ApiOperation({
+    operationId: 'verifyRunAuditChain',
+    summary: "Recompute a run's hash chain (owner or auditRead): brokenAt is the first entry that does not match",
+  })
   @ApiOkResponse({ schema: refTo('AuditChainVerdict') })
   @ApiProblemResponses(404)
-  async verify(@Param('id') id: string, @Query() query: Record<string, unknown>, @CurrentUser() user: AuthenticatedUser) {
+  async verify(
+    @Param('id') id: string,
+    @Query() query: Record<string, unknown>,
+    @CurrentUser() user: AuthenticatedUser,
+  ) {
     parseQuery(noQuery, query);
     const run = await this.runs.visibleRun(id, this.caller(user));
     return this.verifier.verify(run.id);

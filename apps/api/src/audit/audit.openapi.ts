@@ -1,6 +1,12 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiQuery } from '@nestjs/swagger';
-import { AUDIT_OPERATIONS, AUDIT_ORDERS, AUDIT_STATS_BUCKETS, AUDIT_STATS_GROUP_BYS, MAX_STATS_BUCKETS } from '@baton/workflow';
+import {
+  AUDIT_OPERATIONS,
+  AUDIT_ORDERS,
+  AUDIT_STATS_BUCKETS,
+  AUDIT_STATS_GROUP_BYS,
+  MAX_STATS_BUCKETS,
+} from '@baton/workflow';
 import type { SchemaObject } from '../workflows/workflow.openapi.js';
 
 const instant = { type: 'string', format: 'date-time' } as const;
@@ -10,7 +16,12 @@ export const ApiAuditFilterQueries = (): MethodDecorator =>
   applyDecorators(
     ApiQuery({ name: 'runId', required: false, schema: { type: 'string', format: 'uuid' } }),
     ApiQuery({ name: 'userId', required: false, description: "the user's sub", schema: { type: 'string' } }),
-    ApiQuery({ name: 'issuer', required: false, description: "the user's issuer (identities are (issuer, sub) pairs)", schema: { type: 'string' } }),
+    ApiQuery({
+      name: 'issuer',
+      required: false,
+      description: "the user's issuer (identities are (issuer, sub) pairs)",
+      schema: { type: 'string' },
+    }),
     ApiQuery({ name: 'agentId', required: false, schema: { type: 'string' } }),
     ApiQuery({ name: 'workflow', required: false, description: 'workflow name', schema: { type: 'string' } }),
     ApiQuery({
@@ -22,9 +33,24 @@ export const ApiAuditFilterQueries = (): MethodDecorator =>
       explode: true,
     }),
     ApiQuery({ name: 'success', required: false, schema: { type: 'boolean' } }),
-    ApiQuery({ name: 'from', required: false, description: 'ISO 8601 with a zone, or a date (UTC); entries with at ≥ from', schema: instant }),
-    ApiQuery({ name: 'to', required: false, description: 'ISO 8601 with a zone, or a date (UTC); entries with at < to', schema: instant }),
-    ApiQuery({ name: 'order', required: false, description: 'by (at, id); newest first by default', schema: { type: 'string', enum: [...AUDIT_ORDERS], default: 'desc' } }),
+    ApiQuery({
+      name: 'from',
+      required: false,
+      description: 'ISO 8601 with a zone, or a date (UTC); entries with at ≥ from',
+      schema: instant,
+    }),
+    ApiQuery({
+      name: 'to',
+      required: false,
+      description: 'ISO 8601 with a zone, or a date (UTC); entries with at < to',
+      schema: instant,
+    }),
+    ApiQuery({
+      name: 'order',
+      required: false,
+      description: 'by (at, id); newest first by default',
+      schema: { type: 'string', enum: [...AUDIT_ORDERS], default: 'desc' },
+    }),
   );
 
 export const ApiAuditStatsQueries = (): MethodDecorator =>
@@ -37,9 +63,23 @@ export const ApiAuditStatsQueries = (): MethodDecorator =>
       description: `aligned to UTC boundaries; at most ${MAX_STATS_BUCKETS} buckets per request`,
       schema: { type: 'string', enum: [...AUDIT_STATS_BUCKETS], default: 'hour' },
     }),
-    ApiQuery({ name: 'groupBy', required: false, schema: { type: 'string', enum: [...AUDIT_STATS_GROUP_BYS], default: 'operation' } }),
-    ApiQuery({ name: 'userId', required: false, description: 'only entries of this user (`sub`)', schema: { type: 'string', minLength: 1 } }),
-    ApiQuery({ name: 'issuer', required: false, description: "only entries of this issuer (with userId: one identity)", schema: { type: 'string', minLength: 1 } }),
+    ApiQuery({
+      name: 'groupBy',
+      required: false,
+      schema: { type: 'string', enum: [...AUDIT_STATS_GROUP_BYS], default: 'operation' },
+    }),
+    ApiQuery({
+      name: 'userId',
+      required: false,
+      description: 'only entries of this user (`sub`)',
+      schema: { type: 'string', minLength: 1 },
+    }),
+    ApiQuery({
+      name: 'issuer',
+      required: false,
+      description: 'only entries of this issuer (with userId: one identity)',
+      schema: { type: 'string', minLength: 1 },
+    }),
   );
 
 export const auditStatsSchema: SchemaObject = {
@@ -73,6 +113,10 @@ export const auditVerdictSchema: SchemaObject = {
   properties: {
     valid: { type: 'boolean' },
     entries: { type: 'integer', minimum: 0, description: 'rows present for the run' },
-    brokenAt: { type: 'string', nullable: true, description: 'id of the first entry whose hash or link does not match' },
+    brokenAt: {
+      type: 'string',
+      nullable: true,
+      description: 'id of the first entry whose hash or link does not match',
+    },
   },
 };

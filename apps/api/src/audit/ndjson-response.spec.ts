@@ -37,7 +37,10 @@ describe('streamNdjson', () => {
     async function* batches() {
       for (let i = 0; i < 5; i++) {
         pulled++;
-        yield [{ i, a: 'x'.repeat(20) }, { i, b: true }];
+        yield [
+          { i, a: 'x'.repeat(20) },
+          { i, b: true },
+        ];
       }
     }
     const finished = new Promise((done) => res.on('finish', done));

@@ -27,16 +27,27 @@ export class BearerAuthGuard implements CanActivate {
 
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const header = request.headers.authorization;
-    if (!header) throw new HttpProblem(401, 'Unauthorized', 'A bearer token is required', { 'WWW-Authenticate': 'Bearer realm="baton"' });
+    if (!header)
+      throw new HttpProblem(401, 'Unauthorized', 'A bearer token is required', {
+        'WWW-Authenticate': 'Bearer realm="baton"',
+      });
     const token = BEARER.exec(header)?.[1];
     if (!token) throw invalidToken('The Authorization header is not a bearer token');
 
     try {
       const principal = await this.verifier.verify(token);
-      request.user = { issuer: principal.issuer, subject: principal.subject, scopes: principal.scopes, expiresAt: principal.expiresAt, token };
+      request.user = {
+        issuer: principal.issuer,
+        subject: principal.subject,
+        scopes: principal.scopes,
+        expiresAt: principal.expiresAt,
+        token,
+      };
     } catch (error) {
       if (error instanceof InboundTokenError && error.code === 'issuer_unavailable') {
-        throw new HttpProblem(503, 'Service Unavailable', 'The token issuer cannot be reached to verify the token', { 'Retry-After': '5' });
+        throw new HttpProblem(503, 'Service Unavailable', 'The token issuer cannot be reached to verify the token', {
+          'Retry-After': '5',
+        });
       }
       if (error instanceof InboundTokenError) throw invalidToken(error.message);
       throw error;

@@ -1,7 +1,14 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiScopeKey, pageQuerySchema, parseQuery } from '@baton/platform';
-import { ESCALATION_REASONS, ESCALATION_STATUSES, ApprovalPolicy, EscalationQueries, EscalationResolver, type EscalationCaller } from '@baton/workflow';
+import {
+  ESCALATION_REASONS,
+  ESCALATION_STATUSES,
+  ApprovalPolicy,
+  EscalationQueries,
+  EscalationResolver,
+  type EscalationCaller,
+} from '@baton/workflow';
 import { z } from 'zod';
 import { ApiScopes } from '../auth/api-scopes.js';
 import { CurrentUser, type AuthenticatedUser } from '../auth/authenticated-user.js';
@@ -30,7 +37,10 @@ export class EscalationsController {
   ) {}
 
   @Get()
-  @ApiOperation({ operationId: 'listEscalations', summary: 'The queue: your own escalations, or all with escalationsResolve (newest first)' })
+  @ApiOperation({
+    operationId: 'listEscalations',
+    summary: 'The queue: your own escalations, or all with escalationsResolve (newest first)',
+  })
   @ApiEscalationListQueries()
   @ApiPageQueries()
   @ApiOkResponse({ schema: refTo('EscalationPage') })
@@ -51,7 +61,8 @@ export class EscalationsController {
   @ApiOperation({
     operationId: 'resolveEscalation',
     summary: 'Resolve: resume (with a fresh subjectToken of the same user), retry, approve, reject or abort',
-    description: 'A second resolve answers 409; an action that does not fit the reason, or an invalid subjectToken, 422; a token of another user, 403.',
+    description:
+      'A second resolve answers 409; an action that does not fit the reason, or an invalid subjectToken, 422; a token of another user, 403.',
   })
   @ApiBody({ schema: refTo('ResolveEscalationRequest') })
   @ApiOkResponse({ schema: refTo('Escalation') })
@@ -62,6 +73,10 @@ export class EscalationsController {
   }
 
   private caller(user: AuthenticatedUser): EscalationCaller {
-    return { issuer: user.issuer, subject: user.subject, canResolveAll: this.scopes.has(user, ApiScopeKey.EscalationsResolve) };
+    return {
+      issuer: user.issuer,
+      subject: user.subject,
+      canResolveAll: this.scopes.has(user, ApiScopeKey.EscalationsResolve),
+    };
   }
 }

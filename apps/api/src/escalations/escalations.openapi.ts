@@ -16,8 +16,17 @@ export const resolveBodySchema: SchemaObject = {
 
 export const ApiEscalationListQueries = (): MethodDecorator =>
   applyDecorators(
-    ApiQuery({ name: 'status', required: false, schema: { type: 'string', enum: [...ESCALATION_STATUSES], default: 'open' } }),
+    ApiQuery({
+      name: 'status',
+      required: false,
+      schema: { type: 'string', enum: [...ESCALATION_STATUSES], default: 'open' },
+    }),
     ApiQuery({ name: 'reason', required: false, schema: { type: 'string', enum: [...ESCALATION_REASONS] } }),
     ApiQuery({ name: 'runId', required: false, schema: { type: 'string', format: 'uuid' } }),
-    ApiQuery({ name: 'workflow', required: false, description: 'workflow name', schema: { type: 'string', minLength: 1, maxLength: 64 } }),
+    ApiQuery({
+      name: 'workflow',
+      required: false,
+      description: 'workflow name',
+      schema: { type: 'string', minLength: 1, maxLength: 64 },
+    }),
   );

@@ -5,5 +5,10 @@ import { ApiQuery } from '@nestjs/swagger';
 export const ApiPageQueries = (): MethodDecorator =>
   applyDecorators(
     ApiQuery({ name: 'limit', required: false, schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 } }),
-    ApiQuery({ name: 'cursor', required: false, description: 'nextCursor of the previous page', schema: { type: 'string' } }),
+    ApiQuery({
+      name: 'cursor',
+      required: false,
+      description: 'nextCursor of the previous page',
+      schema: { type: 'string' },
+    }),
   );

@@ -15,11 +15,14 @@ const DESCRIPTIONS: Record<number, string> = {
 
 const WWW_AUTHENTICATE = {
   'WWW-Authenticate': {
-    description: 'Bearer, with error="invalid_token" when a token was presented, or error="insufficient_scope", scope="…"',
+    description:
+      'Bearer, with error="invalid_token" when a token was presented, or error="insufficient_scope", scope="…"',
     schema: { type: 'string' },
   },
 };
-const RETRY_AFTER = { 'Retry-After': { description: 'seconds to wait before trying again', schema: { type: 'integer', minimum: 0 } } };
+const RETRY_AFTER = {
+  'Retry-After': { description: 'seconds to wait before trying again', schema: { type: 'integer', minimum: 0 } },
+};
 
 const HEADERS: Record<number, Record<string, { description: string; schema: Record<string, unknown> }>> = {
   401: WWW_AUTHENTICATE,
@@ -41,7 +44,10 @@ export const problemSchema = {
       items: {
         type: 'object',
         required: ['path', 'message'],
-        properties: { path: { type: 'string', description: 'JSON path of the offending value' }, message: { type: 'string' } },
+        properties: {
+          path: { type: 'string', description: 'JSON path of the offending value' },
+          message: { type: 'string' },
+        },
       },
     },
   },

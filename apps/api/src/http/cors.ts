@@ -3,7 +3,15 @@ import type { BatonConfig } from '@baton/platform';
 
 /** Headers a browser on an allowed origin may read (SPEC §16). */
 export const EXPOSED_HEADERS = ['Location', 'WWW-Authenticate', 'Retry-After', 'X-Request-Id'];
-const ALLOWED_HEADERS = ['Authorization', 'Content-Type', 'Idempotency-Key', 'X-Request-Id', 'Last-Event-ID', 'traceparent', 'tracestate'];
+const ALLOWED_HEADERS = [
+  'Authorization',
+  'Content-Type',
+  'Idempotency-Key',
+  'X-Request-Id',
+  'Last-Event-ID',
+  'traceparent',
+  'tracestate',
+];
 
 /**
  * CORS for `api.cors.origins` (default none: no CORS headers at all). Preflights from a listed

@@ -8,9 +8,20 @@ describe('isDependencyUnavailable (issue 10 item 14)', () => {
     ['a refused connection', withCode('ECONNREFUSED')],
     ['a reset connection', withCode('ECONNRESET')],
     ['an AggregateError of refusals', new AggregateError([withCode('ECONNREFUSED'), withCode('ECONNREFUSED')], '')],
-    ['TypeORM wrapping a refusal', Object.assign(new Error('q'), { name: 'QueryFailedError', driverError: withCode('ECONNREFUSED') })],
+    [
+      'TypeORM wrapping a refusal',
+      Object.assign(new Error('q'), { name: 'QueryFailedError', driverError: withCode('ECONNREFUSED') }),
+    ],
     ['a released query runner', new Error('Query runner already released. Cannot run queries anymore.')],
-    ['TypeORM 1.x released runner', Object.assign(new Error('Database connection provided by a query runner was already released, cannot continue to use its querying methods anymore.'), { name: 'QueryRunnerProviderAlreadyReleasedError' })],
+    [
+      'TypeORM 1.x released runner',
+      Object.assign(
+        new Error(
+          'Database connection provided by a query runner was already released, cannot continue to use its querying methods anymore.',
+        ),
+        { name: 'QueryRunnerProviderAlreadyReleasedError' },
+      ),
+    ],
     ['a terminated connection', new Error('Connection terminated unexpectedly')],
     ['a pool connect timeout', new Error('timeout exceeded when trying to connect')],
     ['shutting down (57P01)', withCode('57P01', 'terminating connection due to administrator command')],

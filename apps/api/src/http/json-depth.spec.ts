@@ -9,7 +9,7 @@ describe('jsonNestingExceeds (issue 10 item 11)', () => {
     expect(jsonNestingExceeds(nested(65))).toBe(true);
     expect(jsonNestingExceeds('{"a":'.repeat(64) + '1' + '}'.repeat(64))).toBe(false);
     expect(jsonNestingExceeds('{"a":'.repeat(65) + '1' + '}'.repeat(65))).toBe(true);
-    expect(jsonNestingExceeds('{"a":[' .repeat(33) + ']}'.repeat(33))).toBe(true);
+    expect(jsonNestingExceeds('{"a":['.repeat(33) + ']}'.repeat(33))).toBe(true);
   });
 
   it('does not count brackets inside strings, escaped quotes included', () => {

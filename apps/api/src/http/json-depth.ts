@@ -13,7 +13,8 @@ export function jsonNestingExceeds(text: Uint8Array | string, max = MAX_JSON_DEP
   for (let i = 0; i < bytes.length; i += 1) {
     const c = bytes[i];
     if (inString) {
-      if (c === 0x5c) i += 1; // backslash: skip the escaped byte
+      if (c === 0x5c)
+        i += 1; // backslash: skip the escaped byte
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) {
       inString = true;

@@ -20,7 +20,8 @@ function hasBody(request: Request): boolean {
 
 /** Issue 10 item 12: a body that is not JSON (a form, text) on a JSON endpoint answers 415. */
 const refuseNonJsonBodies: RequestHandler = (request, response, next) => {
-  if (!BODY_METHODS.has(request.method) || !hasBody(request) || isJsonContentType(request.headers['content-type'])) return next();
+  if (!BODY_METHODS.has(request.method) || !hasBody(request) || isJsonContentType(request.headers['content-type']))
+    return next();
   response
     .status(415)
     .setHeader('accept', 'application/json')
@@ -52,7 +53,8 @@ export function allowedMethodsFor(request: Request): string[] {
     if (!layer.route || !layer.match(request.path)) continue;
     // `all()` routes (middleware mounted on exact paths, the not-found handler) list every method: not an answer.
     if (layer.route.methods._all || Object.keys(layer.route.methods).length >= ALL_ROUTE_METHODS) continue;
-    for (const [method, on] of Object.entries(layer.route.methods)) if (on && method !== '_all') methods.add(method.toUpperCase());
+    for (const [method, on] of Object.entries(layer.route.methods))
+      if (on && method !== '_all') methods.add(method.toUpperCase());
   }
   if (methods.has('GET')) methods.add('HEAD');
   return [...methods].sort();

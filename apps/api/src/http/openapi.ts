@@ -32,7 +32,10 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .setVersion('1')
     .setLicense('Apache-2.0', 'https://www.apache.org/licenses/LICENSE-2.0')
     .addServer('http://localhost:3000', 'A local Baton API (PORT defaults to 3000)')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'A user access token from a trusted issuer' }, 'bearer');
+    .addBearerAuth(
+      { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'A user access token from a trusted issuer' },
+      'bearer',
+    );
   for (const [name, description] of TAGS) builder.addTag(name, description);
   const document = SwaggerModule.createDocument(app, builder.build());
 
@@ -60,7 +63,12 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
       },
       IssuerUnavailable: {
         description: 'The token issuer cannot be reached to verify the token',
-        headers: { 'Retry-After': { description: 'seconds to wait before trying again', schema: { type: 'integer', minimum: 0 } } },
+        headers: {
+          'Retry-After': {
+            description: 'seconds to wait before trying again',
+            schema: { type: 'integer', minimum: 0 },
+          },
+        },
         content: PROBLEM,
       },
     },

@@ -51,7 +51,10 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       const allowed = status === 404 ? allowedMethodsFor(request) : [];
       if (allowed.length > 0) {
         // The path exists with other methods (issue 10 item 12): 405 with Allow, not 404.
-        return { body: problem(405, `${request.method} is not allowed on ${request.path}`), headers: { allow: allowed.join(', ') } };
+        return {
+          body: problem(405, `${request.method} is not allowed on ${request.path}`),
+          headers: { allow: allowed.join(', ') },
+        };
       }
       const detail = status === 404 ? `No route ${request.method} ${request.path}` : messageOf(error);
       return { body: { ...problem(status, detail), ...healthChecksOf(error) }, headers: {} };
@@ -65,11 +68,17 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     if (isDependencyUnavailable(error)) {
       // Postgres or Redis is unreachable (issue 10 item 14): the caller may try again, so never a 500.
       this.logger.warn({ code: (error as { code?: string }).code }, 'a dependency is unavailable');
-      return { body: problem(503, 'A dependency of the service is unavailable; try again later'), headers: { 'retry-after': String(DEPENDENCY_RETRY_AFTER_SECONDS) } };
+      return {
+        body: problem(503, 'A dependency of the service is unavailable; try again later'),
+        headers: { 'retry-after': String(DEPENDENCY_RETRY_AFTER_SECONDS) },
+      };
     }
     const correlationId = randomUUID();
     this.logger.error({ err: error, correlationId }, 'unhandled error');
-    return { body: { ...problem(500, `Unexpected error; correlation id ${correlationId}`), correlationId }, headers: {} };
+    return {
+      body: { ...problem(500, `Unexpected error; correlation id ${correlationId}`), correlationId },
+      headers: {},
+    };
   }
 }
 

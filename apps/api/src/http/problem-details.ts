@@ -40,7 +40,12 @@ const TITLES: Record<number, string> = {
   503: 'Service Unavailable',
 };
 
-export function problem(status: number, detail: string, errors?: ProblemDetails['errors'], title?: string): ProblemDetails {
+export function problem(
+  status: number,
+  detail: string,
+  errors?: ProblemDetails['errors'],
+  title?: string,
+): ProblemDetails {
   const t = title ?? TITLES[status] ?? 'Error';
   return {
     type: `https://baton.dev/problems/${t.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`,

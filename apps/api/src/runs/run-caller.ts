@@ -10,6 +10,12 @@ export class RunCallers {
   constructor(private readonly scopes: ApiScopes) {}
 
   of(user: AuthenticatedUser): RunCaller {
-    return { issuer: user.issuer, subject: user.subject, scopes: user.scopes, expiresAt: user.expiresAt, canReadAll: this.scopes.has(user, ApiScopeKey.RunsReadAll) };
+    return {
+      issuer: user.issuer,
+      subject: user.subject,
+      scopes: user.scopes,
+      expiresAt: user.expiresAt,
+      canReadAll: this.scopes.has(user, ApiScopeKey.RunsReadAll),
+    };
   }
 }

@@ -11,8 +11,16 @@ import { refTo } from '../workflows/workflow.openapi.js';
 import { RunCallers } from './run-caller.js';
 import { ApiRunListQueries, LOCATION_HEADER } from './runs.openapi.js';
 
-const listQuery = z.strictObject({ ...pageQuerySchema, status: z.enum(RUN_STATUSES as [RunStatus, ...RunStatus[]]).optional(), workflow: z.string().min(1).max(64).optional() });
-const idempotencyKey = z.string().min(1).max(255).regex(/^[\x21-\x7e]+$/, 'must be visible ASCII');
+const listQuery = z.strictObject({
+  ...pageQuerySchema,
+  status: z.enum(RUN_STATUSES as [RunStatus, ...RunStatus[]]).optional(),
+  workflow: z.string().min(1).max(64).optional(),
+});
+const idempotencyKey = z
+  .string()
+  .min(1)
+  .max(255)
+  .regex(/^[\x21-\x7e]+$/, 'must be visible ASCII');
 
 @ApiTags('runs')
 @ApiProblemResponses(400, 401, 404)
@@ -24,17 +32,34 @@ export class RunsController {
   ) {}
 
   @Post('workflows/:name/runs')
-  @ApiOperation({ operationId: 'startRun', summary: "Start a run; the caller's token becomes its subject token (stored encrypted)" })
-  @ApiHeader({ name: 'Idempotency-Key', required: false, schema: { type: 'string', minLength: 1, maxLength: 255 }, description: 'a repeat from the same user returns the first run (200)' })
+  @ApiOperation({
+    operationId: 'startRun',
+    summary: "Start a run; the caller's token becomes its subject token (stored encrypted)",
+  })
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    schema: { type: 'string', minLength: 1, maxLength: 255 },
+    description: 'a repeat from the same user returns the first run (200)',
+  })
   @ApiHeader({
     name: 'traceparent',
     required: false,
     schema: { type: 'string' },
-    description: "W3C Trace Context: kept with the run; the run's downstream calls carry a child of it (a malformed one is ignored)",
+    description:
+      "W3C Trace Context: kept with the run; the run's downstream calls carry a child of it (a malformed one is ignored)",
   })
   @ApiBody({ schema: refTo('StartRunRequest'), required: false })
-  @ApiAcceptedResponse({ description: 'Run started; Location names it', schema: refTo('StartedRun'), headers: LOCATION_HEADER })
-  @ApiOkResponse({ description: 'An earlier run with the same Idempotency-Key', schema: refTo('StartedRun'), headers: LOCATION_HEADER })
+  @ApiAcceptedResponse({
+    description: 'Run started; Location names it',
+    schema: refTo('StartedRun'),
+    headers: LOCATION_HEADER,
+  })
+  @ApiOkResponse({
+    description: 'An earlier run with the same Idempotency-Key',
+    schema: refTo('StartedRun'),
+    headers: LOCATION_HEADER,
+  })
   @ApiProblemResponses(413, 415, 422)
   async start(
     @Param('name') name: string,
@@ -45,7 +70,9 @@ export class RunsController {
     @Res({ passthrough: true }) res: Response,
   ) {
     if (key !== undefined && !idempotencyKey.safeParse(key).success) {
-      throw new DomainError(DomainErrorCode.InvalidInput, 'Invalid Idempotency-Key', [{ path: '$.headers.idempotency-key', message: 'must be 1–255 visible ASCII characters' }]);
+      throw new DomainError(DomainErrorCode.InvalidInput, 'Invalid Idempotency-Key', [
+        { path: '$.headers.idempotency-key', message: 'must be 1–255 visible ASCII characters' },
+      ]);
     }
     const { run, created } = await this.runs.start(name, body, this.callers.of(user), user.token, key, traceparent);
     res.status(created ? 202 : 200).location(`/v1/runs/${run.id}`);
@@ -71,7 +98,10 @@ export class RunsController {
 
   @Post('runs/:id/cancel')
   @HttpCode(200)
-  @ApiOperation({ operationId: 'cancelRun', summary: 'Cancel a run at once (owner or runsReadAll); 409 when it is already terminal' })
+  @ApiOperation({
+    operationId: 'cancelRun',
+    summary: 'Cancel a run at once (owner or runsReadAll); 409 when it is already terminal',
+  })
   @ApiOkResponse({ schema: refTo('RunDetail') })
   @ApiProblemResponses(409)
   cancel(@Param('id') id: string, @CurrentUser() user: AuthenticatedUser) {

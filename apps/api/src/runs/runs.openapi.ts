@@ -17,5 +17,10 @@ export const LOCATION_HEADER = { Location: { description: 'the path of the run',
 export const ApiRunListQueries = (): MethodDecorator =>
   applyDecorators(
     ApiQuery({ name: 'status', required: false, schema: { type: 'string', enum: [...RUN_STATUSES] } }),
-    ApiQuery({ name: 'workflow', required: false, description: 'workflow name', schema: { type: 'string', minLength: 1, maxLength: 64 } }),
+    ApiQuery({
+      name: 'workflow',
+      required: false,
+      description: 'workflow name',
+      schema: { type: 'string', minLength: 1, maxLength: 64 },
+    }),
   );

@@ -21,7 +21,10 @@ export class WorkflowsController {
   @Post()
   @HttpCode(201)
   @RequiresScope(ApiScopeKey.WorkflowsWrite)
-  @ApiOperation({ operationId: 'createWorkflow', summary: 'Register a workflow definition; an existing name gets its next version' })
+  @ApiOperation({
+    operationId: 'createWorkflow',
+    summary: 'Register a workflow definition; an existing name gets its next version',
+  })
   @ApiBody({ schema: refTo('WorkflowDefinition') })
   @ApiCreatedResponse({
     description: 'The stored definition with its version; Location names it',

@@ -13,7 +13,12 @@ export const inspectTokenHandler: NodeHandler = {
     return {
       input: context.input ?? null,
       grantedScopes: context.grantedScopes,
-      token: claims && { aud: claims.aud ?? null, scope: claims.scope ?? null, sub: claims.sub ?? null, act: claims.act ?? null },
+      token: claims && {
+        aud: claims.aud ?? null,
+        scope: claims.scope ?? null,
+        sub: claims.sub ?? null,
+        act: claims.act ?? null,
+      },
     };
   },
 };

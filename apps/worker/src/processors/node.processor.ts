@@ -34,6 +34,9 @@ export class NodeProcessor extends WorkerHost {
   @OnWorkerEvent('failed')
   onFailed(job: Job<RunNodeJob> | undefined, error: Error): void {
     const final = job !== undefined && job.attemptsMade >= (job.opts.attempts ?? 1);
-    this.logger.warn({ err: error, jobId: job?.id, attempt: job?.attemptsMade, final }, final ? 'node job failed for good; the sweeper will re-enqueue its node' : 'node job failed; BullMQ retries it');
+    this.logger.warn(
+      { err: error, jobId: job?.id, attempt: job?.attemptsMade, final },
+      final ? 'node job failed for good; the sweeper will re-enqueue its node' : 'node job failed; BullMQ retries it',
+    );
   }
 }

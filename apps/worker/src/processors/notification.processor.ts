@@ -19,6 +19,9 @@ export class NotificationProcessor extends WorkerHost {
   @OnWorkerEvent('failed')
   onFailed(job: Job<EscalationEventJob> | undefined, error: Error): void {
     const final = job && job.attemptsMade >= (job.opts.attempts ?? 1);
-    this.logger.warn({ eventId: job?.data.eventId, type: job?.data.type, attempt: job?.attemptsMade, final, err: error.message }, final ? 'webhook delivery given up' : 'webhook delivery failed; will retry');
+    this.logger.warn(
+      { eventId: job?.data.eventId, type: job?.data.type, attempt: job?.attemptsMade, final, err: error.message },
+      final ? 'webhook delivery given up' : 'webhook delivery failed; will retry',
+    );
   }
 }

@@ -14,7 +14,16 @@ const AS = 'https://idp.example.com';
 describe('ActorTokenSigner (SPEC §9.3)', () => {
   it('signs typ JWT with kid; iss, sub, aud, iat, exp ≤ 60 s, jti', async () => {
     const now = new Date('2026-12-02T10:00:00Z');
-    const signer = await ActorTokenSigner.create({ issuer: ISSUER, signingKey: await pem('ES256'), retiredKeys: [], tokenType: 'urn:ietf:params:oauth:token-type:jwt' }, 'a', () => now);
+    const signer = await ActorTokenSigner.create(
+      {
+        issuer: ISSUER,
+        signingKey: await pem('ES256'),
+        retiredKeys: [],
+        tokenType: 'urn:ietf:params:oauth:token-type:jwt',
+      },
+      'a',
+      () => now,
+    );
     const token = await signer.sign({ subject: 'expense-agent', audience: AS });
     const header = decodeProtectedHeader(token);
     expect(header).toEqual({ alg: 'ES256', typ: 'JWT', kid: signer.kid });
@@ -33,19 +42,36 @@ describe('ActorTokenSigner (SPEC §9.3)', () => {
   });
 
   it('gives every token a fresh jti', async () => {
-    const signer = await ActorTokenSigner.create({ issuer: ISSUER, signingKey: await pem('EdDSA'), retiredKeys: [], tokenType: 'x' }, 'a');
+    const signer = await ActorTokenSigner.create(
+      { issuer: ISSUER, signingKey: await pem('EdDSA'), retiredKeys: [], tokenType: 'x' },
+      'a',
+    );
     const jtis = new Set<unknown>();
-    for (let i = 0; i < 20; i++) jtis.add((await jwtVerify(await signer.sign({ subject: 'a', audience: AS }), createLocalJWKSet({ keys: signer.publicKeys() }))).payload.jti);
+    for (let i = 0; i < 20; i++)
+      jtis.add(
+        (
+          await jwtVerify(
+            await signer.sign({ subject: 'a', audience: AS }),
+            createLocalJWKSet({ keys: signer.publicKeys() }),
+          )
+        ).payload.jti,
+      );
     expect(jtis.size).toBe(20);
   });
 
   it('rotation: the retired key is published but never signs; tokens of the old key still verify', async () => {
     const oldKey = await pem('RS256');
     const newKey = await pem('ES256');
-    const before = await ActorTokenSigner.create({ issuer: ISSUER, signingKey: oldKey, retiredKeys: [], tokenType: 'x' }, 'a');
+    const before = await ActorTokenSigner.create(
+      { issuer: ISSUER, signingKey: oldKey, retiredKeys: [], tokenType: 'x' },
+      'a',
+    );
     const oldToken = await before.sign({ subject: 'a', audience: AS });
 
-    const after = await ActorTokenSigner.create({ issuer: ISSUER, signingKey: newKey, retiredKeys: [oldKey], tokenType: 'x' }, 'a');
+    const after = await ActorTokenSigner.create(
+      { issuer: ISSUER, signingKey: newKey, retiredKeys: [oldKey], tokenType: 'x' },
+      'a',
+    );
     const published = after.publicKeys();
     expect(published.map((k) => k.kid)).toEqual([after.kid, before.kid]);
     expect(published.every((k) => k.use === 'sig' && typeof k.alg === 'string' && k.d === undefined)).toBe(true);
@@ -65,22 +91,43 @@ describe('ActorTokenSigner (SPEC §9.3)', () => {
   });
 
   it('refuses a key that is not one, naming where it came from and not quoting it', async () => {
-    await expect(readActorKey('not-a-key-secret', 'exchangeProfiles.corp.actor.signingKeyEnv')).rejects.toThrow(ActorKeyError);
-    await expect(readActorKey('not-a-key-secret', 'exchangeProfiles.corp.actor.signingKeyEnv')).rejects.toThrow(/^exchangeProfiles.corp.actor.signingKeyEnv: not a PEM/);
+    await expect(readActorKey('not-a-key-secret', 'exchangeProfiles.corp.actor.signingKeyEnv')).rejects.toThrow(
+      ActorKeyError,
+    );
+    await expect(readActorKey('not-a-key-secret', 'exchangeProfiles.corp.actor.signingKeyEnv')).rejects.toThrow(
+      /^exchangeProfiles.corp.actor.signingKeyEnv: not a PEM/,
+    );
   });
 
   it('nests the parent chain in act, outermost = nearest parent (seam for sub-workflows)', async () => {
     expect(actClaimOf([])).toBeUndefined();
-    expect(actClaimOf([{ sub: 'parent' }, { sub: 'grandparent', iss: ISSUER }])).toEqual({ sub: 'parent', act: { sub: 'grandparent', iss: ISSUER } });
-    const signer = await ActorTokenSigner.create({ issuer: ISSUER, signingKey: await pem('ES256'), retiredKeys: [], tokenType: 'x' }, 'a');
+    expect(actClaimOf([{ sub: 'parent' }, { sub: 'grandparent', iss: ISSUER }])).toEqual({
+      sub: 'parent',
+      act: { sub: 'grandparent', iss: ISSUER },
+    });
+    const signer = await ActorTokenSigner.create(
+      { issuer: ISSUER, signingKey: await pem('ES256'), retiredKeys: [], tokenType: 'x' },
+      'a',
+    );
     const token = await signer.sign({ subject: 'child', audience: AS, parentChain: [{ sub: 'parent' }] });
-    expect((await jwtVerify(token, createLocalJWKSet({ keys: signer.publicKeys() }))).payload.act).toEqual({ sub: 'parent' });
+    expect((await jwtVerify(token, createLocalJWKSet({ keys: signer.publicKeys() }))).payload.act).toEqual({
+      sub: 'parent',
+    });
   });
 
-  it('actorPublicJwks lists every profile\'s current and retired keys once', async () => {
+  it("actorPublicJwks lists every profile's current and retired keys once", async () => {
     const a = await pem('ES256');
     const b = await pem('ES256');
-    const base = { name: 'x', issuer: AS, clientId: 'c', clientAuth: 'client_secret_basic' as const, privateKeyAlg: 'RS256', subjectTokenType: 't', extraParams: {}, expirySkewSeconds: 30 };
+    const base = {
+      name: 'x',
+      issuer: AS,
+      clientId: 'c',
+      clientAuth: 'client_secret_basic' as const,
+      privateKeyAlg: 'RS256',
+      subjectTokenType: 't',
+      extraParams: {},
+      expirySkewSeconds: 30,
+    };
     const jwks = await actorPublicJwks({
       one: { ...base, actor: { issuer: ISSUER, signingKey: a, retiredKeys: [b], tokenType: 'x' } },
       two: { ...base, actor: { issuer: ISSUER, signingKey: a, retiredKeys: [], tokenType: 'x' } },

@@ -43,9 +43,15 @@ export class ActorTokenSigner {
     private readonly now: () => Date,
   ) {}
 
-  static async create(actor: ActorProfile, where: string, now: () => Date = () => new Date()): Promise<ActorTokenSigner> {
+  static async create(
+    actor: ActorProfile,
+    where: string,
+    now: () => Date = () => new Date(),
+  ): Promise<ActorTokenSigner> {
     const current = await readActorKey(actor.signingKey, `${where}.signingKeyEnv`);
-    const retired = await Promise.all(actor.retiredKeys.map((key, i) => readActorKey(key, `${where}.retiredKeyEnvs.${i}`)));
+    const retired = await Promise.all(
+      actor.retiredKeys.map((key, i) => readActorKey(key, `${where}.retiredKeyEnvs.${i}`)),
+    );
     return new ActorTokenSigner(actor.issuer, actor.tokenType, current, retired, now);
   }
 

@@ -3,7 +3,8 @@ import { SignJWT } from 'jose';
 import { checkMayAct } from './may-act.js';
 
 const actor = { sub: 'expense-agent', iss: 'https://baton.example.com/agents' };
-const token = (claims: Record<string, unknown>) => new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).sign(new Uint8Array(32));
+const token = (claims: Record<string, unknown>) =>
+  new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).sign(new Uint8Array(32));
 
 describe('checkMayAct (RFC 8693 §4.4, SPEC §9.3)', () => {
   it('a token without may_act, or an opaque one, restricts nothing', async () => {
@@ -17,7 +18,12 @@ describe('checkMayAct (RFC 8693 §4.4, SPEC §9.3)', () => {
   });
 
   it('refuses another sub, another iss, or a malformed claim, naming the claim', async () => {
-    for (const mayAct of [{ sub: 'other-agent' }, { sub: 'expense-agent', iss: 'https://elsewhere' }, 'expense-agent', null]) {
+    for (const mayAct of [
+      { sub: 'other-agent' },
+      { sub: 'expense-agent', iss: 'https://elsewhere' },
+      'expense-agent',
+      null,
+    ]) {
       const check = checkMayAct(await token({ may_act: mayAct }), actor);
       expect(check.ok).toBe(false);
       expect(!check.ok && check.reason).toContain('may_act');

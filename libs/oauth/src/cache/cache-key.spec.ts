@@ -33,7 +33,9 @@ describe('cacheKey', () => {
   });
 
   it('does not let values shift between parts', () => {
-    expect(cacheKey({ ...parts, profile: 'a', audience: 'b|c' })).not.toBe(cacheKey({ ...parts, profile: 'a|b', audience: 'c' }));
+    expect(cacheKey({ ...parts, profile: 'a', audience: 'b|c' })).not.toBe(
+      cacheKey({ ...parts, profile: 'a|b', audience: 'c' }),
+    );
     expect(cacheKey({ ...parts, audience: 'x', resource: undefined })).not.toBe(
       cacheKey({ ...parts, audience: undefined, resource: 'x' }),
     );

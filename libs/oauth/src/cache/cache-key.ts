@@ -20,7 +20,13 @@ export interface ExchangedTokenCacheKeyParts {
  */
 export function cacheKey(parts: ExchangedTokenCacheKeyParts): string {
   const scopes = [...new Set(parts.scopes)].sort();
-  const tuple: unknown[] = [sha256(parts.subjectToken), parts.profile, parts.audience ?? null, parts.resource ?? null, scopes];
+  const tuple: unknown[] = [
+    sha256(parts.subjectToken),
+    parts.profile,
+    parts.audience ?? null,
+    parts.resource ?? null,
+    scopes,
+  ];
   if (parts.actor !== undefined) tuple.push(parts.actor);
   return sha256(JSON.stringify(tuple));
 }

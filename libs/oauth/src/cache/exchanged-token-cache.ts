@@ -37,7 +37,8 @@ export class ExchangedTokenCache {
 
   constructor(options: ExchangedTokenCacheOptions = {}) {
     this.maxEntries = options.maxEntries ?? 10_000;
-    if (!(Number.isInteger(this.maxEntries) && this.maxEntries > 0)) throw new RangeError('maxEntries must be a positive integer');
+    if (!(Number.isInteger(this.maxEntries) && this.maxEntries > 0))
+      throw new RangeError('maxEntries must be a positive integer');
     this.clock = options.clock ?? (() => new Date());
   }
 

@@ -39,9 +39,17 @@ describe('classifyExchangeError with real openid-client failures', () => {
     await closed;
   });
 
-  async function failureWhen(respond: (res: ServerResponse) => void, tokenEndpoint = `${issuer}/token`): Promise<ExchangeFailure> {
+  async function failureWhen(
+    respond: (res: ServerResponse) => void,
+    tokenEndpoint = `${issuer}/token`,
+  ): Promise<ExchangeFailure> {
     answer = respond;
-    const config = new Configuration({ issuer, token_endpoint: tokenEndpoint }, 'baton-worker', undefined, ClientSecretBasic('s3cret'));
+    const config = new Configuration(
+      { issuer, token_endpoint: tokenEndpoint },
+      'baton-worker',
+      undefined,
+      ClientSecretBasic('s3cret'),
+    );
     allowInsecureRequests(config);
     config.timeout = 0.3;
     try {
@@ -60,8 +68,10 @@ describe('classifyExchangeError with real openid-client failures', () => {
     (status: number, body: unknown, headers: Record<string, string> = {}) =>
     (res: ServerResponse) =>
       res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
-  const html = (status: number, headers: Record<string, string> = {}) => (res: ServerResponse) =>
-    res.writeHead(status, { 'content-type': 'text/html', ...headers }).end('<html>oops</html>');
+  const html =
+    (status: number, headers: Record<string, string> = {}) =>
+    (res: ServerResponse) =>
+      res.writeHead(status, { 'content-type': 'text/html', ...headers }).end('<html>oops</html>');
 
   it.each(['invalid_grant', 'invalid_request'])('%s → revoked', async (error) => {
     expect(await failureWhen(json(400, { error, error_description: 'grant is gone' }))).toEqual({
@@ -75,7 +85,11 @@ describe('classifyExchangeError with real openid-client failures', () => {
   it.each(['consent_required', 'interaction_required', 'invalid_scope', 'invalid_target'])(
     '%s → consent_required',
     async (error) => {
-      expect(await failureWhen(json(400, { error }))).toMatchObject({ kind: 'consent_required', code: error, status: 400 });
+      expect(await failureWhen(json(400, { error }))).toMatchObject({
+        kind: 'consent_required',
+        code: error,
+        status: 400,
+      });
     },
   );
 
@@ -153,7 +167,10 @@ describe('classifyExchangeError with real openid-client failures', () => {
   });
 
   it('a 200 that is not a token response → fatal', async () => {
-    expect(await failureWhen(json(200, { hello: 'world' }))).toMatchObject({ kind: 'fatal', code: 'OAUTH_INVALID_RESPONSE' });
+    expect(await failureWhen(json(200, { hello: 'world' }))).toMatchObject({
+      kind: 'fatal',
+      code: 'OAUTH_INVALID_RESPONSE',
+    });
   });
 });
 
@@ -181,21 +198,28 @@ describe('classifyExchangeError with constructed errors', () => {
       kind: 'transient',
       code: 'network_error',
     });
-    expect(classifyExchangeError(new TypeError('fetch failed', { cause: socket }))).toMatchObject({ kind: 'transient' });
+    expect(classifyExchangeError(new TypeError('fetch failed', { cause: socket }))).toMatchObject({
+      kind: 'transient',
+    });
     expect(classifyExchangeError(new TypeError('fetch failed'))).toMatchObject({ kind: 'transient' });
     expect(classifyExchangeError(new DOMException('timed out', 'TimeoutError'))).toMatchObject({
       kind: 'transient',
       code: 'timeout',
     });
     expect(classifyExchangeError(new DOMException('aborted', 'AbortError'))).toMatchObject({ kind: 'transient' });
-    const wrapped = new ClientError('operation aborted', { cause: new DOMException('x', 'AbortError'), code: 'OAUTH_ABORT' } as ErrorOptions);
+    const wrapped = new ClientError('operation aborted', {
+      cause: new DOMException('x', 'AbortError'),
+      code: 'OAUTH_ABORT',
+    } as ErrorOptions);
     expect(classifyExchangeError(wrapped)).toMatchObject({ kind: 'transient', code: 'aborted' });
     const somethingWentWrong = new ClientError('something went wrong', { cause: refused });
     expect(classifyExchangeError(somethingWentWrong)).toMatchObject({ kind: 'transient', code: 'network_error' });
   });
 
   it('refuses plain http without allowInsecureRequests as a misconfiguration', () => {
-    const err = new ClientError('only requests to HTTPS are allowed', { code: 'OAUTH_HTTP_REQUEST_FORBIDDEN' } as ErrorOptions);
+    const err = new ClientError('only requests to HTTPS are allowed', {
+      code: 'OAUTH_HTTP_REQUEST_FORBIDDEN',
+    } as ErrorOptions);
     expect(classifyExchangeError(err)).toMatchObject({ kind: 'fatal', code: 'OAUTH_HTTP_REQUEST_FORBIDDEN' });
   });
 

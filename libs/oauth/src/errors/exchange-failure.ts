@@ -11,7 +11,8 @@ import { parseRetryAfter } from './retry-after.js';
  * - `token_expired`: the server says the user's token is outside its validity (Entra
  *   AADSTS500133) → audit `token.expired`, escalation `token_expired`.
  */
-export type ExchangeFailureKind = 'revoked' | 'consent_required' | 'transient' | 'fatal' | 'exchange_refused' | 'token_expired';
+export type ExchangeFailureKind =
+  'revoked' | 'consent_required' | 'transient' | 'fatal' | 'exchange_refused' | 'token_expired';
 
 /**
  * A vendor's reading of an OAuth error body (SPEC §9.1), consulted before the generic table;
@@ -50,8 +51,16 @@ const MISCONFIGURATION = new Map([
 ]);
 // Node's and undici's codes for a connection that failed or broke.
 const NETWORK_ERROR_CODES = new Set([
-  'ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN',
-  'EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENETDOWN',
 ]);
 
 /**
@@ -59,7 +68,11 @@ const NETWORK_ERROR_CODES = new Set([
  * fails"). Errors are recognised by their `name`/`code` fields rather than `instanceof`, so a
  * second copy of openid-client in node_modules cannot defeat the classification.
  */
-export function classifyExchangeError(err: unknown, now: number = Date.now(), vendor?: VendorErrorClassifier): ExchangeFailure {
+export function classifyExchangeError(
+  err: unknown,
+  now: number = Date.now(),
+  vendor?: VendorErrorClassifier,
+): ExchangeFailure {
   const error = asRecord(err);
   if (!error) return unknownFailure(err);
 
@@ -92,7 +105,12 @@ export function classifyExchangeError(err: unknown, now: number = Date.now(), ve
   return classifyTransportFailure(err) ?? unknownFailure(err);
 }
 
-function classifyErrorBody(error: Record<string, unknown>, oauthError: string, now: number, vendor?: VendorErrorClassifier): ExchangeFailure {
+function classifyErrorBody(
+  error: Record<string, unknown>,
+  oauthError: string,
+  now: number,
+  vendor?: VendorErrorClassifier,
+): ExchangeFailure {
   const response = responseOf(error.response);
   const status = response?.status ?? numberOrUndefined(error.status);
   const description = stringOrUndefined(error.error_description);
@@ -122,7 +140,8 @@ function classifyErrorBody(error: Record<string, unknown>, oauthError: string, n
 /** openid-client's own error: wraps non-conform answers (5xx land here), timeouts and aborts. */
 function classifyClientError(error: Record<string, unknown>, now: number): ExchangeFailure | undefined {
   const code = stringOrUndefined(error.code);
-  if (code === 'OAUTH_TIMEOUT') return { kind: 'transient', code: 'timeout', description: 'authorization server timed out' };
+  if (code === 'OAUTH_TIMEOUT')
+    return { kind: 'transient', code: 'timeout', description: 'authorization server timed out' };
   if (code === 'OAUTH_ABORT') return { kind: 'transient', code: 'aborted', description: 'request was aborted' };
 
   // OAUTH_RESPONSE_IS_NOT_CONFORM / OAUTH_RESPONSE_IS_NOT_JSON carry the Response as `cause`.
@@ -163,7 +182,13 @@ function classifyTransportFailure(err: unknown): ExchangeFailure | undefined {
     }
     // undici's fetch rejects with TypeError('fetch failed'); the socket error is in its cause.
     if (error.name === 'TypeError' && error.message === 'fetch failed') {
-      return classifyTransportFailure(error.cause) ?? { kind: 'transient', code: 'network_error', description: 'fetch failed' };
+      return (
+        classifyTransportFailure(error.cause) ?? {
+          kind: 'transient',
+          code: 'network_error',
+          description: 'fetch failed',
+        }
+      );
     }
     current = error.cause;
   }

@@ -18,7 +18,12 @@ export async function authorizationServerConfiguration(
 
   let config: Configuration;
   if (profile.tokenEndpoint) {
-    config = new Configuration({ issuer: profile.issuer, token_endpoint: profile.tokenEndpoint }, profile.clientId, metadata, clientAuth);
+    config = new Configuration(
+      { issuer: profile.issuer, token_endpoint: profile.tokenEndpoint },
+      profile.clientId,
+      metadata,
+      clientAuth,
+    );
     if (insecure) allowInsecureRequests(config);
   } else {
     config = await discovery(new URL(profile.issuer), profile.clientId, metadata, clientAuth, {

@@ -17,8 +17,12 @@ async function failure(promise: Promise<unknown>): Promise<ClientCredentialsErro
 
 describe('clientAuthentication', () => {
   it('builds secret-based authentication', async () => {
-    await expect(clientAuthentication({ ...base, clientAuth: 'client_secret_basic', clientSecret: 's' })).resolves.toEqual(expect.any(Function));
-    await expect(clientAuthentication({ ...base, clientAuth: 'client_secret_post', clientSecret: 's' })).resolves.toEqual(expect.any(Function));
+    await expect(
+      clientAuthentication({ ...base, clientAuth: 'client_secret_basic', clientSecret: 's' }),
+    ).resolves.toEqual(expect.any(Function));
+    await expect(
+      clientAuthentication({ ...base, clientAuth: 'client_secret_post', clientSecret: 's' }),
+    ).resolves.toEqual(expect.any(Function));
   });
 
   it('refuses a secret method without a secret, naming the profile', async () => {
@@ -29,16 +33,21 @@ describe('clientAuthentication', () => {
   it('imports a PKCS #8 PEM key for privateKeyAlg', async () => {
     const { privateKey } = await generateKeyPair('PS256', { extractable: true });
     const pem = await exportPKCS8(privateKey);
-    await expect(clientAuthentication({ ...base, clientAuth: 'private_key_jwt', privateKey: pem, privateKeyAlg: 'PS256' })).resolves.toEqual(
-      expect.any(Function),
-    );
+    await expect(
+      clientAuthentication({ ...base, clientAuth: 'private_key_jwt', privateKey: pem, privateKeyAlg: 'PS256' }),
+    ).resolves.toEqual(expect.any(Function));
   });
 
   it('imports a private JWK (its own alg wins)', async () => {
     const { privateKey } = await generateKeyPair('ES256', { extractable: true });
     const jwk = { ...(await exportJWK(privateKey)), kid: 'k1', alg: 'ES256' };
     await expect(
-      clientAuthentication({ ...base, clientAuth: 'private_key_jwt', privateKey: JSON.stringify(jwk), privateKeyAlg: 'RS256' }),
+      clientAuthentication({
+        ...base,
+        clientAuth: 'private_key_jwt',
+        privateKey: JSON.stringify(jwk),
+        privateKeyAlg: 'RS256',
+      }),
     ).resolves.toEqual(expect.any(Function));
   });
 

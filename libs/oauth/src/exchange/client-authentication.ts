@@ -65,7 +65,8 @@ export async function importPrivateKey(
     } catch (err) {
       throw new ClientCredentialsError(`${where}: the JWK private key cannot be used with ${alg}: ${safeReason(err)}`);
     }
-    if (key instanceof Uint8Array) throw new ClientCredentialsError(`${where}: the JWK must be an asymmetric private key`);
+    if (key instanceof Uint8Array)
+      throw new ClientCredentialsError(`${where}: the JWK must be an asymmetric private key`);
     return typeof jwk.kid === 'string' && jwk.kid !== '' ? { key, kid: jwk.kid } : { key };
   }
 

@@ -32,14 +32,22 @@ const notConform = (status: number, headers: Record<string, string> = {}) =>
     cause: new Response('{}', { status, headers }),
   });
 const fetchFailed = () =>
-  Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }) });
+  Object.assign(new TypeError('fetch failed'), {
+    cause: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }),
+  });
 
 describe('exchangeFailureError', () => {
   it('maps an OAuth error body to its code and keeps the OAuth error', () => {
     const err = bodyError('invalid_grant', 400, 'subject_token has been revoked');
     const error = exchangeFailureError(err, context);
     expect(error).toBeInstanceOf(TokenExchangeError);
-    expect(error).toMatchObject({ code: 'revoked', oauthError: 'invalid_grant', status: 400, profile: 'corp', cause: err });
+    expect(error).toMatchObject({
+      code: 'revoked',
+      oauthError: 'invalid_grant',
+      status: 400,
+      profile: 'corp',
+      cause: err,
+    });
     expect(error.message).toBe('token exchange (profile "corp") failed: subject_token has been revoked');
     expect(error.retryable).toBe(false);
   });

@@ -41,7 +41,8 @@ export function exchangeFailureError(err: unknown, context: ExchangeFailureConte
     oauthError,
     status: failure.status,
     retryAfterMs: failure.retryAfterMs,
-    escalationDetail: failure.escalationDetail === undefined ? undefined : redact(failure.escalationDetail, context.secrets),
+    escalationDetail:
+      failure.escalationDetail === undefined ? undefined : redact(failure.escalationDetail, context.secrets),
     cause: err,
   });
 }
@@ -70,7 +71,9 @@ const REDACTED = '[redacted]';
 export function redact(text: string, secrets: readonly (string | undefined)[]): string {
   let result = text;
   // Longest first, so a secret containing another is cut out whole.
-  const ordered = secrets.filter((s): s is string => typeof s === 'string' && s !== '').sort((a, b) => b.length - a.length);
+  const ordered = secrets
+    .filter((s): s is string => typeof s === 'string' && s !== '')
+    .sort((a, b) => b.length - a.length);
   for (const secret of ordered) result = result.split(secret).join(REDACTED);
   return result;
 }

@@ -3,7 +3,9 @@ import { checkGrantedScopes, DEFAULT_EXPIRES_IN_SECONDS, toExchangedToken } from
 
 const NOW = new Date(Date.UTC(2026, 10, 2, 12, 0, 0));
 const fakeJwt = (payload: Record<string, unknown>): string =>
-  [{ alg: 'RS256', typ: 'at+jwt' }, payload].map((part) => Buffer.from(JSON.stringify(part)).toString('base64url')).join('.') + '.sig';
+  [{ alg: 'RS256', typ: 'at+jwt' }, payload]
+    .map((part) => Buffer.from(JSON.stringify(part)).toString('base64url'))
+    .join('.') + '.sig';
 
 describe('checkGrantedScopes', () => {
   it('accepts exactly the requested scopes, in any order', () => {
@@ -19,11 +21,18 @@ describe('checkGrantedScopes', () => {
   });
 
   it('reports scopes granted without being requested', () => {
-    expect(checkGrantedScopes(['a'], ['a'], 'a admin  b')).toEqual({ ok: false, code: 'scope_escalation', widened: ['admin', 'b'] });
+    expect(checkGrantedScopes(['a'], ['a'], 'a admin  b')).toEqual({
+      ok: false,
+      code: 'scope_escalation',
+      widened: ['admin', 'b'],
+    });
   });
 
   it('reports widening before anything missing', () => {
-    expect(checkGrantedScopes(['a', 'b'], ['a', 'b'], 'a admin')).toMatchObject({ code: 'scope_escalation', widened: ['admin'] });
+    expect(checkGrantedScopes(['a', 'b'], ['a', 'b'], 'a admin')).toMatchObject({
+      code: 'scope_escalation',
+      widened: ['admin'],
+    });
   });
 
   it('reports required scopes left out', () => {

@@ -26,7 +26,13 @@ const metadata: Handler = (_req, _body, res) => json(res, 200, { issuer, token_e
 const tokenOk =
   (extra: Record<string, unknown> = {}): Handler =>
   (_req, body, res) =>
-    json(res, 200, { access_token: `opaque-${requests.token}`, token_type: 'Bearer', expires_in: 300, scope: body.get('scope'), ...extra });
+    json(res, 200, {
+      access_token: `opaque-${requests.token}`,
+      token_type: 'Bearer',
+      expires_in: 300,
+      scope: body.get('scope'),
+      ...extra,
+    });
 
 beforeAll(async () => {
   server = createServer((req, res) => {
@@ -119,7 +125,11 @@ describe('TokenExchanger', () => {
     let now = new Date(Date.UTC(2026, 10, 2, 12, 0, 0));
     const exchanger = new TokenExchanger({ profiles: { corp: profile() }, now: () => now });
     const first = await exchanger.exchange(request());
-    expect(first).toMatchObject({ cached: false, scopes: ['expenses:read'], expiresAt: new Date(now.getTime() + 300_000) });
+    expect(first).toMatchObject({
+      cached: false,
+      scopes: ['expenses:read'],
+      expiresAt: new Date(now.getTime() + 300_000),
+    });
     expect(first.jti).toBeUndefined();
 
     now = new Date(now.getTime() + 269_000);
@@ -151,7 +161,11 @@ describe('TokenExchanger', () => {
 
   it('lets identical exchanges in flight share one request', async () => {
     const exchanger = new TokenExchanger({ profiles: { corp: profile() } });
-    const results = await Promise.all([exchanger.exchange(request()), exchanger.exchange(request()), exchanger.exchange(request())]);
+    const results = await Promise.all([
+      exchanger.exchange(request()),
+      exchanger.exchange(request()),
+      exchanger.exchange(request()),
+    ]);
     expect(requests.token).toBe(1);
     expect(results.map((r) => r.cached).sort()).toEqual([false, true, true]);
     expect(new Set(results.map((r) => r.accessToken)).size).toBe(1);
@@ -170,7 +184,8 @@ describe('TokenExchanger', () => {
   });
 
   it('discards a widened token and caches nothing', async () => {
-    tokenAnswer = (_req, body, res) => json(res, 200, { access_token: 'widened-token', token_type: 'Bearer', scope: `${body.get('scope')} admin` });
+    tokenAnswer = (_req, body, res) =>
+      json(res, 200, { access_token: 'widened-token', token_type: 'Bearer', scope: `${body.get('scope')} admin` });
     const cache = new ExchangedTokenCache();
     const exchanger = new TokenExchanger({ profiles: { corp: profile() }, cache });
     const error = await failure(exchanger.exchange(request()));
@@ -180,7 +195,8 @@ describe('TokenExchanger', () => {
   });
 
   it('reports required scopes the server left out, and caches nothing', async () => {
-    tokenAnswer = (_req, _body, res) => json(res, 200, { access_token: 'narrow', token_type: 'Bearer', scope: 'expenses:notify' });
+    tokenAnswer = (_req, _body, res) =>
+      json(res, 200, { access_token: 'narrow', token_type: 'Bearer', scope: 'expenses:notify' });
     const cache = new ExchangedTokenCache();
     const exchanger = new TokenExchanger({ profiles: { corp: profile() }, cache });
     const error = await failure(exchanger.exchange(request({ scopes: ['expenses:read', 'expenses:notify'] })));
@@ -191,7 +207,9 @@ describe('TokenExchanger', () => {
   it("checks a cached token against each request's own required scopes", async () => {
     tokenAnswer = (_req, _body, res) => json(res, 200, { access_token: 'narrow', token_type: 'Bearer', scope: 'a' });
     const exchanger = new TokenExchanger({ profiles: { corp: profile() } });
-    await expect(exchanger.exchange(request({ scopes: ['a', 'b'], requiredScopes: ['a'] }))).resolves.toMatchObject({ scopes: ['a'] });
+    await expect(exchanger.exchange(request({ scopes: ['a', 'b'], requiredScopes: ['a'] }))).resolves.toMatchObject({
+      scopes: ['a'],
+    });
     const error = await failure(exchanger.exchange(request({ scopes: ['a', 'b'], requiredScopes: ['a', 'b'] })));
     expect(error).toMatchObject({ code: 'insufficient_scope', missingScopes: ['b'] });
     expect(requests.token).toBe(1);
@@ -233,9 +251,15 @@ describe('TokenExchanger', () => {
 
   it('refuses an unknown profile and unusable credentials as fatal', async () => {
     const exchanger = new TokenExchanger({
-      profiles: { corp: profile(), broken: profile({ name: 'broken', clientAuth: 'private_key_jwt', privateKey: 'garbage' }) },
+      profiles: {
+        corp: profile(),
+        broken: profile({ name: 'broken', clientAuth: 'private_key_jwt', privateKey: 'garbage' }),
+      },
     });
-    expect(await failure(exchanger.exchange(request({ profile: 'nope' })))).toMatchObject({ code: 'fatal', profile: 'nope' });
+    expect(await failure(exchanger.exchange(request({ profile: 'nope' })))).toMatchObject({
+      code: 'fatal',
+      profile: 'nope',
+    });
     const broken = await failure(exchanger.exchange(request({ profile: 'broken' })));
     expect(broken).toMatchObject({ code: 'fatal', profile: 'broken' });
     expect(broken.message).not.toContain('garbage');

@@ -121,7 +121,11 @@ export class TokenExchanger {
     return this.cache.delete(key);
   }
 
-  private async exchangeWithServer(profile: ExchangeProfile, request: ExchangeRequest, key: string): Promise<ExchangeResult> {
+  private async exchangeWithServer(
+    profile: ExchangeProfile,
+    request: ExchangeRequest,
+    key: string,
+  ): Promise<ExchangeResult> {
     const name = request.profile;
     const strategy = vendorStrategy(profile.vendor);
     const secrets = [request.subjectToken, profile.clientSecret, profile.privateKey, profile.actor?.signingKey];
@@ -131,10 +135,14 @@ export class TokenExchanger {
     if (profile.actor && actor) {
       const mayAct = checkMayAct(request.subjectToken, { sub: actor, iss: profile.actor.issuer });
       if (!mayAct.ok) {
-        throw new TokenExchangeError('consent_required', `token exchange (profile "${name}") not attempted: ${mayAct.reason}`, {
-          profile: name,
-          escalationDetail: mayAct.reason,
-        });
+        throw new TokenExchangeError(
+          'consent_required',
+          `token exchange (profile "${name}") not attempted: ${mayAct.reason}`,
+          {
+            profile: name,
+            escalationDetail: mayAct.reason,
+          },
+        );
       }
     }
 
@@ -157,7 +165,13 @@ export class TokenExchanger {
     try {
       response = await genericGrantRequest(config, grant.grantType, grant.parameters);
     } catch (err) {
-      throw exchangeFailureError(err, { profile: name, stage: 'token', secrets, now: this.now().getTime(), vendor: strategy.classifyError });
+      throw exchangeFailureError(err, {
+        profile: name,
+        stage: 'token',
+        secrets,
+        now: this.now().getTime(),
+        vendor: strategy.classifyError,
+      });
     }
     secrets.push(response.access_token);
 
@@ -186,7 +200,11 @@ export class TokenExchanger {
   }
 
   /** The profile's actor token signer, built once; a failed build is not remembered. */
-  private async signerFor(name: string, profile: ExchangeProfile, secrets: readonly (string | undefined)[]): Promise<ActorTokenSigner> {
+  private async signerFor(
+    name: string,
+    profile: ExchangeProfile,
+    secrets: readonly (string | undefined)[],
+  ): Promise<ActorTokenSigner> {
     let signer = this.signers.get(name);
     if (!signer) {
       const built = ActorTokenSigner.create(profile.actor!, `exchangeProfiles.${name}.actor`, this.now);
@@ -200,13 +218,17 @@ export class TokenExchanger {
       return await signer;
     } catch (err) {
       const reason = err instanceof ActorKeyError ? err.message : 'the actor signing key cannot be used';
-      throw new TokenExchangeError('fatal', redact(`token exchange: ${reason}`, secrets), { profile: name, cause: err });
+      throw new TokenExchangeError('fatal', redact(`token exchange: ${reason}`, secrets), {
+        profile: name,
+        cause: err,
+      });
     }
   }
 
   private withRequiredScopes(request: ExchangeRequest, result: ExchangeResult): ExchangeResult {
     const missing = findMissingScopes(request.requiredScopes, result.scopes);
-    if (missing.length > 0) throw insufficientScope(request.profile, missing, [request.subjectToken, result.accessToken]);
+    if (missing.length > 0)
+      throw insufficientScope(request.profile, missing, [request.subjectToken, result.accessToken]);
     return result;
   }
 
@@ -229,7 +251,10 @@ export class TokenExchanger {
       return await configuration;
     } catch (err) {
       if (err instanceof ClientCredentialsError) {
-        throw new TokenExchangeError('fatal', redact(`token exchange: ${err.message}`, secrets), { profile: name, cause: err });
+        throw new TokenExchangeError('fatal', redact(`token exchange: ${err.message}`, secrets), {
+          profile: name,
+          cause: err,
+        });
       }
       throw exchangeFailureError(err, { profile: name, stage: 'metadata', secrets, now: this.now().getTime() });
     }
@@ -243,12 +268,19 @@ export class TokenExchanger {
   private profileOf(name: string): ExchangeProfile {
     const profile = this.profiles.get(name);
     if (!profile) {
-      throw new TokenExchangeError('fatal', `token exchange: unknown exchange profile ${JSON.stringify(name)}`, { profile: name });
+      throw new TokenExchangeError('fatal', `token exchange: unknown exchange profile ${JSON.stringify(name)}`, {
+        profile: name,
+      });
     }
     return profile;
   }
 
-  private keyOf(request: Pick<ExchangeRequest, 'subjectToken' | 'profile' | 'audience' | 'resource' | 'scopes' | 'agentId' | 'actorChain'>): string {
+  private keyOf(
+    request: Pick<
+      ExchangeRequest,
+      'subjectToken' | 'profile' | 'audience' | 'resource' | 'scopes' | 'agentId' | 'actorChain'
+    >,
+  ): string {
     const parts = {
       subjectToken: request.subjectToken,
       profile: request.profile,
@@ -262,10 +294,17 @@ export class TokenExchanger {
   }
 }
 
-function insufficientScope(profile: string, missing: string[], secrets: readonly (string | undefined)[]): TokenExchangeError {
+function insufficientScope(
+  profile: string,
+  missing: string[],
+  secrets: readonly (string | undefined)[],
+): TokenExchangeError {
   return new TokenExchangeError(
     'insufficient_scope',
-    redact(`token exchange (profile "${profile}"): the authorization server did not grant the required scopes ${missing.join(' ')}`, secrets),
+    redact(
+      `token exchange (profile "${profile}"): the authorization server did not grant the required scopes ${missing.join(' ')}`,
+      secrets,
+    ),
     { profile, missingScopes: missing },
   );
 }

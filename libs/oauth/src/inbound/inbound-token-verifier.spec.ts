@@ -35,9 +35,7 @@ describe('InboundTokenVerifier', () => {
   ): InboundTokenVerifier {
     return new InboundTokenVerifier({
       audience: AUDIENCE,
-      trustedIssuers: issuers.map((issuer) =>
-        issuer instanceof LocalIssuer ? { issuer: issuer.issuer } : issuer,
-      ),
+      trustedIssuers: issuers.map((issuer) => (issuer instanceof LocalIssuer ? { issuer: issuer.issuer } : issuer)),
       jwksCooldownMs: 0,
       ...options,
     });
@@ -140,7 +138,12 @@ describe('InboundTokenVerifier', () => {
     afterAll(() => issuer.close());
 
     it('alg none, without contacting the issuer', async () => {
-      const unsecured = new UnsecuredJWT({ iss: issuer.issuer, sub: 'alice', aud: AUDIENCE, exp: now() + 300 }).encode();
+      const unsecured = new UnsecuredJWT({
+        iss: issuer.issuer,
+        sub: 'alice',
+        aud: AUDIENCE,
+        exp: now() + 300,
+      }).encode();
       const fresh = verifierFor([issuer]);
       const before = issuer.requestCount(DISCOVERY);
       const err = await rejectionOf(fresh.verify(unsecured), 'invalid_token');
@@ -252,9 +255,11 @@ describe('InboundTokenVerifier', () => {
 
       const rotated = await generateSigningKey('ES256', 'key-2');
       issuer.publishedKeys = [rotated];
-      await expect(verifier.verify(await issuer.sign(rotated, { sub: 'alice', aud: AUDIENCE }))).resolves.toMatchObject({
-        subject: 'alice',
-      });
+      await expect(verifier.verify(await issuer.sign(rotated, { sub: 'alice', aud: AUDIENCE }))).resolves.toMatchObject(
+        {
+          subject: 'alice',
+        },
+      );
       expect(issuer.requestCount('/jwks')).toBe(2);
       // The old key is gone from the refreshed set.
       await rejectionOf(verifier.verify(await issuer.sign(key, { sub: 'alice', aud: AUDIENCE })), 'invalid_token');
@@ -323,7 +328,10 @@ describe('InboundTokenVerifier', () => {
       await verifier.verify(await issuer.sign(key, { sub: 'alice', aud: AUDIENCE }));
       const rotated = await generateSigningKey('RS256', 'key-2');
       issuer.behaviour = 'server_error';
-      await rejectionOf(verifier.verify(await issuer.sign(rotated, { sub: 'alice', aud: AUDIENCE })), 'issuer_unavailable');
+      await rejectionOf(
+        verifier.verify(await issuer.sign(rotated, { sub: 'alice', aud: AUDIENCE })),
+        'issuer_unavailable',
+      );
     });
 
     it('and retries discovery once the backoff has passed after the issuer recovers', async () => {
@@ -344,7 +352,9 @@ describe('InboundTokenVerifier', () => {
       const token = await issuer.sign(key, { sub: 'alice', aud: AUDIENCE });
       issuer.behaviour = 'server_error';
       const viaDiscovery = verifierFor([issuer], { issuerBackoff: { initialMs: 60_000, maxMs: 60_000 } });
-      const viaJwks = verifierFor([{ issuer: issuer.issuer, jwksUri: issuer.jwksUri }], { issuerBackoff: { initialMs: 60_000, maxMs: 60_000 } });
+      const viaJwks = verifierFor([{ issuer: issuer.issuer, jwksUri: issuer.jwksUri }], {
+        issuerBackoff: { initialMs: 60_000, maxMs: 60_000 },
+      });
       for (let i = 0; i < 5; i += 1) {
         await rejectionOf(viaDiscovery.verify(token), 'issuer_unavailable');
         await rejectionOf(viaJwks.verify(token), 'issuer_unavailable');
@@ -358,21 +368,35 @@ describe('InboundTokenVerifier', () => {
       const token = await issuer.sign(key, { sub: 'alice', aud: AUDIENCE });
       issuer.advertisedIssuer = 'http://127.0.0.1:1';
       const err = await rejectionOf(verifierFor([issuer]).verify(token), 'issuer_unavailable');
-      expect(err.message).toBe(`token issuer ${issuer.issuer} is unavailable: its discovery document could not be fetched`);
+      expect(err.message).toBe(
+        `token issuer ${issuer.issuer} is unavailable: its discovery document could not be fetched`,
+      );
       expect(err.cause).toMatchObject({ name: 'ClientError', code: 'OAUTH_JSON_ATTRIBUTE_COMPARISON_FAILED' });
       expect(issuer.requestCount('/jwks')).toBe(0);
     });
   });
 
   describe("item 1: Baton's own tokens are not keys to Baton", () => {
-    it('refuses client_id / azp of an exchange client and act.sub naming Baton; accepts someone else\'s agent', async () => {
+    it("refuses client_id / azp of an exchange client and act.sub naming Baton; accepts someone else's agent", async () => {
       const issuer = await startIssuer();
       const verifier = verifierFor([issuer], { refusedClientIds: ['baton-worker'] });
       for (const claims of [{ client_id: 'baton-worker' }, { azp: 'baton-worker' }, { act: { sub: 'baton-worker' } }]) {
-        const err = await rejectionOf(verifier.verify(await issuer.sign(key, { sub: 'alice', aud: AUDIENCE, ...claims })), 'invalid_token');
+        const err = await rejectionOf(
+          verifier.verify(await issuer.sign(key, { sub: 'alice', aud: AUDIENCE, ...claims })),
+          'invalid_token',
+        );
         expect(err.message).toMatch(/Baton's own/);
       }
-      await expect(verifier.verify(await issuer.sign(key, { sub: 'alice', aud: AUDIENCE, client_id: 'dashboard', act: { sub: 'other-agent', act: { sub: 'baton-worker' } } }))).resolves.toMatchObject({ subject: 'alice' });
+      await expect(
+        verifier.verify(
+          await issuer.sign(key, {
+            sub: 'alice',
+            aud: AUDIENCE,
+            client_id: 'dashboard',
+            act: { sub: 'other-agent', act: { sub: 'baton-worker' } },
+          }),
+        ),
+      ).resolves.toMatchObject({ subject: 'alice' });
     });
 
     it('requires typ at+jwt unless the issuer sets requireTyp: false', async () => {
@@ -380,8 +404,14 @@ describe('InboundTokenVerifier', () => {
       const token = await issuer.sign(key, { sub: 'alice', aud: AUDIENCE }, { typ: 'JWT' });
       const err = await rejectionOf(verifierFor([issuer]).verify(token), 'invalid_token');
       expect(err.message).toBe('token "typ" must be at+jwt (RFC 9068)');
-      await expect(verifierFor([{ issuer: issuer.issuer, requireTyp: false }]).verify(token)).resolves.toMatchObject({ subject: 'alice' });
-      await expect(verifierFor([issuer]).verify(await issuer.sign(key, { sub: 'alice', aud: AUDIENCE }, { typ: 'application/at+jwt' }))).resolves.toMatchObject({ subject: 'alice' });
+      await expect(verifierFor([{ issuer: issuer.issuer, requireTyp: false }]).verify(token)).resolves.toMatchObject({
+        subject: 'alice',
+      });
+      await expect(
+        verifierFor([issuer]).verify(
+          await issuer.sign(key, { sub: 'alice', aud: AUDIENCE }, { typ: 'application/at+jwt' }),
+        ),
+      ).resolves.toMatchObject({ subject: 'alice' });
     });
   });
 

@@ -14,9 +14,15 @@ import { looksLikeJwt, TokenIntrospector } from './token-introspector.js';
 
 /** Asymmetric JWS algorithms only: `none` and HMAC (HS*) are never accepted (SPEC §2). */
 export const INBOUND_TOKEN_ALGORITHMS = [
-  'RS256', 'RS384', 'RS512',
-  'PS256', 'PS384', 'PS512',
-  'ES256', 'ES384', 'ES512',
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
   'EdDSA',
 ] as const;
 
@@ -74,10 +80,16 @@ export class InboundTokenVerifier {
     if (!(httpTimeoutMs > 0)) throw new RangeError('httpTimeoutMs must be positive');
 
     this.trustedIssuers = new Map(options.trustedIssuers.map((trusted) => [trusted.issuer, trusted]));
-    this.keySets = new IssuerKeySets({ httpTimeoutMs, jwksCooldownMs: options.jwksCooldownMs, backoff: options.issuerBackoff });
+    this.keySets = new IssuerKeySets({
+      httpTimeoutMs,
+      jwksCooldownMs: options.jwksCooldownMs,
+      backoff: options.issuerBackoff,
+    });
     this.refusedClientIds = new Set(options.refusedClientIds ?? []);
     this.introspector = new TokenIntrospector({
-      issuers: options.trustedIssuers.flatMap((t) => (t.introspection ? [{ issuer: t.issuer, introspection: t.introspection }] : [])),
+      issuers: options.trustedIssuers.flatMap((t) =>
+        t.introspection ? [{ issuer: t.issuer, introspection: t.introspection }] : [],
+      ),
       audience: options.audience,
       httpTimeoutMs,
     });
@@ -178,7 +190,8 @@ async function verifyWithAnyMatchingKey(
 export function bakedForBaton(payload: JWTPayload, refusedClientIds: ReadonlySet<string>): string | null {
   for (const claim of ['client_id', 'azp'] as const) {
     const value = payload[claim];
-    if (typeof value === 'string' && refusedClientIds.has(value)) return `token was issued to Baton's own exchange client (${claim}); it is not accepted by Baton's API`;
+    if (typeof value === 'string' && refusedClientIds.has(value))
+      return `token was issued to Baton's own exchange client (${claim}); it is not accepted by Baton's API`;
   }
   const act = payload.act as { sub?: unknown } | undefined;
   if (act && typeof act === 'object' && typeof act.sub === 'string' && refusedClientIds.has(act.sub)) {

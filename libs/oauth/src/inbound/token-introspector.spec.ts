@@ -20,10 +20,24 @@ beforeAll(async () => {
       const token = new URLSearchParams(body).get('token') ?? '';
       calls.push(token);
       // RFC 6749 §2.3.1: each half is form-urlencoded before base64.
-      const basic = Buffer.from(String(req.headers.authorization ?? '').replace(/^Basic /, ''), 'base64').toString('utf8');
-      const ok = basic.split(':').map((v) => decodeURIComponent(v)).join(':') === 'baton-api:s3cret';
+      const basic = Buffer.from(String(req.headers.authorization ?? '').replace(/^Basic /, ''), 'base64').toString(
+        'utf8',
+      );
+      const ok =
+        basic
+          .split(':')
+          .map((v) => decodeURIComponent(v))
+          .join(':') === 'baton-api:s3cret';
       res.writeHead(down ? 503 : ok ? 200 : 401, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(down ? { error: 'temporarily_unavailable' } : ok ? (answers.get(token) ?? { active: false }) : { error: 'invalid_client' }));
+      res.end(
+        JSON.stringify(
+          down
+            ? { error: 'temporarily_unavailable' }
+            : ok
+              ? (answers.get(token) ?? { active: false })
+              : { error: 'invalid_client' },
+        ),
+      );
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -34,7 +48,12 @@ afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
 const ISSUER = 'https://idp.example.com';
 function introspector(now: () => number, secret = 's3cret') {
-  return new TokenIntrospector({ issuers: [{ issuer: ISSUER, introspection: { endpoint, clientId: 'baton-api', clientSecret: secret } }], audience: 'baton-api', httpTimeoutMs: 2000, now });
+  return new TokenIntrospector({
+    issuers: [{ issuer: ISSUER, introspection: { endpoint, clientId: 'baton-api', clientSecret: secret } }],
+    audience: 'baton-api',
+    httpTimeoutMs: 2000,
+    now,
+  });
 }
 
 describe('TokenIntrospector (SPEC §9.2)', () => {
@@ -42,7 +61,12 @@ describe('TokenIntrospector (SPEC §9.2)', () => {
     const exp = Math.floor(Date.now() / 1000) + 3600;
     answers.set('t-alice', { active: true, iss: ISSUER, sub: 'alice', scope: 'a b', exp, roles: ['admin'] });
     const principal = await introspector(Date.now).introspect('t-alice');
-    expect(principal).toMatchObject({ issuer: ISSUER, subject: 'alice', scopes: ['a', 'b'], expiresAt: new Date(exp * 1000) });
+    expect(principal).toMatchObject({
+      issuer: ISSUER,
+      subject: 'alice',
+      scopes: ['a', 'b'],
+      expiresAt: new Date(exp * 1000),
+    });
   });
 
   it('caches at most 60 s', async () => {
@@ -86,7 +110,9 @@ describe('TokenIntrospector (SPEC §9.2)', () => {
     } finally {
       down = false;
     }
-    const error = await introspector(Date.now, 'wrong').introspect('t-alice').catch((e: unknown) => e);
+    const error = await introspector(Date.now, 'wrong')
+      .introspect('t-alice')
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InboundTokenError);
     expect((error as InboundTokenError).code).toBe('issuer_unavailable');
   });

@@ -50,7 +50,8 @@ export class TokenIntrospector {
 
   constructor(private readonly options: TokenIntrospectorOptions) {
     const seconds = options.cacheSeconds ?? MAX_INTROSPECTION_CACHE_SECONDS;
-    if (!(seconds >= 0 && seconds <= MAX_INTROSPECTION_CACHE_SECONDS)) throw new RangeError(`cacheSeconds must be between 0 and ${MAX_INTROSPECTION_CACHE_SECONDS}`);
+    if (!(seconds >= 0 && seconds <= MAX_INTROSPECTION_CACHE_SECONDS))
+      throw new RangeError(`cacheSeconds must be between 0 and ${MAX_INTROSPECTION_CACHE_SECONDS}`);
     this.cacheMs = seconds * 1000;
     this.maxEntries = options.maxEntries ?? 10_000;
     this.now = options.now ?? Date.now;
@@ -73,7 +74,11 @@ export class TokenIntrospector {
       try {
         answer = (await tokenIntrospection(await this.configurationFor(trusted), token)) as Record<string, unknown>;
       } catch (err) {
-        unreachable ??= new InboundTokenError('issuer_unavailable', `token issuer ${trusted.issuer} is unavailable: its introspection endpoint did not answer`, { cause: err });
+        unreachable ??= new InboundTokenError(
+          'issuer_unavailable',
+          `token issuer ${trusted.issuer} is unavailable: its introspection endpoint did not answer`,
+          { cause: err },
+        );
         continue;
       }
       if (answer.active !== true) continue;
@@ -87,16 +92,26 @@ export class TokenIntrospector {
   }
 
   private principalOf(issuer: string, answer: Record<string, unknown>, now: number): IntrospectedPrincipal {
-    if (answer.iss !== undefined && answer.iss !== issuer) throw new InboundTokenError('invalid_token', 'token issuer is not trusted');
-    if (typeof answer.sub !== 'string' || answer.sub === '') throw new InboundTokenError('invalid_token', 'token "sub" claim must be a non-empty string');
-    if (typeof answer.exp !== 'number') throw new InboundTokenError('invalid_token', 'token lacks the required "exp" claim');
+    if (answer.iss !== undefined && answer.iss !== issuer)
+      throw new InboundTokenError('invalid_token', 'token issuer is not trusted');
+    if (typeof answer.sub !== 'string' || answer.sub === '')
+      throw new InboundTokenError('invalid_token', 'token "sub" claim must be a non-empty string');
+    if (typeof answer.exp !== 'number')
+      throw new InboundTokenError('invalid_token', 'token lacks the required "exp" claim');
     if (answer.exp * 1000 <= now) throw new InboundTokenError('invalid_token', 'token has expired');
     if (this.options.audience !== undefined && answer.aud !== undefined) {
       const audiences = Array.isArray(answer.aud) ? answer.aud : [answer.aud];
-      if (!audiences.includes(this.options.audience)) throw new InboundTokenError('invalid_token', 'token audience is not accepted');
+      if (!audiences.includes(this.options.audience))
+        throw new InboundTokenError('invalid_token', 'token audience is not accepted');
     }
     // `scope` is the RFC 7662 member; `roles` is never read as scopes.
-    return { issuer, subject: answer.sub, scopes: parseScopes(answer.scope), expiresAt: new Date(answer.exp * 1000), claims: { ...answer, iss: issuer } as JWTPayload };
+    return {
+      issuer,
+      subject: answer.sub,
+      scopes: parseScopes(answer.scope),
+      expiresAt: new Date(answer.exp * 1000),
+      claims: { ...answer, iss: issuer } as JWTPayload,
+    };
   }
 
   private remember(key: string, principal: IntrospectedPrincipal, until: number): void {
@@ -117,12 +132,23 @@ export class TokenIntrospector {
     return configuration;
   }
 
-  private async buildConfiguration({ issuer, introspection }: { issuer: string; introspection: IntrospectionSettings }): Promise<Configuration> {
+  private async buildConfiguration({
+    issuer,
+    introspection,
+  }: {
+    issuer: string;
+    introspection: IntrospectionSettings;
+  }): Promise<Configuration> {
     const auth = ClientSecretBasic(introspection.clientSecret);
     const insecure = issuer.startsWith('http:') || introspection.endpoint?.startsWith('http:') === true;
     let config: Configuration;
     if (introspection.endpoint) {
-      config = new Configuration({ issuer, introspection_endpoint: introspection.endpoint }, introspection.clientId, undefined, auth);
+      config = new Configuration(
+        { issuer, introspection_endpoint: introspection.endpoint },
+        introspection.clientId,
+        undefined,
+        auth,
+      );
       if (insecure) allowInsecureRequests(config);
     } else {
       config = await discovery(new URL(issuer), introspection.clientId, undefined, auth, {

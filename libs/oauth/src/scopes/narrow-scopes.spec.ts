@@ -13,9 +13,10 @@ describe('narrowScopes', () => {
   });
 
   it('reports required scopes the user lacks, and still lists them as granted', () => {
-    expect(
-      narrowScopes({ requiredScopes: ['a', 'b', 'c'], optionalScopes: ['d'], userScopes: ['b', 'd'] }),
-    ).toEqual({ granted: ['a', 'b', 'c', 'd'], missing: ['a', 'c'] });
+    expect(narrowScopes({ requiredScopes: ['a', 'b', 'c'], optionalScopes: ['d'], userScopes: ['b', 'd'] })).toEqual({
+      granted: ['a', 'b', 'c', 'd'],
+      missing: ['a', 'c'],
+    });
   });
 
   it('drops optional scopes the user lacks and defaults optional to none', () => {

@@ -27,7 +27,10 @@ describe('scopesFromClaims', () => {
 
 describe('scopesFromClaims: Entra shapes (SPEC §9.1)', () => {
   it('accepts scp as a space-separated string and never reads roles as scopes', () => {
-    expect(scopesFromClaims({ scp: 'Expenses.Read User.Read', roles: ['Expenses.Admin'] })).toEqual(['Expenses.Read', 'User.Read']);
+    expect(scopesFromClaims({ scp: 'Expenses.Read User.Read', roles: ['Expenses.Admin'] })).toEqual([
+      'Expenses.Read',
+      'User.Read',
+    ]);
     expect(scopesFromClaims({ roles: ['Expenses.Admin', 'baton:workflows:write'] })).toEqual([]);
   });
 });

@@ -67,8 +67,12 @@ describe('SubjectTokenCipher', () => {
   it('detects truncation and refuses what is too short to be sealed', () => {
     const cipher = new SubjectTokenCipher({ key: key(1) });
     const sealed = cipher.seal(TOKEN, BINDING);
-    expect(failure(() => cipher.open({ ...sealed, ciphertext: sealed.ciphertext.subarray(0, -1) }, BINDING)).code).toBe('authentication_failed');
-    expect(failure(() => cipher.open({ ...sealed, ciphertext: sealed.ciphertext.subarray(0, 27) }, BINDING)).code).toBe('malformed');
+    expect(failure(() => cipher.open({ ...sealed, ciphertext: sealed.ciphertext.subarray(0, -1) }, BINDING)).code).toBe(
+      'authentication_failed',
+    );
+    expect(failure(() => cipher.open({ ...sealed, ciphertext: sealed.ciphertext.subarray(0, 27) }, BINDING)).code).toBe(
+      'malformed',
+    );
   });
 
   it('refuses a token sealed with a key it does not hold', () => {
@@ -108,13 +112,19 @@ describe('SubjectTokenCipher', () => {
 
   it('refuses keys that are not 32 bytes', () => {
     expect(() => new SubjectTokenCipher({ key: Buffer.alloc(16) })).toThrow(RangeError);
-    expect(() => new SubjectTokenCipher({ key: key(1), previousKeys: [Buffer.alloc(31)] })).toThrow('previousKeys[0] must be 32 bytes');
+    expect(() => new SubjectTokenCipher({ key: key(1), previousKeys: [Buffer.alloc(31)] })).toThrow(
+      'previousKeys[0] must be 32 bytes',
+    );
   });
 
   it('item 6: binds the ciphertext to its run and user (AES-GCM associated data)', () => {
     const cipher = new SubjectTokenCipher({ key: key(1) });
     const sealed = cipher.seal(TOKEN, BINDING);
-    for (const other of [{ ...BINDING, runId: '22222222-2222-4222-8222-222222222222' }, { ...BINDING, issuer: 'https://other.example.com' }, { ...BINDING, subject: 'bob' }]) {
+    for (const other of [
+      { ...BINDING, runId: '22222222-2222-4222-8222-222222222222' },
+      { ...BINDING, issuer: 'https://other.example.com' },
+      { ...BINDING, subject: 'bob' },
+    ]) {
       expect(failure(() => cipher.open(sealed, other)).code).toBe('authentication_failed');
     }
     expect(cipher.open(sealed, { ...BINDING })).toBe(TOKEN);

@@ -26,7 +26,10 @@ export interface SubjectTokenBinding {
 }
 
 function associatedData(binding: SubjectTokenBinding): Buffer {
-  return Buffer.from(JSON.stringify(['baton-subject-token/v1', binding.runId, binding.issuer, binding.subject]), 'utf8');
+  return Buffer.from(
+    JSON.stringify(['baton-subject-token/v1', binding.runId, binding.issuer, binding.subject]),
+    'utf8',
+  );
 }
 
 const KEY_BYTES = 32;

@@ -91,7 +91,10 @@ const DEFAULT_CONFIG_PATH = './baton.yaml';
  * Reads env and `baton.yaml` into a BatonConfig, or throws a ConfigError naming the first bad key.
  * A missing `baton.yaml` at the default path means "all defaults"; a path set explicitly must exist.
  */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env, readFile = (p: string) => readFileSync(p, 'utf8')): BatonConfig {
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  readFile = (p: string) => readFileSync(p, 'utf8'),
+): BatonConfig {
   const envResult = envSchema.safeParse(env);
   if (!envResult.success) throw new ConfigError(describe(envResult.error, ''));
   const e = envResult.data;
@@ -102,7 +105,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, readFile = (p: 
   } catch (err) {
     const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
     if (!(missing && e.BATON_CONFIG === DEFAULT_CONFIG_PATH && env.BATON_CONFIG === undefined)) {
-      throw new ConfigError(`BATON_CONFIG: cannot read ${e.BATON_CONFIG}: ${missing ? 'file not found' : oneLine(err)}`);
+      throw new ConfigError(
+        `BATON_CONFIG: cannot read ${e.BATON_CONFIG}: ${missing ? 'file not found' : oneLine(err)}`,
+      );
     }
   }
   const yamlResult = batonYamlSchema.safeParse(rawYaml);
@@ -112,7 +117,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, readFile = (p: 
   const secretFrom = (key: string, varName: string | undefined): string | undefined => {
     if (!varName) return undefined;
     const value = env[varName];
-    if (value === undefined || value === '') throw new ConfigError(`${e.BATON_CONFIG}: ${key}: environment variable ${varName} is not set`);
+    if (value === undefined || value === '')
+      throw new ConfigError(`${e.BATON_CONFIG}: ${key}: environment variable ${varName} is not set`);
     return value;
   };
 
@@ -120,7 +126,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, readFile = (p: 
   const actorKeyFrom = (key: string, varName: string): string => {
     const text = secretFrom(key, varName)!;
     if (!isActorSigningKey(text)) {
-      throw new ConfigError(`${e.BATON_CONFIG}: ${key}: environment variable ${varName} does not hold an RSA, P-256 or Ed25519 private key (PEM or JWK)`);
+      throw new ConfigError(
+        `${e.BATON_CONFIG}: ${key}: environment variable ${varName} does not hold an RSA, P-256 or Ed25519 private key (PEM or JWK)`,
+      );
     }
     return text;
   };
@@ -150,7 +158,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, readFile = (p: 
       actor: p.actor && {
         issuer: p.actor.issuer,
         signingKey: actorKeyFrom(`${key}.actor.signingKeyEnv`, p.actor.signingKeyEnv),
-        retiredKeys: p.actor.retiredKeyEnvs.map((envName, i) => actorKeyFrom(`${key}.actor.retiredKeyEnvs.${i}`, envName)),
+        retiredKeys: p.actor.retiredKeyEnvs.map((envName, i) =>
+          actorKeyFrom(`${key}.actor.retiredKeyEnvs.${i}`, envName),
+        ),
         tokenType: p.actor.tokenType,
       },
     };
@@ -163,7 +173,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, readFile = (p: 
     workerPort: e.WORKER_PORT,
     configPath: e.BATON_CONFIG,
     encryptionKey: Buffer.from(e.BATON_ENCRYPTION_KEY, 'base64'),
-    previousEncryptionKeys: (e.BATON_ENCRYPTION_KEYS_PREVIOUS ?? '').split(',').map((key) => key.trim()).filter((key) => key !== '').map((key) => Buffer.from(key, 'base64')),
+    previousEncryptionKeys: (e.BATON_ENCRYPTION_KEYS_PREVIOUS ?? '')
+      .split(',')
+      .map((key) => key.trim())
+      .filter((key) => key !== '')
+      .map((key) => Buffer.from(key, 'base64')),
     queuePrefix: e.BATON_QUEUE_PREFIX,
     migrate: e.BATON_MIGRATE === 'on',
     logLevel: e.LOG_LEVEL,
@@ -179,11 +193,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, readFile = (p: 
       },
     })),
     exchangeProfiles,
-    http: { allowedHosts: y.http.allowedHosts, ...(y.http.audienceOrigins && { audienceOrigins: y.http.audienceOrigins }) },
+    http: {
+      allowedHosts: y.http.allowedHosts,
+      ...(y.http.audienceOrigins && { audienceOrigins: y.http.audienceOrigins }),
+    },
     escalationTtlSeconds: y.escalationTtlSeconds,
     approvals: { requireResolveScope: y.approvals.requireResolveScope },
     notifications: y.notifications
-      ? { webhookUrl: y.notifications.webhookUrl, secret: secretFrom('notifications.secretEnv', y.notifications.secretEnv)!, allowPrivate: y.notifications.allowPrivate }
+      ? {
+          webhookUrl: y.notifications.webhookUrl,
+          secret: secretFrom('notifications.secretEnv', y.notifications.secretEnv)!,
+          allowPrivate: y.notifications.allowPrivate,
+        }
       : undefined,
   };
 }
@@ -201,9 +222,16 @@ function describe(error: z.ZodError, prefix: string): string {
 function isActorSigningKey(text: string): boolean {
   try {
     const trimmed = text.trim();
-    const key = trimmed.startsWith('{') ? createPrivateKey({ key: JSON.parse(trimmed), format: 'jwk' }) : createPrivateKey(trimmed);
+    const key = trimmed.startsWith('{')
+      ? createPrivateKey({ key: JSON.parse(trimmed), format: 'jwk' })
+      : createPrivateKey(trimmed);
     const type = key.asymmetricKeyType;
-    return type === 'rsa' || type === 'rsa-pss' || type === 'ed25519' || (type === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1');
+    return (
+      type === 'rsa' ||
+      type === 'rsa-pss' ||
+      type === 'ed25519' ||
+      (type === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1')
+    );
   } catch {
     return false;
   }

@@ -18,7 +18,9 @@ export class BatonConfigModule {
     return {
       module: BatonConfigModule,
       imports: [ConfigModule.forRoot({ ignoreEnvFile: true, load: [() => ({ baton: config })] })],
-      providers: [{ provide: BATON_CONFIG, inject: [ConfigService], useFactory: (c: ConfigService) => c.getOrThrow('baton') }],
+      providers: [
+        { provide: BATON_CONFIG, inject: [ConfigService], useFactory: (c: ConfigService) => c.getOrThrow('baton') },
+      ],
       exports: [BATON_CONFIG],
     };
   }

@@ -11,7 +11,8 @@ export const ApiScopeKey = {
 export type ApiScopeKey = (typeof ApiScopeKey)[keyof typeof ApiScopeKey];
 
 const url = z.url({ protocol: /^https?$/ });
-const ALLOWED_HOST = /^(\*\.)?([A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*\.?|\[[0-9A-Fa-f:.]+\]|[0-9A-Fa-f]*:[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*)(:\d{1,5})?$/;
+const ALLOWED_HOST =
+  /^(\*\.)?([A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*\.?|\[[0-9A-Fa-f:.]+\]|[0-9A-Fa-f]*:[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*)(:\d{1,5})?$/;
 const ORIGIN = /^https?:\/\/(\*\.)?([A-Za-z0-9_.-]+|\[[0-9A-Fa-f:.]+\])(:\d{1,5})?$/;
 
 /** Authorization servers whose request shape, defaults and error mapping Baton knows (SPEC §9.1). */
@@ -25,7 +26,13 @@ const GOOGLE_STS_ISSUER = 'https://sts.googleapis.com';
 /** Vendors that do not accept a JWT actor token (SPEC §9.3). */
 const NO_ACTOR_VENDORS: readonly ExchangeVendor[] = ['entra', 'google', 'keycloak'];
 /** subject_token_type prefixes Auth0 reserves for itself: a custom token exchange profile cannot use them. */
-const AUTH0_RESERVED_TOKEN_TYPES = [/^urn:ietf:/i, /^urn:auth0:/i, /^urn:okta:/i, /^https?:\/\/(www\.)?auth0\.com/i, /^https?:\/\/(www\.)?okta\.com/i];
+const AUTH0_RESERVED_TOKEN_TYPES = [
+  /^urn:ietf:/i,
+  /^urn:auth0:/i,
+  /^urn:okta:/i,
+  /^https?:\/\/(www\.)?auth0\.com/i,
+  /^https?:\/\/(www\.)?okta\.com/i,
+];
 
 const actorSchema = z.strictObject({
   issuer: z.string().min(1),
@@ -43,7 +50,9 @@ const exchangeProfileSchema = z
     clientAuth: z.enum(['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none']).optional(),
     clientSecretEnv: z.string().min(1).optional(),
     privateKeyEnv: z.string().min(1).optional(),
-    privateKeyAlg: z.enum(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA']).default('RS256'),
+    privateKeyAlg: z
+      .enum(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'])
+      .default('RS256'),
     certificateEnv: z.string().min(1).optional(),
     subjectTokenType: z.string().min(1).optional(),
     requestedTokenType: z.string().min(1).optional(),
@@ -57,22 +66,33 @@ const exchangeProfileSchema = z
     const clientAuth = p.clientAuth ?? defaultClientAuth(p.vendor);
     if (p.vendor !== 'google' && !p.issuer) issue('issuer', `is required for vendor ${p.vendor}`);
     if (p.vendor !== 'google' && !p.clientId) issue('clientId', `is required for vendor ${p.vendor}`);
-    if (p.vendor === 'google' && clientAuth !== 'none') issue('clientAuth', 'must be none for vendor google (Google STS takes no client authentication)');
+    if (p.vendor === 'google' && clientAuth !== 'none')
+      issue('clientAuth', 'must be none for vendor google (Google STS takes no client authentication)');
     if (p.vendor !== 'google' && clientAuth === 'none') issue('clientAuth', `none is only for vendor google`);
-    if (p.vendor === 'entra' && clientAuth === 'client_secret_basic') issue('clientAuth', 'must be client_secret_post or private_key_jwt for vendor entra');
-    if (clientAuth === 'private_key_jwt' && !p.privateKeyEnv) issue('privateKeyEnv', 'is required when clientAuth is private_key_jwt');
+    if (p.vendor === 'entra' && clientAuth === 'client_secret_basic')
+      issue('clientAuth', 'must be client_secret_post or private_key_jwt for vendor entra');
+    if (clientAuth === 'private_key_jwt' && !p.privateKeyEnv)
+      issue('privateKeyEnv', 'is required when clientAuth is private_key_jwt');
     if ((clientAuth === 'client_secret_basic' || clientAuth === 'client_secret_post') && !p.clientSecretEnv) {
       issue('clientSecretEnv', `is required when clientAuth is ${clientAuth}`);
     }
     if (p.vendor === 'entra' && clientAuth === 'private_key_jwt') {
-      if (!p.certificateEnv) issue('certificateEnv', 'is required for vendor entra with private_key_jwt (the certificate gives x5t#S256)');
-      if (p.privateKeyAlg !== 'RS256' && p.privateKeyAlg !== 'PS256') issue('privateKeyAlg', 'must be RS256 or PS256 for vendor entra');
+      if (!p.certificateEnv)
+        issue('certificateEnv', 'is required for vendor entra with private_key_jwt (the certificate gives x5t#S256)');
+      if (p.privateKeyAlg !== 'RS256' && p.privateKeyAlg !== 'PS256')
+        issue('privateKeyAlg', 'must be RS256 or PS256 for vendor entra');
     }
     if (p.vendor === 'auth0') {
-      if (!p.subjectTokenType) issue('subjectTokenType', 'is required for vendor auth0 (a URI of your own custom token exchange profile)');
-      else if (AUTH0_RESERVED_TOKEN_TYPES.some((r) => r.test(p.subjectTokenType!))) issue('subjectTokenType', 'uses a namespace Auth0 reserves (urn:ietf, urn:auth0, urn:okta, auth0.com, okta.com)');
+      if (!p.subjectTokenType)
+        issue('subjectTokenType', 'is required for vendor auth0 (a URI of your own custom token exchange profile)');
+      else if (AUTH0_RESERVED_TOKEN_TYPES.some((r) => r.test(p.subjectTokenType!)))
+        issue(
+          'subjectTokenType',
+          'uses a namespace Auth0 reserves (urn:ietf, urn:auth0, urn:okta, auth0.com, okta.com)',
+        );
     }
-    if (p.actor && NO_ACTOR_VENDORS.includes(p.vendor)) issue('actor', `is not supported by vendor ${p.vendor} (it does not accept a JWT actor token)`);
+    if (p.actor && NO_ACTOR_VENDORS.includes(p.vendor))
+      issue('actor', `is not supported by vendor ${p.vendor} (it does not accept a JWT actor token)`);
   });
 
 /** The client authentication a vendor uses when `clientAuth` is not set. */
@@ -133,19 +153,30 @@ export const batonYamlSchema = z.strictObject({
     })
     .prefault({}),
   trustedIssuers: z
-    .array(z.strictObject({ issuer: url, jwksUri: url.optional(), requireTyp: z.boolean().default(true), introspection: introspectionSchema.optional() }))
+    .array(
+      z.strictObject({
+        issuer: url,
+        jwksUri: url.optional(),
+        requireTyp: z.boolean().default(true),
+        introspection: introspectionSchema.optional(),
+      }),
+    )
     .default([]),
   exchangeProfiles: z.record(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/), exchangeProfileSchema).default({}),
   http: z
     .strictObject({
       // SPEC §16: `host`, `host:port`, `*.example.com` (the form is checked by libs/workflow's parseAllowedHost)
       allowedHosts: z.array(z.string().regex(ALLOWED_HOST, 'must be host, host:port or *.domain[:port]')).default([]),
-      audienceOrigins: z.record(z.string().min(1), z.array(z.string().regex(ORIGIN, 'must be an origin scheme://host[:port]'))).optional(),
+      audienceOrigins: z
+        .record(z.string().min(1), z.array(z.string().regex(ORIGIN, 'must be an origin scheme://host[:port]')))
+        .optional(),
     })
     .prefault({}),
   escalationTtlSeconds: z.number().int().positive().default(86400),
   approvals: z.strictObject({ requireResolveScope: z.boolean().default(false) }).prefault({}),
-  notifications: z.strictObject({ webhookUrl: url, secretEnv: z.string().min(1), allowPrivate: z.boolean().default(false) }).optional(),
+  notifications: z
+    .strictObject({ webhookUrl: url, secretEnv: z.string().min(1), allowPrivate: z.boolean().default(false) })
+    .optional(),
 });
 export type BatonYaml = z.infer<typeof batonYamlSchema>;
 export type ExchangeProfileYaml = z.infer<typeof exchangeProfileSchema>;
@@ -154,8 +185,14 @@ const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'si
 
 /** Environment variables (SPEC §2). */
 export const envSchema = z.object({
-  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').default('postgres://postgres:postgres@127.0.0.1:5432/baton'),
-  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').default('redis://127.0.0.1:6379'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+    .default('postgres://postgres:postgres@127.0.0.1:5432/baton'),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must be a redis:// URL')
+    .default('redis://127.0.0.1:6379'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   WORKER_PORT: z.coerce.number().int().min(0).max(65535).default(3001),
   BATON_CONFIG: z.string().min(1).default('./baton.yaml'),
@@ -164,9 +201,15 @@ export const envSchema = z.object({
     .refine((v) => isBase64Of32Bytes(v), 'must be 32 bytes encoded as base64'),
   BATON_ENCRYPTION_KEYS_PREVIOUS: z
     .string()
-    .refine((v) => v.trim() === '' || v.split(',').every((key) => isBase64Of32Bytes(key.trim())), 'must be comma-separated keys, each 32 bytes encoded as base64')
+    .refine(
+      (v) => v.trim() === '' || v.split(',').every((key) => isBase64Of32Bytes(key.trim())),
+      'must be comma-separated keys, each 32 bytes encoded as base64',
+    )
     .optional(),
-  BATON_QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/).default('baton'),
+  BATON_QUEUE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_.:-]{1,64}$/)
+    .default('baton'),
   BATON_MIGRATE: z.enum(['on', 'off']).default('on'),
   LOG_LEVEL: logLevel.default('info'),
 });

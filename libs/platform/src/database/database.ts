@@ -85,7 +85,11 @@ type ErrorEmitter = { on(event: 'error', listener: (error: unknown) => void): un
  * (issue 10 item 14): requests then fail with a connection error, which the API answers as 503.
  */
 function keepClientErrorsFromCrashing(dataSource: DataSource): void {
-  const pool = (dataSource.driver as unknown as { master?: { on(event: 'connect', listener: (client: ErrorEmitter) => void): unknown; _clients?: ErrorEmitter[] } }).master;
+  const pool = (
+    dataSource.driver as unknown as {
+      master?: { on(event: 'connect', listener: (client: ErrorEmitter) => void): unknown; _clients?: ErrorEmitter[] };
+    }
+  ).master;
   if (!pool) return;
   const ignore = () => undefined; // the pool and TypeORM report it; this only keeps it from being unhandled
   pool.on('connect', (client) => client.on('error', ignore));

@@ -7,16 +7,35 @@ import { RedisProbe } from './redis-probe.js';
 const CHECK_TIMEOUT_MS = 2000;
 
 // Declared here rather than by terminus, whose own documentation depends on how @nestjs/swagger loads.
-const checks = { type: 'object', additionalProperties: { type: 'object', required: ['status'], properties: { status: { type: 'string' } }, additionalProperties: true } };
+const checks = {
+  type: 'object',
+  additionalProperties: {
+    type: 'object',
+    required: ['status'],
+    properties: { status: { type: 'string' } },
+    additionalProperties: true,
+  },
+};
 const healthSchema = {
   type: 'object',
   required: ['status'],
-  properties: { status: { type: 'string', enum: ['ok', 'error', 'shutting_down'] }, info: checks, error: checks, details: checks },
+  properties: {
+    status: { type: 'string', enum: ['ok', 'error', 'shutting_down'] },
+    info: checks,
+    error: checks,
+    details: checks,
+  },
 };
 const unhealthySchema = {
   type: 'object',
   required: ['type', 'title', 'status', 'detail'],
-  properties: { type: { type: 'string' }, title: { type: 'string' }, status: { type: 'integer' }, detail: { type: 'string' }, checks },
+  properties: {
+    type: { type: 'string' },
+    title: { type: 'string' },
+    status: { type: 'integer' },
+    detail: { type: 'string' },
+    checks,
+  },
 };
 const healthy = ApiOkResponse({ description: 'Healthy', schema: healthSchema });
 const unhealthy = ApiServiceUnavailableResponse({

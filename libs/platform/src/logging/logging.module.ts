@@ -61,7 +61,11 @@ export class LoggingModule {
               return user?.subject ? { sub: user.subject, iss: user.issuer } : {};
             },
             serializers: {
-              req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url?.split('?')[0] }),
+              req: (req: { id: unknown; method: string; url: string }) => ({
+                id: req.id,
+                method: req.method,
+                url: req.url?.split('?')[0],
+              }),
             },
           },
         }),

@@ -10,7 +10,8 @@ describe('requestIdOf', () => {
   });
 
   it('generates a UUID when there is none, or it is empty, too long or unsafe', () => {
-    for (const bad of [undefined, '', 'x'.repeat(129), 'has space', 'new\nline', '<script>']) expect(requestIdOf(bad)).toMatch(UUID);
+    for (const bad of [undefined, '', 'x'.repeat(129), 'has space', 'new\nline', '<script>'])
+      expect(requestIdOf(bad)).toMatch(UUID);
     expect(requestIdOf(undefined)).not.toBe(requestIdOf(undefined));
   });
 });

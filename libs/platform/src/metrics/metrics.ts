@@ -11,7 +11,8 @@ export function createMetricsRegistry(app: 'api' | 'worker'): Registry {
   // names `*_total` (promtool refuses `_total` on anything but a counter); `nodejs_active_handles`,
   // `nodejs_active_requests` and `nodejs_active_resources` (by type) carry the same counts.
   collectDefaultMetrics({ register: registry });
-  for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) registry.removeSingleMetric(name);
+  for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'])
+    registry.removeSingleMetric(name);
   return registry;
 }
 

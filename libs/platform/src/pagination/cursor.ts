@@ -15,13 +15,19 @@ export function encodeCursor(key: readonly (string | number)[]): string {
 export function decodeCursor(cursor: string, arity: number): (string | number)[] {
   try {
     const key: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(key) && key.length === arity && key.every((k) => typeof k === 'string' || typeof k === 'number')) {
+    if (
+      Array.isArray(key) &&
+      key.length === arity &&
+      key.every((k) => typeof k === 'string' || typeof k === 'number')
+    ) {
       return key;
     }
   } catch {
     // fall through to the error below
   }
-  throw new DomainError(DomainErrorCode.InvalidInput, 'Malformed cursor', [{ path: '$.query.cursor', message: 'is not a cursor this API issued' }]);
+  throw new DomainError(DomainErrorCode.InvalidInput, 'Malformed cursor', [
+    { path: '$.query.cursor', message: 'is not a cursor this API issued' },
+  ]);
 }
 
 const timeAndId = z.tuple([z.iso.datetime(), z.uuid()]);
@@ -30,7 +36,9 @@ const timeAndId = z.tuple([z.iso.datetime(), z.uuid()]);
 export function decodeTimeIdCursor(cursor: string): [string, string] {
   const parsed = timeAndId.safeParse(decodeCursor(cursor, 2));
   if (parsed.success) return parsed.data;
-  throw new DomainError(DomainErrorCode.InvalidInput, 'Malformed cursor', [{ path: '$.query.cursor', message: 'is not a cursor this API issued' }]);
+  throw new DomainError(DomainErrorCode.InvalidInput, 'Malformed cursor', [
+    { path: '$.query.cursor', message: 'is not a cursor this API issued' },
+  ]);
 }
 
 /** `limit` and `cursor`, shared by every list. */

@@ -30,7 +30,11 @@ export class AuditChainVerifier {
   async verify(runId: string): Promise<AuditChainVerdict> {
     const [row]: { entries: string; broken_at: string | null }[] = await this.dataSource.query(VERIFY_CHAIN, [runId]);
     const brokenAt = row?.broken_at ?? null;
-    return { valid: brokenAt === null, entries: Number(row?.entries ?? 0), brokenAt: brokenAt === null ? null : String(brokenAt) };
+    return {
+      valid: brokenAt === null,
+      entries: Number(row?.entries ?? 0),
+      brokenAt: brokenAt === null ? null : String(brokenAt),
+    };
   }
 }
 

@@ -44,5 +44,7 @@ export function decodeAuditCursor(cursor: string, order: AuditOrder): AuditKey {
 }
 
 function malformed(): DomainError {
-  return new DomainError(DomainErrorCode.InvalidInput, 'Malformed cursor', [{ path: '$.query.cursor', message: 'is not a cursor this API issued' }]);
+  return new DomainError(DomainErrorCode.InvalidInput, 'Malformed cursor', [
+    { path: '$.query.cursor', message: 'is not a cursor this API issued' },
+  ]);
 }

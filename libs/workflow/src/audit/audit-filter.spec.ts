@@ -54,13 +54,18 @@ describe('parseAuditListQuery', () => {
   });
 
   it('takes a single operation as a one-element list, and success=true', () => {
-    expect(parseAuditListQuery({ operation: 'run.started', success: 'true' }).filter).toEqual({ operations: ['run.started'], success: true });
+    expect(parseAuditListQuery({ operation: 'run.started', success: 'true' }).filter).toEqual({
+      operations: ['run.started'],
+      success: true,
+    });
   });
 
   it('decodes a cursor issued for the same order', () => {
     const key = { at: new Date('2026-11-20T10:00:00.001Z'), id: '42' };
     expect(parseAuditListQuery({ cursor: encodeAuditCursor('desc', key) }).after).toEqual(key);
-    expect(paths(() => parseAuditListQuery({ cursor: encodeAuditCursor('desc', key), order: 'asc' }))).toEqual(['$.query.cursor']);
+    expect(paths(() => parseAuditListQuery({ cursor: encodeAuditCursor('desc', key), order: 'asc' }))).toEqual([
+      '$.query.cursor',
+    ]);
   });
 
   it.each([
@@ -90,7 +95,10 @@ describe('parseAuditListQuery', () => {
   });
 
   it('accepts from equal to to (an empty range)', () => {
-    expect(parseAuditListQuery({ from: '2026-11-20', to: '2026-11-20' }).filter).toEqual({ from: new Date('2026-11-20'), to: new Date('2026-11-20') });
+    expect(parseAuditListQuery({ from: '2026-11-20', to: '2026-11-20' }).filter).toEqual({
+      from: new Date('2026-11-20'),
+      to: new Date('2026-11-20'),
+    });
   });
 
   it('lists every problem at once', () => {
@@ -102,7 +110,10 @@ describe('parseAuditListQuery', () => {
 
 describe('parseAuditExportQuery', () => {
   it('takes the same filters and format=ndjson (the default), but no paging', () => {
-    expect(parseAuditExportQuery({ format: 'ndjson', workflow: 'w', order: 'asc' })).toEqual({ filter: { workflow: 'w' }, order: 'asc' });
+    expect(parseAuditExportQuery({ format: 'ndjson', workflow: 'w', order: 'asc' })).toEqual({
+      filter: { workflow: 'w' },
+      order: 'asc',
+    });
     expect(parseAuditExportQuery({})).toEqual({ filter: {}, order: 'desc' });
     expect(paths(() => parseAuditExportQuery({ format: 'csv' }))).toEqual(['$.query.format']);
     expect(paths(() => parseAuditExportQuery({ limit: '10' }))).toEqual(['$.query.limit']);

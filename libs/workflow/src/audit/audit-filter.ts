@@ -43,6 +43,7 @@ export const auditTextParam = z
   .string()
   .min(1)
   .max(256)
+  // eslint-disable-next-line no-control-regex -- rejecting control characters is the point
   .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), 'must not contain control characters');
 
 /** An ISO 8601 instant, see parseIsoInstant. */
@@ -82,12 +83,19 @@ const fromNotAfterTo = (params: { from?: Date; to?: Date }, ctx: z.RefinementCtx
 };
 
 const listParams = z.strictObject({ ...filterShape, ...pageQuerySchema }).superRefine(fromNotAfterTo);
-const exportParams = z.strictObject({ ...filterShape, format: z.enum(['ndjson']).default('ndjson') }).superRefine(fromNotAfterTo);
+const exportParams = z
+  .strictObject({ ...filterShape, format: z.enum(['ndjson']).default('ndjson') })
+  .superRefine(fromNotAfterTo);
 
 /** Parses `GET /v1/audit` query parameters; anything wrong is a 400 naming each parameter. */
 export function parseAuditListQuery(query: unknown): AuditListQuery {
   const { limit, cursor, order, ...params } = parseQuery(listParams, query);
-  return { filter: toFilter(params), order, limit, after: cursor === undefined ? undefined : decodeAuditCursor(cursor, order) };
+  return {
+    filter: toFilter(params),
+    order,
+    limit,
+    after: cursor === undefined ? undefined : decodeAuditCursor(cursor, order),
+  };
 }
 
 /** Parses `GET /v1/audit/export` query parameters (the list's filters, no paging). */

@@ -57,13 +57,21 @@ export class AuditQuery {
 
   async stats(query: AuditStatsQuery): Promise<AuditStats> {
     const statement = auditStatsStatement(query);
-    const rows: { start: Date; group: string | null; success: string; failure: string }[] = await this.dataSource.query(statement.text, statement.values);
+    const rows: { start: Date; group: string | null; success: string; failure: string }[] = await this.dataSource.query(
+      statement.text,
+      statement.values,
+    );
     return {
       bucket: query.bucket,
       groupBy: query.groupBy,
       from: query.from.toISOString(),
       to: query.to.toISOString(),
-      items: rows.map((r) => ({ start: new Date(r.start).toISOString(), group: r.group, success: Number(r.success), failure: Number(r.failure) })),
+      items: rows.map((r) => ({
+        start: new Date(r.start).toISOString(),
+        group: r.group,
+        success: Number(r.success),
+        failure: Number(r.failure),
+      })),
     };
   }
 
@@ -73,7 +81,10 @@ export class AuditQuery {
    * the time it began: entries stamped later are left out, so an `asc` export under heavy writing
    * still ends. Aborting `signal` stops it before the next batch.
    */
-  async *export(query: AuditExportQuery, options: { batchSize?: number; signal?: AbortSignal } = {}): AsyncGenerator<AuditEntryView[]> {
+  async *export(
+    query: AuditExportQuery,
+    options: { batchSize?: number; signal?: AbortSignal } = {},
+  ): AsyncGenerator<AuditEntryView[]> {
     const batchSize = options.batchSize ?? AUDIT_EXPORT_BATCH;
     const [{ horizon }]: { horizon: Date }[] = await this.dataSource.query(
       `SELECT date_trunc('milliseconds', clock_timestamp()) + interval '1 millisecond' AS horizon`,

@@ -29,5 +29,7 @@ export class AuditReader {
 function decodeRunSeqCursor(cursor: string): number {
   const [seq] = decodeCursor(cursor, 1);
   if (typeof seq === 'number' && Number.isInteger(seq) && seq >= 0 && seq <= 2_147_483_647) return seq;
-  throw new DomainError(DomainErrorCode.InvalidInput, 'Malformed cursor', [{ path: '$.query.cursor', message: 'is not a cursor this API issued' }]);
+  throw new DomainError(DomainErrorCode.InvalidInput, 'Malformed cursor', [
+    { path: '$.query.cursor', message: 'is not a cursor this API issued' },
+  ]);
 }

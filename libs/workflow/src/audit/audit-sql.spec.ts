@@ -1,11 +1,15 @@
 import { describe, expect, it } from '@jest/globals';
 import { auditEntriesStatement, auditStatsStatement } from './audit-sql.js';
 
-const SELECT = 'SELECT id, at, operation, run_id AS "runId", node_id AS "nodeId", workflow, agent_id AS "agentId", user_id AS "userId", issuer, scopes, target, success, error, details FROM audit_entries';
+const SELECT =
+  'SELECT id, at, operation, run_id AS "runId", node_id AS "nodeId", workflow, agent_id AS "agentId", user_id AS "userId", issuer, scopes, target, success, error, details FROM audit_entries';
 
 describe('audit SQL', () => {
   it('lists everything newest first without a filter', () => {
-    expect(auditEntriesStatement({}, 'desc', { limit: 51 })).toEqual({ text: `${SELECT} ORDER BY at DESC, id DESC LIMIT $1`, values: [51] });
+    expect(auditEntriesStatement({}, 'desc', { limit: 51 })).toEqual({
+      text: `${SELECT} ORDER BY at DESC, id DESC LIMIT $1`,
+      values: [51],
+    });
   });
 
   it('puts each filter in a parameter (success as a literal, for the partial index), then the keyset and the limit', () => {
@@ -27,19 +31,44 @@ describe('audit SQL', () => {
       `${SELECT} WHERE run_id = $1::uuid AND user_id = $2 AND agent_id = $3 AND workflow = $4 AND operation = $5 AND NOT success` +
         ` AND at >= $6::timestamptz AND at < $7::timestamptz AND (at, id) < ($8::timestamptz, $9::bigint) ORDER BY at DESC, id DESC LIMIT $10`,
     );
-    expect(statement.values).toEqual(['r', "o'brien", 'a', 'w', 'token.used', '2026-11-20T00:00:00.000Z', '2026-11-21T00:00:00.000Z', '2026-11-20T12:00:00.500Z', '77', 3]);
+    expect(statement.values).toEqual([
+      'r',
+      "o'brien",
+      'a',
+      'w',
+      'token.used',
+      '2026-11-20T00:00:00.000Z',
+      '2026-11-21T00:00:00.000Z',
+      '2026-11-20T12:00:00.500Z',
+      '77',
+      3,
+    ]);
   });
 
   it('matches several operations with ANY, and pages forward for asc', () => {
-    const statement = auditEntriesStatement({ operations: ['run.started', 'run.failed'], success: true }, 'asc', { after: { at: new Date(0), id: '1' }, limit: 2 });
-    expect(statement.text).toBe(`${SELECT} WHERE operation = ANY($1::text[]) AND success AND (at, id) > ($2::timestamptz, $3::bigint) ORDER BY at ASC, id ASC LIMIT $4`);
+    const statement = auditEntriesStatement({ operations: ['run.started', 'run.failed'], success: true }, 'asc', {
+      after: { at: new Date(0), id: '1' },
+      limit: 2,
+    });
+    expect(statement.text).toBe(
+      `${SELECT} WHERE operation = ANY($1::text[]) AND success AND (at, id) > ($2::timestamptz, $3::bigint) ORDER BY at ASC, id ASC LIMIT $4`,
+    );
     expect(statement.values).toEqual([['run.started', 'run.failed'], '1970-01-01T00:00:00.000Z', '1', 2]);
   });
 
   it('counts per UTC bucket and group, whatever the session time zone', () => {
-    const statement = auditStatsStatement({ from: new Date('2026-11-20T00:00:00Z'), to: new Date('2026-11-21T00:00:00Z'), bucket: 'hour', groupBy: 'agentId' });
-    expect(statement.text).toContain(`date_bin($1::interval, at, TIMESTAMPTZ '2001-01-01 00:00:00+00') AS start, agent_id AS "group"`);
-    expect(statement.text).toContain('WHERE at >= $2::timestamptz AND at < $3::timestamptz GROUP BY 1, 2 ORDER BY 1, 2');
+    const statement = auditStatsStatement({
+      from: new Date('2026-11-20T00:00:00Z'),
+      to: new Date('2026-11-21T00:00:00Z'),
+      bucket: 'hour',
+      groupBy: 'agentId',
+    });
+    expect(statement.text).toContain(
+      `date_bin($1::interval, at, TIMESTAMPTZ '2001-01-01 00:00:00+00') AS start, agent_id AS "group"`,
+    );
+    expect(statement.text).toContain(
+      'WHERE at >= $2::timestamptz AND at < $3::timestamptz GROUP BY 1, 2 ORDER BY 1, 2',
+    );
     expect(statement.values).toEqual(['1 hour', '2026-11-20T00:00:00.000Z', '2026-11-21T00:00:00.000Z']);
   });
 });

@@ -32,7 +32,11 @@ const GROUP_COLUMN: Record<AuditStatsGroupBy, string> = {
  * A single operation is an equality, not `= ANY(...)`, so that it can use such an index in order;
  * `success` is written as a literal so that the partial index on failures matches its predicate.
  */
-export function auditEntriesStatement(filter: AuditFilter, order: AuditOrder, page: { after?: AuditKey; limit: number }): SqlStatement {
+export function auditEntriesStatement(
+  filter: AuditFilter,
+  order: AuditOrder,
+  page: { after?: AuditKey; limit: number },
+): SqlStatement {
   const { conditions, values } = auditConditions(filter);
   const desc = order === AuditOrder.Desc;
   if (page.after) {

@@ -20,21 +20,30 @@ describe('parseAuditStatsQuery', () => {
       bucket: 'hour',
       groupBy: 'operation',
     });
-    expect(problemsOf(() => parseAuditStatsQuery({})).map((p) => p.path)).toEqual(expect.arrayContaining(['$.query.from', '$.query.to']));
+    expect(problemsOf(() => parseAuditStatsQuery({})).map((p) => p.path)).toEqual(
+      expect.arrayContaining(['$.query.from', '$.query.to']),
+    );
   });
 
   it('reads every bucket and groupBy', () => {
     for (const bucket of ['minute', 'hour', 'day']) {
       for (const groupBy of ['operation', 'workflow', 'agentId', 'userId']) {
-        expect(parseAuditStatsQuery({ from: '2026-11-20', to: '2026-11-21', bucket, groupBy })).toMatchObject({ bucket, groupBy });
+        expect(parseAuditStatsQuery({ from: '2026-11-20', to: '2026-11-21', bucket, groupBy })).toMatchObject({
+          bucket,
+          groupBy,
+        });
       }
     }
   });
 
   it('refuses more than 10,000 buckets, naming the count', () => {
-    expect(parseAuditStatsQuery({ from: '2026-11-20T00:00:00Z', to: '2026-11-26T22:40:00Z', bucket: 'minute' }).bucket).toBe('minute'); // exactly 10,000
+    expect(
+      parseAuditStatsQuery({ from: '2026-11-20T00:00:00Z', to: '2026-11-26T22:40:00Z', bucket: 'minute' }).bucket,
+    ).toBe('minute'); // exactly 10,000
     const problems = problemsOf(() => parseAuditStatsQuery({ from: '2026-11-20', to: '2026-11-27', bucket: 'minute' }));
-    expect(problems).toEqual([{ path: '$.query.bucket', message: 'from–to spans 10080 minute buckets; at most 10000 are allowed' }]);
+    expect(problems).toEqual([
+      { path: '$.query.bucket', message: 'from–to spans 10080 minute buckets; at most 10000 are allowed' },
+    ]);
     expect(parseAuditStatsQuery({ from: '2000-01-01', to: '2026-01-01', bucket: 'day' }).bucket).toBe('day');
   });
 

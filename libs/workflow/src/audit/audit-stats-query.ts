@@ -32,7 +32,9 @@ const statsParams = z
     from: auditInstantParam,
     to: auditInstantParam,
     bucket: z.enum(AUDIT_STATS_BUCKETS as [AuditStatsBucket, ...AuditStatsBucket[]]).default(AuditStatsBucket.Hour),
-    groupBy: z.enum(AUDIT_STATS_GROUP_BYS as [AuditStatsGroupBy, ...AuditStatsGroupBy[]]).default(AuditStatsGroupBy.Operation),
+    groupBy: z
+      .enum(AUDIT_STATS_GROUP_BYS as [AuditStatsGroupBy, ...AuditStatsGroupBy[]])
+      .default(AuditStatsGroupBy.Operation),
     userId: z.string().min(1).max(1024).optional(),
     issuer: z.string().min(1).max(2048).optional(),
   })
@@ -43,7 +45,11 @@ const statsParams = z
     }
     const buckets = bucketCount(params.from, params.to, params.bucket);
     if (buckets > MAX_STATS_BUCKETS) {
-      ctx.addIssue({ code: 'custom', path: ['bucket'], message: `from–to spans ${buckets} ${params.bucket} buckets; at most ${MAX_STATS_BUCKETS} are allowed` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['bucket'],
+        message: `from–to spans ${buckets} ${params.bucket} buckets; at most ${MAX_STATS_BUCKETS} are allowed`,
+      });
     }
   });
 

@@ -35,14 +35,23 @@ export function parseIsoInstant(text: string): Date | null {
   return new Date(local.getTime() - offsetMinutes * 60_000);
 }
 
-const ISO_INSTANT = /^(\d{4})-(\d{2})-(\d{2})(?:[Tt](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(Z|z|[+-]\d{2}:?\d{2}))?$/;
+const ISO_INSTANT =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[Tt](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(Z|z|[+-]\d{2}:?\d{2}))?$/;
 
 function daysInMonth(year: number, month: number): number {
   return utc(year, month + 1, 0, 0, 0, 0, 0).getUTCDate();
 }
 
 /** Date.UTC maps years 0–99 to 1900–1999; setUTCFullYear does not. */
-function utc(year: number, month: number, day: number, hour: number, minute: number, second: number, millis: number): Date {
+function utc(
+  year: number,
+  month: number,
+  day: number,
+  hour: number,
+  minute: number,
+  second: number,
+  millis: number,
+): Date {
   const date = new Date(0);
   date.setUTCFullYear(year, month - 1, day);
   date.setUTCHours(hour, minute, second, millis);

@@ -1,5 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { effectiveNodes, planSteps, type EffectiveNode, type StepPlan, type WorkflowDefinition } from '../domain/index.js';
+import {
+  effectiveNodes,
+  planSteps,
+  type EffectiveNode,
+  type StepPlan,
+  type WorkflowDefinition,
+} from '../domain/index.js';
 import { WorkflowRepository } from './workflow.repository.js';
 
 export interface CachedDefinition {
@@ -34,7 +40,10 @@ export class DefinitionCache {
     if (!entry) {
       entry = this.load(name, version);
       // Misses and failures are not remembered: the version may be posted (or Postgres come back) later.
-      entry.then((found) => found ?? this.entries.delete(key), () => this.entries.delete(key));
+      entry.then(
+        (found) => found ?? this.entries.delete(key),
+        () => this.entries.delete(key),
+      );
       this.entries.set(key, entry);
       if (this.entries.size > MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value!);
     }
@@ -59,6 +68,14 @@ export class DefinitionCache {
     if (!stored) return null;
     const definition = stored.definition as unknown as WorkflowDefinition;
     const graph = effectiveNodes(definition);
-    return { name: stored.name, version: stored.version, agentId: stored.agentId, definition, graph, nodes: new Map(graph.map((n) => [n.id, n])), plan: planSteps(graph) };
+    return {
+      name: stored.name,
+      version: stored.version,
+      agentId: stored.agentId,
+      definition,
+      graph,
+      nodes: new Map(graph.map((n) => [n.id, n])),
+      plan: planSteps(graph),
+    };
   }
 }

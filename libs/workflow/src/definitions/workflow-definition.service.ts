@@ -1,6 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { DomainError, DomainErrorCode, InjectConfig, type BatonConfig, type Page } from '@baton/platform';
-import { WORKFLOW_NAME_PATTERN, validateDefinitionMeaning, validateDefinitionShape, type WorkflowDefinition } from '../domain/index.js';
+import {
+  WORKFLOW_NAME_PATTERN,
+  validateDefinitionMeaning,
+  validateDefinitionShape,
+  type WorkflowDefinition,
+} from '../domain/index.js';
 import type { WorkflowVersionEntity } from '../persistence/workflow-version.entity.js';
 import { NotWorkflowOwnerError, WorkflowRepository } from './workflow.repository.js';
 
@@ -16,31 +21,41 @@ export class WorkflowDefinitionService {
   ) {}
 
   /** Validates (shape → 400, meaning → 422, every problem listed) and stores the next version. */
-  async register(body: unknown, author: { issuer: string; subject: string; scopes?: readonly string[] }): Promise<StoredWorkflow> {
+  async register(
+    body: unknown,
+    author: { issuer: string; subject: string; scopes?: readonly string[] },
+  ): Promise<StoredWorkflow> {
     const shape = validateDefinitionShape(body);
-    if (!shape.ok) throw new DomainError(DomainErrorCode.InvalidInput, 'The workflow definition is malformed', shape.problems);
+    if (!shape.ok)
+      throw new DomainError(DomainErrorCode.InvalidInput, 'The workflow definition is malformed', shape.problems);
     const problems = validateDefinitionMeaning(shape.value, {
       profiles: Object.keys(this.config.exchangeProfiles),
       allowedHosts: this.config.http.allowedHosts,
       // SPEC §9.1: Keycloak's standard token exchange takes no `resource`.
-      profilesWithoutResource: Object.values(this.config.exchangeProfiles).filter((p) => p.vendor === 'keycloak').map((p) => p.name),
+      profilesWithoutResource: Object.values(this.config.exchangeProfiles)
+        .filter((p) => p.vendor === 'keycloak')
+        .map((p) => p.name),
       baton: { audience: this.config.api.audience, scopes: Object.values(this.config.api.scopes) },
       audienceOrigins: this.config.http.audienceOrigins,
     });
-    if (problems.length > 0) throw new DomainError(DomainErrorCode.Unprocessable, 'The workflow definition is not valid', problems);
+    if (problems.length > 0)
+      throw new DomainError(DomainErrorCode.Unprocessable, 'The workflow definition is not valid', problems);
     const stored = await this.workflows
       .createVersion({
-      name: shape.value.name,
-      description: shape.value.description ?? null,
-      agentId: shape.value.agentId ?? null,
-      definition: shape.value as unknown as Record<string, unknown>,
-      createdByIss: author.issuer,
-      createdBySub: author.subject,
-      mayAddToAnyName: author.scopes?.includes(this.config.api.scopes.workflowsAdmin) ?? false,
-    })
+        name: shape.value.name,
+        description: shape.value.description ?? null,
+        agentId: shape.value.agentId ?? null,
+        definition: shape.value as unknown as Record<string, unknown>,
+        createdByIss: author.issuer,
+        createdBySub: author.subject,
+        mayAddToAnyName: author.scopes?.includes(this.config.api.scopes.workflowsAdmin) ?? false,
+      })
       .catch((error: unknown) => {
         if (!(error instanceof NotWorkflowOwnerError)) throw error;
-        throw new DomainError(DomainErrorCode.Forbidden, `Workflow ${shape.value.name} belongs to another author; adding a version needs ${this.config.api.scopes.workflowsAdmin}`);
+        throw new DomainError(
+          DomainErrorCode.Forbidden,
+          `Workflow ${shape.value.name} belongs to another author; adding a version needs ${this.config.api.scopes.workflowsAdmin}`,
+        );
       });
     return toStoredWorkflow(stored);
   }
@@ -64,5 +79,10 @@ export class WorkflowDefinitionService {
 }
 
 function toStoredWorkflow(row: WorkflowVersionEntity): StoredWorkflow {
-  return { ...(row.definition as unknown as WorkflowDefinition), name: row.name, version: row.version, createdAt: new Date(row.createdAt).toISOString() };
+  return {
+    ...(row.definition as unknown as WorkflowDefinition),
+    name: row.name,
+    version: row.version,
+    createdAt: new Date(row.createdAt).toISOString(),
+  };
 }

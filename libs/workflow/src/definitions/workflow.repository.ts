@@ -47,7 +47,15 @@ export class WorkflowRepository {
          VALUES ($1, $2, $3, $4, $5, $6, $7)
          RETURNING name, version, description, agent_id AS "agentId", definition, created_by_iss AS "createdByIss",
                    created_by_sub AS "createdBySub", created_at AS "createdAt"`,
-        [input.name, version, input.description, input.agentId, JSON.stringify(input.definition), input.createdByIss, input.createdBySub],
+        [
+          input.name,
+          version,
+          input.description,
+          input.agentId,
+          JSON.stringify(input.definition),
+          input.createdByIss,
+          input.createdBySub,
+        ],
       );
       return rows[0]!;
     });

@@ -60,7 +60,8 @@ describe('escalations', () => {
   });
 
   it('allows abort for every reason', () => {
-    for (const reason of ESCALATION_REASONS) expect(isActionAllowedForReason(reason, EscalationAction.Abort)).toBe(true);
+    for (const reason of ESCALATION_REASONS)
+      expect(isActionAllowedForReason(reason, EscalationAction.Abort)).toBe(true);
   });
 });
 

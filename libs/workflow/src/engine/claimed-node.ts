@@ -24,5 +24,11 @@ export interface ClaimedNode {
 
 /** The run facts every audit entry of this attempt repeats. */
 export function auditContext(node: ClaimedNode): RunAuditContext {
-  return { runId: node.runId, workflow: node.run.workflowName, agentId: node.run.agentId, userId: node.run.userSub, issuer: node.run.userIss };
+  return {
+    runId: node.runId,
+    workflow: node.run.workflowName,
+    agentId: node.run.agentId,
+    userId: node.run.userSub,
+    issuer: node.run.userIss,
+  };
 }

@@ -1,6 +1,12 @@
 import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { InjectConfig, type BatonConfig } from '@baton/platform';
-import { SubjectTokenCipher, TokenExchangeError, TokenExchanger, scopesToRequest, type ExchangeRequest } from '@baton/oauth';
+import {
+  SubjectTokenCipher,
+  TokenExchangeError,
+  TokenExchanger,
+  scopesToRequest,
+  type ExchangeRequest,
+} from '@baton/oauth';
 import type { AuditRecord } from '../audit/audit-writer.js';
 import {
   AuditOperation,
@@ -63,7 +69,10 @@ export class NodeExecutor implements OnModuleDestroy {
     private readonly handlers: HandlerRegistry,
     @InjectConfig() private readonly config: BatonConfig,
   ) {
-    this.destinations = { entries: parseAllowedHosts(config.http.allowedHosts), audienceOrigins: config.http.audienceOrigins };
+    this.destinations = {
+      entries: parseAllowedHosts(config.http.allowedHosts),
+      audienceOrigins: config.http.audienceOrigins,
+    };
     this.guardedAgent = createGuardedAgent(this.destinations.entries, DOWNSTREAM_AGENT_OPTIONS);
   }
 
@@ -83,7 +92,8 @@ export class NodeExecutor implements OnModuleDestroy {
           return await this.runHandler(attempt, node, signal);
       }
     } catch (error) {
-      if (error instanceof TemplateError) return attempt.fail({ code: NodeErrorCode.TemplateError, message: error.message });
+      if (error instanceof TemplateError)
+        return attempt.fail({ code: NodeErrorCode.TemplateError, message: error.message });
       throw error;
     }
   }
@@ -102,7 +112,11 @@ export class NodeExecutor implements OnModuleDestroy {
       body: node.request.body === undefined ? undefined : renderTemplateValue(node.request.body, attempt.scope),
     };
     const target = auditTarget(request.method, request.url);
-    const refused = refuseCallDestination(request.url, node.oauth && (node.oauth.audience ?? node.oauth.resource), this.destinations);
+    const refused = refuseCallDestination(
+      request.url,
+      node.oauth && (node.oauth.audience ?? node.oauth.resource),
+      this.destinations,
+    );
     if (refused) return attempt.fail({ code: refused.code, message: refused.message });
 
     let token: TokenLease | undefined;
@@ -124,8 +138,15 @@ export class NodeExecutor implements OnModuleDestroy {
         signal,
         dispatcher: this.guardedAgent,
       });
-      const { audits, decision } = decideHttpOutcome(result, { target, withToken: token !== undefined, refreshed, timeoutMs: node.timeoutMs, grantedScopes: attempt.grantedScopes });
-      for (const audit of audits) attempt.audit(audit.operation as AuditOperation, { target, scopes: attempt.grantedScopes, ...audit });
+      const { audits, decision } = decideHttpOutcome(result, {
+        target,
+        withToken: token !== undefined,
+        refreshed,
+        timeoutMs: node.timeoutMs,
+        grantedScopes: attempt.grantedScopes,
+      });
+      for (const audit of audits)
+        attempt.audit(audit.operation as AuditOperation, { target, scopes: attempt.grantedScopes, ...audit });
       if (decision.kind === 'succeed') return attempt.succeed(decision.output);
       if (decision.kind !== 'refresh_token') return attempt.conclude(decision);
       this.exchanger.invalidate(token!.request);
@@ -137,7 +158,11 @@ export class NodeExecutor implements OnModuleDestroy {
 
   private async runHandler(attempt: Attempt, node: EffectiveHandlerNode, signal?: AbortSignal): Promise<NodeOutcome> {
     const handler = this.handlers.get(node.handler);
-    if (!handler) return attempt.fail({ code: NodeErrorCode.UnknownHandler, message: `no handler named ${node.handler} is registered in this worker` });
+    if (!handler)
+      return attempt.fail({
+        code: NodeErrorCode.UnknownHandler,
+        message: `no handler named ${node.handler} is registered in this worker`,
+      });
     const input = node.input === undefined ? undefined : renderTemplateValue(node.input, attempt.scope);
     let token: TokenLease | undefined;
     if (node.oauth) {
@@ -158,12 +183,18 @@ export class NodeExecutor implements OnModuleDestroy {
         user: { issuer: attempt.claim.run.userIss, subject: attempt.claim.run.userSub },
         signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
       });
-      if (token) attempt.audit(AuditOperation.TokenUsed, { target: `handler ${node.handler}`, scopes: attempt.grantedScopes });
+      if (token)
+        attempt.audit(AuditOperation.TokenUsed, { target: `handler ${node.handler}`, scopes: attempt.grantedScopes });
       return attempt.succeed(output ?? null);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      if (timeout.aborted) return attempt.retryOrFail({ code: NodeErrorCode.Timeout, message: `handler ${node.handler} did not finish within ${node.timeoutMs} ms` });
-      if (error instanceof HandlerError && error.retryable) return attempt.retryOrFail({ code: NodeErrorCode.HandlerError, message });
+      if (timeout.aborted)
+        return attempt.retryOrFail({
+          code: NodeErrorCode.Timeout,
+          message: `handler ${node.handler} did not finish within ${node.timeoutMs} ms`,
+        });
+      if (error instanceof HandlerError && error.retryable)
+        return attempt.retryOrFail({ code: NodeErrorCode.HandlerError, message });
       return attempt.fail({ code: NodeErrorCode.HandlerError, message });
     }
   }
@@ -172,30 +203,69 @@ export class NodeExecutor implements OnModuleDestroy {
   private async acquireToken(attempt: Attempt, node: EffectiveHttpNode | EffectiveHandlerNode): Promise<TokenStep> {
     const oauth = node.oauth!;
     const profile = this.config.exchangeProfiles[oauth.profile];
-    if (!profile) return { outcome: attempt.fail({ code: NodeErrorCode.ExchangeFailed, message: `exchange profile ${oauth.profile} is not configured` }) };
+    if (!profile)
+      return {
+        outcome: attempt.fail({
+          code: NodeErrorCode.ExchangeFailed,
+          message: `exchange profile ${oauth.profile} is not configured`,
+        }),
+      };
     const target = oauth.audience ?? oauth.resource ?? null;
     const { run } = attempt.claim;
 
     // 1. Subject token check: no exchange with a token about to expire.
     const expiresAt = run.subjectTokenExpiresAt ? new Date(run.subjectTokenExpiresAt) : null;
     if (!run.subjectToken || !expiresAt || expiresAt.getTime() <= Date.now() + profile.expirySkewSeconds * 1000) {
-      attempt.audit(AuditOperation.TokenExpired, { success: false, target, error: 'subject_token_expired', details: { expiresAt: expiresAt?.toISOString() ?? null } });
-      return { outcome: attempt.escalate(EscalationReason.TokenExpired, `the user's token expired at ${expiresAt?.toISOString() ?? 'an unknown time'}`) };
+      attempt.audit(AuditOperation.TokenExpired, {
+        success: false,
+        target,
+        error: 'subject_token_expired',
+        details: { expiresAt: expiresAt?.toISOString() ?? null },
+      });
+      return {
+        outcome: attempt.escalate(
+          EscalationReason.TokenExpired,
+          `the user's token expired at ${expiresAt?.toISOString() ?? 'an unknown time'}`,
+        ),
+      };
     }
 
     // 2. Scope narrowing: granted = required ∪ (optional ∩ user).
-    const { granted, missing } = scopesToRequest({ requiredScopes: oauth.requiredScopes, optionalScopes: oauth.optionalScopes, userScopes: run.userScopes, scopeSource: profile.scopeSource });
+    const { granted, missing } = scopesToRequest({
+      requiredScopes: oauth.requiredScopes,
+      optionalScopes: oauth.optionalScopes,
+      userScopes: run.userScopes,
+      scopeSource: profile.scopeSource,
+    });
     if (missing.length > 0) {
-      attempt.audit(AuditOperation.ScopeNarrowed, { success: false, scopes: granted, target, error: 'insufficient_scope', details: { missing } });
+      attempt.audit(AuditOperation.ScopeNarrowed, {
+        success: false,
+        scopes: granted,
+        target,
+        error: 'insufficient_scope',
+        details: { missing },
+      });
       return { outcome: attempt.escalate(EscalationReason.InsufficientScope, `the user lacks ${missing.join(' ')}`) };
     }
     attempt.grantedScopes = granted;
-    attempt.audit(AuditOperation.ScopeNarrowed, { scopes: granted, target, details: { required: oauth.requiredScopes, optional: oauth.optionalScopes, scopeSource: profile.scopeSource ?? 'token' } });
+    attempt.audit(AuditOperation.ScopeNarrowed, {
+      scopes: granted,
+      target,
+      details: {
+        required: oauth.requiredScopes,
+        optional: oauth.optionalScopes,
+        scopeSource: profile.scopeSource ?? 'token',
+      },
+    });
 
     // 3. Exchange exactly the granted scopes.
     const request: ExchangeRequest = {
       profile: oauth.profile,
-      subjectToken: this.cipher.open(run.subjectToken, { runId: attempt.claim.runId, issuer: run.userIss, subject: run.userSub }),
+      subjectToken: this.cipher.open(run.subjectToken, {
+        runId: attempt.claim.runId,
+        issuer: run.userIss,
+        subject: run.userSub,
+      }),
       audience: oauth.audience,
       resource: oauth.resource,
       scopes: granted,
@@ -212,7 +282,14 @@ export class NodeExecutor implements OnModuleDestroy {
       attempt.audit(AuditOperation.TokenExchanged, {
         scopes: attempt.grantedScopes,
         target,
-        details: { cached: result.cached, expiresAt: result.expiresAt.toISOString(), ...(result.jti && { jti: result.jti }), profile: request.profile, ...(result.actor && { actor: result.actor }), ...(result.act !== undefined && { act: result.act }) },
+        details: {
+          cached: result.cached,
+          expiresAt: result.expiresAt.toISOString(),
+          ...(result.jti && { jti: result.jti }),
+          profile: request.profile,
+          ...(result.actor && { actor: result.actor }),
+          ...(result.act !== undefined && { act: result.act }),
+        },
       });
       return { token: { accessToken: result.accessToken, request } };
     } catch (error) {
@@ -281,5 +358,7 @@ class Attempt {
 
 /** Header and query values may be templates that kept a JSON type; HTTP wants strings. */
 function stringValues(value: unknown): Record<string, string> {
-  return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, stringifyTemplateValue(v)]));
+  return Object.fromEntries(
+    Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, stringifyTemplateValue(v)]),
+  );
 }

@@ -9,7 +9,14 @@ export type NodeOutcome =
   | { kind: 'succeeded'; output: unknown; grantedScopes: string[] | null; audits: AuditRecord[] }
   | { kind: 'failed'; error: NodeError; grantedScopes: string[] | null; audits: AuditRecord[] }
   | { kind: 'retry'; delayMs: number; error: NodeError; grantedScopes: string[] | null; audits: AuditRecord[] }
-  | { kind: 'escalate'; reason: EscalationReason; detail: string; prompt?: string; grantedScopes: string[] | null; audits: AuditRecord[] };
+  | {
+      kind: 'escalate';
+      reason: EscalationReason;
+      detail: string;
+      prompt?: string;
+      grantedScopes: string[] | null;
+      audits: AuditRecord[];
+    };
 
 export interface NodeError {
   code: string;

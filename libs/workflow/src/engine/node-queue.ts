@@ -66,7 +66,12 @@ export class NodeQueue {
       jobs.map((data) => ({
         name: JobName.RunNode,
         data: { runId: data.runId, nodeId: data.nodeId, attempt: data.attempt },
-        opts: { ...NODE_JOB_OPTIONS, jobId: nodeJobId(data), delay, ...(options.start && { priority: START_PRIORITY }) },
+        opts: {
+          ...NODE_JOB_OPTIONS,
+          jobId: nodeJobId(data),
+          delay,
+          ...(options.start && { priority: START_PRIORITY }),
+        },
       })),
     );
   }
@@ -75,7 +80,10 @@ export class NodeQueue {
    * Enqueue after a commit without failing the caller: if Redis is down or the process dies here,
    * the sweeper finds the queued rows and enqueues them (SPEC §4 durability).
    */
-  async enqueueAfterCommit(jobs: readonly RunNodeJob[], options: { delayMs?: number; start?: boolean } = {}): Promise<void> {
+  async enqueueAfterCommit(
+    jobs: readonly RunNodeJob[],
+    options: { delayMs?: number; start?: boolean } = {},
+  ): Promise<void> {
     if (jobs.length === 0) return;
     try {
       await withTimeout(this.enqueue(jobs, options), 3000);

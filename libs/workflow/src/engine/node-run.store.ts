@@ -27,7 +27,11 @@ export interface Settlement {
 export type NonSuccessOutcome =
   | { kind: 'retry'; error: NodeError; delayMs: number }
   | { kind: 'failed'; error: NodeError }
-  | { kind: 'escalate'; escalation: { id: string; reason: string; detail: string; prompt?: string }; ttlSeconds: number };
+  | {
+      kind: 'escalate';
+      escalation: { id: string; reason: string; detail: string; prompt?: string };
+      ttlSeconds: number;
+    };
 
 export interface CompletionInput {
   output: unknown;
@@ -105,7 +109,12 @@ export class NodeRunStore {
    * Null when the step was already taken, or the run is over.
    */
   async claim(job: RunNodeJob, carrier: string): Promise<ClaimedNode | null> {
-    const [row] = await this.sql.query<ClaimRow>('baton_claim_node', SQL.claim, [job.runId, job.nodeId, job.attempt, carrier]);
+    const [row] = await this.sql.query<ClaimRow>('baton_claim_node', SQL.claim, [
+      job.runId,
+      job.nodeId,
+      job.attempt,
+      carrier,
+    ]);
     return row ? toClaimedNode(job.runId, row) : null;
   }
 
@@ -128,7 +137,9 @@ export class NodeRunStore {
     if (batch.length === 0) return;
     if (batch.length === 1) return this.completeAlone(batch[0]!);
     try {
-      const rows = await this.sql.query<CompletionRow & { item: number }>('baton_complete_nodes', SQL.completeMany, [JSON.stringify(batch.map((b) => b.item))]);
+      const rows = await this.sql.query<CompletionRow & { item: number }>('baton_complete_nodes', SQL.completeMany, [
+        JSON.stringify(batch.map((b) => b.item)),
+      ]);
       for (const row of rows) batch[row.item]!.resolve(toCompletion(batch[row.item]!.runId, row));
     } catch {
       // One bad completion must not fail the others: each goes alone (and fails alone).
@@ -140,7 +151,14 @@ export class NodeRunStore {
     const { item } = entry;
     try {
       const [row] = await this.sql.query<CompletionRow>('baton_complete_node', SQL.complete, [
-        item.run, item.node, item.attempt, jsonOrNull(item.output), item.scopes, JSON.stringify(item.audits), JSON.stringify(item.successors), item.carrier,
+        item.run,
+        item.node,
+        item.attempt,
+        jsonOrNull(item.output),
+        item.scopes,
+        JSON.stringify(item.audits),
+        JSON.stringify(item.successors),
+        item.carrier,
       ]);
       entry.resolve(toCompletion(entry.runId, row!));
     } catch (error) {
@@ -149,34 +167,58 @@ export class NodeRunStore {
   }
 
   /** Approval by a human: the waiting node succeeds and the run advances (inside the resolver's transaction). */
-  async approveWaiting(m: EntityManager, runId: string, nodeId: string, output: unknown, audits: readonly AuditRecord[], successors: readonly Successor[]): Promise<Completion> {
-    const [row] = await m.query(SQL.complete, [runId, nodeId, null, jsonOrNull(output), null, auditJson(audits), JSON.stringify(successors), null]);
+  async approveWaiting(
+    m: EntityManager,
+    runId: string,
+    nodeId: string,
+    output: unknown,
+    audits: readonly AuditRecord[],
+    successors: readonly Successor[],
+  ): Promise<Completion> {
+    const [row] = await m.query(SQL.complete, [
+      runId,
+      nodeId,
+      null,
+      jsonOrNull(output),
+      null,
+      auditJson(audits),
+      JSON.stringify(successors),
+      null,
+    ]);
     return toCompletion(runId, row);
   }
 
   /** Retry, failure or escalation of a running attempt, in one statement. */
-  async settle(node: Pick<ClaimedNode, 'runId' | 'nodeId' | 'attempt'>, outcome: NonSuccessOutcome, grantedScopes: string[] | null, audits: readonly AuditRecord[]): Promise<Settlement> {
-    const [row] = await this.sql.query<{ settled: boolean; kind: Settlement['kind']; closed: string[]; escalation_id: string | null; expires_at: Date | null }>(
-      'baton_settle_node',
-      SQL.settle,
-      [
-        node.runId,
-        node.nodeId,
-        node.attempt,
-        outcome.kind,
-        outcome.kind === 'escalate' ? null : JSON.stringify(outcome.error),
-        grantedScopes,
-        auditJson(audits),
-        outcome.kind === 'retry' ? Math.round(outcome.delayMs) : 0,
-        outcome.kind === 'escalate' ? JSON.stringify(outcome.escalation) : null,
-        outcome.kind === 'escalate' ? outcome.ttlSeconds : 0,
-      ],
-    );
+  async settle(
+    node: Pick<ClaimedNode, 'runId' | 'nodeId' | 'attempt'>,
+    outcome: NonSuccessOutcome,
+    grantedScopes: string[] | null,
+    audits: readonly AuditRecord[],
+  ): Promise<Settlement> {
+    const [row] = await this.sql.query<{
+      settled: boolean;
+      kind: Settlement['kind'];
+      closed: string[];
+      escalation_id: string | null;
+      expires_at: Date | null;
+    }>('baton_settle_node', SQL.settle, [
+      node.runId,
+      node.nodeId,
+      node.attempt,
+      outcome.kind,
+      outcome.kind === 'escalate' ? null : JSON.stringify(outcome.error),
+      grantedScopes,
+      auditJson(audits),
+      outcome.kind === 'retry' ? Math.round(outcome.delayMs) : 0,
+      outcome.kind === 'escalate' ? JSON.stringify(outcome.escalation) : null,
+      outcome.kind === 'escalate' ? outcome.ttlSeconds : 0,
+    ]);
     return {
       settled: row!.settled,
       kind: row!.kind,
       closedEscalations: row!.closed ?? [],
-      ...(row!.escalation_id && row!.expires_at && { openedEscalation: { id: row!.escalation_id, expiresAt: new Date(row!.expires_at) } }),
+      ...(row!.escalation_id &&
+        row!.expires_at && { openedEscalation: { id: row!.escalation_id, expiresAt: new Date(row!.expires_at) } }),
     };
   }
 
@@ -186,7 +228,11 @@ export class NodeRunStore {
    * its id: the new holder of the job takes those over.
    */
   async carriedBy(carrier: string): Promise<RunNodeJob[]> {
-    const rows = await this.sql.query<{ run_id: string; node_id: string; attempts: number }>('baton_carried', SQL.carried, [carrier]);
+    const rows = await this.sql.query<{ run_id: string; node_id: string; attempts: number }>(
+      'baton_carried',
+      SQL.carried,
+      [carrier],
+    );
     return rows.map((r) => ({ runId: r.run_id, nodeId: r.node_id, attempt: r.attempts }));
   }
 
@@ -266,7 +312,9 @@ function toClaimedNode(runId: string, row: ClaimRow): ClaimedNode {
       userIss: row.user_iss,
       userSub: row.user_sub,
       userScopes: row.user_scopes,
-      subjectToken: row.subject_token_ciphertext ? { ciphertext: row.subject_token_ciphertext, keyId: row.subject_token_key_id! } : null,
+      subjectToken: row.subject_token_ciphertext
+        ? { ciphertext: row.subject_token_ciphertext, keyId: row.subject_token_key_id! }
+        : null,
       subjectTokenExpiresAt: row.subject_token_expires_at,
       traceparent: row.traceparent ?? null,
     },

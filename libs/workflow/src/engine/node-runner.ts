@@ -36,9 +36,24 @@ export class NodeRunner implements BeforeApplicationShutdown {
     @InjectConfig() private readonly config: BatonConfig,
     registry: Registry,
   ) {
-    this.steps = new Counter({ name: 'baton_node_steps_total', help: 'Node attempts by outcome', labelNames: ['outcome'], registers: [registry] });
-    this.escalations = new Counter({ name: 'baton_escalations_opened_total', help: 'Escalations opened by reason', labelNames: ['reason'], registers: [registry] });
-    this.exchanges = new Counter({ name: 'baton_token_exchanges_total', help: 'RFC 8693 exchanges by result, and whether served from the cache', labelNames: ['result', 'cached'], registers: [registry] });
+    this.steps = new Counter({
+      name: 'baton_node_steps_total',
+      help: 'Node attempts by outcome',
+      labelNames: ['outcome'],
+      registers: [registry],
+    });
+    this.escalations = new Counter({
+      name: 'baton_escalations_opened_total',
+      help: 'Escalations opened by reason',
+      labelNames: ['reason'],
+      registers: [registry],
+    });
+    this.exchanges = new Counter({
+      name: 'baton_token_exchanges_total',
+      help: 'RFC 8693 exchanges by result, and whether served from the cache',
+      labelNames: ['result', 'cached'],
+      registers: [registry],
+    });
   }
 
   beforeApplicationShutdown(): void {
@@ -80,12 +95,24 @@ export class NodeRunner implements BeforeApplicationShutdown {
     if (!settlement.settled) return null;
     if (outcome.kind === 'failed') {
       // Operators need to see misconfiguration (a wrong client secret) without reading audit rows.
-      this.logger.warn({ runId: claim.runId, nodeId: claim.nodeId, attempt: claim.attempt, code: outcome.error.code, reason: outcome.error.message }, 'node failed');
+      this.logger.warn(
+        {
+          runId: claim.runId,
+          nodeId: claim.nodeId,
+          attempt: claim.attempt,
+          code: outcome.error.code,
+          reason: outcome.error.message,
+        },
+        'node failed',
+      );
     }
     if (settlement.kind === 'retry' && outcome.kind === 'retry') {
-      await this.queue.enqueueAfterCommit([{ runId: claim.runId, nodeId: claim.nodeId, attempt: claim.attempt + 1 }], { delayMs: outcome.delayMs });
+      await this.queue.enqueueAfterCommit([{ runId: claim.runId, nodeId: claim.nodeId, attempt: claim.attempt + 1 }], {
+        delayMs: outcome.delayMs,
+      });
     }
-    if (settlement.openedEscalation) await this.escalationEvents.opened(settlement.openedEscalation.id, settlement.openedEscalation.expiresAt);
+    if (settlement.openedEscalation)
+      await this.escalationEvents.opened(settlement.openedEscalation.id, settlement.openedEscalation.expiresAt);
     if (settlement.closedEscalations.length > 0) await this.escalationEvents.resolved(settlement.closedEscalations);
     return null;
   }
@@ -93,14 +120,24 @@ export class NodeRunner implements BeforeApplicationShutdown {
   private async execute(claim: ClaimedNode, definition: CachedDefinition | null): Promise<NodeOutcome> {
     const node = definition?.nodes.get(claim.nodeId);
     if (!node) {
-      return { kind: 'failed', error: { code: NodeErrorCode.InternalError, message: `node ${claim.nodeId} is not in the workflow` }, grantedScopes: null, audits: [] };
+      return {
+        kind: 'failed',
+        error: { code: NodeErrorCode.InternalError, message: `node ${claim.nodeId} is not in the workflow` },
+        grantedScopes: null,
+        audits: [],
+      };
     }
     try {
       return await this.executor.execute(claim, node);
     } catch (error) {
       // A bug or an unexpected library error: record it on the node rather than loop forever.
       this.logger.error({ err: error, runId: claim.runId, nodeId: claim.nodeId }, 'node execution failed unexpectedly');
-      return { kind: 'failed', error: { code: NodeErrorCode.InternalError, message: 'unexpected error while executing the node' }, grantedScopes: null, audits: [] };
+      return {
+        kind: 'failed',
+        error: { code: NodeErrorCode.InternalError, message: 'unexpected error while executing the node' },
+        grantedScopes: null,
+        audits: [],
+      };
     }
   }
 
@@ -113,7 +150,12 @@ export class NodeRunner implements BeforeApplicationShutdown {
       case 'escalate':
         return {
           kind: 'escalate',
-          escalation: { id: randomUUID(), reason: outcome.reason, detail: outcome.detail, ...(outcome.prompt !== undefined && { prompt: outcome.prompt }) },
+          escalation: {
+            id: randomUUID(),
+            reason: outcome.reason,
+            detail: outcome.detail,
+            ...(outcome.prompt !== undefined && { prompt: outcome.prompt }),
+          },
           ttlSeconds: this.config.escalationTtlSeconds,
         };
     }
@@ -124,7 +166,10 @@ export class NodeRunner implements BeforeApplicationShutdown {
     if (outcome.kind === 'escalate') this.escalations.inc({ reason: outcome.reason });
     for (const record of outcome.audits) {
       if (record.operation === AuditOperation.TokenExchanged) {
-        this.exchanges.inc({ result: record.success ? 'success' : 'failure', cached: String(record.details?.cached === true) });
+        this.exchanges.inc({
+          result: record.success ? 'success' : 'failure',
+          cached: String(record.details?.cached === true),
+        });
       }
     }
   }

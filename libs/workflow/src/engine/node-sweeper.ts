@@ -62,10 +62,16 @@ export class NodeSweeper {
    * process) is failed and audited instead of being handed to the next worker to kill.
    */
   private async giveUp(node: RunNodeJob): Promise<void> {
-    const error = { code: NodeErrorCode.WorkerCrashed, message: 'every worker that ran this node died with it; it is not run again' };
+    const error = {
+      code: NodeErrorCode.WorkerCrashed,
+      message: 'every worker that ran this node died with it; it is not run again',
+    };
     const settlement = await this.store.settle(node, { kind: 'failed', error }, null, []);
     if (!settlement.settled) return;
-    this.logger.error({ runId: node.runId, nodeId: node.nodeId, attempt: node.attempt }, 'node failed: its job crashed every worker that ran it');
+    this.logger.error(
+      { runId: node.runId, nodeId: node.nodeId, attempt: node.attempt },
+      'node failed: its job crashed every worker that ran it',
+    );
     if (settlement.closedEscalations.length > 0) await this.events.resolved(settlement.closedEscalations);
   }
 }

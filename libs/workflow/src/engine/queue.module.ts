@@ -16,7 +16,11 @@ import { NodeQueue, QueueName } from './node-queue.js';
         prefix: config.queuePrefix,
       }),
     }),
-    BullModule.registerQueue({ name: QueueName.Nodes }, { name: QueueName.Maintenance }, { name: QueueName.Notifications }),
+    BullModule.registerQueue(
+      { name: QueueName.Nodes },
+      { name: QueueName.Maintenance },
+      { name: QueueName.Notifications },
+    ),
   ],
   providers: [NodeQueue, EscalationEvents],
   exports: [NodeQueue, EscalationEvents, BullModule],

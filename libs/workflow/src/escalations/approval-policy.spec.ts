@@ -13,7 +13,11 @@ describe('approvalRefusal (issue 10 item 8)', () => {
   });
 
   it('allows everything when the option is off', () => {
-    expect(approvalRefusal(base({ requireResolveScope: false, caller: { issuer: 'https://idp', subject: 'alice', canResolveAll: false } }))).toBeNull();
+    expect(
+      approvalRefusal(
+        base({ requireResolveScope: false, caller: { issuer: 'https://idp', subject: 'alice', canResolveAll: false } }),
+      ),
+    ).toBeNull();
   });
 
   it('lets an operator with the scope approve and reject', () => {
@@ -23,14 +27,24 @@ describe('approvalRefusal (issue 10 item 8)', () => {
 
   it('refuses approve and reject without the scope', () => {
     for (const action of ['approve', 'reject']) {
-      expect(approvalRefusal(base({ action, caller: { issuer: 'https://idp', subject: 'alice', canResolveAll: false } }))).toMatch(/escalationsResolve/);
+      expect(
+        approvalRefusal(base({ action, caller: { issuer: 'https://idp', subject: 'alice', canResolveAll: false } })),
+      ).toMatch(/escalationsResolve/);
     }
   });
 
   it("refuses the run's own user approving, even with the scope; the same sub of another issuer is someone else", () => {
-    expect(approvalRefusal(base({ caller: { issuer: 'https://idp', subject: 'alice', canResolveAll: true } }))).toMatch(/own run/);
-    expect(approvalRefusal(base({ action: 'reject', caller: { issuer: 'https://idp', subject: 'alice', canResolveAll: true } }))).toBeNull();
-    expect(approvalRefusal(base({ caller: { issuer: 'https://other', subject: 'alice', canResolveAll: true } }))).toBeNull();
+    expect(approvalRefusal(base({ caller: { issuer: 'https://idp', subject: 'alice', canResolveAll: true } }))).toMatch(
+      /own run/,
+    );
+    expect(
+      approvalRefusal(
+        base({ action: 'reject', caller: { issuer: 'https://idp', subject: 'alice', canResolveAll: true } }),
+      ),
+    ).toBeNull();
+    expect(
+      approvalRefusal(base({ caller: { issuer: 'https://other', subject: 'alice', canResolveAll: true } })),
+    ).toBeNull();
   });
 
   it('leaves abort and token escalations to the run owner', () => {

@@ -22,7 +22,8 @@ export function approvalRefusal(input: ApprovalDecisionInput): string | null {
   if (input.action !== EscalationAction.Approve && input.action !== EscalationAction.Reject) return null;
   if (!input.caller.canResolveAll) return 'Approvals need the escalationsResolve scope (approvals.requireResolveScope)';
   const own = input.caller.issuer === input.run.userIss && input.caller.subject === input.run.userSub;
-  if (own && input.action === EscalationAction.Approve) return "The run's own user cannot approve their own run (approvals.requireResolveScope)";
+  if (own && input.action === EscalationAction.Approve)
+    return "The run's own user cannot approve their own run (approvals.requireResolveScope)";
   return null;
 }
 
@@ -40,7 +41,10 @@ export class ApprovalPolicy {
     if (!found) return;
     const { escalation, run } = found;
     if (!caller.canResolveAll && (run.userIss !== caller.issuer || run.userSub !== caller.subject)) return;
-    const action = typeof body === 'object' && body !== null && typeof (body as { action?: unknown }).action === 'string' ? (body as { action: string }).action : undefined;
+    const action =
+      typeof body === 'object' && body !== null && typeof (body as { action?: unknown }).action === 'string'
+        ? (body as { action: string }).action
+        : undefined;
     const refusal = approvalRefusal({ reason: escalation.reason, action, run, caller, requireResolveScope: true });
     if (refusal) throw new DomainError(DomainErrorCode.Forbidden, refusal);
   }

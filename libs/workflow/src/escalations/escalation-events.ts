@@ -82,7 +82,10 @@ export class EscalationEvents {
   private async quietly(what: string, action: () => Promise<unknown>): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
     try {
-      await Promise.race([action(), new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('timed out')), 3000)))]);
+      await Promise.race([
+        action(),
+        new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('timed out')), 3000))),
+      ]);
     } catch (error) {
       this.logger.warn({ err: error }, `could not ${what}; the sweeper expires overdue escalations`);
     } finally {

@@ -36,12 +36,27 @@ export class EscalationExpirer {
       const row = { run_id: due.runId, node_id: due.nodeId };
       const runStatus = await this.runs.lock(m, row.run_id);
       const error = { code: NodeErrorCode.EscalationExpired, message: 'nobody resolved the escalation in time' };
-      const audits: AuditRecord[] = [{ operation: AuditOperation.EscalationExpired, runId: row.run_id, nodeId: row.node_id, success: false, details: { escalationId } }];
+      const audits: AuditRecord[] = [
+        {
+          operation: AuditOperation.EscalationExpired,
+          runId: row.run_id,
+          nodeId: row.node_id,
+          success: false,
+          details: { escalationId },
+        },
+      ];
       if (await this.nodes.failWaiting(m, row.run_id, row.node_id, error)) {
-        audits.push({ operation: AuditOperation.NodeFailed, runId: row.run_id, nodeId: row.node_id, success: false, error: error.code });
+        audits.push({
+          operation: AuditOperation.NodeFailed,
+          runId: row.run_id,
+          nodeId: row.node_id,
+          success: false,
+          error: error.code,
+        });
       }
       await this.audit.writeForRun(m, row.run_id, audits);
-      if (runStatus && allowedFromRun(RunStatus.Failed).includes(runStatus)) closed = await this.runs.fail(m, row.run_id, row.node_id, error);
+      if (runStatus && allowedFromRun(RunStatus.Failed).includes(runStatus))
+        closed = await this.runs.fail(m, row.run_id, row.node_id, error);
       return true;
     });
     if (expired) await this.events.expired(escalationId);

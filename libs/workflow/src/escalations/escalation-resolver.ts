@@ -75,22 +75,33 @@ export class EscalationResolver {
     const { action, note, subjectToken } = parsed.data;
     const found = await this.visible(id, caller);
     const { escalation, run } = found;
-    if (escalation.status !== 'open') throw new DomainError(DomainErrorCode.Conflict, `Escalation ${id} is already ${escalation.status}`);
+    if (escalation.status !== 'open')
+      throw new DomainError(DomainErrorCode.Conflict, `Escalation ${id} is already ${escalation.status}`);
     if (!isActionAllowedForReason(escalation.reason as EscalationReason, action)) {
-      throw new DomainError(DomainErrorCode.Unprocessable, `Action ${action} does not fit an escalation for ${escalation.reason}`, [
-        { path: '$.action', message: `must be one of the actions allowed for ${escalation.reason}` },
-      ]);
+      throw new DomainError(
+        DomainErrorCode.Unprocessable,
+        `Action ${action} does not fit an escalation for ${escalation.reason}`,
+        [{ path: '$.action', message: `must be one of the actions allowed for ${escalation.reason}` }],
+      );
     }
     const fresh = action === EscalationAction.Resume ? await this.freshSubject(subjectToken, run) : undefined;
 
     const definition = await this.definitions.get(run.workflowName, run.workflowVersion);
     if (!definition) throw new Error(`workflow ${run.workflowName} version ${run.workflowVersion} is missing`);
     const outcome = await this.dataSource.transaction(async (m) => {
-      if (!(await this.escalations.resolveOpen(m, id, { by: caller.subject, byIssuer: caller.issuer, action, note: note ?? null }))) {
+      if (
+        !(await this.escalations.resolveOpen(m, id, {
+          by: caller.subject,
+          byIssuer: caller.issuer,
+          action,
+          note: note ?? null,
+        }))
+      ) {
         throw new DomainError(DomainErrorCode.Conflict, `Escalation ${id} was resolved concurrently`);
       }
       const runStatus = await this.runs.lock(m, run.id);
-      if (!runStatus || isTerminalRunStatus(runStatus)) throw new DomainError(DomainErrorCode.Conflict, `Run ${run.id} is already ${runStatus}`);
+      if (!runStatus || isTerminalRunStatus(runStatus))
+        throw new DomainError(DomainErrorCode.Conflict, `Run ${run.id} is already ${runStatus}`);
       const resolved: AuditRecord = {
         operation: AuditOperation.EscalationResolved,
         nodeId: escalation.nodeId,
@@ -109,7 +120,10 @@ export class EscalationResolver {
   /** The escalation if the caller owns its run or may resolve all; otherwise 404. */
   async visible(id: string, caller: EscalationCaller): Promise<EscalationWithRun> {
     const found = z.uuid().safeParse(id).success ? await this.escalations.findWithRun(id) : null;
-    if (!found || (!caller.canResolveAll && (found.run.userIss !== caller.issuer || found.run.userSub !== caller.subject))) {
+    if (
+      !found ||
+      (!caller.canResolveAll && (found.run.userIss !== caller.issuer || found.run.userSub !== caller.subject))
+    ) {
       throw new DomainError(DomainErrorCode.NotFound, `Escalation ${id} does not exist`);
     }
     return found;
@@ -130,7 +144,12 @@ export class EscalationResolver {
     switch (action) {
       case EscalationAction.Resume:
       case EscalationAction.Retry: {
-        if (fresh) await this.runs.replaceSubjectToken(m, runId, { ...fresh.sealed, expiresAt: fresh.expiresAt, scopes: fresh.scopes });
+        if (fresh)
+          await this.runs.replaceSubjectToken(m, runId, {
+            ...fresh.sealed,
+            expiresAt: fresh.expiresAt,
+            scopes: fresh.scopes,
+          });
         const job = await this.nodes.requeueWaiting(m, runId, nodeId);
         if (!job) throw new DomainError(DomainErrorCode.Conflict, `Node ${nodeId} is no longer waiting`);
         await this.runs.backToRunning(m, runId);
@@ -140,7 +159,14 @@ export class EscalationResolver {
       case EscalationAction.Approve: {
         await this.runs.backToRunning(m, runId);
         const successors = definition.plan.successors.get(nodeId) ?? [];
-        const completion = await this.nodes.approveWaiting(m, runId, nodeId, { approved: true, by, note: note ?? null }, [resolved], successors);
+        const completion = await this.nodes.approveWaiting(
+          m,
+          runId,
+          nodeId,
+          { approved: true, by, note: note ?? null },
+          [resolved],
+          successors,
+        );
         if (!completion.settled) throw new DomainError(DomainErrorCode.Conflict, `Node ${nodeId} is no longer waiting`);
         return { jobs: completion.queued, closed: [] };
       }
@@ -150,10 +176,17 @@ export class EscalationResolver {
           action === EscalationAction.Reject
             ? { code: NodeErrorCode.Rejected, message: `rejected by ${by}${note ? `: ${note}` : ''}` }
             : { code: NodeErrorCode.Aborted, message: `aborted by ${by}${note ? `: ${note}` : ''}` };
-        if (!(await this.nodes.failWaiting(m, runId, nodeId, error))) throw new DomainError(DomainErrorCode.Conflict, `Node ${nodeId} is no longer waiting`);
+        if (!(await this.nodes.failWaiting(m, runId, nodeId, error)))
+          throw new DomainError(DomainErrorCode.Conflict, `Node ${nodeId} is no longer waiting`);
         await this.audit.writeForRun(m, runId, [
           resolved,
-          { operation: AuditOperation.NodeFailed, nodeId, success: false, error: error.code, details: { message: error.message } },
+          {
+            operation: AuditOperation.NodeFailed,
+            nodeId,
+            success: false,
+            error: error.code,
+            details: { message: error.message },
+          },
         ]);
         return { jobs: [], closed: await this.runs.fail(m, runId, nodeId, error) };
       }
@@ -163,20 +196,31 @@ export class EscalationResolver {
   /** SPEC §5: verified like any inbound token (else 422), and the same `iss` and `sub` (else 403). */
   private async freshSubject(subjectToken: string | undefined, run: EscalationWithRun['run']): Promise<FreshSubject> {
     if (!subjectToken) {
-      throw new DomainError(DomainErrorCode.Unprocessable, 'resume needs a subjectToken', [{ path: '$.subjectToken', message: 'is required for resume' }]);
+      throw new DomainError(DomainErrorCode.Unprocessable, 'resume needs a subjectToken', [
+        { path: '$.subjectToken', message: 'is required for resume' },
+      ]);
     }
     try {
       const principal = await this.verifier.verify(subjectToken);
       if (principal.issuer !== run.userIss || principal.subject !== run.userSub) {
         throw new DomainError(DomainErrorCode.Forbidden, "The subjectToken belongs to another user than the run's");
       }
-      return { sealed: this.cipher.seal(subjectToken, { runId: run.id, issuer: run.userIss, subject: run.userSub }), scopes: principal.scopes, expiresAt: principal.expiresAt };
+      return {
+        sealed: this.cipher.seal(subjectToken, { runId: run.id, issuer: run.userIss, subject: run.userSub }),
+        scopes: principal.scopes,
+        expiresAt: principal.expiresAt,
+      };
     } catch (error) {
       if (error instanceof InboundTokenError && error.code === 'issuer_unavailable') {
-        throw new DomainError(DomainErrorCode.Unavailable, 'The token issuer cannot be reached to verify the subjectToken');
+        throw new DomainError(
+          DomainErrorCode.Unavailable,
+          'The token issuer cannot be reached to verify the subjectToken',
+        );
       }
       if (error instanceof InboundTokenError) {
-        throw new DomainError(DomainErrorCode.Unprocessable, 'The subjectToken is not valid', [{ path: '$.subjectToken', message: error.message }]);
+        throw new DomainError(DomainErrorCode.Unprocessable, 'The subjectToken is not valid', [
+          { path: '$.subjectToken', message: error.message },
+        ]);
       }
       throw error;
     }

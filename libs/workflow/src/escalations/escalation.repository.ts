@@ -29,12 +29,24 @@ export class EscalationRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   /** The guarded resolution: of two concurrent resolves exactly one gets true. */
-  async resolveOpen(m: EntityManager, id: string, resolution: { by: string; byIssuer: string; action: string; note: string | null }): Promise<boolean> {
+  async resolveOpen(
+    m: EntityManager,
+    id: string,
+    resolution: { by: string; byIssuer: string; action: string; note: string | null },
+  ): Promise<boolean> {
     const won = await updateReturning(
       m,
       `UPDATE escalations SET status = $2, resolved_at = now(), resolved_by = $3, action = $4, note = $5, resolved_by_issuer = $7
        WHERE id = $1 AND status = $6 RETURNING id`,
-      [id, EscalationStatus.Resolved, resolution.by, resolution.action, resolution.note, EscalationStatus.Open, resolution.byIssuer],
+      [
+        id,
+        EscalationStatus.Resolved,
+        resolution.by,
+        resolution.action,
+        resolution.note,
+        EscalationStatus.Open,
+        resolution.byIssuer,
+      ],
     );
     return won.length === 1;
   }

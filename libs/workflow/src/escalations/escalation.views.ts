@@ -24,7 +24,10 @@ export const escalationViewSchema = z.object({
   expiresAt: instant,
   resolvedAt: nullableInstant,
   resolvedBy: z.string().nullable().describe("the resolver's sub"),
-  resolvedByIssuer: z.string().nullable().describe('SPEC §16: the issuer of resolvedBy; null when Baton closed the escalation'),
+  resolvedByIssuer: z
+    .string()
+    .nullable()
+    .describe('SPEC §16: the issuer of resolvedBy; null when Baton closed the escalation'),
   action: z.enum(ESCALATION_ACTIONS as [EscalationAction, ...EscalationAction[]]).nullable(),
   note: z.string().nullable(),
 });

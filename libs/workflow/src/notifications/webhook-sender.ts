@@ -47,13 +47,21 @@ export class WebhookSender implements OnModuleDestroy {
     const response = await fetch(target.webhookUrl, {
       ...(this.guardedAgent && { dispatcher: this.guardedAgent }),
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'baton-signature': signWebhook(target.secret, body, Math.floor(Date.now() / 1000)), 'baton-event-id': job.eventId },
+      headers: {
+        'content-type': 'application/json',
+        'baton-signature': signWebhook(target.secret, body, Math.floor(Date.now() / 1000)),
+        'baton-event-id': job.eventId,
+      },
       body,
       redirect: 'manual',
       signal: AbortSignal.timeout(TIMEOUT_MS),
     } as RequestInit).catch((error: unknown) => {
       const refused = destinationRefusalOf(error);
-      throw refused ? new UnrecoverableError(`webhook destination refused: ${refused.message} (set notifications.allowPrivate to allow it)`) : error;
+      throw refused
+        ? new UnrecoverableError(
+            `webhook destination refused: ${refused.message} (set notifications.allowPrivate to allow it)`,
+          )
+        : error;
     });
     await response.body?.cancel();
     if (response.status < 200 || response.status >= 300) throw new Error(`webhook answered ${response.status}`);

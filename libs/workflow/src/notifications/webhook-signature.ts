@@ -10,7 +10,13 @@ export function signWebhook(secret: string, rawBody: string, unixSeconds: number
 }
 
 /** For receivers (and tests): checks a Baton-Signature header against the raw body. */
-export function verifyWebhookSignature(secret: string, rawBody: string, header: string, toleranceSeconds = 300, now = Date.now()): boolean {
+export function verifyWebhookSignature(
+  secret: string,
+  rawBody: string,
+  header: string,
+  toleranceSeconds = 300,
+  now = Date.now(),
+): boolean {
   const parts = Object.fromEntries(header.split(',').map((p) => p.split('=', 2) as [string, string]));
   const t = Number(parts.t);
   if (!Number.isInteger(t) || !parts.v1 || Math.abs(now / 1000 - t) > toleranceSeconds) return false;

@@ -6,6 +6,13 @@ import { WorkflowVersionEntity } from './workflow-version.entity.js';
 import { WorkflowEntity } from './workflow.entity.js';
 
 /** Every entity, listed explicitly (globs break under ESM and in bundles). */
-export const entities = [WorkflowEntity, WorkflowVersionEntity, RunEntity, NodeRunEntity, EscalationEntity, AuditEntryEntity];
+export const entities = [
+  WorkflowEntity,
+  WorkflowVersionEntity,
+  RunEntity,
+  NodeRunEntity,
+  EscalationEntity,
+  AuditEntryEntity,
+];
 
 export { AuditEntryEntity, EscalationEntity, NodeRunEntity, RunEntity, WorkflowEntity, WorkflowVersionEntity };

@@ -14,7 +14,9 @@ export interface RunAuditContext {
 export function runAudit(
   run: RunAuditContext,
   operation: AuditOperation,
-  fields: Omit<AuditRecord, 'operation' | 'runId' | 'workflow' | 'agentId' | 'userId' | 'issuer' | 'success'> & { success?: boolean } = {},
+  fields: Omit<AuditRecord, 'operation' | 'runId' | 'workflow' | 'agentId' | 'userId' | 'issuer' | 'success'> & {
+    success?: boolean;
+  } = {},
 ): AuditRecord {
   return {
     operation,

@@ -30,7 +30,9 @@ export class RunRepository {
   findWithNodes(id: string): Promise<{ run: RunEntity | null; nodes: NodeRunEntity[] }> {
     return this.dataSource.transaction('REPEATABLE READ', async (m) => {
       const run = await m.findOneBy(RunEntity, { id });
-      const nodes = run ? await m.getRepository(NodeRunEntity).find({ where: { runId: id }, order: { position: 'ASC' } }) : [];
+      const nodes = run
+        ? await m.getRepository(NodeRunEntity).find({ where: { runId: id }, order: { position: 'ASC' } })
+        : [];
       return { run, nodes };
     });
   }

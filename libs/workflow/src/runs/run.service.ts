@@ -3,7 +3,14 @@ import { randomUUID } from 'node:crypto';
 import { DomainError, DomainErrorCode, type Page } from '@baton/platform';
 import { SubjectTokenCipher } from '@baton/oauth';
 import { z } from 'zod';
-import { RunStatus, WORKFLOW_NAME_PATTERN, formatTraceparent, isTerminalRunStatus, parseTraceparent, validateRunInput } from '../domain/index.js';
+import {
+  RunStatus,
+  WORKFLOW_NAME_PATTERN,
+  formatTraceparent,
+  isTerminalRunStatus,
+  parseTraceparent,
+  validateRunInput,
+} from '../domain/index.js';
 import { DefinitionCache } from '../definitions/definition-cache.js';
 import { NodeQueue } from '../engine/node-queue.js';
 import { EscalationEvents } from '../escalations/escalation-events.js';
@@ -74,7 +81,10 @@ export class RunService {
     const { input, version } = parsed.data;
     const inputBytes = Buffer.byteLength(JSON.stringify(input));
     if (inputBytes > MAX_RUN_INPUT_BYTES) {
-      throw new DomainError(DomainErrorCode.TooLarge, `The run input is ${inputBytes} bytes; at most ${MAX_RUN_INPUT_BYTES} are accepted`);
+      throw new DomainError(
+        DomainErrorCode.TooLarge,
+        `The run input is ${inputBytes} bytes; at most ${MAX_RUN_INPUT_BYTES} are accepted`,
+      );
     }
     if (!WORKFLOW_NAME_PATTERN.test(workflowName)) throw this.noSuchWorkflow(workflowName, version);
     const id = randomUUID();
@@ -83,18 +93,33 @@ export class RunService {
     const sealed = this.cipher.seal(subjectToken, { runId: id, issuer: caller.issuer, subject: caller.subject });
     // Twice at most: the second time after learning that another version became the latest.
     for (let refresh = false; ; refresh = true) {
-      const stored = version ? await this.definitions.get(workflowName, version) : await this.definitions.latest(workflowName, refresh);
+      const stored = version
+        ? await this.definitions.get(workflowName, version)
+        : await this.definitions.latest(workflowName, refresh);
       if (!stored) {
         // A key already used for another request is that mistake first (IETF idempotency draft: 422).
-        const earlier = idempotencyKey === undefined ? null : await this.runs.findByIdempotencyKey(caller.issuer, caller.subject, idempotencyKey);
+        const earlier =
+          idempotencyKey === undefined
+            ? null
+            : await this.runs.findByIdempotencyKey(caller.issuer, caller.subject, idempotencyKey);
         if (earlier) assertSameRequest(earlier, workflowName, version, input);
         throw this.noSuchWorkflow(workflowName, version);
       }
       if (stored.definition.inputSchema) {
         const problems = validateRunInput(stored.definition.inputSchema, input, `${stored.name}@${stored.version}`);
-        if (problems.length > 0) throw new DomainError(DomainErrorCode.Unprocessable, 'The input does not match the workflow inputSchema', problems);
+        if (problems.length > 0)
+          throw new DomainError(
+            DomainErrorCode.Unprocessable,
+            'The input does not match the workflow inputSchema',
+            problems,
+          );
       }
-      const nodes = stored.graph.map((n) => ({ id: n.id, type: n.type, queued: n.dependsOn.length === 0, refs: stored.plan.refs.get(n.id) ?? [] }));
+      const nodes = stored.graph.map((n) => ({
+        id: n.id,
+        type: n.type,
+        queued: n.dependsOn.length === 0,
+        refs: stored.plan.refs.get(n.id) ?? [],
+      }));
       const started = await this.store.start({
         id,
         workflowName: stored.name,
@@ -111,7 +136,11 @@ export class RunService {
         nodes,
       });
       if (started.outcome === 'stale' && !refresh) continue;
-      if (started.outcome === 'stale') throw new DomainError(DomainErrorCode.Conflict, `Workflow ${workflowName} changed while the run was starting; try again`);
+      if (started.outcome === 'stale')
+        throw new DomainError(
+          DomainErrorCode.Conflict,
+          `Workflow ${workflowName} changed while the run was starting; try again`,
+        );
       if (started.outcome === 'exists') {
         // The same Idempotency-Key again: the earlier run, if this is the same request (else 422).
         const earlier = (await this.runs.findById(started.id))!;
@@ -138,7 +167,10 @@ export class RunService {
   }
 
   private noSuchWorkflow(name: string, version: number | undefined): DomainError {
-    return new DomainError(DomainErrorCode.NotFound, `Workflow ${name}${version ? ` version ${version}` : ''} does not exist`);
+    return new DomainError(
+      DomainErrorCode.NotFound,
+      `Workflow ${name}${version ? ` version ${version}` : ''} does not exist`,
+    );
   }
 
   async get(id: string, caller: RunCaller): Promise<RunDetailView> {
@@ -147,7 +179,10 @@ export class RunService {
     return { ...toRunView(run!), nodes: nodes.map(toNodeRunView) };
   }
 
-  async list(caller: RunCaller, filter: { status?: RunStatus; workflow?: string; limit: number; cursor?: string }): Promise<Page<RunSummaryView>> {
+  async list(
+    caller: RunCaller,
+    filter: { status?: RunStatus; workflow?: string; limit: number; cursor?: string },
+  ): Promise<Page<RunSummaryView>> {
     const owner = caller.canReadAll ? undefined : { iss: caller.issuer, sub: caller.subject };
     const page = await this.runs.list({ ...filter, owner });
     // Lists never carry `input` (issue 10 item 11): it may be large or sensitive; the run view has it.
@@ -157,8 +192,14 @@ export class RunService {
   /** Cancels at once (SPEC §4); 409 when the run is already terminal. */
   async cancel(id: string, caller: RunCaller): Promise<RunDetailView> {
     const run = await this.visibleRun(id, caller);
-    const cancelled = isTerminalRunStatus(run.status as RunStatus) ? null : await this.store.cancel(run.id, caller.subject);
-    if (!cancelled) throw new DomainError(DomainErrorCode.Conflict, `Run ${id} is already ${run.status === 'cancelled' ? 'cancelled' : 'finished'}`);
+    const cancelled = isTerminalRunStatus(run.status as RunStatus)
+      ? null
+      : await this.store.cancel(run.id, caller.subject);
+    if (!cancelled)
+      throw new DomainError(
+        DomainErrorCode.Conflict,
+        `Run ${id} is already ${run.status === 'cancelled' ? 'cancelled' : 'finished'}`,
+      );
     await this.escalationEvents.resolved(cancelled.closedEscalations);
     return this.get(id, caller);
   }
@@ -194,13 +235,21 @@ function withoutInput(view: RunView): Omit<RunView, 'input'> {
  * The IETF idempotency-key draft: a key reused for a different request (another workflow,
  * version or input) is a client error (422), not the earlier run.
  */
-function assertSameRequest(earlier: RunEntity, workflowName: string, version: number | undefined, input: Record<string, unknown>): RunEntity {
+function assertSameRequest(
+  earlier: RunEntity,
+  workflowName: string,
+  version: number | undefined,
+  input: Record<string, unknown>,
+): RunEntity {
   const same =
     earlier.workflowName === workflowName &&
     (version === undefined || earlier.workflowVersion === version) &&
     canonicalJson(earlier.input) === canonicalJson(input);
   if (!same) {
-    throw new DomainError(DomainErrorCode.Unprocessable, 'This Idempotency-Key was already used for a different request (workflow, version or input); use a new key');
+    throw new DomainError(
+      DomainErrorCode.Unprocessable,
+      'This Idempotency-Key was already used for a different request (workflow, version or input); use a new key',
+    );
   }
   return earlier;
 }
@@ -209,7 +258,10 @@ function assertSameRequest(earlier: RunEntity, workflowName: string, version: nu
 export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (value !== null && typeof value === 'object') {
-    return `{${Object.keys(value as object).sort().map((key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`).join(',')}}`;
+    return `{${Object.keys(value as object)
+      .sort()
+      .map((key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`)
+      .join(',')}}`;
   }
   return JSON.stringify(value);
 }

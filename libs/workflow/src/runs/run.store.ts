@@ -23,7 +23,8 @@ export interface NewRun {
   nodes: { id: string; type: string; queued: boolean; refs: readonly string[] }[];
 }
 
-export type StartResult = { outcome: 'created'; id: string; createdAt: Date } | { outcome: 'exists'; id: string } | { outcome: 'stale' };
+export type StartResult =
+  { outcome: 'created'; id: string; createdAt: Date } | { outcome: 'exists'; id: string } | { outcome: 'stale' };
 
 /**
  * The one owner of the runs table's state changes that are not a node's (those are NodeRunStore's):
@@ -35,7 +36,11 @@ export class RunStore {
 
   /** The run, its node rows and `run.started`: one statement, one round trip. */
   async start(run: NewRun): Promise<StartResult> {
-    const [row] = await this.sql.query<{ r_outcome: StartResult['outcome']; r_id: string | null; r_created_at: Date | null }>(
+    const [row] = await this.sql.query<{
+      r_outcome: StartResult['outcome'];
+      r_id: string | null;
+      r_created_at: Date | null;
+    }>(
       'baton_start_run',
       `SELECT r_outcome, r_id, r_created_at FROM baton_start_run($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9, $10, $11, $12, $13, $14::jsonb, $15)`,
       [
@@ -63,7 +68,11 @@ export class RunStore {
 
   /** Cancels a run that is not over; returns the escalations it closed, or null when it was already over. */
   async cancel(runId: string, by: string): Promise<{ closedEscalations: string[] } | null> {
-    const [row] = await this.sql.query<{ closed: string[] | null }>('baton_cancel_run', `SELECT baton_cancel_run($1, $2) AS closed`, [runId, by]);
+    const [row] = await this.sql.query<{ closed: string[] | null }>(
+      'baton_cancel_run',
+      `SELECT baton_cancel_run($1, $2) AS closed`,
+      [runId, by],
+    );
     return row?.closed ? { closedEscalations: row.closed } : null;
   }
 
@@ -75,7 +84,11 @@ export class RunStore {
 
   /** Fails the run because `nodeId` failed (skips what never started, closes open escalations); returns the closed escalations. */
   async fail(m: EntityManager, runId: string, nodeId: string, error: NodeError): Promise<string[]> {
-    const [row] = await m.query(`SELECT baton_fail_run($1, $2, $3::jsonb) AS closed`, [runId, nodeId, JSON.stringify(error)]);
+    const [row] = await m.query(`SELECT baton_fail_run($1, $2, $3::jsonb) AS closed`, [
+      runId,
+      nodeId,
+      JSON.stringify(error),
+    ]);
     return row?.closed ?? [];
   }
 
@@ -89,7 +102,11 @@ export class RunStore {
   }
 
   /** `resume`: the fresh subject token (sealed) and its scopes replace the run's. */
-  async replaceSubjectToken(m: EntityManager, runId: string, fresh: { ciphertext: Buffer; keyId: string; expiresAt: Date; scopes: string[] }): Promise<void> {
+  async replaceSubjectToken(
+    m: EntityManager,
+    runId: string,
+    fresh: { ciphertext: Buffer; keyId: string; expiresAt: Date; scopes: string[] },
+  ): Promise<void> {
     await m.query(
       `UPDATE runs SET subject_token_ciphertext = $2, subject_token_key_id = $3, subject_token_expires_at = $4, user_scopes = $5, updated_at = now() WHERE id = $1`,
       [runId, fresh.ciphertext, fresh.keyId, fresh.expiresAt, fresh.scopes],

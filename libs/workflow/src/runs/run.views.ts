@@ -36,7 +36,9 @@ export const nodeRunViewSchema = z.object({
   grantedScopes: z.array(z.string()).nullable(),
   startedAt: nullableInstant,
   finishedAt: nullableInstant,
-  output: z.unknown().describe('http nodes: {status, headers, body}; approval nodes: {approved, by, note}; null until it succeeds'),
+  output: z
+    .unknown()
+    .describe('http nodes: {status, headers, body}; approval nodes: {approved, by, note}; null until it succeeds'),
   error: viewError.nullable(),
 });
 export type NodeRunView = z.infer<typeof nodeRunViewSchema>;

@@ -9,7 +9,8 @@ export const viewError = z
   .describe('why it failed: a stable code and a human message');
 
 /** The ISO form of a timestamp column (null stays null). */
-export const iso = (value: Date | string | null): string | null => (value === null ? null : new Date(value).toISOString());
+export const iso = (value: Date | string | null): string | null =>
+  value === null ? null : new Date(value).toISOString();
 
 /** `{items, nextCursor}` — every list of SPEC §7. */
 export const pageSchemaOf = <T extends z.ZodType>(item: T) =>

@@ -2,11 +2,20 @@ import { z } from 'zod';
 import { auditEntryViewSchema } from '../audit/audit-entry.view.js';
 import { workflowDefinitionSchema } from '../domain/definition/definition.schema.js';
 import { escalationViewSchema } from '../escalations/escalation.views.js';
-import { nodeRunViewSchema, runDetailViewSchema, runSummaryViewSchema, runViewSchema, startedRunViewSchema } from '../runs/run.views.js';
+import {
+  nodeRunViewSchema,
+  runDetailViewSchema,
+  runSummaryViewSchema,
+  runViewSchema,
+  startedRunViewSchema,
+} from '../runs/run.views.js';
 import { instant, pageSchemaOf } from './view-fields.js';
 
 /** A stored definition as the API answers it: the definition as posted, with its version. */
-export const storedWorkflowViewSchema = workflowDefinitionSchema.extend({ version: z.int().min(1), createdAt: instant });
+export const storedWorkflowViewSchema = workflowDefinitionSchema.extend({
+  version: z.int().min(1),
+  createdAt: instant,
+});
 
 /** An OpenAPI 3.0 schema object. */
 export type JsonSchemaObject = Record<string, unknown>;
@@ -25,7 +34,8 @@ function componentsOf(named: Record<string, z.ZodType>, io: 'input' | 'output'):
     override: ({ jsonSchema }) => {
       if (jsonSchema.format === 'uuid' || jsonSchema.format === 'date-time') delete jsonSchema.pattern;
       // OpenAPI 3.0: a nullable enum must list null, or validators refuse null.
-      if (jsonSchema.nullable === true && Array.isArray(jsonSchema.enum) && !jsonSchema.enum.includes(null)) jsonSchema.enum.push(null);
+      if (jsonSchema.nullable === true && Array.isArray(jsonSchema.enum) && !jsonSchema.enum.includes(null))
+        jsonSchema.enum.push(null);
     },
   });
   const out: Record<string, JsonSchemaObject> = {};
@@ -58,7 +68,11 @@ export function viewComponentSchemas(): Record<string, JsonSchemaObject> {
       'output',
     ),
     ...componentsOf(
-      { WorkflowDefinition: workflowDefinitionSchema, Workflow: storedWorkflowViewSchema, WorkflowPage: pageSchemaOf(storedWorkflowViewSchema) },
+      {
+        WorkflowDefinition: workflowDefinitionSchema,
+        Workflow: storedWorkflowViewSchema,
+        WorkflowPage: pageSchemaOf(storedWorkflowViewSchema),
+      },
       'input',
     ),
   };

@@ -62,7 +62,9 @@ function withoutAudience(scope: string, audience: string | undefined): string {
 }
 
 function classifyEntraError(answer: OAuthErrorAnswer): VendorErrorVerdict {
-  const codes = Array.isArray(answer.body.error_codes) ? answer.body.error_codes.filter((c): c is number => typeof c === 'number') : [];
+  const codes = Array.isArray(answer.body.error_codes)
+    ? answer.body.error_codes.filter((c): c is number => typeof c === 'number')
+    : [];
   const claims = typeof answer.body.claims === 'string' && answer.body.claims !== '' ? answer.body.claims : undefined;
   const consent = (): VendorErrorVerdict => ({
     kind: 'consent_required',
@@ -84,7 +86,9 @@ async function certificateAssertion(profile: ExchangeProfile): Promise<ClientAut
   const where = `exchange profile "${profile.name}"`;
   let thumbprint: string;
   try {
-    thumbprint = createHash('sha256').update(new X509Certificate(profile.certificate ?? '').raw).digest('base64url');
+    thumbprint = createHash('sha256')
+      .update(new X509Certificate(profile.certificate ?? '').raw)
+      .digest('base64url');
   } catch {
     throw new ClientCredentialsError(`${where}: certificateEnv does not hold a PEM X.509 certificate`);
   }

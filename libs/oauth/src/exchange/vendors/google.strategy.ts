@@ -12,7 +12,10 @@ import type { VendorStrategy } from './vendor-strategy.js';
  */
 export const googleStrategy: VendorStrategy = {
   vendor: 'google',
-  buildRequest: (profile, input) => ({ grantType: TOKEN_EXCHANGE_GRANT_TYPE, parameters: rfc8693Parameters(profile, input) }),
+  buildRequest: (profile, input) => ({
+    grantType: TOKEN_EXCHANGE_GRANT_TYPE,
+    parameters: rfc8693Parameters(profile, input),
+  }),
   clientAuthentication: () => Promise.resolve(noClientAuthentication()),
   grantedScope: (response) => response.scope,
   classifyError: () => undefined,

@@ -11,7 +11,10 @@ import type { VendorStrategy } from './vendor-strategy.js';
  */
 export const oktaStrategy: VendorStrategy = {
   vendor: 'okta',
-  buildRequest: (profile, input) => ({ grantType: TOKEN_EXCHANGE_GRANT_TYPE, parameters: rfc8693Parameters(profile, input) }),
+  buildRequest: (profile, input) => ({
+    grantType: TOKEN_EXCHANGE_GRANT_TYPE,
+    parameters: rfc8693Parameters(profile, input),
+  }),
   clientAuthentication,
   grantedScope: (response) => response.scope,
   classifyError: (answer) => (answer.error === 'access_denied' ? { kind: 'consent_required' } : undefined),

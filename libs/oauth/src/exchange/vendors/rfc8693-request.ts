@@ -42,7 +42,8 @@ export function rfc8693Parameters(
   const params = new URLSearchParams();
   params.set('subject_token', input.subjectToken);
   params.set('subject_token_type', profile.subjectTokenType);
-  if (shape.sendsRequestedTokenType && profile.requestedTokenType) params.set('requested_token_type', profile.requestedTokenType);
+  if (shape.sendsRequestedTokenType && profile.requestedTokenType)
+    params.set('requested_token_type', profile.requestedTokenType);
   if (input.audience) params.set('audience', input.audience);
   if (shape.sendsResource && input.resource) params.set('resource', input.resource);
   const scope = [...new Set(input.scopes)].join(' ');
@@ -54,7 +55,10 @@ export function rfc8693Parameters(
   return withExtraParams(params, profile.extraParams);
 }
 
-export function withExtraParams(params: URLSearchParams, extraParams: Record<string, string> | undefined): URLSearchParams {
+export function withExtraParams(
+  params: URLSearchParams,
+  extraParams: Record<string, string> | undefined,
+): URLSearchParams {
   for (const [name, value] of Object.entries(extraParams ?? {})) {
     if (!RESERVED_PARAMETERS.has(name)) params.set(name, value);
   }

@@ -34,7 +34,11 @@ const input: VendorExchangeInput = {
   scopes: ['expenses:read', 'expenses:notify'],
 };
 
-function fields(vendor: ExchangeVendor, overrides: Partial<ExchangeProfile> = {}, request: VendorExchangeInput = input) {
+function fields(
+  vendor: ExchangeVendor,
+  overrides: Partial<ExchangeProfile> = {},
+  request: VendorExchangeInput = input,
+) {
   const { grantType, parameters } = vendorStrategy(vendor).buildRequest(profile(vendor, overrides), request);
   return { grantType, fields: Object.fromEntries(parameters) };
 }
@@ -63,7 +67,7 @@ describe('vendorStrategy', () => {
 });
 
 describe('requests (SPEC §9.1 "request" column)', () => {
-  it('generic: RFC 8693 with audience, resource, scope and the profile\'s requested_token_type', () => {
+  it("generic: RFC 8693 with audience, resource, scope and the profile's requested_token_type", () => {
     expect(fields('generic', { requestedTokenType: ACCESS_TOKEN_TYPE })).toEqual({
       grantType: TOKEN_EXCHANGE_GRANT_TYPE,
       fields: {
@@ -91,11 +95,19 @@ describe('requests (SPEC §9.1 "request" column)', () => {
 
   it('okta: RFC 8693 with audience and scope', () => {
     const { fields: sent } = fields('okta', {}, { ...input, resource: undefined });
-    expect(sent).toEqual({ subject_token: 'user-token', subject_token_type: ACCESS_TOKEN_TYPE, audience: 'https://expenses.example.com', scope: 'expenses:read expenses:notify' });
+    expect(sent).toEqual({
+      subject_token: 'user-token',
+      subject_token_type: ACCESS_TOKEN_TYPE,
+      audience: 'https://expenses.example.com',
+      scope: 'expenses:read expenses:notify',
+    });
   });
 
-  it('auth0: the profile\'s own subject_token_type, never requested_token_type or resource', () => {
-    const { fields: sent } = fields('auth0', { subjectTokenType: 'urn:acme:baton-user-token', requestedTokenType: ACCESS_TOKEN_TYPE });
+  it("auth0: the profile's own subject_token_type, never requested_token_type or resource", () => {
+    const { fields: sent } = fields('auth0', {
+      subjectTokenType: 'urn:acme:baton-user-token',
+      requestedTokenType: ACCESS_TOKEN_TYPE,
+    });
     expect(sent).toEqual({
       subject_token: 'user-token',
       subject_token_type: 'urn:acme:baton-user-token',
@@ -105,10 +117,18 @@ describe('requests (SPEC §9.1 "request" column)', () => {
   });
 
   it('entra: jwt-bearer on-behalf-of, scopes prefixed by the audience, no audience or resource', () => {
-    const request = { ...input, audience: 'api://expenses', scopes: ['Expenses.Read', 'https://graph.microsoft.com/User.Read'] };
+    const request = {
+      ...input,
+      audience: 'api://expenses',
+      scopes: ['Expenses.Read', 'https://graph.microsoft.com/User.Read'],
+    };
     expect(fields('entra', {}, request)).toEqual({
       grantType: JWT_BEARER_GRANT_TYPE,
-      fields: { assertion: 'user-token', requested_token_use: 'on_behalf_of', scope: 'api://expenses/Expenses.Read https://graph.microsoft.com/User.Read' },
+      fields: {
+        assertion: 'user-token',
+        requested_token_use: 'on_behalf_of',
+        scope: 'api://expenses/Expenses.Read https://graph.microsoft.com/User.Read',
+      },
     });
   });
 
@@ -125,7 +145,11 @@ describe('requests (SPEC §9.1 "request" column)', () => {
       extraParams: { options: '{"userProject":"my-project"}' },
     });
     const audience = '//iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/p/providers/baton';
-    const { parameters } = vendorStrategy('google').buildRequest(google, { subjectToken: 't', audience, scopes: ['https://www.googleapis.com/auth/cloud-platform'] });
+    const { parameters } = vendorStrategy('google').buildRequest(google, {
+      subjectToken: 't',
+      audience,
+      scopes: ['https://www.googleapis.com/auth/cloud-platform'],
+    });
     expect(Object.fromEntries(parameters)).toEqual({
       subject_token: 't',
       subject_token_type: 'urn:ietf:params:oauth:token-type:jwt',
@@ -137,13 +161,25 @@ describe('requests (SPEC §9.1 "request" column)', () => {
   });
 
   it('actor tokens ride along as actor_token/actor_token_type', () => {
-    const { fields: sent } = fields('okta', {}, { ...input, actorToken: { token: 'actor-jwt', type: 'urn:ietf:params:oauth:token-type:jwt' } });
+    const { fields: sent } = fields(
+      'okta',
+      {},
+      { ...input, actorToken: { token: 'actor-jwt', type: 'urn:ietf:params:oauth:token-type:jwt' } },
+    );
     expect(sent).toMatchObject({ actor_token: 'actor-jwt', actor_token_type: 'urn:ietf:params:oauth:token-type:jwt' });
   });
 
   it('extraParams never replace a grant field, whatever the vendor', () => {
     for (const vendor of ['generic', 'keycloak', 'okta', 'auth0', 'entra', 'google'] as const) {
-      const { fields: sent } = fields(vendor, { extraParams: { assertion: 'x', requested_token_use: 'x', scope: 'x', subject_token: 'x', organization: 'org_1' } });
+      const { fields: sent } = fields(vendor, {
+        extraParams: {
+          assertion: 'x',
+          requested_token_use: 'x',
+          scope: 'x',
+          subject_token: 'x',
+          organization: 'org_1',
+        },
+      });
       expect(sent.organization).toBe('org_1');
       expect(sent.scope).not.toBe('x');
       expect(sent.assertion === 'x' || sent.subject_token === 'x' || sent.requested_token_use === 'x').toBe(false);
@@ -159,22 +195,32 @@ describe('granted scopes read back', () => {
     }
   });
 
-  it('keycloak: without scope in the answer, the issued JWT\'s scope claim', async () => {
-    const jwt = await new SignJWT({ scope: 'expenses:read profile' }).setProtectedHeader({ alg: 'HS256' }).sign(new Uint8Array(32));
+  it("keycloak: without scope in the answer, the issued JWT's scope claim", async () => {
+    const jwt = await new SignJWT({ scope: 'expenses:read profile' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .sign(new Uint8Array(32));
     expect(vendorStrategy('keycloak').grantedScope({ access_token: jwt }, input)).toBe('expenses:read profile');
-    expect(vendorStrategy('keycloak').grantedScope({ access_token: jwt, scope: 'expenses:read' }, input)).toBe('expenses:read');
+    expect(vendorStrategy('keycloak').grantedScope({ access_token: jwt, scope: 'expenses:read' }, input)).toBe(
+      'expenses:read',
+    );
     expect(vendorStrategy('keycloak').grantedScope({ access_token: 'opaque' }, input)).toBeUndefined();
   });
 
   it('entra: the audience prefix is removed and names compared case-insensitively', () => {
     const request = { ...input, audience: 'api://expenses', scopes: ['Expenses.Read', 'Expenses.Notify'] };
-    expect(vendorStrategy('entra').grantedScope({ access_token: 'x', scope: 'API://expenses/expenses.read api://expenses/Expenses.Notify' }, request)).toBe(
-      'Expenses.Read Expenses.Notify',
-    );
+    expect(
+      vendorStrategy('entra').grantedScope(
+        { access_token: 'x', scope: 'API://expenses/expenses.read api://expenses/Expenses.Notify' },
+        request,
+      ),
+    ).toBe('Expenses.Read Expenses.Notify');
     // A scope that was not requested stays itself, so the exchanger sees the widening.
-    expect(vendorStrategy('entra').grantedScope({ access_token: 'x', scope: 'api://expenses/Expenses.Read api://expenses/Expenses.Delete' }, request)).toBe(
-      'Expenses.Read Expenses.Delete',
-    );
+    expect(
+      vendorStrategy('entra').grantedScope(
+        { access_token: 'x', scope: 'api://expenses/Expenses.Read api://expenses/Expenses.Delete' },
+        request,
+      ),
+    ).toBe('Expenses.Read Expenses.Delete');
   });
 });
 
@@ -196,7 +242,9 @@ describe('error classification (SPEC §9.1 "notes" column)', () => {
 
   it('keycloak: invalid_request ("Invalid token") → revoked; access_denied → exchange_refused', () => {
     expect(kindOf('keycloak', 400, { error: 'invalid_request', error_description: 'Invalid token' })).toBe('revoked');
-    expect(kindOf('keycloak', 403, { error: 'access_denied', error_description: 'Client is not within the token audience' })).toBe('exchange_refused');
+    expect(
+      kindOf('keycloak', 403, { error: 'access_denied', error_description: 'Client is not within the token audience' }),
+    ).toBe('exchange_refused');
   });
 
   it('okta: invalid_grant → revoked; invalid_scope and access_denied → consent_required', () => {
@@ -215,14 +263,23 @@ describe('error classification (SPEC §9.1 "notes" column)', () => {
   it('entra: AADSTS65001 and interaction_required → consent_required carrying the claims challenge', () => {
     const claims = '{"access_token":{"polids":{"essential":true,"values":["c1"]}}}';
     const consent = classifyExchangeError(
-      errorBody(400, { error: 'invalid_grant', error_description: 'AADSTS65001: The user or administrator has not consented', error_codes: [65001], claims }),
+      errorBody(400, {
+        error: 'invalid_grant',
+        error_description: 'AADSTS65001: The user or administrator has not consented',
+        error_codes: [65001],
+        claims,
+      }),
       Date.now(),
       vendorStrategy('entra').classifyError,
     );
     expect(consent).toMatchObject({ kind: 'consent_required', code: 'invalid_grant' });
     expect(consent.escalationDetail).toContain('AADSTS65001');
     expect(consent.escalationDetail).toContain(claims);
-    const interaction = classifyExchangeError(errorBody(400, { error: 'interaction_required', error_codes: [50076], claims }), Date.now(), vendorStrategy('entra').classifyError);
+    const interaction = classifyExchangeError(
+      errorBody(400, { error: 'interaction_required', error_codes: [50076], claims }),
+      Date.now(),
+      vendorStrategy('entra').classifyError,
+    );
     expect(interaction.kind).toBe('consent_required');
     expect(interaction.escalationDetail).toContain(claims);
   });

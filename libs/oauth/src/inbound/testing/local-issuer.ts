@@ -87,7 +87,8 @@ export class LocalIssuer {
     if (path === '/.well-known/openid-configuration') {
       this.json(res, {
         issuer: this.advertisedIssuer ?? this.issuer,
-        jwks_uri: this.jwksUri, token_endpoint: `${this.issuer}/token`,
+        jwks_uri: this.jwksUri,
+        token_endpoint: `${this.issuer}/token`,
       });
     } else if (path === '/jwks') {
       this.json(res, { keys: this.publishedKeys.map((key) => key.publicJwk) });

@@ -1,5 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
-import { effectivePort, isListedLiterally, matchesAllowedHost, parseAllowedHost, parseAllowedHosts } from './allowed-host.js';
+import {
+  effectivePort,
+  isListedLiterally,
+  matchesAllowedHost,
+  parseAllowedHost,
+  parseAllowedHosts,
+} from './allowed-host.js';
 
 describe('matchesAllowedHost', () => {
   const patterns = ['127.0.0.1', 'localhost', '*.example.com', 'api.partner.io'];
@@ -86,12 +92,24 @@ describe('parseAllowedHost', () => {
     expect(parseAllowedHost(text)).toEqual(entry);
   });
 
-  it.each(['', ' ', '*', '*.', 'host:', 'host:0', 'host:65536', 'host:abc', 'a.*.com', '*example.com', 'http://host', 'user@host', 'host/path', '[::1]:x'])(
-    'refuses %j',
-    (text) => {
-      expect(parseAllowedHost(text)).toBeNull();
-    },
-  );
+  it.each([
+    '',
+    ' ',
+    '*',
+    '*.',
+    'host:',
+    'host:0',
+    'host:65536',
+    'host:abc',
+    'a.*.com',
+    '*example.com',
+    'http://host',
+    'user@host',
+    'host/path',
+    '[::1]:x',
+  ])('refuses %j', (text) => {
+    expect(parseAllowedHost(text)).toBeNull();
+  });
 
   it('drops what does not parse from a list', () => {
     expect(parseAllowedHosts(['a', '', 'b:1'])).toEqual([

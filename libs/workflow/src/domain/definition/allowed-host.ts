@@ -50,7 +50,11 @@ export function matchesAllowedHost(hostname: string, patterns: readonly string[]
 }
 
 /** The first entry that allows `hostname`:`port`, or `null`. */
-export function findAllowedHost(hostname: string, entries: readonly AllowedHostEntry[], port?: number): AllowedHostEntry | null {
+export function findAllowedHost(
+  hostname: string,
+  entries: readonly AllowedHostEntry[],
+  port?: number,
+): AllowedHostEntry | null {
   const host = normalizeHost(hostname);
   if (host === '') return null;
   return (
@@ -64,7 +68,13 @@ export function findAllowedHost(hostname: string, entries: readonly AllowedHostE
 
 /** Whether `hostname`:`port` is named by an entry without a wildcard (private addresses need one). */
 export function isListedLiterally(hostname: string, entries: readonly AllowedHostEntry[], port?: number): boolean {
-  return findAllowedHost(hostname, entries.filter((entry) => !entry.wildcard), port) !== null;
+  return (
+    findAllowedHost(
+      hostname,
+      entries.filter((entry) => !entry.wildcard),
+      port,
+    ) !== null
+  );
 }
 
 export function normalizeHost(host: string): string {

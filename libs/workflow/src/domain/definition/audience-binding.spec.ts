@@ -36,8 +36,12 @@ describe('isAudienceBoundTo (item 2: a token goes only where its audience lives)
 
   it('without audienceOrigins, binds a URL audience to its own origin and anything else to nothing', () => {
     expect(isAudienceBoundTo('https://expenses.example.com', 'https://expenses.example.com/a', undefined)).toBe(true);
-    expect(isAudienceBoundTo('https://expenses.example.com:8443', 'https://expenses.example.com:8443/a', undefined)).toBe(true);
-    expect(isAudienceBoundTo('https://expenses.example.com:8443', 'https://expenses.example.com/a', undefined)).toBe(false);
+    expect(
+      isAudienceBoundTo('https://expenses.example.com:8443', 'https://expenses.example.com:8443/a', undefined),
+    ).toBe(true);
+    expect(isAudienceBoundTo('https://expenses.example.com:8443', 'https://expenses.example.com/a', undefined)).toBe(
+      false,
+    );
     expect(isAudienceBoundTo('https://expenses.example.com', 'http://127.0.0.1:5000/a', undefined)).toBe(false);
     expect(isAudienceBoundTo('crm', 'https://crm.example.com/', undefined)).toBe(false);
     expect(isAudienceBoundTo('urn:x', 'https://x/', undefined)).toBe(false);

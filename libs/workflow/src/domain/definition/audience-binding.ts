@@ -9,7 +9,11 @@ export type AudienceOrigins = Readonly<Record<string, readonly string[]>>;
  * `*.example.com` glob. Without `audienceOrigins`, an audience that is an absolute http(s) URL is
  * bound to its own origin, and any other audience to nothing.
  */
-export function isAudienceBoundTo(audience: string, url: string, audienceOrigins: AudienceOrigins | undefined): boolean {
+export function isAudienceBoundTo(
+  audience: string,
+  url: string,
+  audienceOrigins: AudienceOrigins | undefined,
+): boolean {
   let target: URL;
   try {
     target = new URL(url);

@@ -7,13 +7,20 @@ describe('workflowDefinitionJsonSchema', () => {
       type: string;
       required: string[];
       additionalProperties: boolean;
-      properties: { nodes: { maxItems: number; items: { oneOf: Array<{ properties: { type: { enum?: string[]; const?: string } } }> } } };
+      properties: {
+        nodes: {
+          maxItems: number;
+          items: { oneOf: Array<{ properties: { type: { enum?: string[]; const?: string } } }> };
+        };
+      };
     };
     expect(schema.type).toBe('object');
     expect(schema.required).toEqual(['name', 'nodes']);
     expect(schema.additionalProperties).toBe(false);
     expect(schema.properties.nodes.maxItems).toBe(100);
-    const types = schema.properties.nodes.items.oneOf.map((node) => node.properties.type.enum?.[0] ?? node.properties.type.const);
+    const types = schema.properties.nodes.items.oneOf.map(
+      (node) => node.properties.type.enum?.[0] ?? node.properties.type.const,
+    );
     expect(types).toEqual(['http', 'approval', 'handler']);
   });
 });

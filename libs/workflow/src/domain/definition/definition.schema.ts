@@ -24,7 +24,9 @@ const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
 /** RFC 9110 §5.1 field-name (a token). */
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
-const scope = z.string().regex(SCOPE_TOKEN, 'must be a scope name: printable characters without spaces, quotes or backslashes');
+const scope = z
+  .string()
+  .regex(SCOPE_TOKEN, 'must be a scope name: printable characters without spaces, quotes or backslashes');
 
 /** Any JSON value; each non-JSON leaf (undefined, a function, NaN, a Date…) is its own problem. */
 const jsonValue = z.unknown().superRefine((value, ctx) => {
@@ -41,20 +43,24 @@ function nonJsonPaths(value: unknown, path: PropertyKey[]): PropertyKey[][] {
   return [path];
 }
 
-const resourceUri = z.string().refine(isAbsoluteUriWithoutFragment, 'must be an absolute URI without a fragment (RFC 8707)');
+const resourceUri = z
+  .string()
+  .refine(isAbsoluteUriWithoutFragment, 'must be an absolute URI without a fragment (RFC 8707)');
 
 function isAbsoluteUriWithoutFragment(value: string): boolean {
   return URL.canParse(value) && !value.includes('#');
 }
 
 /** `oauth` on a node or in `defaults`; every key optional here because the two merge key by key. */
-export const oauthSchema = z.strictObject({
-  profile: z.string().min(1, 'must not be empty'),
-  requiredScopes: z.array(scope),
-  optionalScopes: z.array(scope),
-  audience: z.string().min(1, 'must not be empty'),
-  resource: resourceUri,
-}).partial();
+export const oauthSchema = z
+  .strictObject({
+    profile: z.string().min(1, 'must not be empty'),
+    requiredScopes: z.array(scope),
+    optionalScopes: z.array(scope),
+    audience: z.string().min(1, 'must not be empty'),
+    resource: resourceUri,
+  })
+  .partial();
 
 /** Both keys optional: a node's retry merges key by key over `defaults.retry` and the built-in policy. */
 export const retrySchema = z

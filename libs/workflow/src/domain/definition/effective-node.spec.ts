@@ -1,6 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
 import type { WorkflowDefinition, WorkflowNode } from './definition.schema.js';
-import { DEFAULT_RETRY_POLICY, DEFAULT_TIMEOUT_MS, effectiveNodes, mergeNodeOAuth, resolveNode } from './effective-node.js';
+import {
+  DEFAULT_RETRY_POLICY,
+  DEFAULT_TIMEOUT_MS,
+  effectiveNodes,
+  mergeNodeOAuth,
+  resolveNode,
+} from './effective-node.js';
 
 const http = (id: string, fields: Record<string, unknown> = {}): WorkflowNode =>
   ({ id, type: 'http', request: { method: 'GET', url: 'http://127.0.0.1/x' }, ...fields }) as WorkflowNode;
@@ -29,7 +35,10 @@ describe('effectiveNodes', () => {
     const definition: WorkflowDefinition = {
       name: 'w',
       defaults: { retry: { maxAttempts: 5, backoffMs: 1000 }, timeoutMs: 10000 },
-      nodes: [handler('a'), handler('b', { retry: { maxAttempts: 1, backoffMs: 0 }, timeoutMs: 200, dependsOn: ['a'] })],
+      nodes: [
+        handler('a'),
+        handler('b', { retry: { maxAttempts: 1, backoffMs: 0 }, timeoutMs: 200, dependsOn: ['a'] }),
+      ],
     };
     const [a, b] = effectiveNodes(definition);
     expect(a).toMatchObject({ retry: { maxAttempts: 5, backoffMs: 1000 }, timeoutMs: 10000, dependsOn: [] });
@@ -53,7 +62,9 @@ describe('effectiveNodes', () => {
       defaults: { oauth: { profile: 'corp', audience: 'https://default.example.com', optionalScopes: ['d:opt'] } },
       nodes: [
         http('fetch', { oauth: { requiredScopes: ['expenses:read'], audience: 'https://expenses.example.com' } }),
-        http('other', { oauth: { profile: 'partner', requiredScopes: ['x'], optionalScopes: [], resource: 'https://api.partner.io' } }),
+        http('other', {
+          oauth: { profile: 'partner', requiredScopes: ['x'], optionalScopes: [], resource: 'https://api.partner.io' },
+        }),
       ],
     };
     const [fetch, other] = effectiveNodes(definition);
@@ -91,13 +102,24 @@ describe('effectiveNodes', () => {
   });
 
   it('gives an empty optionalScopes list when none are set', () => {
-    const definition: WorkflowDefinition = { name: 'w', nodes: [http('a', { oauth: { profile: 'corp', requiredScopes: ['s'] } })] };
-    expect(effectiveNodes(definition)[0]!.oauth).toEqual({ profile: 'corp', requiredScopes: ['s'], optionalScopes: [] });
+    const definition: WorkflowDefinition = {
+      name: 'w',
+      nodes: [http('a', { oauth: { profile: 'corp', requiredScopes: ['s'] } })],
+    };
+    expect(effectiveNodes(definition)[0]!.oauth).toEqual({
+      profile: 'corp',
+      requiredScopes: ['s'],
+      optionalScopes: [],
+    });
   });
 
   it('refuses a definition whose oauth has not been validated', () => {
-    expect(() => effectiveNodes({ name: 'w', nodes: [http('a', { oauth: { requiredScopes: ['s'] } })] })).toThrow(/node "a".*validate/);
-    expect(() => effectiveNodes({ name: 'w', nodes: [http('a', { oauth: { profile: 'corp', requiredScopes: [] } })] })).toThrow(/node "a"/);
+    expect(() => effectiveNodes({ name: 'w', nodes: [http('a', { oauth: { requiredScopes: ['s'] } })] })).toThrow(
+      /node "a".*validate/,
+    );
+    expect(() =>
+      effectiveNodes({ name: 'w', nodes: [http('a', { oauth: { profile: 'corp', requiredScopes: [] } })] }),
+    ).toThrow(/node "a"/);
   });
 
   it('keeps type-specific fields', () => {
@@ -106,7 +128,11 @@ describe('effectiveNodes', () => {
   });
 
   it('does not modify the definition', () => {
-    const definition: WorkflowDefinition = { name: 'w', defaults: { oauth: { profile: 'corp' } }, nodes: [http('a', { oauth: { requiredScopes: ['s'] } })] };
+    const definition: WorkflowDefinition = {
+      name: 'w',
+      defaults: { oauth: { profile: 'corp' } },
+      nodes: [http('a', { oauth: { requiredScopes: ['s'] } })],
+    };
     const before = structuredClone(definition);
     effectiveNodes(definition);
     expect(definition).toEqual(before);
@@ -127,7 +153,11 @@ describe('resolveNode', () => {
 
 describe('mergeNodeOAuth', () => {
   it('returns the partial merge the validator checks', () => {
-    const definition: WorkflowDefinition = { name: 'w', defaults: { oauth: { audience: 'x' } }, nodes: [http('a', { oauth: {} })] };
+    const definition: WorkflowDefinition = {
+      name: 'w',
+      defaults: { oauth: { audience: 'x' } },
+      nodes: [http('a', { oauth: {} })],
+    };
     expect(mergeNodeOAuth(definition, definition.nodes[0]!)).toEqual({ audience: 'x' });
     expect(mergeNodeOAuth(definition, http('b'))).toBeUndefined();
   });

@@ -1,4 +1,12 @@
-import type { ApprovalNode, HandlerNode, HttpNode, NodeOAuthSpec, RetrySpec, WorkflowDefinition, WorkflowNode } from './definition.schema.js';
+import type {
+  ApprovalNode,
+  HandlerNode,
+  HttpNode,
+  NodeOAuthSpec,
+  RetrySpec,
+  WorkflowDefinition,
+  WorkflowNode,
+} from './definition.schema.js';
 import { NodeType } from './definition.schema.js';
 
 export interface RetryPolicy {
@@ -64,7 +72,10 @@ function resolve(definition: WorkflowDefinition, node: WorkflowNode): EffectiveN
   return {
     ...rest,
     dependsOn: node.dependsOn ?? [],
-    retry: mergeDefined<RetrySpec>(mergeDefined<RetrySpec>(DEFAULT_RETRY_POLICY, defaults?.retry), node.retry) as RetryPolicy,
+    retry: mergeDefined<RetrySpec>(
+      mergeDefined<RetrySpec>(DEFAULT_RETRY_POLICY, defaults?.retry),
+      node.retry,
+    ) as RetryPolicy,
     timeoutMs: node.timeoutMs ?? defaults?.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     ...(oauth && { oauth: completeOAuth(node.id, oauth) }),
   };
@@ -72,7 +83,9 @@ function resolve(definition: WorkflowDefinition, node: WorkflowNode): EffectiveN
 
 function completeOAuth(nodeId: string, oauth: NodeOAuthSpec): NodeOAuth {
   if (!oauth.profile || !oauth.requiredScopes?.length) {
-    throw new Error(`node "${nodeId}": oauth needs a profile and requiredScopes; validate the definition before resolving it`);
+    throw new Error(
+      `node "${nodeId}": oauth needs a profile and requiredScopes; validate the definition before resolving it`,
+    );
   }
   return {
     profile: oauth.profile,

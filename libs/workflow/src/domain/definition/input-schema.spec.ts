@@ -59,11 +59,23 @@ describe('compileInputSchema', () => {
 
 describe('validateRunInput', () => {
   it('accepts a matching input', () => {
-    expect(validateRunInput(reportSchema, { reportId: '0b8e1c1e-6a63-4c1a-9a55-5b8b0c1b3f0e', amount: 3, lines: [{ sku: 'a' }] })).toEqual([]);
+    expect(
+      validateRunInput(reportSchema, {
+        reportId: '0b8e1c1e-6a63-4c1a-9a55-5b8b0c1b3f0e',
+        amount: 3,
+        lines: [{ sku: 'a' }],
+      }),
+    ).toEqual([]);
   });
 
   it('lists every problem with its path under $.input', () => {
-    const problems = validateRunInput(reportSchema, { reportId: 'nope', amount: -1, lines: [{ sku: 'a' }, {}], extra: 1, 'odd key': 2 });
+    const problems = validateRunInput(reportSchema, {
+      reportId: 'nope',
+      amount: -1,
+      lines: [{ sku: 'a' }, {}],
+      extra: 1,
+      'odd key': 2,
+    });
     expect(problems).toEqual(
       expect.arrayContaining([
         { path: '$.input.reportId', message: 'must match format "uuid"' },
@@ -88,7 +100,10 @@ describe('validateRunInput', () => {
   });
 
   it('reads object keys that look like indexes as keys, and decodes JSON Pointer escapes', () => {
-    const schema = { type: 'object', properties: { '0': { type: 'string' }, 'a/b': { type: 'string' }, 'c~d': { type: 'string' } } };
+    const schema = {
+      type: 'object',
+      properties: { '0': { type: 'string' }, 'a/b': { type: 'string' }, 'c~d': { type: 'string' } },
+    };
     expect(validateRunInput(schema, { '0': 1, 'a/b': 2, 'c~d': 3 })).toEqual([
       { path: '$.input["0"]', message: 'must be string' },
       { path: '$.input["a/b"]', message: 'must be string' },
@@ -113,7 +128,10 @@ describe('linear-time validation (issue 10 item 9)', () => {
     ['^(a|a)*$', 'a'.repeat(2000) + '!'],
     ['^(a|aa)+$', 'a'.repeat(2000) + '!'],
     ['(x+x+)+y', 'x'.repeat(2000)],
-    ['^([a-zA-Z0-9])(([\\-.]|[_]+)?([a-zA-Z0-9]+))*(@){1}[a-z0-9]+[.]{1}(([a-z]{2,3})|([a-z]{2,3}[.]{1}[a-z]{2,3}))$', 'a'.repeat(2000) + '!'],
+    [
+      '^([a-zA-Z0-9])(([\\-.]|[_]+)?([a-zA-Z0-9]+))*(@){1}[a-z0-9]+[.]{1}(([a-z]{2,3})|([a-z]{2,3}[.]{1}[a-z]{2,3}))$',
+      'a'.repeat(2000) + '!',
+    ],
   ])('item 9: %s against a hostile string answers in well under 50 ms', (pattern, text) => {
     const schema = { type: 'object', properties: { s: { type: 'string', pattern } } };
     validateRunInput(schema, { s: 'warm' });
@@ -123,16 +141,30 @@ describe('linear-time validation (issue 10 item 9)', () => {
   });
 
   it('item 9: a string longer than 8192 characters matches no pattern, and one validation checks at most 32768 characters', () => {
-    const schema = { type: 'object', properties: { s: { type: 'string', pattern: 'a' } }, additionalProperties: { type: 'string', pattern: 'a' } };
+    const schema = {
+      type: 'object',
+      properties: { s: { type: 'string', pattern: 'a' } },
+      additionalProperties: { type: 'string', pattern: 'a' },
+    };
     expect(validateRunInput(schema, { s: 'a'.repeat(8192) })).toEqual([]);
-    expect(validateRunInput(schema, { s: 'a'.repeat(8193) })).toEqual([{ path: '$.input.s', message: 'is longer than 8192 characters, the most a pattern is checked against' }]);
+    expect(validateRunInput(schema, { s: 'a'.repeat(8193) })).toEqual([
+      { path: '$.input.s', message: 'is longer than 8192 characters, the most a pattern is checked against' },
+    ]);
     const many = Object.fromEntries(Array.from({ length: 5 }, (_, i) => [`k${i}`, 'a'.repeat(8000)]));
-    expect(validateRunInput(schema, many)).toEqual(expect.arrayContaining([{ path: '$.input', message: 'holds more than 32768 characters to check against patterns' }]));
+    expect(validateRunInput(schema, many)).toEqual(
+      expect.arrayContaining([
+        { path: '$.input', message: 'holds more than 32768 characters to check against patterns' },
+      ]),
+    );
     expect(validateRunInput(schema, { k1: 'a'.repeat(8000) })).toEqual([]); // the count starts again per validation
   });
 
   it('item 9: patterns are unanchored searches, as JSON Schema says, and patternProperties use the same engine', () => {
-    const schema = { type: 'object', properties: { s: { type: 'string', pattern: 'b+' } }, patternProperties: { '^x-(a+)+$': { type: 'number' } } };
+    const schema = {
+      type: 'object',
+      properties: { s: { type: 'string', pattern: 'b+' } },
+      patternProperties: { '^x-(a+)+$': { type: 'number' } },
+    };
     expect(validateRunInput(schema, { s: 'abbbc' })).toEqual([]);
     expect(validateRunInput(schema, { s: 'ac' })).toHaveLength(1);
     expect(validateRunInput(schema, { 'x-aaa': 'no' })).toEqual([{ path: '$.input.x-aaa', message: 'must be number' }]);
@@ -157,7 +189,12 @@ describe('linear-time validation (issue 10 item 9)', () => {
     // Generous on purpose (a loaded CI machine stretches every timing): the pairwise check this
     // replaced takes seconds here, so the test still fails for it.
     expect(ms).toBeLessThan(Math.max(500, 50 * onePass));
-    expect(validateRunInput(schema, [{ a: 1, b: 2 }, { b: 2, a: 1 }])).toEqual([{ path: '$.input', message: expect.stringContaining('duplicate') }]);
+    expect(
+      validateRunInput(schema, [
+        { a: 1, b: 2 },
+        { b: 2, a: 1 },
+      ]),
+    ).toEqual([{ path: '$.input', message: expect.stringContaining('duplicate') }]);
     expect(validateRunInput({ type: 'array', uniqueItems: false }, [1, 1])).toEqual([]);
   });
 

@@ -4,7 +4,8 @@ import addFormatsModule from 'ajv-formats';
 import { RE2JS } from 're2js';
 import { type PathSegment, type Problem, jsonPath } from '../problem.js';
 
-export type InputSchemaCompilation = { ok: true; validate: (input: unknown) => Problem[] } | { ok: false; message: string };
+export type InputSchemaCompilation =
+  { ok: true; validate: (input: unknown) => Problem[] } | { ok: false; message: string };
 
 const DRAFT_2020_12 = /json-schema\.org\/draft\/2020-12\/schema/;
 
@@ -27,7 +28,10 @@ const linearRegExp = Object.assign(
   (pattern: string) => {
     const compiledPattern = RE2JS.compile(pattern);
     // Ajv caches compiled patterns by `toString()`: it must differ per pattern.
-    return { test: (text: string) => chargePatternWork(text) && compiledPattern.matcher(text).find(), toString: () => `re2js:${pattern}` };
+    return {
+      test: (text: string) => chargePatternWork(text) && compiledPattern.matcher(text).find(),
+      toString: () => `re2js:${pattern}`,
+    };
   },
   { code: 're2js' },
 );
@@ -67,12 +71,17 @@ export function compileInputSchema(schema: Readonly<Record<string, unknown>>): I
  * The problems of a run input against a schema that compiles, located under `$.input`. With a
  * `versionKey` (`name@version`; versions are immutable) the compilation is reused across runs.
  */
-export function validateRunInput(schema: Readonly<Record<string, unknown>>, input: unknown, versionKey?: string): Problem[] {
+export function validateRunInput(
+  schema: Readonly<Record<string, unknown>>,
+  input: unknown,
+  versionKey?: string,
+): Problem[] {
   let compilation = versionKey === undefined ? undefined : compiledByVersion.get(versionKey);
   if (!compilation) {
     compilation = compileInputSchema(schema);
     if (versionKey !== undefined) {
-      if (compiledByVersion.size >= MAX_CACHED_VERSIONS) compiledByVersion.delete(compiledByVersion.keys().next().value!);
+      if (compiledByVersion.size >= MAX_CACHED_VERSIONS)
+        compiledByVersion.delete(compiledByVersion.keys().next().value!);
       compiledByVersion.set(versionKey, compilation);
     }
   }
@@ -99,7 +108,11 @@ function compile(schema: Readonly<Record<string, unknown>>): InputSchemaCompilat
       patternWork = 0; // validation is synchronous: the count belongs to this call
       if (validate(input)) return [];
       const problems = (validate.errors ?? []).map((error) => toProblem(error, input));
-      if (patternWork > MAX_PATTERN_WORK) problems.push({ path: '$.input', message: `holds more than ${MAX_PATTERN_WORK} characters to check against patterns` });
+      if (patternWork > MAX_PATTERN_WORK)
+        problems.push({
+          path: '$.input',
+          message: `holds more than ${MAX_PATTERN_WORK} characters to check against patterns`,
+        });
       return problems;
     },
   };
@@ -122,7 +135,13 @@ function useLinearUniqueItems(ajv: Ajv): void {
       for (let i = 0; i < data.length; i += 1) {
         const key = canonicalJson(data[i]);
         if (seen.has(key)) {
-          (uniqueItems as unknown as { errors: Partial<ErrorObject>[] }).errors = [{ keyword: 'uniqueItems', message: `must NOT have duplicate items (item ${i} repeats an earlier one)`, params: {} }];
+          (uniqueItems as unknown as { errors: Partial<ErrorObject>[] }).errors = [
+            {
+              keyword: 'uniqueItems',
+              message: `must NOT have duplicate items (item ${i} repeats an earlier one)`,
+              params: {},
+            },
+          ];
           return false;
         }
         seen.add(key);
@@ -144,7 +163,9 @@ function canonicalJson(value: unknown): string {
   const keys = Object.keys(value);
   if (keys.length > 1) keys.sort();
   out = '{';
-  for (let i = 0; i < keys.length; i += 1) out += (i > 0 ? ',' : '') + JSON.stringify(keys[i]) + ':' + canonicalJson((value as Record<string, unknown>)[keys[i]!]);
+  for (let i = 0; i < keys.length; i += 1)
+    out +=
+      (i > 0 ? ',' : '') + JSON.stringify(keys[i]) + ':' + canonicalJson((value as Record<string, unknown>)[keys[i]!]);
   return `${out}}`;
 }
 
@@ -157,8 +178,15 @@ function toProblem(error: ErrorObject, input: unknown): Problem {
     const key = error.params.additionalProperty ?? error.params.unevaluatedProperty;
     return { path: jsonPath([...segments, String(key)], '$.input'), message: 'is not allowed' };
   }
-  if (error.keyword === 'pattern' && typeof valueAt(input, error.instancePath) === 'string' && (valueAt(input, error.instancePath) as string).length > MAX_PATTERN_SUBJECT) {
-    return { path: jsonPath(segments, '$.input'), message: `is longer than ${MAX_PATTERN_SUBJECT} characters, the most a pattern is checked against` };
+  if (
+    error.keyword === 'pattern' &&
+    typeof valueAt(input, error.instancePath) === 'string' &&
+    (valueAt(input, error.instancePath) as string).length > MAX_PATTERN_SUBJECT
+  ) {
+    return {
+      path: jsonPath(segments, '$.input'),
+      message: `is longer than ${MAX_PATTERN_SUBJECT} characters, the most a pattern is checked against`,
+    };
   }
   return { path: jsonPath(segments, '$.input'), message: error.message ?? `fails ${error.keyword}` };
 }

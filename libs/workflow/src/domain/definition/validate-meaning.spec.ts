@@ -3,7 +3,11 @@ import type { Problem } from '../problem.js';
 import type { WorkflowDefinition, WorkflowNode } from './definition.schema.js';
 import { type MeaningContext, validateDefinitionMeaning } from './validate-meaning.js';
 
-const context: MeaningContext = { profiles: ['corp', 'partner'], allowedHosts: ['127.0.0.1', 'localhost', '*.example.com'], audienceOrigins: { '*': ['http://127.0.0.1', 'http://localhost', 'http://*.example.com', 'https://*.example.com'] } };
+const context: MeaningContext = {
+  profiles: ['corp', 'partner'],
+  allowedHosts: ['127.0.0.1', 'localhost', '*.example.com'],
+  audienceOrigins: { '*': ['http://127.0.0.1', 'http://localhost', 'http://*.example.com', 'https://*.example.com'] },
+};
 
 const http = (id: string, fields: Partial<WorkflowNode> & Record<string, unknown> = {}): WorkflowNode =>
   ({ id, type: 'http', request: { method: 'GET', url: 'http://127.0.0.1:5000/x' }, ...fields }) as WorkflowNode;
@@ -11,7 +15,11 @@ const approval = (id: string, fields: Record<string, unknown> = {}): WorkflowNod
   ({ id, type: 'approval', approval: { prompt: 'ok?' }, ...fields }) as WorkflowNode;
 const handler = (id: string, fields: Record<string, unknown> = {}): WorkflowNode =>
   ({ id, type: 'handler', handler: 'crm.createLead', ...fields }) as WorkflowNode;
-const workflow = (nodes: WorkflowNode[], extra: Partial<WorkflowDefinition> = {}): WorkflowDefinition => ({ name: 'w', nodes, ...extra });
+const workflow = (nodes: WorkflowNode[], extra: Partial<WorkflowDefinition> = {}): WorkflowDefinition => ({
+  name: 'w',
+  nodes,
+  ...extra,
+});
 
 function specExample(): WorkflowDefinition {
   return workflow(
@@ -26,7 +34,11 @@ function specExample(): WorkflowDefinition {
       }),
       http('submit', {
         dependsOn: ['approve'],
-        oauth: { requiredScopes: ['expenses:write'], optionalScopes: ['expenses:notify'], audience: 'https://expenses.example.com' },
+        oauth: {
+          requiredScopes: ['expenses:write'],
+          optionalScopes: ['expenses:notify'],
+          audience: 'https://expenses.example.com',
+        },
         request: {
           method: 'POST',
           url: 'http://127.0.0.1:5000/reports/{{input.reportId}}/submit',
@@ -39,7 +51,8 @@ function specExample(): WorkflowDefinition {
   );
 }
 
-const check = (definition: WorkflowDefinition, ctx: MeaningContext = context): Problem[] => validateDefinitionMeaning(definition, ctx);
+const check = (definition: WorkflowDefinition, ctx: MeaningContext = context): Problem[] =>
+  validateDefinitionMeaning(definition, ctx);
 const paths = (problems: Problem[]) => problems.map((problem) => problem.path);
 
 describe('validateDefinitionMeaning: valid definitions', () => {
@@ -52,7 +65,10 @@ describe('validateDefinitionMeaning: valid definitions', () => {
       handler('a'),
       handler('b', { dependsOn: ['a'] }),
       handler('c', { dependsOn: ['a'] }),
-      handler('d', { dependsOn: ['b', 'c'], input: { b: '{{nodes.b.output}}', c: '{{nodes.c.output}}', a: '{{nodes.a.output}}' } }),
+      handler('d', {
+        dependsOn: ['b', 'c'],
+        input: { b: '{{nodes.b.output}}', c: '{{nodes.c.output}}', a: '{{nodes.a.output}}' },
+      }),
     ]);
     expect(check(definition)).toEqual([]);
   });
@@ -92,7 +108,9 @@ describe('validateDefinitionMeaning: ids and dependencies', () => {
       handler('b', { dependsOn: ['a'] }),
       handler('c', { dependsOn: ['b'] }),
     ]);
-    expect(check(definition)).toEqual([{ path: '$.nodes[1].dependsOn[1]', message: 'dependency cycle a -> c -> b -> a' }]);
+    expect(check(definition)).toEqual([
+      { path: '$.nodes[1].dependsOn[1]', message: 'dependency cycle a -> c -> b -> a' },
+    ]);
   });
 
   it('reports every separate cycle', () => {
@@ -117,22 +135,29 @@ describe('validateDefinitionMeaning: oauth', () => {
   });
 
   it('reports an unknown default profile once, where it is written', () => {
-    const definition = workflow([http('a', { oauth: { requiredScopes: ['s'] } }), http('b', { oauth: { requiredScopes: ['t'] } })], {
-      defaults: { oauth: { profile: 'nope' } },
-    });
+    const definition = workflow(
+      [http('a', { oauth: { requiredScopes: ['s'] } }), http('b', { oauth: { requiredScopes: ['t'] } })],
+      {
+        defaults: { oauth: { profile: 'nope' } },
+      },
+    );
     expect(check(definition)).toEqual([
       { path: '$.defaults.oauth.profile', message: 'unknown exchange profile "nope" (known: corp, partner)' },
     ]);
   });
 
   it('says when no profile is configured at all', () => {
-    expect(check(workflow([http('a', { oauth: { profile: 'corp', requiredScopes: ['s'] } })]), { ...context, profiles: [] })).toEqual([
+    expect(
+      check(workflow([http('a', { oauth: { profile: 'corp', requiredScopes: ['s'] } })]), { ...context, profiles: [] }),
+    ).toEqual([
       { path: '$.nodes[0].oauth.profile', message: 'unknown exchange profile "corp" (known: none are configured)' },
     ]);
   });
 
   it('accepts a node overriding the default profile with another known one', () => {
-    const definition = workflow([http('a', { oauth: { profile: 'partner', requiredScopes: ['s'] } })], { defaults: { oauth: { profile: 'corp' } } });
+    const definition = workflow([http('a', { oauth: { profile: 'partner', requiredScopes: ['s'] } })], {
+      defaults: { oauth: { profile: 'corp' } },
+    });
     expect(check(definition)).toEqual([]);
   });
 
@@ -143,7 +168,10 @@ describe('validateDefinitionMeaning: oauth', () => {
   });
 
   it('reports missing or empty requiredScopes after merging defaults', () => {
-    const definition = workflow([http('a', { oauth: { profile: 'corp' } }), handler('b', { oauth: { profile: 'corp', requiredScopes: [] } })]);
+    const definition = workflow([
+      http('a', { oauth: { profile: 'corp' } }),
+      handler('b', { oauth: { profile: 'corp', requiredScopes: [] } }),
+    ]);
     expect(check(definition)).toEqual([
       { path: '$.nodes[0].oauth.requiredScopes', message: 'must list at least one scope, here or in defaults.oauth' },
       { path: '$.nodes[1].oauth.requiredScopes', message: 'must list at least one scope, here or in defaults.oauth' },
@@ -151,12 +179,16 @@ describe('validateDefinitionMeaning: oauth', () => {
   });
 
   it('lets defaults.oauth supply requiredScopes and the profile', () => {
-    const definition = workflow([http('a', { oauth: { audience: 'x' } })], { defaults: { oauth: { profile: 'corp', requiredScopes: ['s'] } } });
+    const definition = workflow([http('a', { oauth: { audience: 'x' } })], {
+      defaults: { oauth: { profile: 'corp', requiredScopes: ['s'] } },
+    });
     expect(check(definition)).toEqual([]);
   });
 
   it('lets a node empty the default requiredScopes, which is then reported', () => {
-    const definition = workflow([http('a', { oauth: { requiredScopes: [] } })], { defaults: { oauth: { profile: 'corp', requiredScopes: ['s'] } } });
+    const definition = workflow([http('a', { oauth: { requiredScopes: [] } })], {
+      defaults: { oauth: { profile: 'corp', requiredScopes: ['s'] } },
+    });
     expect(paths(check(definition))).toEqual(['$.nodes[0].oauth.requiredScopes']);
   });
 
@@ -173,7 +205,9 @@ describe('validateDefinitionMeaning: oauth', () => {
 
 describe('validateDefinitionMeaning: template references', () => {
   it('always allows input references', () => {
-    expect(check(workflow([handler('a', { input: { x: '{{input}}', y: '{{ input.a.b.0 }}', z: 'a {{input.q}}' } })]))).toEqual([]);
+    expect(
+      check(workflow([handler('a', { input: { x: '{{input}}', y: '{{ input.a.b.0 }}', z: 'a {{input.q}}' } })])),
+    ).toEqual([]);
   });
 
   it('reports a reference to a node that is not a dependency, at the exact string path', () => {
@@ -246,13 +280,22 @@ describe('validateDefinitionMeaning: template references', () => {
       http('c', { request: { method: 'GET', url: 'http://127.0.0.1/{{input..x}}' } }),
     ]);
     const problems = check(definition);
-    expect(paths(problems)).toEqual(['$.nodes[0].approval.prompt', '$.nodes[1].input.x[0]', '$.nodes[1].input.x[1]', '$.nodes[2].request.url']);
-    expect(problems[0]!.message).toBe('"{{ user.name }}" is not a template: use {{input.<path>}} or {{nodes.<id>.output.<path>}}');
+    expect(paths(problems)).toEqual([
+      '$.nodes[0].approval.prompt',
+      '$.nodes[1].input.x[0]',
+      '$.nodes[1].input.x[1]',
+      '$.nodes[2].request.url',
+    ]);
+    expect(problems[0]!.message).toBe(
+      '"{{ user.name }}" is not a template: use {{input.<path>}} or {{nodes.<id>.output.<path>}}',
+    );
     expect(problems[1]!.message).toContain('never closed');
   });
 
   it('does not look for templates in fields that are never rendered', () => {
-    const definition = workflow([http('a', { oauth: { profile: 'corp', requiredScopes: ['s'], audience: '{{nodes.zz.output}}' } })]);
+    const definition = workflow([
+      http('a', { oauth: { profile: 'corp', requiredScopes: ['s'], audience: '{{nodes.zz.output}}' } }),
+    ]);
     expect(check(definition)).toEqual([]);
   });
 });
@@ -285,8 +328,14 @@ describe('validateDefinitionMeaning: http urls', () => {
     ['/relative/path', 'must be an absolute http or https URL'],
     ['{{input.url}}', 'must be an absolute http or https URL'],
     ['http://{{input.host}}/x', 'host must be literal: templates may appear only in the path, query and fragment'],
-    ['http://api{{input.n}}.example.com/x', 'host must be literal: templates may appear only in the path, query and fragment'],
-    ['http://127.0.0.1:{{input.port}}/x', 'host must be literal: templates may appear only in the path, query and fragment'],
+    [
+      'http://api{{input.n}}.example.com/x',
+      'host must be literal: templates may appear only in the path, query and fragment',
+    ],
+    [
+      'http://127.0.0.1:{{input.port}}/x',
+      'host must be literal: templates may appear only in the path, query and fragment',
+    ],
     ['http://user:pw@127.0.0.1/', 'must not carry credentials before the host'],
     ['http://127.0.0.1@evil.net/', 'must not carry credentials before the host'],
     ['http://127.0.0.1:99999/', 'has an invalid host "127.0.0.1:99999"'],
@@ -303,7 +352,9 @@ describe('validateDefinitionMeaning: http urls', () => {
   });
 
   it('splits the host where a URL parser does, so a backslash cannot smuggle a host past the check', () => {
-    expect(urlProblems('http://evil.net\\@127.0.0.1/')).toEqual([{ path: '$.nodes[0].request.url', message: 'host "evil.net" is not in http.allowedHosts' }]);
+    expect(urlProblems('http://evil.net\\@127.0.0.1/')).toEqual([
+      { path: '$.nodes[0].request.url', message: 'host "evil.net" is not in http.allowedHosts' },
+    ]);
   });
 
   it('allows an IPv6 literal that is listed', () => {
@@ -311,13 +362,19 @@ describe('validateDefinitionMeaning: http urls', () => {
   });
 
   it('rejects every host when none are allowed', () => {
-    expect(paths(urlProblems('http://127.0.0.1/', { ...context, allowedHosts: [] }))).toEqual(['$.nodes[0].request.url']);
+    expect(paths(urlProblems('http://127.0.0.1/', { ...context, allowedHosts: [] }))).toEqual([
+      '$.nodes[0].request.url',
+    ]);
   });
 });
 
 describe('validateDefinitionMeaning: inputSchema and handlers', () => {
   it('accepts an input schema that compiles', () => {
-    const inputSchema = { type: 'object', required: ['reportId'], properties: { reportId: { type: 'string', format: 'uuid' } } };
+    const inputSchema = {
+      type: 'object',
+      required: ['reportId'],
+      properties: { reportId: { type: 'string', format: 'uuid' } },
+    };
     expect(check(workflow([handler('a')], { inputSchema }))).toEqual([]);
   });
 
@@ -340,7 +397,11 @@ describe('validateDefinitionMeaning: everything at once', () => {
   it('lists every problem of a definition with many', () => {
     const definition = workflow(
       [
-        http('a', { dependsOn: ['c'], oauth: { profile: 'nope' }, request: { method: 'GET', url: 'http://evil.net/{{nodes.b.output}}' } }),
+        http('a', {
+          dependsOn: ['c'],
+          oauth: { profile: 'nope' },
+          request: { method: 'GET', url: 'http://evil.net/{{nodes.b.output}}' },
+        }),
         approval('b', { dependsOn: ['b'], approval: { prompt: '{{ bad }}' } }),
         handler('c', { dependsOn: ['a', 'ghost'], handler: 'x.y' }),
         handler('a'),
@@ -369,17 +430,37 @@ describe('validateDefinitionMeaning: profiles that never send resource (keycloak
   const keycloak: MeaningContext = { ...context, profilesWithoutResource: ['partner'] };
 
   it('refuses oauth.resource on a node of such a profile, naming the path', () => {
-    const definition = workflow([http('a', { oauth: { profile: 'partner', requiredScopes: ['x'], audience: 'svc', resource: 'https://svc.example.com' } })]);
-    expect(validateDefinitionMeaning(definition, keycloak)).toEqual([{ path: '$.nodes[0].oauth.resource', message: expect.stringContaining('keycloak') }]);
+    const definition = workflow([
+      http('a', {
+        oauth: { profile: 'partner', requiredScopes: ['x'], audience: 'svc', resource: 'https://svc.example.com' },
+      }),
+    ]);
+    expect(validateDefinitionMeaning(definition, keycloak)).toEqual([
+      { path: '$.nodes[0].oauth.resource', message: expect.stringContaining('keycloak') },
+    ]);
   });
 
   it('accepts the same node with audience only, and resource on other profiles', () => {
-    expect(validateDefinitionMeaning(workflow([http('a', { oauth: { profile: 'partner', requiredScopes: ['x'], audience: 'svc' } })]), keycloak)).toEqual([]);
-    expect(validateDefinitionMeaning(workflow([http('a', { oauth: { profile: 'corp', requiredScopes: ['x'], resource: 'https://svc.example.com' } })]), keycloak)).toEqual([]);
+    expect(
+      validateDefinitionMeaning(
+        workflow([http('a', { oauth: { profile: 'partner', requiredScopes: ['x'], audience: 'svc' } })]),
+        keycloak,
+      ),
+    ).toEqual([]);
+    expect(
+      validateDefinitionMeaning(
+        workflow([
+          http('a', { oauth: { profile: 'corp', requiredScopes: ['x'], resource: 'https://svc.example.com' } }),
+        ]),
+        keycloak,
+      ),
+    ).toEqual([]);
   });
 
   it('sees a resource inherited from defaults.oauth', () => {
-    const definition = workflow([http('a', { oauth: { requiredScopes: ['x'] } })], { defaults: { oauth: { profile: 'partner', resource: 'https://svc.example.com' } } });
+    const definition = workflow([http('a', { oauth: { requiredScopes: ['x'] } })], {
+      defaults: { oauth: { profile: 'partner', resource: 'https://svc.example.com' } },
+    });
     expect(validateDefinitionMeaning(definition, keycloak).map((p) => p.path)).toEqual(['$.nodes[0].oauth.resource']);
   });
 });
@@ -395,28 +476,82 @@ describe('validateDefinitionMeaning: issue 10 boundaries', () => {
   const def = (nodes: unknown[], extra: Record<string, unknown> = {}) => ({ name: 'w', nodes, ...extra }) as never;
 
   it("item 1: refuses Baton's own audience, resource and API scopes, each at its path", () => {
-    const problems = validateDefinitionMeaning(def([node({ audience: 'baton-api', resource: 'baton-api', requiredScopes: ['s', 'baton:runs:read_all'], optionalScopes: ['baton:workflows:write'] })]), { ...context, baton });
-    expect(problems.map((p) => p.path)).toEqual(
-      expect.arrayContaining(['$.nodes[0].oauth.audience', '$.nodes[0].oauth.resource', '$.nodes[0].oauth.requiredScopes[1]', '$.nodes[0].oauth.optionalScopes[0]']),
+    const problems = validateDefinitionMeaning(
+      def([
+        node({
+          audience: 'baton-api',
+          resource: 'baton-api',
+          requiredScopes: ['s', 'baton:runs:read_all'],
+          optionalScopes: ['baton:workflows:write'],
+        }),
+      ]),
+      { ...context, baton },
     );
-    expect(validateDefinitionMeaning(def([node({ audience: 'https://x.example.com' }, 'https://x.example.com/')], { defaults: { oauth: { audience: 'baton-api' } } }), { ...context, baton }).map((p) => p.path)).toEqual(['$.defaults.oauth.audience']);
-    expect(validateDefinitionMeaning(def([node({ audience: 'https://x.example.com' }, 'https://x.example.com/')]), { ...context, baton })).toEqual([]);
+    expect(problems.map((p) => p.path)).toEqual(
+      expect.arrayContaining([
+        '$.nodes[0].oauth.audience',
+        '$.nodes[0].oauth.resource',
+        '$.nodes[0].oauth.requiredScopes[1]',
+        '$.nodes[0].oauth.optionalScopes[0]',
+      ]),
+    );
+    expect(
+      validateDefinitionMeaning(
+        def([node({ audience: 'https://x.example.com' }, 'https://x.example.com/')], {
+          defaults: { oauth: { audience: 'baton-api' } },
+        }),
+        { ...context, baton },
+      ).map((p) => p.path),
+    ).toEqual(['$.defaults.oauth.audience']);
+    expect(
+      validateDefinitionMeaning(def([node({ audience: 'https://x.example.com' }, 'https://x.example.com/')]), {
+        ...context,
+        baton,
+      }),
+    ).toEqual([]);
   });
 
   it('item 2: refuses a URL whose origin is not bound to the audience; binds a URL audience to its own origin by default', () => {
     const unbound = { ...context, audienceOrigins: undefined };
-    expect(validateDefinitionMeaning(def([node({ audience: 'https://x.example.com' }, 'https://x.example.com/r/{{input.id}}')]), unbound)).toEqual([]);
-    expect(validateDefinitionMeaning(def([node({ audience: 'https://x.example.com' }, 'http://127.0.0.1:5000/')]), unbound)).toEqual([
-      { path: '$.nodes[0].request.url', message: expect.stringContaining('not bound to audience "https://x.example.com"') },
+    expect(
+      validateDefinitionMeaning(
+        def([node({ audience: 'https://x.example.com' }, 'https://x.example.com/r/{{input.id}}')]),
+        unbound,
+      ),
+    ).toEqual([]);
+    expect(
+      validateDefinitionMeaning(def([node({ audience: 'https://x.example.com' }, 'http://127.0.0.1:5000/')]), unbound),
+    ).toEqual([
+      {
+        path: '$.nodes[0].request.url',
+        message: expect.stringContaining('not bound to audience "https://x.example.com"'),
+      },
     ]);
-    expect(validateDefinitionMeaning(def([node({ resource: 'urn:crm' })]), unbound).map((p) => p.path)).toEqual(['$.nodes[0].request.url']);
-    expect(validateDefinitionMeaning(def([node({ resource: 'urn:crm' })]), { ...unbound, audienceOrigins: { 'urn:crm': ['http://127.0.0.1:5000'] } })).toEqual([]);
+    expect(validateDefinitionMeaning(def([node({ resource: 'urn:crm' })]), unbound).map((p) => p.path)).toEqual([
+      '$.nodes[0].request.url',
+    ]);
+    expect(
+      validateDefinitionMeaning(def([node({ resource: 'urn:crm' })]), {
+        ...unbound,
+        audienceOrigins: { 'urn:crm': ['http://127.0.0.1:5000'] },
+      }),
+    ).toEqual([]);
   });
 
   it('item 2: allowedHosts is port-aware at definition time', () => {
     const ported = { ...context, allowedHosts: ['127.0.0.1:5000'] };
-    expect(validateDefinitionMeaning(def([{ id: 'a', type: 'http', request: { method: 'GET', url: 'http://127.0.0.1:5000/' } }]), ported)).toEqual([]);
-    expect(validateDefinitionMeaning(def([{ id: 'a', type: 'http', request: { method: 'GET', url: 'http://127.0.0.1:5001/' } }]), ported)).toEqual([
+    expect(
+      validateDefinitionMeaning(
+        def([{ id: 'a', type: 'http', request: { method: 'GET', url: 'http://127.0.0.1:5000/' } }]),
+        ported,
+      ),
+    ).toEqual([]);
+    expect(
+      validateDefinitionMeaning(
+        def([{ id: 'a', type: 'http', request: { method: 'GET', url: 'http://127.0.0.1:5001/' } }]),
+        ported,
+      ),
+    ).toEqual([
       { path: '$.nodes[0].request.url', message: 'host "127.0.0.1" is not in http.allowedHosts for port 5001' },
     ]);
   });

@@ -48,7 +48,9 @@ export function validateDefinitionMeaning(definition: WorkflowDefinition, contex
 function inputSchemaProblems(definition: WorkflowDefinition): Problem[] {
   if (!definition.inputSchema) return [];
   const compilation = compileInputSchema(definition.inputSchema);
-  return compilation.ok ? [] : [{ path: '$.inputSchema', message: `is not a valid JSON Schema: ${compilation.message}` }];
+  return compilation.ok
+    ? []
+    : [{ path: '$.inputSchema', message: `is not a valid JSON Schema: ${compilation.message}` }];
 }
 
 /** An unknown default profile is reported once, where it is written, not on every node that inherits it. */
@@ -65,7 +67,8 @@ function duplicateIdProblems(definition: WorkflowDefinition): Problem[] {
   definition.nodes.forEach((node, index) => {
     const first = firstIndex.get(node.id);
     if (first === undefined) firstIndex.set(node.id, index);
-    else problems.push({ path: `$.nodes[${index}].id`, message: `duplicates the id "${node.id}" of $.nodes[${first}]` });
+    else
+      problems.push({ path: `$.nodes[${index}].id`, message: `duplicates the id "${node.id}" of $.nodes[${first}]` });
   });
   return problems;
 }
@@ -75,7 +78,8 @@ function dependencyProblems(definition: WorkflowDefinition): Problem[] {
   return definition.nodes.flatMap((node, index) =>
     (node.dependsOn ?? []).flatMap((dep, depIndex): Problem[] => {
       const path = `$.nodes[${index}].dependsOn[${depIndex}]`;
-      if (dep === node.id) return [{ path, message: `node "${node.id}" depends on itself (cycle ${node.id} -> ${node.id})` }];
+      if (dep === node.id)
+        return [{ path, message: `node "${node.id}" depends on itself (cycle ${node.id} -> ${node.id})` }];
       if (!ids.has(dep)) return [{ path, message: `unknown node "${dep}"` }];
       return [];
     }),
@@ -98,33 +102,61 @@ function cycleProblems(definition: WorkflowDefinition): Problem[] {
   });
 }
 
-function nodeProblems(definition: WorkflowDefinition, node: WorkflowNode, path: string, context: MeaningContext): Problem[] {
+function nodeProblems(
+  definition: WorkflowDefinition,
+  node: WorkflowNode,
+  path: string,
+  context: MeaningContext,
+): Problem[] {
   return [
     ...oauthProblems(definition, node, path, context),
     ...batonRightsProblems(node.oauth, appendPath(path, 'oauth'), context),
-    ...(node.type === NodeType.Http ? urlProblems(node.request.url, appendPath(appendPath(path, 'request'), 'url'), context) : []),
-    ...(node.type === NodeType.Http ? audienceBindingProblems(definition, node, appendPath(appendPath(path, 'request'), 'url'), context) : []),
+    ...(node.type === NodeType.Http
+      ? urlProblems(node.request.url, appendPath(appendPath(path, 'request'), 'url'), context)
+      : []),
+    ...(node.type === NodeType.Http
+      ? audienceBindingProblems(definition, node, appendPath(appendPath(path, 'request'), 'url'), context)
+      : []),
     ...(node.type === NodeType.Handler ? handlerProblems(node.handler, appendPath(path, 'handler'), context) : []),
     ...templateProblems(definition, node, path),
   ];
 }
 
-function oauthProblems(definition: WorkflowDefinition, node: WorkflowNode, path: string, context: MeaningContext): Problem[] {
+function oauthProblems(
+  definition: WorkflowDefinition,
+  node: WorkflowNode,
+  path: string,
+  context: MeaningContext,
+): Problem[] {
   if (!node.oauth) return [];
   const oauthPath = appendPath(path, 'oauth');
-  if (node.type === NodeType.Approval) return [{ path: oauthPath, message: 'approval nodes call nothing and take no oauth' }];
+  if (node.type === NodeType.Approval)
+    return [{ path: oauthPath, message: 'approval nodes call nothing and take no oauth' }];
   const merged = mergeNodeOAuth(definition, node)!;
   const problems: Problem[] = [];
   if (merged.profile === undefined) {
     problems.push({ path: oauthPath, message: 'needs a profile, here or in defaults.oauth' });
   } else if (node.oauth.profile !== undefined && !context.profiles.includes(node.oauth.profile)) {
-    problems.push({ path: appendPath(oauthPath, 'profile'), message: unknownProfileMessage(node.oauth.profile, context) });
+    problems.push({
+      path: appendPath(oauthPath, 'profile'),
+      message: unknownProfileMessage(node.oauth.profile, context),
+    });
   }
   if (!merged.requiredScopes?.length) {
-    problems.push({ path: appendPath(oauthPath, 'requiredScopes'), message: 'must list at least one scope, here or in defaults.oauth' });
+    problems.push({
+      path: appendPath(oauthPath, 'requiredScopes'),
+      message: 'must list at least one scope, here or in defaults.oauth',
+    });
   }
-  if (merged.resource !== undefined && merged.profile !== undefined && context.profilesWithoutResource?.includes(merged.profile)) {
-    problems.push({ path: appendPath(oauthPath, 'resource'), message: `profile "${merged.profile}" is a keycloak profile, which never sends resource; use audience` });
+  if (
+    merged.resource !== undefined &&
+    merged.profile !== undefined &&
+    context.profilesWithoutResource?.includes(merged.profile)
+  ) {
+    problems.push({
+      path: appendPath(oauthPath, 'resource'),
+      message: `profile "${merged.profile}" is a keycloak profile, which never sends resource; use audience`,
+    });
   }
   return problems;
 }
@@ -139,7 +171,14 @@ function urlProblems(url: string, path: string, context: MeaningContext): Proble
   if (!host.ok) return [{ path, message: host.message }];
   return matchesAllowedHost(host.hostname, context.allowedHosts, host.port)
     ? []
-    : [{ path, message: matchesAllowedHost(host.hostname, context.allowedHosts.map(withoutPort)) ? `host "${host.hostname}" is not in http.allowedHosts for port ${host.port}` : `host "${host.hostname}" is not in http.allowedHosts` }];
+    : [
+        {
+          path,
+          message: matchesAllowedHost(host.hostname, context.allowedHosts.map(withoutPort))
+            ? `host "${host.hostname}" is not in http.allowedHosts for port ${host.port}`
+            : `host "${host.hostname}" is not in http.allowedHosts`,
+        },
+      ];
 }
 
 function withoutPort(pattern: string): string {
@@ -150,29 +189,56 @@ function withoutPort(pattern: string): string {
 }
 
 /** Item 1 of issue 10: a workflow never mints itself Baton's own rights (audience, resource or API scopes). */
-function batonRightsProblems(oauth: Partial<Record<'audience' | 'resource', string>> & { requiredScopes?: readonly string[]; optionalScopes?: readonly string[] } | undefined, path: string, context: MeaningContext): Problem[] {
+function batonRightsProblems(
+  oauth:
+    | (Partial<Record<'audience' | 'resource', string>> & {
+        requiredScopes?: readonly string[];
+        optionalScopes?: readonly string[];
+      })
+    | undefined,
+  path: string,
+  context: MeaningContext,
+): Problem[] {
   if (!oauth || !context.baton) return [];
   const { audience, scopes } = context.baton;
   const problems: Problem[] = [];
   for (const key of ['audience', 'resource'] as const) {
-    if (oauth[key] === audience) problems.push({ path: appendPath(path, key), message: `"${audience}" is Baton's own api.audience: a workflow cannot obtain tokens for Baton itself` });
+    if (oauth[key] === audience)
+      problems.push({
+        path: appendPath(path, key),
+        message: `"${audience}" is Baton's own api.audience: a workflow cannot obtain tokens for Baton itself`,
+      });
   }
   for (const key of ['requiredScopes', 'optionalScopes'] as const) {
     (oauth[key] ?? []).forEach((scope, index) => {
-      if (scopes.includes(scope)) problems.push({ path: `${appendPath(path, key)}[${index}]`, message: `"${scope}" is one of Baton's API scopes: a workflow cannot obtain them` });
+      if (scopes.includes(scope))
+        problems.push({
+          path: `${appendPath(path, key)}[${index}]`,
+          message: `"${scope}" is one of Baton's API scopes: a workflow cannot obtain them`,
+        });
     });
   }
   return problems;
 }
 
 /** SPEC §16: the URL's origin must be bound to the audience of the token the node sends. */
-function audienceBindingProblems(definition: WorkflowDefinition, node: WorkflowNode, path: string, context: MeaningContext): Problem[] {
+function audienceBindingProblems(
+  definition: WorkflowDefinition,
+  node: WorkflowNode,
+  path: string,
+  context: MeaningContext,
+): Problem[] {
   const merged = mergeNodeOAuth(definition, node);
   const audience = merged?.audience ?? merged?.resource;
   if (node.type !== NodeType.Http || audience === undefined) return [];
   const parts = splitUrlOrigin(node.request.url);
   if (!parts || isAudienceBoundTo(audience, `${parts.origin}/`, context.audienceOrigins)) return [];
-  return [{ path, message: `origin ${parts.origin} is not bound to audience "${audience}" in http.audienceOrigins: its token would go elsewhere` }];
+  return [
+    {
+      path,
+      message: `origin ${parts.origin} is not bound to audience "${audience}" in http.audienceOrigins: its token would go elsewhere`,
+    },
+  ];
 }
 
 function handlerProblems(handler: string, path: string, context: MeaningContext): Problem[] {
@@ -203,7 +269,12 @@ function templateProblems(definition: WorkflowDefinition, node: WorkflowNode, pa
       if (ref.nodeId === node.id) return [{ path: refPath, message: `${name}: a node cannot use its own output` }];
       if (!ids.has(ref.nodeId)) return [{ path: refPath, message: `${name}: unknown node "${ref.nodeId}"` }];
       if (!ancestors.has(ref.nodeId)) {
-        return [{ path: refPath, message: `${name}: "${node.id}" does not depend on "${ref.nodeId}" (add it to dependsOn, directly or through another node)` }];
+        return [
+          {
+            path: refPath,
+            message: `${name}: "${node.id}" does not depend on "${ref.nodeId}" (add it to dependsOn, directly or through another node)`,
+          },
+        ];
       }
       return [];
     }),

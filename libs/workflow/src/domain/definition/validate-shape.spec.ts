@@ -26,7 +26,11 @@ function specExample(): Record<string, any> {
         id: 'submit',
         type: 'http',
         dependsOn: ['approve'],
-        oauth: { requiredScopes: ['expenses:write'], optionalScopes: ['expenses:notify'], audience: 'https://expenses.example.com' },
+        oauth: {
+          requiredScopes: ['expenses:write'],
+          optionalScopes: ['expenses:notify'],
+          audience: 'https://expenses.example.com',
+        },
         request: {
           method: 'POST',
           url: 'http://127.0.0.1:5000/reports/{{input.reportId}}/submit',
@@ -38,7 +42,12 @@ function specExample(): Record<string, any> {
   };
 }
 
-const handlerNode = (overrides: Record<string, unknown> = {}) => ({ id: 'lead', type: 'handler', handler: 'crm.createLead', ...overrides });
+const handlerNode = (overrides: Record<string, unknown> = {}) => ({
+  id: 'lead',
+  type: 'handler',
+  handler: 'crm.createLead',
+  ...overrides,
+});
 const minimal = (...nodes: unknown[]) => ({ name: 'w', nodes });
 
 function problemsOf(body: unknown): Problem[] {
@@ -63,12 +72,20 @@ describe('validateDefinitionShape: accepted definitions', () => {
   it('accepts a minimal definition of one node of each type', () => {
     expect(validateDefinitionShape(minimal({ id: 'a', type: 'approval', approval: { prompt: 'ok?' } })).ok).toBe(true);
     expect(validateDefinitionShape(minimal(handlerNode())).ok).toBe(true);
-    expect(validateDefinitionShape(minimal({ id: 'h', type: 'http', request: { method: 'HEAD', url: 'https://x.example.com' } })).ok).toBe(true);
+    expect(
+      validateDefinitionShape(
+        minimal({ id: 'h', type: 'http', request: { method: 'HEAD', url: 'https://x.example.com' } }),
+      ).ok,
+    ).toBe(true);
   });
 
   it('accepts every HTTP method, query strings, any JSON body and handler input', () => {
     for (const method of ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD']) {
-      const node = { id: 'h', type: 'http', request: { method, url: 'http://h/', query: { q: '{{input.q}}' }, body: [1, 'a', null, { b: true }] } };
+      const node = {
+        id: 'h',
+        type: 'http',
+        request: { method, url: 'http://h/', query: { q: '{{input.q}}' }, body: [1, 'a', null, { b: true }] },
+      };
       expect(validateDefinitionShape(minimal(node)).ok).toBe(true);
     }
     expect(validateDefinitionShape(minimal(handlerNode({ input: { deep: [{ x: null }] } }))).ok).toBe(true);
@@ -81,9 +98,15 @@ describe('validateDefinitionShape: accepted definitions', () => {
   });
 
   it('accepts limits at their edges', () => {
-    const nodes = Array.from({ length: 100 }, (_, i) => handlerNode({ id: `n${i}`, retry: { maxAttempts: 20, backoffMs: 600000 }, timeoutMs: 600000 }));
+    const nodes = Array.from({ length: 100 }, (_, i) =>
+      handlerNode({ id: `n${i}`, retry: { maxAttempts: 20, backoffMs: 600000 }, timeoutMs: 600000 }),
+    );
     expect(validateDefinitionShape({ name: 'a'.repeat(64), agentId: 'x'.repeat(128), nodes }).ok).toBe(true);
-    expect(validateDefinitionShape(minimal(handlerNode({ id: 'a'.repeat(64), handler: `H${'x'.repeat(127)}`, timeoutMs: 1 }))).ok).toBe(true);
+    expect(
+      validateDefinitionShape(
+        minimal(handlerNode({ id: 'a'.repeat(64), handler: `H${'x'.repeat(127)}`, timeoutMs: 1 })),
+      ).ok,
+    ).toBe(true);
   });
 
   it('accepts an inputSchema object (its meaning is checked later)', () => {
@@ -128,8 +151,16 @@ describe('validateDefinitionShape: the body', () => {
   });
 
   it('rejects a field of another node type as unknown', () => {
-    expectProblem(minimal(handlerNode({ request: { method: 'GET', url: 'http://h/' } })), '$.nodes[0].request', 'is not a known field');
-    expectProblem(minimal({ id: 'a', type: 'approval', approval: { prompt: 'p' }, handler: 'x' }), '$.nodes[0].handler', 'is not a known field');
+    expectProblem(
+      minimal(handlerNode({ request: { method: 'GET', url: 'http://h/' } })),
+      '$.nodes[0].request',
+      'is not a known field',
+    );
+    expectProblem(
+      minimal({ id: 'a', type: 'approval', approval: { prompt: 'p' }, handler: 'x' }),
+      '$.nodes[0].handler',
+      'is not a known field',
+    );
   });
 
   it('lists every problem, not only the first', () => {
@@ -168,7 +199,11 @@ describe('validateDefinitionShape: fields', () => {
 
   it('rejects a description that is not a string, and an agentId over 128 characters', () => {
     expectProblem({ ...minimal(handlerNode()), description: 5 }, '$.description', 'must be a string');
-    expectProblem({ ...minimal(handlerNode()), agentId: 'x'.repeat(129) }, '$.agentId', 'must be at most 128 characters long');
+    expectProblem(
+      { ...minimal(handlerNode()), agentId: 'x'.repeat(129) },
+      '$.agentId',
+      'must be at most 128 characters long',
+    );
   });
 
   it('rejects an empty node list and one over 100 nodes', () => {
@@ -193,13 +228,24 @@ describe('validateDefinitionShape: fields', () => {
     expectProblem(minimal({ id: 'a', type: 'approval' }), '$.nodes[0].approval', 'is required');
     expectProblem(minimal({ id: 'a', type: 'approval', approval: {} }), '$.nodes[0].approval.prompt', 'is required');
     expectProblem(minimal({ id: 'a', type: 'handler' }), '$.nodes[0].handler', 'is required');
-    expectProblem(minimal({ id: 'a', type: 'http', request: { url: 'http://h/' } }), '$.nodes[0].request.method', 'is required');
-    expectProblem(minimal({ id: 'a', type: 'http', request: { method: 'GET' } }), '$.nodes[0].request.url', 'is required');
+    expectProblem(
+      minimal({ id: 'a', type: 'http', request: { url: 'http://h/' } }),
+      '$.nodes[0].request.method',
+      'is required',
+    );
+    expectProblem(
+      minimal({ id: 'a', type: 'http', request: { method: 'GET' } }),
+      '$.nodes[0].request.url',
+      'is required',
+    );
   });
 
-  it.each([['1lead'], ['crm lead'], ['crm/lead'], [''], [`H${'x'.repeat(128)}`]])('rejects the handler name %j', (handler) => {
-    expectProblem(minimal(handlerNode({ handler })), '$.nodes[0].handler', /^must match/);
-  });
+  it.each([['1lead'], ['crm lead'], ['crm/lead'], [''], [`H${'x'.repeat(128)}`]])(
+    'rejects the handler name %j',
+    (handler) => {
+      expectProblem(minimal(handlerNode({ handler })), '$.nodes[0].handler', /^must match/);
+    },
+  );
 
   it('checks dependsOn is an array of strings', () => {
     expectProblem(minimal(handlerNode({ dependsOn: 'a' })), '$.nodes[0].dependsOn', 'must be an array');
@@ -207,9 +253,14 @@ describe('validateDefinitionShape: fields', () => {
   });
 
   it('checks headers and query are string records with valid header names', () => {
-    const http = (request: Record<string, unknown>) => minimal({ id: 'h', type: 'http', request: { method: 'GET', url: 'http://h/', ...request } });
+    const http = (request: Record<string, unknown>) =>
+      minimal({ id: 'h', type: 'http', request: { method: 'GET', url: 'http://h/', ...request } });
     expectProblem(http({ headers: { 'x-count': 3 } }), '$.nodes[0].request.headers.x-count', 'must be a string');
-    expectProblem(http({ headers: { 'bad header': 'v' } }), '$.nodes[0].request.headers["bad header"]', 'key must be a valid header name');
+    expectProblem(
+      http({ headers: { 'bad header': 'v' } }),
+      '$.nodes[0].request.headers["bad header"]',
+      'key must be a valid header name',
+    );
     expectProblem(http({ headers: ['a'] }), '$.nodes[0].request.headers', 'must be an object');
     expectProblem(http({ query: { page: 2 } }), '$.nodes[0].request.query.page', 'must be a string');
     expectProblem(http({ url: '' }), '$.nodes[0].request.url', 'must not be empty');
@@ -217,17 +268,29 @@ describe('validateDefinitionShape: fields', () => {
   });
 
   it('rejects values in a body or handler input that are not JSON, at their exact path', () => {
-    const http = minimal({ id: 'h', type: 'http', request: { method: 'POST', url: 'http://h/', body: { a: [1, Number.NaN], b: { c: () => 1 }, d: new Date(0) } } });
+    const http = minimal({
+      id: 'h',
+      type: 'http',
+      request: { method: 'POST', url: 'http://h/', body: { a: [1, Number.NaN], b: { c: () => 1 }, d: new Date(0) } },
+    });
     expect(problemsOf(http)).toEqual([
       { path: '$.nodes[0].request.body.a[1]', message: 'must be a JSON value' },
       { path: '$.nodes[0].request.body.b.c', message: 'must be a JSON value' },
       { path: '$.nodes[0].request.body.d', message: 'must be a JSON value' },
     ]);
-    expectProblem(minimal(handlerNode({ input: { x: Number.POSITIVE_INFINITY } })), '$.nodes[0].input.x', 'must be a JSON value');
+    expectProblem(
+      minimal(handlerNode({ input: { x: Number.POSITIVE_INFINITY } })),
+      '$.nodes[0].input.x',
+      'must be a JSON value',
+    );
   });
 
   it('requires a non-empty approval prompt', () => {
-    expectProblem(minimal({ id: 'a', type: 'approval', approval: { prompt: '' } }), '$.nodes[0].approval.prompt', 'must not be empty');
+    expectProblem(
+      minimal({ id: 'a', type: 'approval', approval: { prompt: '' } }),
+      '$.nodes[0].approval.prompt',
+      'must not be empty',
+    );
   });
 
   it.each([
@@ -255,14 +318,28 @@ describe('validateDefinitionShape: fields', () => {
     const withOAuth = (oauth: unknown) => minimal(handlerNode({ oauth }));
     expectProblem(withOAuth({ profile: '' }), '$.nodes[0].oauth.profile', 'must not be empty');
     expectProblem(withOAuth({ requiredScopes: 'a b' }), '$.nodes[0].oauth.requiredScopes', 'must be an array');
-    expectProblem(withOAuth({ requiredScopes: ['ok', 'two words'] }), '$.nodes[0].oauth.requiredScopes[1]', /scope name/);
+    expectProblem(
+      withOAuth({ requiredScopes: ['ok', 'two words'] }),
+      '$.nodes[0].oauth.requiredScopes[1]',
+      /scope name/,
+    );
     expectProblem(withOAuth({ optionalScopes: ['q"uote'] }), '$.nodes[0].oauth.optionalScopes[0]', /scope name/);
     expectProblem(withOAuth({ requiredScopes: [''] }), '$.nodes[0].oauth.requiredScopes[0]', /scope name/);
     expectProblem(withOAuth({ audience: '' }), '$.nodes[0].oauth.audience', 'must not be empty');
     expectProblem(withOAuth({ resource: 'not a uri' }), '$.nodes[0].oauth.resource', /absolute URI/);
-    expectProblem(withOAuth({ resource: 'https://api.example.com/#frag' }), '$.nodes[0].oauth.resource', /without a fragment/);
-    expect(validateDefinitionShape(withOAuth({ resource: 'https://api.example.com/v1', audience: 'urn:x' })).ok).toBe(true);
-    expectProblem({ ...minimal(handlerNode()), defaults: { oauth: { profile: 3 } } }, '$.defaults.oauth.profile', 'must be a string');
+    expectProblem(
+      withOAuth({ resource: 'https://api.example.com/#frag' }),
+      '$.nodes[0].oauth.resource',
+      /without a fragment/,
+    );
+    expect(validateDefinitionShape(withOAuth({ resource: 'https://api.example.com/v1', audience: 'urn:x' })).ok).toBe(
+      true,
+    );
+    expectProblem(
+      { ...minimal(handlerNode()), defaults: { oauth: { profile: 3 } } },
+      '$.defaults.oauth.profile',
+      'must be a string',
+    );
   });
 
   it('requires inputSchema to be an object', () => {

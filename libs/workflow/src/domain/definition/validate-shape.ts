@@ -18,7 +18,10 @@ export function validateDefinitionShape(body: unknown): ShapeValidationResult {
 
 function toProblems(issue: core.$ZodIssue): Problem[] {
   if (issue.code === 'unrecognized_keys') {
-    return issue.keys.map((key) => ({ path: jsonPath([...issue.path, key] as PathKey[]), message: 'is not a known field' }));
+    return issue.keys.map((key) => ({
+      path: jsonPath([...issue.path, key] as PathKey[]),
+      message: 'is not a known field',
+    }));
   }
   if (issue.code === 'invalid_key') {
     return [{ path: jsonPath(issue.path as PathKey[]), message: `key ${issue.issues[0]?.message ?? 'is invalid'}` }];
@@ -51,7 +54,8 @@ function unionMessage(issue: core.$ZodRawIssue): string {
   const { discriminator, options } = issue as { discriminator?: unknown; options?: unknown };
   if (typeof discriminator !== 'string' || !Array.isArray(options)) return 'matches none of the allowed forms';
   const input = issue.input;
-  const value = typeof input === 'object' && input !== null ? (input as Record<string, unknown>)[discriminator] : undefined;
+  const value =
+    typeof input === 'object' && input !== null ? (input as Record<string, unknown>)[discriminator] : undefined;
   return value === undefined ? 'is required' : `must be one of ${options.map(String).join(', ')}`;
 }
 

@@ -44,7 +44,15 @@ describe('findCycle', () => {
 
 describe('findCycles', () => {
   it('reports each separate cycle once, in definition order', () => {
-    const nodes = [node('p', 'q'), node('a', 'a'), node('q', 'p'), node('x'), node('m', 'n'), node('n', 'o'), node('o', 'm')];
+    const nodes = [
+      node('p', 'q'),
+      node('a', 'a'),
+      node('q', 'p'),
+      node('x'),
+      node('m', 'n'),
+      node('n', 'o'),
+      node('o', 'm'),
+    ];
     expect(findCycles(nodes)).toEqual([
       ['p', 'q', 'p'],
       ['a', 'a'],

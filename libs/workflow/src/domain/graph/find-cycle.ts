@@ -21,7 +21,11 @@ export function findCycles(nodes: readonly DependencyNode[]): string[][] {
   });
   const edges = new Map<string, string[]>();
   for (const node of nodes) {
-    if (!edges.has(node.id)) edges.set(node.id, (node.dependsOn ?? []).filter((dep) => order.has(dep)));
+    if (!edges.has(node.id))
+      edges.set(
+        node.id,
+        (node.dependsOn ?? []).filter((dep) => order.has(dep)),
+      );
   }
   const cycles: string[][] = [];
   for (const component of stronglyConnectedComponents(edges)) {

@@ -27,9 +27,9 @@ describe('readyNodes', () => {
   );
 
   it('returns only pending nodes, never ones already queued, running or finished', () => {
-    expect(readyNodes([node('a'), node('b'), node('c'), node('d')], { a: Queued, b: Running, c: Succeeded, d: Pending })).toEqual([
-      'd',
-    ]);
+    expect(
+      readyNodes([node('a'), node('b'), node('c'), node('d')], { a: Queued, b: Running, c: Succeeded, d: Pending }),
+    ).toEqual(['d']);
   });
 
   it('never releases a node with an unknown dependency or an unknown status', () => {

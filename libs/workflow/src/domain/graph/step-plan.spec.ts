@@ -25,7 +25,14 @@ describe('planSteps', () => {
     const plan = planSteps([
       { id: 'fetch' },
       { id: 'other' },
-      { id: 'submit', dependsOn: ['fetch', 'other'], request: { url: 'https://x/{{nodes.fetch.output.body.id}}', body: { n: '{{ nodes.fetch.output.status }}', i: '{{input.id}}' } } } as never,
+      {
+        id: 'submit',
+        dependsOn: ['fetch', 'other'],
+        request: {
+          url: 'https://x/{{nodes.fetch.output.body.id}}',
+          body: { n: '{{ nodes.fetch.output.status }}', i: '{{input.id}}' },
+        },
+      } as never,
     ]);
     expect(plan.refs.get('submit')).toEqual(['fetch']);
     expect(plan.refs.get('fetch')).toEqual([]);

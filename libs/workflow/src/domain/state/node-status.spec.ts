@@ -66,7 +66,9 @@ describe('allowedFromNode', () => {
 
   it('agrees with canTransitionNode for every pair', () => {
     for (const to of NODE_STATUSES) {
-      expect([...allowedFromNode(to)].sort()).toEqual(NODE_STATUSES.filter((from) => canTransitionNode(from, to)).sort());
+      expect([...allowedFromNode(to)].sort()).toEqual(
+        NODE_STATUSES.filter((from) => canTransitionNode(from, to)).sort(),
+      );
     }
   });
 });

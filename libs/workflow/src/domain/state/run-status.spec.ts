@@ -45,7 +45,8 @@ describe('canTransitionRun', () => {
   });
 
   it('never leaves a terminal state', () => {
-    for (const from of TERMINAL_RUN_STATUSES) for (const to of RUN_STATUSES) expect(canTransitionRun(from, to)).toBe(false);
+    for (const from of TERMINAL_RUN_STATUSES)
+      for (const to of RUN_STATUSES) expect(canTransitionRun(from, to)).toBe(false);
   });
 });
 

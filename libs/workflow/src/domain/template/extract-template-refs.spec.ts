@@ -29,13 +29,18 @@ describe('extractTemplateRefs', () => {
   });
 
   it('leaves out malformed templates', () => {
-    expect(extractTemplateRefs(['{{ nope }}', '{{input.ok}}'])).toEqual([{ path: '$[1]', ref: { source: 'input', path: ['ok'] } }]);
+    expect(extractTemplateRefs(['{{ nope }}', '{{input.ok}}'])).toEqual([
+      { path: '$[1]', ref: { source: 'input', path: ['ok'] } },
+    ]);
   });
 });
 
 describe('findMalformedTemplates', () => {
   it('reports each malformed template with the path of its string', () => {
-    const problems = findMalformedTemplates({ a: ['fine {{input.x}}', 'bad {{ env.SECRET }}'], b: { c: 'open {{input.y' } }, '$.x');
+    const problems = findMalformedTemplates(
+      { a: ['fine {{input.x}}', 'bad {{ env.SECRET }}'], b: { c: 'open {{input.y' } },
+      '$.x',
+    );
     expect(problems.map((p) => p.path)).toEqual(['$.x.a[1]', '$.x.b.c']);
     expect(problems[0]!.message).toContain('{{ env.SECRET }}');
     expect(problems[1]!.message).toContain('never closed');

@@ -22,7 +22,8 @@ export function extractTemplateRefs(value: unknown, rootPath = '$'): TemplateRef
 export function findMalformedTemplates(value: unknown, rootPath = '$'): Problem[] {
   const problems: Problem[] = [];
   walkStrings(value, rootPath, (text, path) => {
-    for (const token of tokenizeTemplate(text)) if (token.kind === 'malformed') problems.push({ path, message: token.problem });
+    for (const token of tokenizeTemplate(text))
+      if (token.kind === 'malformed') problems.push({ path, message: token.problem });
   });
   return problems;
 }

@@ -1,6 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
 import { NodeErrorCode } from '../constants.js';
-import { RenderBudget, type TemplateScope, renderTemplateString, renderTemplateValue, resolveTemplateRef } from './render-template.js';
+import {
+  RenderBudget,
+  type TemplateScope,
+  renderTemplateString,
+  renderTemplateValue,
+  resolveTemplateRef,
+} from './render-template.js';
 import { renderUrl } from './render-url.js';
 import { TemplateError } from './template-error.js';
 
@@ -69,7 +75,10 @@ describe('renderTemplateValue: templates inside a longer string are stringified'
     ['tags={{input.tags}}', 'tags=["a","b"]'],
     ['owner={{input.owner}}', 'owner={"name":"Ada","id":7}'],
     ['{{input.reportId}}/{{input.count}}', 'r-42/3'],
-    ['Submit {{input.reportId}} for {{nodes.fetch.output.body.total}} {{nodes.fetch.output.body.currency}}?', 'Submit r-42 for 99.5 EUR?'],
+    [
+      'Submit {{input.reportId}} for {{nodes.fetch.output.body.total}} {{nodes.fetch.output.body.currency}}?',
+      'Submit r-42 for 99.5 EUR?',
+    ],
     [' {{input.count}}', ' 3'],
     ['[{{input.empty}}]', '[]'],
   ])('%s', (template, expected) => {
@@ -117,14 +126,23 @@ describe('renderTemplateValue: missing values throw a TemplateError naming the r
     ['{{input.missing}}', '{{input.missing}} refers to a missing value: input has no "missing"'],
     ['{{input.owner.email}}', '{{input.owner.email}} refers to a missing value: input.owner has no "email"'],
     ['{{input.note.x}}', '{{input.note.x}} refers to a missing value: input.note has no "x"'],
-    ['{{input.reportId.length}}', '{{input.reportId.length}} refers to a missing value: input.reportId has no "length"'],
+    [
+      '{{input.reportId.length}}',
+      '{{input.reportId.length}} refers to a missing value: input.reportId has no "length"',
+    ],
     ['{{input.tags.length}}', '{{input.tags.length}} refers to a missing value: input.tags has no "length"'],
     ['{{input.tags.2}}', '{{input.tags.2}} refers to a missing value: input.tags has no "2"'],
     ['{{input.tags.01}}', '{{input.tags.01}} refers to a missing value: input.tags has no "01"'],
-    ['{{input.owner.constructor}}', '{{input.owner.constructor}} refers to a missing value: input.owner has no "constructor"'],
+    [
+      '{{input.owner.constructor}}',
+      '{{input.owner.constructor}} refers to a missing value: input.owner has no "constructor"',
+    ],
     ['{{input.__proto__}}', '{{input.__proto__}} refers to a missing value: input has no "__proto__"'],
     ['{{nodes.ghost.output}}', '{{nodes.ghost.output}} refers to a missing value: node "ghost" has no output'],
-    ['{{nodes.fetch.output.body.tax}}', '{{nodes.fetch.output.body.tax}} refers to a missing value: nodes.fetch.output.body has no "tax"'],
+    [
+      '{{nodes.fetch.output.body.tax}}',
+      '{{nodes.fetch.output.body.tax}} refers to a missing value: nodes.fetch.output.body has no "tax"',
+    ],
     ['{{nodes.toString.output}}', '{{nodes.toString.output}} refers to a missing value: node "toString" has no output'],
   ])('%s', (template, message) => {
     const error = renderError(template);
@@ -157,17 +175,30 @@ describe('resolveTemplateRef', () => {
 
 describe('RenderBudget (issue 10 item 10: bounded rendering)', () => {
   const big = 'x'.repeat(400_000);
-  const scope = (budget?: RenderBudget) => ({ input: { big, n: 5, obj: { a: big } }, nodes: { a: { output: { body: big } } }, budget });
+  const scope = (budget?: RenderBudget) => ({
+    input: { big, n: 5, obj: { a: big } },
+    nodes: { a: { output: { body: big } } },
+    budget,
+  });
 
   it('item 10: fails with TemplateError once a node renders more than the limit, counting each substitution', () => {
     const budget = new RenderBudget();
-    expect(() => renderTemplateValue({ a: '{{input.big}}', b: '{{input.big}}', c: 'again: {{nodes.a.output.body}}' }, scope(budget))).toThrow(TemplateError);
-    expect(() => renderTemplateValue({ a: '{{input.big}}', b: '{{input.big}}' }, scope(new RenderBudget()))).not.toThrow();
+    expect(() =>
+      renderTemplateValue(
+        { a: '{{input.big}}', b: '{{input.big}}', c: 'again: {{nodes.a.output.body}}' },
+        scope(budget),
+      ),
+    ).toThrow(TemplateError);
+    expect(() =>
+      renderTemplateValue({ a: '{{input.big}}', b: '{{input.big}}' }, scope(new RenderBudget())),
+    ).not.toThrow();
   });
 
   it('item 10: counts values that keep their JSON type by their JSON size', () => {
     const budget = new RenderBudget(1000);
-    expect(() => renderTemplateValue(['{{input.obj}}'], scope(budget))).toThrow('rendered values exceed 1000 bytes (the per-node limit)');
+    expect(() => renderTemplateValue(['{{input.obj}}'], scope(budget))).toThrow(
+      'rendered values exceed 1000 bytes (the per-node limit)',
+    );
   });
 
   it('item 10: counts literal text, keys and primitives, and is shared by every call that uses the scope', () => {
@@ -188,6 +219,8 @@ describe('RenderBudget (issue 10 item 10: bounded rendering)', () => {
   });
 
   it('without a budget, rendering is unbounded (callers opt in)', () => {
-    expect(() => renderTemplateValue({ a: '{{input.big}}', b: '{{input.big}}', c: '{{input.big}}' }, scope())).not.toThrow();
+    expect(() =>
+      renderTemplateValue({ a: '{{input.big}}', b: '{{input.big}}', c: '{{input.big}}' }, scope()),
+    ).not.toThrow();
   });
 });

@@ -29,7 +29,8 @@ export class RenderBudget {
 
   charge(bytes: number): void {
     this.used += bytes;
-    if (this.used > this.limit) throw new TemplateError(`rendered values exceed ${this.limit} bytes (the per-node limit)`);
+    if (this.used > this.limit)
+      throw new TemplateError(`rendered values exceed ${this.limit} bytes (the per-node limit)`);
   }
 }
 
@@ -39,7 +40,10 @@ function chargeString(scope: TemplateScope, text: string): string {
 }
 
 function chargeValue(scope: TemplateScope, value: unknown): unknown {
-  if (scope.budget) scope.budget.charge(typeof value === 'string' ? Buffer.byteLength(value) : Buffer.byteLength(JSON.stringify(value) ?? ''));
+  if (scope.budget)
+    scope.budget.charge(
+      typeof value === 'string' ? Buffer.byteLength(value) : Buffer.byteLength(JSON.stringify(value) ?? ''),
+    );
   return value;
 }
 
@@ -52,7 +56,9 @@ export function renderTemplateValue(value: unknown, scope: TemplateScope): unkno
   if (typeof value === 'string') return renderTemplateString(value, scope);
   if (Array.isArray(value)) return value.map((item) => renderTemplateValue(item, scope));
   if (typeof value === 'object' && value !== null) {
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [chargeString(scope, key), renderTemplateValue(item, scope)]));
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [chargeString(scope, key), renderTemplateValue(item, scope)]),
+    );
   }
   return chargeValue(scope, value);
 }
@@ -60,7 +66,8 @@ export function renderTemplateValue(value: unknown, scope: TemplateScope): unkno
 export function renderTemplateString(text: string, scope: TemplateScope): unknown {
   if (!containsTemplate(text)) return chargeString(scope, text);
   const tokens = tokenizeTemplate(text);
-  if (tokens.length === 1 && tokens[0]!.kind === 'template') return chargeValue(scope, resolveTemplateRef(tokens[0]!.ref, scope));
+  if (tokens.length === 1 && tokens[0]!.kind === 'template')
+    return chargeValue(scope, resolveTemplateRef(tokens[0]!.ref, scope));
   return tokens.map((token) => renderToken(token, scope, stringifyTemplateValue)).join('');
 }
 
@@ -102,7 +109,8 @@ export function resolveTemplateRef(ref: TemplateRef, scope: TemplateScope): unkn
   if (value === undefined) throw new TemplateError(`${name} refers to a missing value: ${reached} is undefined`);
   for (const segment of ref.path) {
     const next = child(value, segment);
-    if (next === undefined) throw new TemplateError(`${name} refers to a missing value: ${reached} has no "${segment}"`);
+    if (next === undefined)
+      throw new TemplateError(`${name} refers to a missing value: ${reached} has no "${segment}"`);
     value = next;
     reached = `${reached}.${segment}`;
   }

@@ -32,11 +32,15 @@ function urlError(url: string): TemplateError {
 
 describe('renderUrl', () => {
   it('leaves a URL without templates unchanged', () => {
-    expect(renderUrl('https://api.example.com:8443/a/b?x=1#top', scope)).toBe('https://api.example.com:8443/a/b?x=1#top');
+    expect(renderUrl('https://api.example.com:8443/a/b?x=1#top', scope)).toBe(
+      'https://api.example.com:8443/a/b?x=1#top',
+    );
   });
 
   it('substitutes path values', () => {
-    expect(renderUrl('http://127.0.0.1:5000/reports/{{input.id}}/submit', scope)).toBe('http://127.0.0.1:5000/reports/r-42/submit');
+    expect(renderUrl('http://127.0.0.1:5000/reports/{{input.id}}/submit', scope)).toBe(
+      'http://127.0.0.1:5000/reports/r-42/submit',
+    );
   });
 
   it('percent-encodes path values so they stay one segment', () => {
@@ -77,12 +81,14 @@ describe('renderUrl', () => {
     expect(renderUrl('http://h/p?dir={{input.dots}}', scope)).toBe('http://h/p?dir=..');
   });
 
-  it.each(['http://h/reports/{{input.dots}}/delete', 'http://h/{{input.dot}}', 'http://h/{{input.dot}}{{input.dot}}', 'http://h/a/%2e{{input.dot}}'])(
-    'refuses a value that makes a dot segment: %s',
-    (url) => {
-      expect(urlError(url).message).toContain('may not make the path segment');
-    },
-  );
+  it.each([
+    'http://h/reports/{{input.dots}}/delete',
+    'http://h/{{input.dot}}',
+    'http://h/{{input.dot}}{{input.dot}}',
+    'http://h/a/%2e{{input.dot}}',
+  ])('refuses a value that makes a dot segment: %s', (url) => {
+    expect(urlError(url).message).toContain('may not make the path segment');
+  });
 
   it('encodes the % of an encoded dot in a value, so it cannot form a dot segment', () => {
     expect(renderUrl('http://h/a/{{input.encodedDots}}', scope)).toBe('http://h/a/%252e%252E');

@@ -43,7 +43,9 @@ export function renderUrl(url: string, scope: TemplateScope): string {
 
   const dotSegment = segments.find((segment) => segment.templated && isDotSegment(segment.text));
   if (dotSegment) {
-    throw new TemplateError(`url "${url}": a template value may not make the path segment "${dotSegment.text.slice(1)}"`);
+    throw new TemplateError(
+      `url "${url}": a template value may not make the path segment "${dotSegment.text.slice(1)}"`,
+    );
   }
   return parts.origin + segments.map((segment) => segment.text).join('') + afterPath;
 }

@@ -51,6 +51,8 @@ describe('formatTemplateRef', () => {
   it('spells references canonically', () => {
     expect(formatTemplateRef({ source: 'input', path: [] })).toBe('input');
     expect(formatTemplateRef({ source: 'input', path: ['a', '0'] })).toBe('input.a.0');
-    expect(formatTemplateRef({ source: 'node', nodeId: 'fetch', path: ['body', 'total'] })).toBe('nodes.fetch.output.body.total');
+    expect(formatTemplateRef({ source: 'node', nodeId: 'fetch', path: ['body', 'total'] })).toBe(
+      'nodes.fetch.output.body.total',
+    );
   });
 });

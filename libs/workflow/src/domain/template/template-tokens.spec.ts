@@ -12,7 +12,11 @@ describe('tokenizeTemplate', () => {
       { kind: 'text', text: 'Submit ' },
       { kind: 'template', source: '{{input.id}}', ref: { source: 'input', path: ['id'] } },
       { kind: 'text', text: ' for ' },
-      { kind: 'template', source: '{{ nodes.fetch.output.total }}', ref: { source: 'node', nodeId: 'fetch', path: ['total'] } },
+      {
+        kind: 'template',
+        source: '{{ nodes.fetch.output.total }}',
+        ref: { source: 'node', nodeId: 'fetch', path: ['total'] },
+      },
       { kind: 'text', text: '?' },
     ]);
   });
@@ -35,7 +39,11 @@ describe('tokenizeTemplate', () => {
     const tokens = tokenizeTemplate('x {{input.a');
     expect(tokens).toEqual([
       { kind: 'text', text: 'x ' },
-      { kind: 'malformed', source: '{{input.a', problem: '"{{input.a" opens a template that is never closed with "}}"' },
+      {
+        kind: 'malformed',
+        source: '{{input.a',
+        problem: '"{{input.a" opens a template that is never closed with "}}"',
+      },
     ]);
   });
 

@@ -25,7 +25,11 @@ export function tokenizeTemplate(text: string): TemplateToken[] {
     if (open > at) tokens.push({ kind: 'text', text: text.slice(at, open) });
     const close = text.indexOf(CLOSE, open + OPEN.length);
     if (close === -1) {
-      tokens.push({ kind: 'malformed', source: text.slice(open), problem: `"${text.slice(open)}" opens a template that is never closed with "}}"` });
+      tokens.push({
+        kind: 'malformed',
+        source: text.slice(open),
+        problem: `"${text.slice(open)}" opens a template that is never closed with "}}"`,
+      });
       break;
     }
     const source = text.slice(open, close + CLOSE.length);
@@ -33,7 +37,11 @@ export function tokenizeTemplate(text: string): TemplateToken[] {
     tokens.push(
       ref
         ? { kind: 'template', source, ref }
-        : { kind: 'malformed', source, problem: `"${source}" is not a template: use {{input.<path>}} or {{nodes.<id>.output.<path>}}` },
+        : {
+            kind: 'malformed',
+            source,
+            problem: `"${source}" is not a template: use {{input.<path>}} or {{nodes.<id>.output.<path>}}`,
+          },
     );
     at = close + CLOSE.length;
   }

@@ -11,7 +11,11 @@ describe('parseTraceparent (W3C Trace Context §3.2, §4.3)', () => {
   });
 
   it('reads a future version by its 00 prefix, extra fields ignored', () => {
-    expect(parseTraceparent(`cc-${TRACE}-${PARENT}-01-what-the-future-will-be-like`)).toEqual({ traceId: TRACE, parentId: PARENT, flags: '01' });
+    expect(parseTraceparent(`cc-${TRACE}-${PARENT}-01-what-the-future-will-be-like`)).toEqual({
+      traceId: TRACE,
+      parentId: PARENT,
+      flags: '01',
+    });
     expect(parseTraceparent(`01-${TRACE}-${PARENT}-01`)).toEqual({ traceId: TRACE, parentId: PARENT, flags: '01' });
   });
 

@@ -53,11 +53,13 @@ export function buildHttpRequest(node: HttpNodeRequest, credentials: HttpRequest
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(node.headers ?? {})) {
     // Header values are the likely culprit; their text (which may hold the token) is never echoed.
-    if (!FIELD_NAME.test(name) || FORBIDDEN_IN_VALUE.test(value)) return { ok: false, message: 'request cannot be sent: a header name or value is invalid' };
+    if (!FIELD_NAME.test(name) || FORBIDDEN_IN_VALUE.test(value))
+      return { ok: false, message: 'request cannot be sent: a header name or value is invalid' };
     headers[name.toLowerCase()] = value.trim();
   }
   if (credentials.accessToken !== undefined) {
-    if (FORBIDDEN_IN_VALUE.test(credentials.accessToken)) return { ok: false, message: 'request cannot be sent: the access token is not a valid header value' };
+    if (FORBIDDEN_IN_VALUE.test(credentials.accessToken))
+      return { ok: false, message: 'request cannot be sent: the access token is not a valid header value' };
     headers.authorization = `Bearer ${credentials.accessToken}`;
   }
   headers['idempotency-key'] = credentials.idempotencyKey;

@@ -3,7 +3,10 @@ import { parseAllowedHosts } from '../../domain/definition/allowed-host.js';
 import { refuseCallDestination } from './call-destination.js';
 
 describe('refuseCallDestination (items 2 and 4: checked again at call time)', () => {
-  const policy = { entries: parseAllowedHosts(['127.0.0.1:5000', '*.example.com']), audienceOrigins: { 'https://x.example.com': ['https://x.example.com'], '*': ['http://127.0.0.1:5000'] } };
+  const policy = {
+    entries: parseAllowedHosts(['127.0.0.1:5000', '*.example.com']),
+    audienceOrigins: { 'https://x.example.com': ['https://x.example.com'], '*': ['http://127.0.0.1:5000'] },
+  };
 
   it('passes a listed, bound destination', () => {
     expect(refuseCallDestination('http://127.0.0.1:5000/a', 'urn:any', policy)).toBeNull();
@@ -12,8 +15,12 @@ describe('refuseCallDestination (items 2 and 4: checked again at call time)', ()
   });
 
   it('refuses a host or port no longer listed', () => {
-    expect(refuseCallDestination('http://127.0.0.1:5001/a', undefined, policy)).toMatchObject({ code: 'destination_not_allowed' });
-    expect(refuseCallDestination('http://127.0.0.1:5000/a', undefined, { ...policy, entries: [] })).toMatchObject({ code: 'destination_not_allowed' });
+    expect(refuseCallDestination('http://127.0.0.1:5001/a', undefined, policy)).toMatchObject({
+      code: 'destination_not_allowed',
+    });
+    expect(refuseCallDestination('http://127.0.0.1:5000/a', undefined, { ...policy, entries: [] })).toMatchObject({
+      code: 'destination_not_allowed',
+    });
   });
 
   it('refuses an unbound audience', () => {

@@ -28,7 +28,10 @@ export function refuseCallDestination(
   const decision = decideDestination({ hostname: parsed.hostname, port: effectivePort(parsed) }, policy.entries);
   if (!decision.allowed) return { code: decision.code, message: decision.reason };
   if (audience !== undefined && !isAudienceBoundTo(audience, url, policy.audienceOrigins)) {
-    return { code: 'audience_not_bound', message: `origin ${parsed.origin} is not bound to audience "${audience}" in http.audienceOrigins` };
+    return {
+      code: 'audience_not_bound',
+      message: `origin ${parsed.origin} is not bound to audience "${audience}" in http.audienceOrigins`,
+    };
   }
   return null;
 }

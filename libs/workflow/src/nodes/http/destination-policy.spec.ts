@@ -59,26 +59,55 @@ describe('decideDestination (items 2, 3, 4)', () => {
   const entries = parseAllowedHosts(['localhost:5000', '127.0.0.1', '*.example.com', 'db.internal', '10.0.0.9:8080']);
 
   it('refuses a host not in the list, port-aware', () => {
-    expect(decideDestination({ hostname: 'evil.net', port: 80, address: '8.8.8.8' }, entries)).toMatchObject({ allowed: false, code: 'destination_not_allowed' });
-    expect(decideDestination({ hostname: 'localhost', port: 5001 }, entries)).toMatchObject({ allowed: false, code: 'destination_not_allowed', reason: 'localhost:5001 is not in http.allowedHosts' });
-    expect(decideDestination({ hostname: '10.0.0.9', port: 80 }, entries)).toMatchObject({ allowed: false, code: 'destination_not_allowed' });
+    expect(decideDestination({ hostname: 'evil.net', port: 80, address: '8.8.8.8' }, entries)).toMatchObject({
+      allowed: false,
+      code: 'destination_not_allowed',
+    });
+    expect(decideDestination({ hostname: 'localhost', port: 5001 }, entries)).toMatchObject({
+      allowed: false,
+      code: 'destination_not_allowed',
+      reason: 'localhost:5001 is not in http.allowedHosts',
+    });
+    expect(decideDestination({ hostname: '10.0.0.9', port: 80 }, entries)).toMatchObject({
+      allowed: false,
+      code: 'destination_not_allowed',
+    });
   });
 
   it('allows a public address behind a glob', () => {
-    expect(decideDestination({ hostname: 'api.example.com', port: 443, address: '93.184.216.34' }, entries)).toEqual({ allowed: true });
+    expect(decideDestination({ hostname: 'api.example.com', port: 443, address: '93.184.216.34' }, entries)).toEqual({
+      allowed: true,
+    });
   });
 
   it('refuses a glob-matched name that resolves to a private address (DNS rebinding)', () => {
-    for (const address of ['127.0.0.2', '169.254.169.254', '10.1.2.3', '::1', '::ffff:127.0.0.1', '0.0.0.0', 'fe80::1']) {
-      expect(decideDestination({ hostname: 'rebind.example.com', port: 443, address }, entries)).toMatchObject({ allowed: false, code: 'private_address' });
+    for (const address of [
+      '127.0.0.2',
+      '169.254.169.254',
+      '10.1.2.3',
+      '::1',
+      '::ffff:127.0.0.1',
+      '0.0.0.0',
+      'fe80::1',
+    ]) {
+      expect(decideDestination({ hostname: 'rebind.example.com', port: 443, address }, entries)).toMatchObject({
+        allowed: false,
+        code: 'private_address',
+      });
     }
   });
 
   it('allows private addresses for hosts or addresses listed literally (with their port)', () => {
-    expect(decideDestination({ hostname: 'localhost', port: 5000, address: '127.0.0.1' }, entries)).toEqual({ allowed: true });
-    expect(decideDestination({ hostname: 'localhost', port: 5000, address: '::1' }, entries)).toEqual({ allowed: true });
+    expect(decideDestination({ hostname: 'localhost', port: 5000, address: '127.0.0.1' }, entries)).toEqual({
+      allowed: true,
+    });
+    expect(decideDestination({ hostname: 'localhost', port: 5000, address: '::1' }, entries)).toEqual({
+      allowed: true,
+    });
     expect(decideDestination({ hostname: '127.0.0.1', port: 1234 }, entries)).toEqual({ allowed: true });
-    expect(decideDestination({ hostname: 'db.internal', port: 5432, address: '10.0.0.5' }, entries)).toEqual({ allowed: true });
+    expect(decideDestination({ hostname: 'db.internal', port: 5432, address: '10.0.0.5' }, entries)).toEqual({
+      allowed: true,
+    });
     expect(decideDestination({ hostname: '10.0.0.9', port: 8080 }, entries)).toEqual({ allowed: true });
   });
 
@@ -87,14 +116,19 @@ describe('decideDestination (items 2, 3, 4)', () => {
     expect(decision).toEqual({
       allowed: false,
       code: 'private_address',
-      reason: '169.254.169.254:443 is a link-local address (a.example.com resolves to it); list the host literally in http.allowedHosts to allow it',
+      reason:
+        '169.254.169.254:443 is a link-local address (a.example.com resolves to it); list the host literally in http.allowedHosts to allow it',
     });
   });
 
   it('with no entries (webhooks without allowPrivate) refuses every non-public address and allows public ones', () => {
-    expect(decideAddress({ hostname: 'hooks.example.com', port: 443, address: '10.0.0.1' }, [])).toMatchObject({ allowed: false });
+    expect(decideAddress({ hostname: 'hooks.example.com', port: 443, address: '10.0.0.1' }, [])).toMatchObject({
+      allowed: false,
+    });
     expect(decideAddress({ hostname: '127.0.0.1', port: 443 }, [])).toMatchObject({ allowed: false });
-    expect(decideAddress({ hostname: 'hooks.example.com', port: 443, address: '8.8.4.4' }, [])).toEqual({ allowed: true });
+    expect(decideAddress({ hostname: 'hooks.example.com', port: 443, address: '8.8.4.4' }, [])).toEqual({
+      allowed: true,
+    });
     expect(decideAddress({ hostname: 'hooks.example.com', port: 443 }, [])).toEqual({ allowed: true });
   });
 });

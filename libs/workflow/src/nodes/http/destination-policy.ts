@@ -1,5 +1,10 @@
 import { isIP } from 'node:net';
-import { type AllowedHostEntry, findAllowedHost, isListedLiterally, normalizeHost } from '../../domain/definition/allowed-host.js';
+import {
+  type AllowedHostEntry,
+  findAllowedHost,
+  isListedLiterally,
+  normalizeHost,
+} from '../../domain/definition/allowed-host.js';
 
 /** What an IP address is, for the SSRF guard (SPEC §16 "Private addresses"). */
 export const AddressClass = {
@@ -15,8 +20,7 @@ export type AddressClass = (typeof AddressClass)[keyof typeof AddressClass];
 
 /** Why a destination is refused; `destination_not_allowed` and `private_address` are the node error codes. */
 export type DestinationDecision =
-  | { allowed: true }
-  | { allowed: false; code: 'destination_not_allowed' | 'private_address'; reason: string };
+  { allowed: true } | { allowed: false; code: 'destination_not_allowed' | 'private_address'; reason: string };
 
 /**
  * Classifies an IPv4 or IPv6 address. IPv4-mapped (`::ffff:a.b.c.d`) and IPv4-compatible IPv6
@@ -96,21 +100,33 @@ export function decideDestination(
 ): DestinationDecision {
   const host = normalizeHost(target.hostname);
   if (!findAllowedHost(host, entries, target.port)) {
-    return { allowed: false, code: 'destination_not_allowed', reason: `${describe(host, target.port)} is not in http.allowedHosts` };
+    return {
+      allowed: false,
+      code: 'destination_not_allowed',
+      reason: `${describe(host, target.port)} is not in http.allowedHosts`,
+    };
   }
   return decideAddress(target, entries);
 }
 
 /** The address half of `decideDestination` (webhooks, which have no allow-list, use it alone). */
-export function decideAddress(target: { hostname: string; port: number; address?: string }, entries: readonly AllowedHostEntry[]): DestinationDecision {
+export function decideAddress(
+  target: { hostname: string; port: number; address?: string },
+  entries: readonly AllowedHostEntry[],
+): DestinationDecision {
   const host = normalizeHost(target.hostname);
   const address = normalizeHost(target.address ?? host);
   if (isIP(address) === 0) return { allowed: true }; // a name: decided again on the address it resolves to
   const kind = classifyAddress(address);
   if (kind === AddressClass.Public) return { allowed: true };
-  if (isListedLiterally(host, entries, target.port) || isListedLiterally(address, entries, target.port)) return { allowed: true };
+  if (isListedLiterally(host, entries, target.port) || isListedLiterally(address, entries, target.port))
+    return { allowed: true };
   const via = address === host ? '' : ` (${host} resolves to it)`;
-  return { allowed: false, code: 'private_address', reason: `${describe(address, target.port)} is a ${kind.replace('_', '-')} address${via}; list the host literally in http.allowedHosts to allow it` };
+  return {
+    allowed: false,
+    code: 'private_address',
+    reason: `${describe(address, target.port)} is a ${kind.replace('_', '-')} address${via}; list the host literally in http.allowedHosts to allow it`,
+  };
 }
 
 function describe(host: string, port: number): string {

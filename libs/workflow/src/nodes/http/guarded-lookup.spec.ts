@@ -4,26 +4,46 @@ import { parseAllowedHosts } from '../../domain/definition/allowed-host.js';
 import { DestinationRefusedError } from './destination-policy.js';
 import { createGuardedLookup, destinationRefusalOf, type LookupFunction } from './guarded-lookup.js';
 
-const resolver = (answers: Record<string, LookupAddress[]>): LookupFunction => (hostname, _options, callback) =>
-  answers[hostname] ? callback(null, answers[hostname]!) : callback(Object.assign(new Error('nx'), { code: 'ENOTFOUND' }), []);
+const resolver =
+  (answers: Record<string, LookupAddress[]>): LookupFunction =>
+  (hostname, _options, callback) =>
+    answers[hostname]
+      ? callback(null, answers[hostname]!)
+      : callback(Object.assign(new Error('nx'), { code: 'ENOTFOUND' }), []);
 
 function lookUp(lookup: LookupFunction, hostname: string, all: boolean) {
-  return new Promise<{ error: unknown; address: unknown; family?: number }>((resolve) => lookup(hostname, { all }, (error, address, family) => resolve({ error, address, family })));
+  return new Promise<{ error: unknown; address: unknown; family?: number }>((resolve) =>
+    lookup(hostname, { all }, (error, address, family) => resolve({ error, address, family })),
+  );
 }
 
 describe('createGuardedLookup (item 3: checked on the address actually connected to)', () => {
   const entries = parseAllowedHosts(['*.example.com', 'localhost']);
   const resolve = resolver({
     'public.example.com': [{ address: '93.184.216.34', family: 4 }],
-    'rebind.example.com': [{ address: '93.184.216.34', family: 4 }, { address: '127.0.0.1', family: 4 }],
+    'rebind.example.com': [
+      { address: '93.184.216.34', family: 4 },
+      { address: '127.0.0.1', family: 4 },
+    ],
     'meta.example.com': [{ address: '169.254.169.254', family: 4 }],
-    localhost: [{ address: '127.0.0.1', family: 4 }, { address: '::1', family: 6 }],
+    localhost: [
+      { address: '127.0.0.1', family: 4 },
+      { address: '::1', family: 6 },
+    ],
   });
 
   it('passes public answers through in both callback forms', async () => {
     const lookup = createGuardedLookup(entries, 443, resolve);
-    expect(await lookUp(lookup, 'public.example.com', false)).toEqual({ error: null, address: '93.184.216.34', family: 4 });
-    expect(await lookUp(lookup, 'public.example.com', true)).toEqual({ error: null, address: [{ address: '93.184.216.34', family: 4 }], family: undefined });
+    expect(await lookUp(lookup, 'public.example.com', false)).toEqual({
+      error: null,
+      address: '93.184.216.34',
+      family: 4,
+    });
+    expect(await lookUp(lookup, 'public.example.com', true)).toEqual({
+      error: null,
+      address: [{ address: '93.184.216.34', family: 4 }],
+      family: undefined,
+    });
   });
 
   it('refuses the whole answer when any address is private', async () => {

@@ -13,7 +13,11 @@ export type LookupFunction = (hostname: string, options: LookupOptions, callback
  * address when the workflow is posted and 127.0.0.1 when it is called (DNS rebinding) is refused.
  * Usable as `net.connect({ lookup })`, `http.Agent({ lookup })` or undici `connect: { lookup }`.
  */
-export function createGuardedLookup(entries: readonly AllowedHostEntry[], port: number, resolve: LookupFunction = (hostname, options, callback) => dns.lookup(hostname, options, callback as never)): LookupFunction {
+export function createGuardedLookup(
+  entries: readonly AllowedHostEntry[],
+  port: number,
+  resolve: LookupFunction = (hostname, options, callback) => dns.lookup(hostname, options, callback as never),
+): LookupFunction {
   return (hostname, options, callback) => {
     resolve(hostname, { ...options, all: true }, (error, resolved) => {
       if (error) return callback(error, options.all ? [] : '', undefined);
@@ -24,7 +28,8 @@ export function createGuardedLookup(entries: readonly AllowedHostEntry[], port: 
       }
       if (options.all) return callback(null, addresses);
       const first = addresses[0];
-      if (!first) return callback(Object.assign(new Error(`${hostname} has no address`), { code: 'ENOTFOUND' }), '', undefined);
+      if (!first)
+        return callback(Object.assign(new Error(`${hostname} has no address`), { code: 'ENOTFOUND' }), '', undefined);
       callback(null, first.address, first.family);
     });
   };
@@ -78,7 +83,11 @@ export function destinationRefusalOf(error: unknown): DestinationRefusedError | 
     const message = (current as { message?: unknown }).message;
     if (typeof message === 'string' && message.startsWith(WRAPPED)) {
       const reason = message.slice(WRAPPED.length);
-      return new DestinationRefusedError({ allowed: false, code: reason.includes('is not in http.allowedHosts') ? 'destination_not_allowed' : 'private_address', reason });
+      return new DestinationRefusedError({
+        allowed: false,
+        code: reason.includes('is not in http.allowedHosts') ? 'destination_not_allowed' : 'private_address',
+        reason,
+      });
     }
     current = (current as { cause?: unknown }).cause;
   }

@@ -5,7 +5,10 @@ export type CappedBody = { kind: 'complete'; bytes: Buffer } | { kind: 'too_larg
  * beyond the cap (plus the chunk that crossed it) is ever held. Destroying the body then closes
  * the connection.
  */
-export async function readCappedBody(body: AsyncIterable<Buffer> & { destroy(): unknown }, limit: number): Promise<CappedBody> {
+export async function readCappedBody(
+  body: AsyncIterable<Buffer> & { destroy(): unknown },
+  limit: number,
+): Promise<CappedBody> {
   const chunks: Buffer[] = [];
   let total = 0;
   for await (const chunk of body) {
