@@ -3,6 +3,7 @@ import { AuditIndexes1732400000000 } from './1732400000000-audit-indexes.js';
 import { LeanEngine1732500000000 } from './1732500000000-lean-engine.js';
 import { EscalationResolverIssuer1732600000000 } from './1732600000000-escalation-resolver-issuer.js';
 import { RunTraceContext1732950000000 } from './1732950000000-run-trace-context.js';
+import { AuditStreamPosition1733000000000 } from './1733000000000-audit-stream-position.js';
 
 /** Every migration, in order. Listed explicitly: globs break in bundles and under ESM. */
 export const migrations = [
@@ -11,4 +12,5 @@ export const migrations = [
   LeanEngine1732500000000,
   EscalationResolverIssuer1732600000000,
   RunTraceContext1732950000000,
+  AuditStreamPosition1733000000000,
 ];

@@ -73,7 +73,8 @@ try {
           clientSecretEnv: 'CORP_CLIENT_SECRET',
         },
       },
-      http: { allowedHosts: ['127.0.0.1'] },
+      // the workload's audiences are names, not URLs: bind them all to the bench's resource server
+      http: { allowedHosts: ['127.0.0.1'], audienceOrigins: { '*': [new URL(resource.url).origin] } },
     }),
   );
   const [apiPort, workerPort] = [await freePort(), await freePort()];

@@ -12,6 +12,7 @@ import { AgentKeysModule } from './agents/agent-keys.module.js';
 import { AuditApiModule } from './audit/audit-api.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { EscalationsModule } from './escalations/escalations.module.js';
+import { LiveEventsApiModule } from './live/live-events-api.module.js';
 import { RunsModule } from './runs/runs.module.js';
 import { WorkflowsModule } from './workflows/workflows.module.js';
 
@@ -32,6 +33,7 @@ export class ApiModule {
         RunsModule,
         EscalationsModule,
         AuditApiModule,
+        LiveEventsApiModule,
         AgentKeysModule,
       ],
     };

@@ -314,6 +314,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/runs/{id}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A run's live events: snapshot, then run, node, escalation and audit events (owner or runsReadAll) */
+        get: operations["streamRunEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/audit/stream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Audit entries as they commit (auditRead); the filters of GET /v1/audit but order, to, cursor, limit
+         * @description `from` starts with the entries since then, else live. Event ids are stream positions in commit order.
+         */
+        get: operations["streamAuditEntries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1821,6 +1858,110 @@ export interface operations {
             /** @description Unknown id, or a resource of another user */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            503: components["responses"]["IssuerUnavailable"];
+        };
+    };
+    streamRunEvents: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Resume after this event id: every audit entry after it is sent first, none twice */
+                "Last-Event-ID"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Server-Sent Events (see SPEC §13); a comment line every api.events.heartbeatSeconds */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /** @description Malformed input (problem+json, every problem with its JSON path) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Unknown id, or a resource of another user */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            503: components["responses"]["IssuerUnavailable"];
+        };
+    };
+    streamAuditEntries: {
+        parameters: {
+            query?: {
+                runId?: string;
+                /** @description the user's sub */
+                userId?: string;
+                /** @description the user's issuer (identities are (issuer, sub) pairs) */
+                issuer?: string;
+                agentId?: string;
+                /** @description workflow name */
+                workflow?: string;
+                /** @description repeatable: entries with any of these operations */
+                operation?: ("run.started" | "run.succeeded" | "run.failed" | "run.cancelled" | "node.started" | "node.succeeded" | "node.failed" | "scope.narrowed" | "token.exchanged" | "token.used" | "token.expired" | "token.revoked" | "escalation.created" | "escalation.resolved" | "escalation.expired")[];
+                success?: boolean;
+                /** @description ISO 8601 with a zone, or a date (UTC): start with the entries since then (at ≥ from), else live */
+                from?: string;
+            };
+            header?: {
+                /** @description Resume after this event id: every audit entry after it is sent first, none twice */
+                "Last-Event-ID"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Server-Sent Events (see SPEC §13); a comment line every api.events.heartbeatSeconds */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /** @description Malformed input (problem+json, every problem with its JSON path) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Missing scope, or a token of another user */
+            403: {
+                headers: {
+                    /** @description Bearer, with error="invalid_token" when a token was presented, or error="insufficient_scope", scope="…" */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {

@@ -37,3 +37,8 @@ export * from './audit/audit-chain-verifier.js';
 export * from './audit/audit-query.module.js';
 export * from './audit/iso-instant.js';
 export * from './audit/ndjson.js';
+export { AuditFeed } from './live/audit-feed.js';
+export { LiveEventsModule } from './live/live-events.module.js';
+export { AuditEventStream, LiveEvent, RunEventStream } from './live/run-event-stream.js';
+export type { EventSink } from './live/feed-follower.js';
+export { parseStreamPosition, type StreamPosition } from './live/stream-position.js';

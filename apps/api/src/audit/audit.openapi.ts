@@ -11,8 +11,8 @@ import type { SchemaObject } from '../workflows/workflow.openapi.js';
 
 const instant = { type: 'string', format: 'date-time' } as const;
 
-/** The filters shared by `GET /v1/audit` and `GET /v1/audit/export`. */
-export const ApiAuditFilterQueries = (): MethodDecorator =>
+/** The filters shared by `GET /v1/audit` and `GET /v1/audit/export`; the stream takes them without to and order. */
+export const ApiAuditFilterQueries = (options: { stream?: boolean } = {}): MethodDecorator =>
   applyDecorators(
     ApiQuery({ name: 'runId', required: false, schema: { type: 'string', format: 'uuid' } }),
     ApiQuery({ name: 'userId', required: false, description: "the user's sub", schema: { type: 'string' } }),
@@ -36,21 +36,27 @@ export const ApiAuditFilterQueries = (): MethodDecorator =>
     ApiQuery({
       name: 'from',
       required: false,
-      description: 'ISO 8601 with a zone, or a date (UTC); entries with at ≥ from',
+      description: options.stream
+        ? 'ISO 8601 with a zone, or a date (UTC): start with the entries since then (at ≥ from), else live'
+        : 'ISO 8601 with a zone, or a date (UTC); entries with at ≥ from',
       schema: instant,
     }),
-    ApiQuery({
-      name: 'to',
-      required: false,
-      description: 'ISO 8601 with a zone, or a date (UTC); entries with at < to',
-      schema: instant,
-    }),
-    ApiQuery({
-      name: 'order',
-      required: false,
-      description: 'by (at, id); newest first by default',
-      schema: { type: 'string', enum: [...AUDIT_ORDERS], default: 'desc' },
-    }),
+    ...(options.stream
+      ? []
+      : [
+          ApiQuery({
+            name: 'to',
+            required: false,
+            description: 'ISO 8601 with a zone, or a date (UTC); entries with at < to',
+            schema: instant,
+          }),
+          ApiQuery({
+            name: 'order',
+            required: false,
+            description: 'by (at, id); newest first by default',
+            schema: { type: 'string', enum: [...AUDIT_ORDERS], default: 'desc' },
+          }),
+        ]),
   );
 
 export const ApiAuditStatsQueries = (): MethodDecorator =>

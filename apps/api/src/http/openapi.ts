@@ -11,6 +11,7 @@ const TAGS: [name: string, description: string][] = [
   ['runs', 'Starting, reading and cancelling runs (SPEC §4)'],
   ['escalations', 'The human-in-the-loop queue: list, read and resolve (SPEC §5)'],
   ['audit', 'The append-only, hash-chained audit trail: queries, stats, export, verification (SPEC §6)'],
+  ['live', "Live events as Server-Sent Events: a run's events and the audit stream, in commit order (SPEC §13)"],
   ['operations', 'Health and Prometheus metrics; no authentication'],
 ];
 

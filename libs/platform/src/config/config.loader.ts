@@ -70,7 +70,12 @@ export interface BatonConfig {
   queuePrefix: string;
   migrate: boolean;
   logLevel: string;
-  api: { audience: string; scopes: Record<ApiScopeKey, string>; cors: { origins: string[] } };
+  api: {
+    audience: string;
+    scopes: Record<ApiScopeKey, string>;
+    cors: { origins: string[] };
+    events: { heartbeatSeconds: number; maxBufferedKiB: number };
+  };
   trustedIssuers: TrustedIssuer[];
   exchangeProfiles: Record<string, ExchangeProfile>;
   http: { allowedHosts: string[]; audienceOrigins?: Record<string, string[]> };
@@ -181,7 +186,12 @@ export function loadConfig(
     queuePrefix: e.BATON_QUEUE_PREFIX,
     migrate: e.BATON_MIGRATE === 'on',
     logLevel: e.LOG_LEVEL,
-    api: { audience: y.api.audience, scopes: y.api.scopes, cors: { origins: y.api.cors.origins } },
+    api: {
+      audience: y.api.audience,
+      scopes: y.api.scopes,
+      cors: { origins: y.api.cors.origins },
+      events: { heartbeatSeconds: y.api.events.heartbeatSeconds, maxBufferedKiB: y.api.events.maxBufferedKiB },
+    },
     trustedIssuers: y.trustedIssuers.map((t, i) => ({
       issuer: t.issuer,
       jwksUri: t.jwksUri,

@@ -150,6 +150,14 @@ export const batonYamlSchema = z.strictObject({
             .default([]),
         })
         .prefault({}),
+      // SPEC §13: live event streams. A comment line every heartbeatSeconds; a client that lets more
+      // than maxBufferedKiB pile up unread is dropped (it reconnects with Last-Event-ID).
+      events: z
+        .strictObject({
+          heartbeatSeconds: z.number().positive().max(3600).default(15),
+          maxBufferedKiB: z.int().min(16).max(65536).default(1024),
+        })
+        .prefault({}),
     })
     .prefault({}),
   trustedIssuers: z

@@ -87,6 +87,15 @@ const exportParams = z
   .strictObject({ ...filterShape, format: z.enum(['ndjson']).default('ndjson') })
   .superRefine(fromNotAfterTo);
 
+// The stream is live and in commit order: no `order`, no `to`, no paging (SPEC §13).
+const { order: _order, to: _to, ...streamFilterShape } = filterShape;
+const streamParams = z.strictObject(streamFilterShape);
+
+/** Parses `GET /v1/audit/stream` query parameters: the list's filters except order, to, cursor and limit. */
+export function parseAuditStreamQuery(query: unknown): AuditFilter {
+  return toFilter(parseQuery(streamParams, query));
+}
+
 /** Parses `GET /v1/audit` query parameters; anything wrong is a 400 naming each parameter. */
 export function parseAuditListQuery(query: unknown): AuditListQuery {
   const { limit, cursor, order, ...params } = parseQuery(listParams, query);

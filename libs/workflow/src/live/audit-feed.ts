@@ -1,0 +1,252 @@
+import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { InjectConfig, SqlPool, type BatonConfig } from '@baton/platform';
+import { InjectDataSource } from '@nestjs/typeorm';
+import pg from 'pg';
+import { DataSource } from 'typeorm';
+import { toAuditEntryView, type AuditEntryRow, type AuditEntryView } from '../audit/audit-entry.view.js';
+import type { AuditFilter } from '../audit/audit-filter.js';
+import { AUDIT_ENTRY_COLUMNS, auditConditions } from '../audit/audit-sql.js';
+import { compareStreamPositions, type StreamPosition } from './stream-position.js';
+
+/** An audit entry with its place in the stream. */
+export interface FeedEntry {
+  position: StreamPosition;
+  entry: AuditEntryView;
+}
+
+/** Told synchronously of every batch of new final entries, in stream order; filters for itself. */
+export interface FeedSubscriber {
+  deliver(entries: readonly FeedEntry[]): void;
+}
+
+/** Entries per read: a burst is read in pages, each fanned out before the next. */
+const READ_BATCH = 500;
+/** When committed entries wait behind an older transaction still running, look again after this. */
+const HORIZON_RETRY_MS = 20;
+const RECONNECT_MS = 1000;
+
+const NOTIFY_CHANNEL = 'baton_audit';
+const COLUMNS = `tx::text AS tx, ${AUDIT_ENTRY_COLUMNS}`;
+
+type FeedRow = AuditEntryRow & { tx: string; horizon?: string };
+
+/**
+ * One per api process: the committed audit trail as a live feed, in stream-position order
+ * (SPEC §13). It LISTENs on one dedicated connection; each NOTIFY (sent at commit by any worker or
+ * replica) makes it read the entries after its head that are final — below the oldest running
+ * transaction — and fan them out to every subscriber at once. One read per wake-up, however many
+ * subscribers; nothing runs while no one is subscribed.
+ */
+@Injectable()
+export class AuditFeed implements OnModuleDestroy {
+  private readonly logger = new Logger(AuditFeed.name);
+  private readonly subscribers = new Set<FeedSubscriber>();
+  private listener: pg.Client | null = null;
+  private holders = 0;
+  private starting: Promise<void> | null = null;
+  /** Every final entry up to here has been fanned out. Null while no one is subscribed. */
+  private position: StreamPosition | null = null;
+  private reading = false;
+  private readAgain = false;
+  private retry: NodeJS.Timeout | null = null;
+  private closed = false;
+
+  constructor(
+    private readonly sql: SqlPool,
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @InjectConfig() private readonly config: BatonConfig,
+  ) {}
+
+  /**
+   * A stream opens: makes sure the feed is live and answers its head. A follower that catches up to
+   * the head with readBetween and then joins (synchronously) misses nothing. Pair with release().
+   */
+  async retain(): Promise<StreamPosition> {
+    this.holders++;
+    try {
+      while (!this.position) {
+        this.starting ??= this.start().finally(() => (this.starting = null));
+        await this.starting;
+      }
+      return this.position;
+    } catch (err) {
+      this.release();
+      throw err;
+    }
+  }
+
+  /** A stream closed. With none left the feed forgets its head; the next one starts at the horizon. */
+  release(): void {
+    this.holders = Math.max(0, this.holders - 1);
+    if (this.holders === 0) this.position = null;
+  }
+
+  /** The head as it is now (between retain() and release()). */
+  get currentHead(): StreamPosition {
+    if (!this.position) throw new Error('AuditFeed.currentHead outside retain()/release()');
+    return this.position;
+  }
+
+  join(subscriber: FeedSubscriber): void {
+    this.subscribers.add(subscriber);
+  }
+
+  leave(subscriber: FeedSubscriber): void {
+    this.subscribers.delete(subscriber);
+  }
+
+  /** Final entries matching `filter` with after < position ≤ upTo, in stream order, at most `limit`. */
+  async readBetween(
+    filter: AuditFilter,
+    after: StreamPosition,
+    upTo: StreamPosition,
+    limit = READ_BATCH,
+  ): Promise<FeedEntry[]> {
+    const { conditions, values } = auditConditions(filter);
+    values.push(after.tx.toString(), after.id.toString(), upTo.tx.toString(), upTo.id.toString(), limit);
+    const n = values.length;
+    conditions.push(
+      `(tx, id) > ($${n - 4}::xid8, $${n - 3}::bigint)`,
+      `(tx, id) <= ($${n - 2}::xid8, $${n - 1}::bigint)`,
+    );
+    // The text varies with the filter, so it is not a named statement.
+    const rows: FeedRow[] = await this.dataSource.query(
+      `SELECT ${COLUMNS} FROM audit_entries WHERE ${conditions.join(' AND ')} ORDER BY tx, id LIMIT $${n}`,
+      values,
+    );
+    return rows.map(toFeedEntry);
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.closed = true;
+    if (this.retry) clearTimeout(this.retry);
+    this.subscribers.clear();
+    const listener = this.listener;
+    this.listener = null;
+    await listener?.end().catch(() => undefined);
+  }
+
+  private async start(): Promise<void> {
+    if (!this.listener) await this.listen();
+    if (this.holders === 0) return;
+    // Entries of transactions that finished before now are history; the stream starts at the horizon.
+    const [row] = await this.sql.query<{ horizon: string }>(
+      'baton_feed_horizon',
+      'SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS horizon',
+      [],
+    );
+    this.position ??= { tx: BigInt(row!.horizon), id: 0n };
+  }
+
+  private async listen(): Promise<void> {
+    const client = new pg.Client({
+      connectionString: this.config.databaseUrl,
+      application_name: 'baton-audit-feed',
+      connectionTimeoutMillis: 5000,
+    });
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${NOTIFY_CHANNEL}`);
+    } catch (err) {
+      client.end().catch(() => undefined);
+      throw err;
+    }
+    if (this.listener) {
+      client.end().catch(() => undefined); // another start or reconnect got there first
+      return;
+    }
+    client.on('notification', () => this.wake());
+    client.on('error', (err) => this.lost(client, err.message));
+    client.on('end', () => this.lost(client, 'connection ended'));
+    this.listener = client;
+  }
+
+  /** The LISTEN connection dropped: reconnect, then read whatever was committed meanwhile. */
+  private lost(client: pg.Client, why: string): void {
+    if (this.closed || this.listener !== client) return;
+    this.listener = null;
+    this.logger.warn(`audit feed connection lost (${why}); reconnecting`);
+    client.end().catch(() => undefined);
+    const again = (): void => {
+      setTimeout(() => {
+        if (this.closed) return;
+        this.listen().then(
+          () => this.wake(),
+          (err: Error) => {
+            this.logger.warn(`audit feed cannot reconnect: ${err.message}`);
+            again();
+          },
+        );
+      }, RECONNECT_MS).unref();
+    };
+    again();
+  }
+
+  private wake(): void {
+    if (!this.position || this.holders === 0) return;
+    if (this.reading) {
+      this.readAgain = true;
+      return;
+    }
+    this.reading = true;
+    this.readNew()
+      .catch((err: Error) => {
+        this.logger.warn(`audit feed read failed: ${err.message}`);
+        this.scheduleRetry(RECONNECT_MS);
+      })
+      .finally(() => {
+        this.reading = false;
+        if (this.readAgain) {
+          this.readAgain = false;
+          this.wake();
+        }
+      });
+  }
+
+  /** Reads and fans out every final entry after the head; looks again later for any held back. */
+  private async readNew(): Promise<void> {
+    for (;;) {
+      const from = this.position;
+      if (!from) return;
+      const rows = await this.sql.query<FeedRow>(
+        'baton_feed_after',
+        `SELECT ${COLUMNS}, pg_snapshot_xmin(pg_current_snapshot())::text AS horizon FROM audit_entries
+         WHERE (tx, id) > ($1::xid8, $2::bigint) ORDER BY tx, id LIMIT $3`,
+        [from.tx.toString(), from.id.toString(), READ_BATCH],
+      );
+      if (rows.length === 0) return;
+      // The horizon is the oldest transaction still running in this statement's snapshot: entries of
+      // older transactions are final; later ones (committed or not) wait, since one still running
+      // could yet commit an entry ordered before them.
+      const horizon = BigInt(rows[0]!.horizon!);
+      const final = rows.filter((row) => BigInt(row.tx) < horizon).map(toFeedEntry);
+      if (final.length > 0 && this.position === from) {
+        this.position = final[final.length - 1]!.position;
+        for (const subscriber of [...this.subscribers]) subscriber.deliver(final);
+      }
+      if (final.length < rows.length) {
+        this.scheduleRetry(HORIZON_RETRY_MS);
+        return;
+      }
+      if (rows.length < READ_BATCH) return;
+    }
+  }
+
+  private scheduleRetry(ms: number): void {
+    if (this.retry || this.closed) return;
+    this.retry = setTimeout(() => {
+      this.retry = null;
+      this.wake();
+    }, ms);
+    this.retry.unref();
+  }
+}
+
+function toFeedEntry(row: FeedRow): FeedEntry {
+  return { position: { tx: BigInt(row.tx), id: BigInt(row.id) }, entry: toAuditEntryView(row) };
+}
+
+/** The later of two positions. */
+export function laterPosition(a: StreamPosition, b: StreamPosition): StreamPosition {
+  return compareStreamPositions(a, b) >= 0 ? a : b;
+}
