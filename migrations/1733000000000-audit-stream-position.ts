@@ -5,8 +5,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * both are taken at insert, and a transaction that commits late lands behind entries already sent.
  *
  * Each entry records its transaction id (`tx`, xid8, never wraps). Every transaction with an id below
- * `pg_snapshot_xmin(pg_current_snapshot())` has finished, so the entries with `tx` below that horizon
- * are final: a reader that sends them in (tx, id) order and remembers the last (tx, id) it sent can
+ * the oldest one still running has finished, so the entries with `tx` below that horizon are final
+ * (libs/workflow/src/live/audit-feed.ts computes it): a reader that sends them in (tx, id) order and remembers the last (tx, id) it sent can
  * resume from there without a gap or a repeat, across api replicas and restarts.
  *
  * A statement trigger sends `NOTIFY baton_audit` (delivered at commit, at most once per transaction

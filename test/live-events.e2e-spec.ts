@@ -4,7 +4,7 @@ import { call } from './support/api.js';
 import { RunStack } from './support/run-stack.js';
 import { SseClient } from './support/sse-client.js';
 import { eventually } from './support/waiting.js';
-import { expenseApproval } from './support/workflows.js';
+import { definition, expenseApproval, httpNode } from './support/workflows.js';
 
 const SCOPES = ['expenses:read', 'expenses:write', 'expenses:notify'];
 const AUDIT_READ = 'baton:audit:read';
@@ -20,6 +20,13 @@ describe('live events (SPEC §13)', () => {
     stack.resource.on('GET', '/reports/7', { status: 200, body: { total: 312.5 } });
     stack.resource.on('POST', '/reports/7/submit', { status: 200, body: { submitted: true } });
     await stack.register(expenseApproval(stack.resource.url, 'live-expense'));
+    await stack.register(
+      definition('live-burst', [
+        httpNode('a', `${stack.resource.url}/reports/7`),
+        httpNode('b', `${stack.resource.url}/reports/7`, { dependsOn: ['a'] }),
+        httpNode('c', `${stack.resource.url}/reports/7`, { dependsOn: ['a'] }),
+      ]),
+    );
   });
 
   afterAll(async () => {
@@ -214,6 +221,51 @@ describe('live events (SPEC §13)', () => {
       await late.end();
       stream.close();
     }
+  });
+
+  it('a transaction left open in another database does not hold the stream back', async () => {
+    const auditor = await stack.auth.mintToken('auditor', [AUDIT_READ]);
+    const stream = await SseClient.connect(auditStream('workflow=fx-elsewhere'), { token: auditor });
+    await stream.until(() => stream.comments >= 1);
+    const elsewhere = new URL(stack.config.databaseUrl);
+    elsewhere.pathname = '/postgres';
+    const other = new pg.Client({ connectionString: elsewhere.toString() });
+    await other.connect();
+    try {
+      await other.query('BEGIN');
+      await other.query('SELECT pg_current_xact_id()'); // a writing transaction: it has an xid
+      const [entry] = (
+        await stack.db.query(
+          `INSERT INTO audit_entries (operation, workflow, success) VALUES ('node.started', 'fx-elsewhere', true) RETURNING id::text`,
+        )
+      ).rows;
+      await stream.until((events) => events.length >= 1, 5000);
+      expect(stream.audits().map((a) => a.id)).toEqual([entry.id]);
+    } finally {
+      await other.query('ROLLBACK').catch(() => undefined);
+      await other.end();
+      stream.close();
+    }
+  });
+
+  it('misses nothing while many runs write at once', async () => {
+    const auditor = await stack.auth.mintToken('auditor', [AUDIT_READ]);
+    const stream = await SseClient.connect(auditStream('workflow=live-burst'), { token: auditor });
+    await stream.until(() => stream.comments >= 1);
+    const token = await stack.auth.mintToken('burst', SCOPES);
+    const runs = await Promise.all(Array.from({ length: 12 }, () => stack.startRun('live-burst', token, {})));
+    for (const run of runs) await stack.waitForRun(run.body.id, token, TERMINAL);
+    const { rows } = await stack.db.query(
+      `SELECT id::text FROM audit_entries WHERE workflow = 'live-burst' ORDER BY id`,
+    );
+    await stream.until((events) => events.length >= rows.length, 5000);
+    expect(
+      stream
+        .audits()
+        .map((a) => a.id)
+        .sort(),
+    ).toEqual(rows.map((r) => r.id).sort());
+    stream.close();
   });
 
   it('refuses the list parameters a stream cannot honour, and needs auditRead', async () => {

@@ -18,6 +18,8 @@ export interface BenchOptions {
   rawConcurrency: number;
   /** BullMQ concurrency of the floor pipeline's worker (`BENCH_FLOOR_CONCURRENCY`, default 32 = Baton's node processor). */
   floorConcurrency: number;
+  /** Audit streams connected during the live-events phase (`BENCH_LIVE_STREAMS`, default 100; quick 10). */
+  liveStreams: number;
   /** Level of the Baton apps' logs (`BENCH_LOG_LEVEL`, default warn: the shipped hot path logs nothing at info either). */
   logLevel: string;
   /** Postgres server to create the bench database on (`DATABASE_URL`; its database name is ignored). */
@@ -45,6 +47,7 @@ export function benchOptions(
     rawJobs: positiveInteger(env, 'BENCH_RAW_JOBS', quick ? 1000 : 5000),
     rawConcurrency: positiveInteger(env, 'BENCH_RAW_CONCURRENCY', 10),
     floorConcurrency: positiveInteger(env, 'BENCH_FLOOR_CONCURRENCY', 32),
+    liveStreams: positiveInteger(env, 'BENCH_LIVE_STREAMS', quick ? 10 : 100),
     logLevel: env.BENCH_LOG_LEVEL || 'warn',
     databaseUrl: env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres',
     redisUrl: env.REDIS_URL || 'redis://127.0.0.1:6379',

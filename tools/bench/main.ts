@@ -10,6 +10,7 @@ import { Agent, request } from 'undici';
 import { stringify } from 'yaml';
 import { DEFAULT_CLIENT_ID, startDevAuthServer } from '../dev-auth-server/server.js';
 import { benchOptions } from './bench-options.js';
+import { measureLiveEvents } from './live-events.js';
 import { BuiltProcess, freePort } from './child-process.js';
 import { FastResourceServer } from './fast-resource-server.js';
 import { cpuMsPer, percentile, stepGaps, transactionsPer } from './figures.js';
@@ -335,6 +336,25 @@ try {
     return { steps: rssRuns * NODES_PER_RUN, afterWarmupBytes: rssAfterWarmup, samples };
   })();
 
+  // --- live events: 100 audit streams while runs go by (SPEC §13) --------------------------------
+  const liveRuns = Math.max(5, Math.round(options.runs / 4));
+  log(`live events: ${options.liveStreams} audit streams, ${liveRuns} runs`);
+  const live = await measureLiveEvents({
+    apiUrl,
+    token: await mint('bench-auditor', 'baton:audit:read'),
+    workflow: Workflow.SameAudience,
+    streams: options.liveStreams,
+    timeoutMs: options.phaseTimeoutMs,
+    start: async () => {
+      await startRuns('live', liveRuns, options.concurrency);
+      await finished('live', liveRuns);
+      const [row] = await db.query<{ entries: number }>(
+        `SELECT count(*)::int AS entries FROM audit_entries a JOIN runs r ON r.id = a.run_id WHERE r.input->>'phase' = 'live'`,
+      );
+      return row!.entries;
+    },
+  });
+
   // --- report ------------------------------------------------------------------------------------
   const cpu = cpus();
   const result: BenchResult = {
@@ -378,6 +398,7 @@ try {
       },
     },
     rss,
+    live,
   };
   result.rows = figureRows(result);
   printReport(result);

@@ -1,3 +1,4 @@
+import type { LiveEventFigures } from './live-events.js';
 import type { RawBullmqResult } from './raw-bullmq.js';
 import {
   formatMs,
@@ -54,6 +55,8 @@ export interface BenchResult {
   };
   gaps: { alone: GapFigures; load: GapFigures };
   rss: { steps: number; afterWarmupBytes: number; samples: { share: number; steps: number; bytes: number }[] };
+  /** SPEC §13: commit-to-event latency with many audit streams connected. */
+  live: LiveEventFigures;
   rows?: FigureRow[];
 }
 
@@ -171,6 +174,14 @@ export function figureRows(r: BenchResult): FigureRow[] {
     target: '≤ 150, flat',
     verdict: verdict(lastMiB, at('≤', 150)) === 'PASS' && flat ? 'PASS' : 'MISS',
   });
+  row(
+    `live events: entry insert → arrival at a client, p95 ms, ${r.live.streams} audit streams connected (${r.live.events} events)`,
+    r.live.p95,
+    formatMs(r.live.p95),
+    `p50 ${formatMs(r.live.p50)}, max ${formatMs(r.live.max)}`,
+    '',
+    at('≤', 250),
+  );
   return rows;
 }
 

@@ -26,6 +26,25 @@ const HORIZON_RETRY_MS = 20;
 const RECONNECT_MS = 1000;
 
 const NOTIFY_CHANNEL = 'baton_audit';
+
+/**
+ * The read horizon: every audit entry with `tx` below it is final. A snapshot's in-progress list
+ * (xip) names the writing transactions of the whole cluster; those positively seen running in
+ * another database cannot write Baton's table, so they do not hold the stream back (a transaction
+ * left open in another database would otherwise stall every stream). Xids that cannot be placed
+ * (finished since, prepared, hidden by pg_stat_activity's permissions) count as Baton's: safe.
+ * With none left, every xid below the snapshot's xmax is final.
+ */
+const HORIZON_CTE = `
+  snap AS MATERIALIZED (SELECT pg_current_snapshot() AS s),
+  elsewhere AS MATERIALIZED (
+    SELECT backend_xid::text AS xid FROM pg_stat_activity
+    WHERE backend_xid IS NOT NULL AND datname IS DISTINCT FROM current_database()),
+  horizon AS (
+    SELECT coalesce(
+      (SELECT min(x) FROM snap, pg_snapshot_xip(snap.s) AS x
+        WHERE (x::text::numeric % 4294967296)::text NOT IN (SELECT xid FROM elsewhere)),
+      (SELECT pg_snapshot_xmax(s) FROM snap)) AS h)`;
 const COLUMNS = `tx::text AS tx, ${AUDIT_ENTRY_COLUMNS}`;
 
 type FeedRow = AuditEntryRow & { tx: string; horizon?: string };
@@ -132,7 +151,7 @@ export class AuditFeed implements OnModuleDestroy {
     // Entries of transactions that finished before now are history; the stream starts at the horizon.
     const [row] = await this.sql.query<{ horizon: string }>(
       'baton_feed_horizon',
-      'SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS horizon',
+      `WITH ${HORIZON_CTE} SELECT h::text AS horizon FROM horizon`,
       [],
     );
     this.position ??= { tx: BigInt(row!.horizon), id: 0n };
@@ -210,14 +229,15 @@ export class AuditFeed implements OnModuleDestroy {
       if (!from) return;
       const rows = await this.sql.query<FeedRow>(
         'baton_feed_after',
-        `SELECT ${COLUMNS}, pg_snapshot_xmin(pg_current_snapshot())::text AS horizon FROM audit_entries
+        `WITH ${HORIZON_CTE}
+         SELECT ${COLUMNS}, horizon.h::text AS horizon FROM audit_entries, horizon
          WHERE (tx, id) > ($1::xid8, $2::bigint) ORDER BY tx, id LIMIT $3`,
         [from.tx.toString(), from.id.toString(), READ_BATCH],
       );
       if (rows.length === 0) return;
-      // The horizon is the oldest transaction still running in this statement's snapshot: entries of
-      // older transactions are final; later ones (committed or not) wait, since one still running
-      // could yet commit an entry ordered before them.
+      // The horizon is the oldest of Baton's transactions still running in this statement's snapshot:
+      // entries of older transactions are final; later ones (committed or not) wait, since one still
+      // running could yet commit an entry ordered before them.
       const horizon = BigInt(rows[0]!.horizon!);
       const final = rows.filter((row) => BigInt(row.tx) < horizon).map(toFeedEntry);
       if (final.length > 0 && this.position === from) {
