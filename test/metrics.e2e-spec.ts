@@ -3,6 +3,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import { call } from './support/api.js';
 import { RunStack } from './support/run-stack.js';
+import { eventually } from './support/waiting.js';
 import { definition } from './support/workflows.js';
 
 function promtoolPath(): string | null {
@@ -31,6 +32,33 @@ function promtoolCheck(text: string): Promise<{ code: number | null; output: str
     child.on('exit', (code) => done({ code, output }));
     child.stdin.end(text);
   });
+}
+
+/** The value of the series `name` whose labels include `labels` in a scrape (0 when there is none). */
+function sample(text: string, name: string, labels: Record<string, string> = {}): number {
+  let total = 0;
+  for (const line of text.split('\n')) {
+    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
+    if (!match || match[1] !== name) continue;
+    const series = Object.fromEntries([...(match[2] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
+    if (Object.entries(labels).every(([k, v]) => series[k] === v)) total += Number(match[3]);
+  }
+  return total;
+}
+
+async function scrape(url: string): Promise<string> {
+  return (await fetch(`${url}/metrics`)).text();
+}
+
+/** Scrapes until the series reaches `expected` (scrape-time collection may lag one scrape), then returns it. */
+async function settledSample(url: string, name: string, labels: Record<string, string>, expected: number) {
+  const text = await eventually(
+    () => scrape(url),
+    (t) => sample(t, name, labels) >= expected,
+    10000,
+    200,
+  );
+  return sample(text, name, labels);
 }
 
 describe('Prometheus metrics', () => {
@@ -66,6 +94,121 @@ describe('Prometheus metrics', () => {
       /http_request_duration_seconds_count\{app="api",method="GET",route="\/v1\/runs\/:id",status="200"\} [1-9]/,
     );
     expect(text).not.toMatch(/route="\/v1\/runs\/[0-9a-f]{8}-/); // never the raw path: ids would explode cardinality
+  });
+
+  it('counts a run that succeeds: started (api), finished, node duration, exchange latency, queue wait (worker)', async () => {
+    const api = await scrape(stack.api.url);
+    expect(sample(api, 'baton_runs_started_total', { workflow: 'metrics-flow' })).toBe(1);
+    const flow = { workflow: 'metrics-flow', status: 'succeeded' };
+    expect(await settledSample(workerUrl, 'baton_runs_finished_total', flow, 1)).toBe(1);
+    const worker = await scrape(workerUrl);
+    expect(sample(worker, 'baton_runs_finished_total', flow)).toBe(1);
+    expect(sample(worker, 'baton_runs_finished_total', { workflow: 'metrics-flow', status: 'failed' })).toBe(0);
+    expect(sample(worker, 'baton_node_duration_seconds_count', { type: 'http', outcome: 'succeeded' })).toBe(1);
+    expect(sample(worker, 'baton_token_exchange_duration_seconds_count', { result: 'success' })).toBe(1);
+    expect(sample(worker, 'baton_token_exchange_duration_seconds_count', { result: 'failure' })).toBe(0);
+    expect(sample(worker, 'baton_token_exchange_failures_total')).toBe(0);
+    // The run's only node went through the queue once.
+    expect(sample(worker, 'baton_queue_wait_seconds_count', { queue: 'nodes' })).toBe(1);
+    // The api finished nothing itself; the worker started nothing.
+    expect(sample(api, 'baton_runs_finished_total')).toBe(0);
+    expect(sample(worker, 'baton_runs_started_total')).toBe(0);
+  });
+
+  it('counts an exchange refused with invalid_grant by class and error, its escalation opened, open, then resolved', async () => {
+    await stack.register(
+      definition('metrics-revoked', [
+        {
+          id: 'one',
+          type: 'http',
+          oauth: { requiredScopes: ['items:read'], audience: 'https://a.example.com' },
+          request: { method: 'GET', url: `${stack.resource.url}/metrics-probe` },
+        },
+      ]),
+    );
+    const before = await scrape(workerUrl);
+    const token = await stack.auth.mintToken('metrics-revoked-user', ['items:read']);
+    await stack.auth.revoke('metrics-revoked-user');
+    const started = await stack.startRun('metrics-revoked', token);
+    const escalation = await stack.openEscalation(started.body.id);
+    expect(escalation.reason).toBe('token_revoked');
+
+    const after = await scrape(workerUrl);
+    const delta = (name: string, labels: Record<string, string> = {}) =>
+      sample(after, name, labels) - sample(before, name, labels);
+    expect(delta('baton_token_exchange_failures_total', { class: 'revoked', error: 'invalid_grant' })).toBe(1);
+    expect(delta('baton_token_exchange_failures_total')).toBe(1);
+    expect(delta('baton_token_exchange_duration_seconds_count', { result: 'failure' })).toBe(1);
+    expect(delta('baton_escalations_opened_total', { reason: 'token_revoked' })).toBe(1);
+    expect(delta('baton_escalations_opened_total')).toBe(1);
+    expect(delta('baton_node_duration_seconds_count', { type: 'http', outcome: 'escalate' })).toBe(1);
+    expect(await settledSample(stack.api.url, 'baton_escalations_open', { reason: 'token_revoked' }, 1)).toBe(1);
+
+    expect((await stack.resolve(escalation.id, token, { action: 'abort' })).status).toBe(200);
+    const failed = { workflow: 'metrics-revoked', status: 'failed' };
+    expect(await settledSample(stack.api.url, 'baton_runs_finished_total', failed, 1)).toBe(1);
+    const api = await eventually(
+      () => scrape(stack.api.url),
+      (t) => sample(t, 'baton_escalations_open', { reason: 'token_revoked' }) === 0,
+    );
+    expect(sample(api, 'baton_escalations_open', { reason: 'token_revoked' })).toBe(0);
+    expect(sample(api, 'baton_escalations_resolved_total', { reason: 'token_revoked', action: 'abort' })).toBe(1);
+    expect(sample(api, 'baton_escalations_resolved_total')).toBe(1);
+    expect(sample(api, 'baton_runs_finished_total', failed)).toBe(1);
+    expect(sample(await scrape(workerUrl), 'baton_runs_finished_total', { workflow: 'metrics-revoked' })).toBe(0);
+  });
+
+  it('counts an approval: opened (worker), open now and approved (api), the run finished once by the approval', async () => {
+    await stack.register(
+      definition('metrics-approval', [{ id: 'ask', type: 'approval', approval: { prompt: 'ok?' } }]),
+    );
+    const before = await scrape(workerUrl);
+    const token = await stack.auth.mintToken('metrics-approver', ['items:read']);
+    const started = await stack.startRun('metrics-approval', token);
+    const escalation = await stack.openEscalation(started.body.id);
+    const after = await scrape(workerUrl);
+    expect(
+      sample(after, 'baton_escalations_opened_total', { reason: 'approval_required' }) -
+        sample(before, 'baton_escalations_opened_total', { reason: 'approval_required' }),
+    ).toBe(1);
+    expect(
+      sample(after, 'baton_node_duration_seconds_count', { type: 'approval', outcome: 'escalate' }) -
+        sample(before, 'baton_node_duration_seconds_count', { type: 'approval', outcome: 'escalate' }),
+    ).toBe(1);
+    expect(await settledSample(stack.api.url, 'baton_escalations_open', { reason: 'approval_required' }, 1)).toBe(1);
+
+    expect((await stack.resolve(escalation.id, token, { action: 'approve' })).status).toBe(200);
+    expect((await stack.waitForRun(started.body.id, token, ['succeeded', 'failed'])).status).toBe('succeeded');
+    const succeeded = { workflow: 'metrics-approval', status: 'succeeded' };
+    expect(await settledSample(stack.api.url, 'baton_runs_finished_total', succeeded, 1)).toBe(1);
+    const api = await scrape(stack.api.url);
+    expect(sample(api, 'baton_runs_started_total', { workflow: 'metrics-approval' })).toBe(1);
+    expect(sample(api, 'baton_escalations_resolved_total', { reason: 'approval_required', action: 'approve' })).toBe(1);
+    expect(sample(await scrape(workerUrl), 'baton_runs_finished_total', { workflow: 'metrics-approval' })).toBe(0);
+  });
+
+  it('counts a cancelled run where it was cancelled', async () => {
+    const token = await stack.auth.mintToken('metrics-canceller', ['items:read']);
+    const started = await stack.startRun('metrics-approval', token);
+    await stack.openEscalation(started.body.id);
+    expect((await call(`${stack.api.url}/v1/runs/${started.body.id}/cancel`, { token, body: {} })).status).toBe(200);
+    const api = await scrape(stack.api.url);
+    expect(sample(api, 'baton_runs_finished_total', { workflow: 'metrics-approval', status: 'cancelled' })).toBe(1);
+    expect(sample(api, 'baton_runs_started_total', { workflow: 'metrics-approval' })).toBe(2);
+  });
+
+  it('exposes queue depth by queue and state, and no label value is an id', async () => {
+    const api = await eventually(
+      () => scrape(stack.api.url),
+      (t) => sample(t, 'baton_queue_jobs', { queue: 'nodes' }) === 0,
+    );
+    for (const queue of ['nodes', 'notifications'])
+      for (const state of ['waiting', 'prioritized', 'active', 'delayed'])
+        expect(api).toMatch(
+          new RegExp(`^baton_queue_jobs\\{[^}]*queue="${queue}",state="${state}"[^}]*\\} \\d+$`, 'm'),
+        );
+    const worker = await scrape(workerUrl);
+    for (const text of [api, worker]) expect(text).not.toMatch(/="[^"]*[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-/);
   });
 
   withPromtool('promtool check metrics is clean on the api', async () => {

@@ -7,7 +7,7 @@ import {
   MetricsModule,
   type BatonConfig,
 } from '@baton/platform';
-import { entities } from '@baton/workflow';
+import { StateGaugesModule, entities } from '@baton/workflow';
 import { AgentKeysModule } from './agents/agent-keys.module.js';
 import { AuditApiModule } from './audit/audit-api.module.js';
 import { AuthModule } from './auth/auth.module.js';
@@ -33,6 +33,7 @@ export class ApiModule {
         EscalationsModule,
         AuditApiModule,
         AgentKeysModule,
+        StateGaugesModule,
       ],
     };
   }

@@ -10,6 +10,7 @@ export * from './http/public.decorator.js';
 export * from './logging/logging.module.js';
 export * from './metrics/metrics.js';
 export * from './metrics/metrics.module.js';
+export * from './metrics/scrape-cache.js';
 export * from './redis/redis.js';
 export * from './pagination/cursor.js';
 export * from './config/boot.js';

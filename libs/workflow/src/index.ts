@@ -37,3 +37,6 @@ export * from './audit/audit-chain-verifier.js';
 export * from './audit/audit-query.module.js';
 export * from './audit/iso-instant.js';
 export * from './audit/ndjson.js';
+export { EngineMetrics } from './metrics/engine-metrics.js';
+export { StateGaugesModule } from './metrics/engine-metrics.module.js';
+export { queueWaitSeconds } from './metrics/queue-wait.js';

@@ -34,6 +34,7 @@ import { refuseCallDestination } from '../nodes/http/call-destination.js';
 import { DOWNSTREAM_AGENT_OPTIONS } from '../nodes/http/downstream-agent.js';
 import { createGuardedAgent } from '../nodes/http/guarded-lookup.js';
 import type { HttpNodeRequest } from '../nodes/http/http-node-request.js';
+import { EngineMetrics } from '../metrics/engine-metrics.js';
 import { runAudit } from '../runs/run-audit.js';
 import { HandlerError } from './handlers/node-handler.js';
 import { HandlerRegistry } from './handlers/handler-registry.js';
@@ -68,6 +69,7 @@ export class NodeExecutor implements OnModuleDestroy {
     private readonly cipher: SubjectTokenCipher,
     private readonly handlers: HandlerRegistry,
     @InjectConfig() private readonly config: BatonConfig,
+    private readonly metrics: EngineMetrics,
   ) {
     this.destinations = {
       entries: parseAllowedHosts(config.http.allowedHosts),
@@ -277,8 +279,10 @@ export class NodeExecutor implements OnModuleDestroy {
 
   private async exchange(attempt: Attempt, request: ExchangeRequest): Promise<TokenStep> {
     const target = request.audience ?? request.resource ?? null;
+    const endTimer = this.metrics.exchangeDuration.startTimer();
     try {
       const result = await this.exchanger.exchange(request);
+      if (!result.cached) endTimer({ result: 'success' });
       attempt.audit(AuditOperation.TokenExchanged, {
         scopes: attempt.grantedScopes,
         target,
@@ -294,6 +298,8 @@ export class NodeExecutor implements OnModuleDestroy {
       return { token: { accessToken: result.accessToken, request } };
     } catch (error) {
       if (!(error instanceof TokenExchangeError)) throw error;
+      endTimer({ result: 'failure' });
+      this.metrics.exchangeFailed(error);
       const { audit, verdict } = decideExchangeFailure(error);
       attempt.audit(audit.operation as AuditOperation, { scopes: attempt.grantedScopes, target, ...audit });
       return { outcome: attempt.conclude(verdict) };

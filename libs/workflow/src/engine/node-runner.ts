@@ -1,10 +1,11 @@
 import { Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import { InjectConfig, type BatonConfig } from '@baton/platform';
 import { randomUUID } from 'node:crypto';
-import { Counter, Registry } from 'prom-client';
 import { DefinitionCache, type CachedDefinition } from '../definitions/definition-cache.js';
 import { AuditOperation, NodeErrorCode } from '../domain/index.js';
 import { EscalationEvents } from '../escalations/escalation-events.js';
+import { EngineMetrics } from '../metrics/engine-metrics.js';
+import { RunEndCounter } from '../metrics/run-end-counter.js';
 import type { ClaimedNode } from './claimed-node.js';
 import { NodeExecutor } from './node-executor.js';
 import { NodeQueue, type RunNodeJob } from './node-queue.js';
@@ -21,9 +22,6 @@ import { NodeRunStore, type NonSuccessOutcome } from './node-run.store.js';
 @Injectable()
 export class NodeRunner implements BeforeApplicationShutdown {
   private readonly logger = new Logger(NodeRunner.name);
-  private readonly steps: Counter<'outcome'>;
-  private readonly escalations: Counter<'reason'>;
-  private readonly exchanges: Counter<'result' | 'cached'>;
   /** Set when the worker stops: running chains finish their current node and queue the next. */
   private draining = false;
 
@@ -34,27 +32,9 @@ export class NodeRunner implements BeforeApplicationShutdown {
     private readonly queue: NodeQueue,
     private readonly escalationEvents: EscalationEvents,
     @InjectConfig() private readonly config: BatonConfig,
-    registry: Registry,
-  ) {
-    this.steps = new Counter({
-      name: 'baton_node_steps_total',
-      help: 'Node attempts by outcome',
-      labelNames: ['outcome'],
-      registers: [registry],
-    });
-    this.escalations = new Counter({
-      name: 'baton_escalations_opened_total',
-      help: 'Escalations opened by reason',
-      labelNames: ['reason'],
-      registers: [registry],
-    });
-    this.exchanges = new Counter({
-      name: 'baton_token_exchanges_total',
-      help: 'RFC 8693 exchanges by result, and whether served from the cache',
-      labelNames: ['result', 'cached'],
-      registers: [registry],
-    });
-  }
+    private readonly metrics: EngineMetrics,
+    private readonly runEnds: RunEndCounter,
+  ) {}
 
   beforeApplicationShutdown(): void {
     this.draining = true;
@@ -77,7 +57,10 @@ export class NodeRunner implements BeforeApplicationShutdown {
   /** Executes one claimed attempt and records it; returns the next node when this job goes on with one. */
   private async step(claim: ClaimedNode, carrier: string): Promise<ClaimedNode | null> {
     const definition = await this.definitions.get(claim.run.workflowName, claim.run.workflowVersion);
+    const node = definition?.nodes.get(claim.nodeId);
+    const endTimer = this.metrics.nodeDuration.startTimer({ type: node?.type ?? 'unknown' });
     const outcome = await this.execute(claim, definition);
+    endTimer({ outcome: outcome.kind });
     this.count(outcome);
     if (outcome.kind === 'succeeded') {
       const completion = await this.store.complete(claim, {
@@ -87,12 +70,18 @@ export class NodeRunner implements BeforeApplicationShutdown {
         successors: definition?.plan.successors.get(claim.nodeId) ?? [],
         carrier: this.draining ? null : carrier,
       });
+      // Nothing started next: this may have been the run's last node (counted at scrape time).
+      if (completion.settled && !completion.next && completion.queued.length === 0)
+        this.runEnds.note(claim.runId, claim.nodeId);
       await this.queue.enqueueAfterCommit(completion.queued);
       return completion.next;
     }
 
     const settlement = await this.store.settle(claim, this.nonSuccess(outcome), outcome.grantedScopes, outcome.audits);
     if (!settlement.settled) return null;
+    if (settlement.kind === 'failed') this.runEnds.note(claim.runId, claim.nodeId);
+    if (settlement.openedEscalation && outcome.kind === 'escalate')
+      this.metrics.escalationsOpened.inc({ reason: outcome.reason });
     if (outcome.kind === 'failed') {
       // Operators need to see misconfiguration (a wrong client secret) without reading audit rows.
       this.logger.warn(
@@ -162,11 +151,10 @@ export class NodeRunner implements BeforeApplicationShutdown {
   }
 
   private count(outcome: NodeOutcome): void {
-    this.steps.inc({ outcome: outcome.kind });
-    if (outcome.kind === 'escalate') this.escalations.inc({ reason: outcome.reason });
+    this.metrics.nodeSteps.inc({ outcome: outcome.kind });
     for (const record of outcome.audits) {
       if (record.operation === AuditOperation.TokenExchanged) {
-        this.exchanges.inc({
+        this.metrics.exchanges.inc({
           result: record.success ? 'success' : 'failure',
           cached: String(record.details?.cached === true),
         });

@@ -17,6 +17,7 @@ import { EscalationEvents } from '../escalations/escalation-events.js';
 import type { RunEntity } from '../persistence/run.entity.js';
 import { RunRepository } from './run.repository.js';
 import { RunStore } from './run.store.js';
+import { EngineMetrics } from '../metrics/engine-metrics.js';
 import { toNodeRunView, toRunView, type RunDetailView, type RunSummaryView, type RunView } from './run.views.js';
 
 /** Whose runs a caller may see: their own, or all. */
@@ -56,6 +57,7 @@ export class RunService {
     private readonly queue: NodeQueue,
     private readonly cipher: SubjectTokenCipher,
     private readonly escalationEvents: EscalationEvents,
+    private readonly metrics: EngineMetrics,
   ) {}
 
   /**
@@ -150,6 +152,7 @@ export class RunService {
         nodes.filter((n) => n.queued).map((n) => ({ runId: id, nodeId: n.id, attempt: 1 })),
         { start: true },
       );
+      this.metrics.runsStarted.inc({ workflow: stored.name });
       const run: RunView = {
         id,
         status: RunStatus.Pending,
@@ -200,6 +203,7 @@ export class RunService {
         DomainErrorCode.Conflict,
         `Run ${id} is already ${run.status === 'cancelled' ? 'cancelled' : 'finished'}`,
       );
+    this.metrics.runsFinished.inc({ workflow: run.workflowName, status: RunStatus.Cancelled });
     await this.escalationEvents.resolved(cancelled.closedEscalations);
     return this.get(id, caller);
   }
