@@ -1,7 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { call } from './support/api.js';
+import { REPO_ROOT } from './support/processes.js';
 import { RunStack } from './support/run-stack.js';
 import { eventually } from './support/waiting.js';
 import { definition } from './support/workflows.js';
@@ -59,6 +63,59 @@ async function settledSample(url: string, name: string, labels: Record<string, s
     200,
   );
   return sample(text, name, labels);
+}
+
+const PROMQL_WORDS = new Set([
+  'by',
+  'without',
+  'on',
+  'ignoring',
+  'group_left',
+  'group_right',
+  'bool',
+  'and',
+  'or',
+  'unless',
+]);
+
+/** The metric names a PromQL expression reads, and the labels it groups by. */
+function promqlReferences(expr: string): { metrics: string[]; groupLabels: string[] } {
+  // Grafana's variable query `label_values(metric, label)`.
+  const labelValues = /^label_values\(\s*([a-zA-Z_:][\w:]*)\s*,\s*(\w+)\s*\)$/.exec(expr);
+  if (labelValues) return { metrics: [labelValues[1]!], groupLabels: [labelValues[2]!] };
+  const groupLabels = [...expr.matchAll(/\b(?:by|without)\s*\(([^)]*)\)/g)].flatMap((m) =>
+    m[1]!.split(',').map((l) => l.trim()),
+  );
+  const bare = expr
+    .replace(/\{[^}]*\}/g, ' ') // label matchers
+    .replace(/\[[^\]]*\]/g, ' ') // ranges
+    .replace(/\b(?:by|without)\s*\([^)]*\)/g, ' ') // grouping
+    .replace(/"[^"]*"/g, ' ');
+  // An identifier followed by `(` is a function; the rest are metric names.
+  const metrics = [...bare.matchAll(/[a-zA-Z_:][a-zA-Z0-9_:]*/g)]
+    .filter((m) => !/^\s*\(/.test(bare.slice(m.index + m[0].length)))
+    .map((m) => m[0])
+    .filter((name) => !PROMQL_WORDS.has(name));
+  return { metrics, groupLabels };
+}
+
+/** Every metric a scrape declares (`# TYPE`, histograms with their series names) → the label names seen on it. */
+function seriesOf(text: string): Map<string, Set<string>> {
+  const series = new Map<string, Set<string>>();
+  for (const line of text.split('\n')) {
+    const declared = /^# TYPE (\S+) (\S+)$/.exec(line);
+    if (declared) {
+      const suffixes = declared[2] === 'histogram' ? ['_bucket', '_count', '_sum'] : [''];
+      for (const suffix of suffixes) series.set(declared[1] + suffix, series.get(declared[1] + suffix) ?? new Set());
+      continue;
+    }
+    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? \S+$/.exec(line);
+    if (!match) continue;
+    const labels = series.get(match[1]!) ?? new Set<string>();
+    for (const m of (match[2] ?? '').matchAll(/(\w+)="/g)) labels.add(m[1]!);
+    series.set(match[1]!, labels);
+  }
+  return series;
 }
 
 describe('Prometheus metrics', () => {
@@ -209,6 +266,77 @@ describe('Prometheus metrics', () => {
         );
     const worker = await scrape(workerUrl);
     for (const text of [api, worker]) expect(text).not.toMatch(/="[^"]*[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-/);
+  });
+
+  it('the Grafana dashboard queries only metrics and labels the api or the worker exposes', async () => {
+    const dashboard = JSON.parse(readFileSync(`${REPO_ROOT}/examples/grafana/baton-dashboard.json`, 'utf8')) as {
+      panels: { title: string; targets: { expr: string }[] }[];
+      templating: { list: { query?: { query?: string } }[] };
+    };
+    const exposed = seriesOf(`${await scrape(stack.api.url)}\n${await scrape(workerUrl)}`);
+    const exprs = [
+      ...dashboard.panels.flatMap((p) => p.targets.map((t) => t.expr)),
+      ...dashboard.templating.list.flatMap((v) => (v.query?.query ? [v.query.query] : [])),
+    ];
+    const panelTitles = dashboard.panels.map((p) => p.title).join(' | ');
+    for (const wanted of [
+      'Runs finished',
+      'Node duration',
+      'exchange latency',
+      'exchange failures',
+      'Open escalations',
+      'Queue depth',
+      'Queue wait',
+      'API request duration',
+    ])
+      expect(panelTitles).toContain(wanted);
+    const used = new Set<string>();
+    for (const expr of exprs) {
+      const { metrics, groupLabels } = promqlReferences(expr);
+      expect(metrics.length).toBeGreaterThan(0);
+      for (const metric of metrics) {
+        used.add(metric);
+        expect({ expr, metric, exposed: exposed.has(metric) }).toEqual({ expr, metric, exposed: true });
+        // Labels are checked where the scrape has series (the tests above made every one of them move).
+        if (exposed.get(metric)!.size === 0) continue;
+        for (const label of groupLabels.filter((l) => l !== 'le' || metric.endsWith('_bucket')))
+          expect({ expr, metric, label, present: exposed.get(metric)!.has(label) }).toEqual({
+            expr,
+            metric,
+            label,
+            present: true,
+          });
+      }
+    }
+    // The parser is not vacuous: the dashboard reads the engine's metrics and the api's.
+    expect([...used]).toEqual(
+      expect.arrayContaining([
+        'baton_runs_finished_total',
+        'baton_node_duration_seconds_bucket',
+        'baton_token_exchange_failures_total',
+        'baton_escalations_open',
+        'baton_queue_jobs',
+        'baton_queue_wait_seconds_bucket',
+        'http_request_duration_seconds_bucket',
+      ]),
+    );
+  });
+
+  withPromtool('every dashboard query is valid PromQL (promtool check rules)', async () => {
+    const dashboard = JSON.parse(readFileSync(`${REPO_ROOT}/examples/grafana/baton-dashboard.json`, 'utf8')) as {
+      panels: { targets: { expr: string }[] }[];
+    };
+    const rules = dashboard.panels.flatMap((p, i) =>
+      p.targets.map((t, j) => ({
+        record: `dashboard:panel${i}:${j}`,
+        expr: t.expr.replaceAll('$__rate_interval', '5m').replaceAll('$workflow', '.*'),
+      })),
+    );
+    const dir = mkdtempSync(join(tmpdir(), 'baton-dashboard-'));
+    const file = join(dir, 'rules.json');
+    writeFileSync(file, JSON.stringify({ groups: [{ name: 'dashboard', rules }] }));
+    const output = execFileSync(PROMTOOL!, ['check', 'rules', file], { encoding: 'utf8' });
+    expect(output).toMatch(new RegExp(`SUCCESS: ${rules.length} rules found`));
   });
 
   withPromtool('promtool check metrics is clean on the api', async () => {
