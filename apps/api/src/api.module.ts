@@ -5,6 +5,7 @@ import {
   HealthModule,
   LoggingModule,
   MetricsModule,
+  TracingModule,
   type BatonConfig,
 } from '@baton/platform';
 import { StateGaugesModule, entities } from '@baton/workflow';
@@ -24,6 +25,7 @@ export class ApiModule {
       imports: [
         BatonConfigModule.forRoot(config),
         LoggingModule.forRoot(config, 'baton-api'),
+        TracingModule.forRoot(config, 'baton-api'),
         DatabaseModule.forRoot(config, entities),
         MetricsModule.forRoot('api'),
         HealthModule,

@@ -14,3 +14,5 @@ export * from './metrics/scrape-cache.js';
 export * from './redis/redis.js';
 export * from './pagination/cursor.js';
 export * from './config/boot.js';
+export * from './tracing/tracing.js';
+export * from './tracing/tracing.module.js';

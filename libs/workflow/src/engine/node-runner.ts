@@ -1,8 +1,8 @@
 import { Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
-import { InjectConfig, type BatonConfig } from '@baton/platform';
+import { InjectConfig, Tracing, type BatonConfig, type TraceSpan } from '@baton/platform';
 import { randomUUID } from 'node:crypto';
 import { DefinitionCache, type CachedDefinition } from '../definitions/definition-cache.js';
-import { AuditOperation, NodeErrorCode } from '../domain/index.js';
+import { AuditOperation, NodeErrorCode, parseTraceparent } from '../domain/index.js';
 import { EscalationEvents } from '../escalations/escalation-events.js';
 import { EngineMetrics } from '../metrics/engine-metrics.js';
 import { RunEndCounter } from '../metrics/run-end-counter.js';
@@ -34,6 +34,7 @@ export class NodeRunner implements BeforeApplicationShutdown {
     @InjectConfig() private readonly config: BatonConfig,
     private readonly metrics: EngineMetrics,
     private readonly runEnds: RunEndCounter,
+    private readonly tracing: Tracing,
   ) {}
 
   beforeApplicationShutdown(): void {
@@ -59,8 +60,18 @@ export class NodeRunner implements BeforeApplicationShutdown {
     const definition = await this.definitions.get(claim.run.workflowName, claim.run.workflowVersion);
     const node = definition?.nodes.get(claim.nodeId);
     const endTimer = this.metrics.nodeDuration.startTimer({ type: node?.type ?? 'unknown' });
-    const outcome = await this.execute(claim, definition);
+    // The node's span continues the run's trace (its stored traceparent: the caller's, or the api's run start span).
+    const span = this.tracing.start('baton.node', parseTraceparent(claim.run.traceparent ?? undefined), {
+      'baton.run.id': claim.runId,
+      'baton.node.id': claim.nodeId,
+      'baton.node.type': node?.type ?? 'unknown',
+      'baton.node.attempt': claim.attempt,
+      'baton.workflow': claim.run.workflowName,
+    });
+    const outcome = await this.execute(claim, definition, span);
     endTimer({ outcome: outcome.kind });
+    span.set({ 'baton.node.outcome': outcome.kind });
+    span.end(outcome.kind === 'failed' ? { ok: false, message: outcome.error.code } : { ok: true });
     this.count(outcome);
     if (outcome.kind === 'succeeded') {
       const completion = await this.store.complete(claim, {
@@ -106,7 +117,11 @@ export class NodeRunner implements BeforeApplicationShutdown {
     return null;
   }
 
-  private async execute(claim: ClaimedNode, definition: CachedDefinition | null): Promise<NodeOutcome> {
+  private async execute(
+    claim: ClaimedNode,
+    definition: CachedDefinition | null,
+    span: TraceSpan,
+  ): Promise<NodeOutcome> {
     const node = definition?.nodes.get(claim.nodeId);
     if (!node) {
       return {
@@ -117,7 +132,7 @@ export class NodeRunner implements BeforeApplicationShutdown {
       };
     }
     try {
-      return await this.executor.execute(claim, node);
+      return await this.executor.execute(claim, node, undefined, span);
     } catch (error) {
       // A bug or an unexpected library error: record it on the node rather than loop forever.
       this.logger.error({ err: error, runId: claim.runId, nodeId: claim.nodeId }, 'node execution failed unexpectedly');
