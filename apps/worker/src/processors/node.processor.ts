@@ -39,7 +39,15 @@ export class NodeProcessor extends WorkerHost {
   onFailed(job: Job<RunNodeJob> | undefined, error: Error): void {
     const final = job !== undefined && job.attemptsMade >= (job.opts.attempts ?? 1);
     this.logger.warn(
-      { err: error, jobId: job?.id, attempt: job?.attemptsMade, final },
+      {
+        err: error,
+        jobId: job?.id,
+        runId: job?.data.runId,
+        nodeId: job?.data.nodeId,
+        attempt: job?.data.attempt,
+        jobAttempts: job?.attemptsMade,
+        final,
+      },
       final ? 'node job failed for good; the sweeper will re-enqueue its node' : 'node job failed; BullMQ retries it',
     );
   }

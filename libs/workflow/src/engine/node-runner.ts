@@ -8,6 +8,7 @@ import { EngineMetrics } from '../metrics/engine-metrics.js';
 import { RunEndCounter } from '../metrics/run-end-counter.js';
 import type { ClaimedNode } from './claimed-node.js';
 import { NodeExecutor } from './node-executor.js';
+import { NodeLog, debugEnabled } from './node-log.js';
 import { NodeQueue, type RunNodeJob } from './node-queue.js';
 import type { NodeOutcome } from './node-outcome.js';
 import { NodeRunStore, type NonSuccessOutcome } from './node-run.store.js';
@@ -24,6 +25,7 @@ export class NodeRunner implements BeforeApplicationShutdown {
   private readonly logger = new Logger(NodeRunner.name);
   /** Set when the worker stops: running chains finish their current node and queue the next. */
   private draining = false;
+  private readonly debugLines: boolean;
 
   constructor(
     private readonly store: NodeRunStore,
@@ -35,7 +37,9 @@ export class NodeRunner implements BeforeApplicationShutdown {
     private readonly metrics: EngineMetrics,
     private readonly runEnds: RunEndCounter,
     private readonly tracing: Tracing,
-  ) {}
+  ) {
+    this.debugLines = debugEnabled(config.logLevel);
+  }
 
   beforeApplicationShutdown(): void {
     this.draining = true;
@@ -68,7 +72,18 @@ export class NodeRunner implements BeforeApplicationShutdown {
       'baton.node.attempt': claim.attempt,
       'baton.workflow': claim.run.workflowName,
     });
-    const outcome = await this.execute(claim, definition, span);
+    const log = new NodeLog(
+      this.logger,
+      { runId: claim.runId, nodeId: claim.nodeId, attempt: claim.attempt },
+      this.debugLines,
+    );
+    log.debug('node started', () => ({ type: node?.type ?? 'unknown' }));
+    const started = performance.now();
+    const outcome = await this.execute(claim, definition, span, log);
+    log.debug('node finished', () => ({
+      outcome: outcome.kind,
+      durationMs: Math.round(performance.now() - started),
+    }));
     endTimer({ outcome: outcome.kind });
     span.set({ 'baton.node.outcome': outcome.kind });
     span.end(outcome.kind === 'failed' ? { ok: false, message: outcome.error.code } : { ok: true });
@@ -95,16 +110,7 @@ export class NodeRunner implements BeforeApplicationShutdown {
       this.metrics.escalationsOpened.inc({ reason: outcome.reason });
     if (outcome.kind === 'failed') {
       // Operators need to see misconfiguration (a wrong client secret) without reading audit rows.
-      this.logger.warn(
-        {
-          runId: claim.runId,
-          nodeId: claim.nodeId,
-          attempt: claim.attempt,
-          code: outcome.error.code,
-          reason: outcome.error.message,
-        },
-        'node failed',
-      );
+      log.warn('node failed', { code: outcome.error.code, reason: outcome.error.message });
     }
     if (settlement.kind === 'retry' && outcome.kind === 'retry') {
       await this.queue.enqueueAfterCommit([{ runId: claim.runId, nodeId: claim.nodeId, attempt: claim.attempt + 1 }], {
@@ -121,6 +127,7 @@ export class NodeRunner implements BeforeApplicationShutdown {
     claim: ClaimedNode,
     definition: CachedDefinition | null,
     span: TraceSpan,
+    log: NodeLog,
   ): Promise<NodeOutcome> {
     const node = definition?.nodes.get(claim.nodeId);
     if (!node) {
@@ -135,7 +142,7 @@ export class NodeRunner implements BeforeApplicationShutdown {
       return await this.executor.execute(claim, node, undefined, span);
     } catch (error) {
       // A bug or an unexpected library error: record it on the node rather than loop forever.
-      this.logger.error({ err: error, runId: claim.runId, nodeId: claim.nodeId }, 'node execution failed unexpectedly');
+      log.error('node execution failed unexpectedly', { err: error });
       return {
         kind: 'failed',
         error: { code: NodeErrorCode.InternalError, message: 'unexpected error while executing the node' },
