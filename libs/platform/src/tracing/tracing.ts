@@ -30,7 +30,8 @@ export interface TraceSpan {
   end(outcome?: SpanOutcome): void;
 }
 
-const NO_SPAN: TraceSpan = {
+/** The span of an attempt when tracing is off (or nobody passed one). */
+export const NO_SPAN: TraceSpan = {
   traceparent: () => null,
   child: () => NO_SPAN,
   set: () => undefined,

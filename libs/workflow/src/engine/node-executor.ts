@@ -1,5 +1,5 @@
 import { Injectable, type OnModuleDestroy } from '@nestjs/common';
-import { InjectConfig, Tracing, type BatonConfig, type TraceSpan } from '@baton/platform';
+import { InjectConfig, NO_SPAN, type BatonConfig, type TraceSpan } from '@baton/platform';
 import {
   SubjectTokenCipher,
   TokenExchangeError,
@@ -88,7 +88,7 @@ export class NodeExecutor implements OnModuleDestroy {
     claim: ClaimedNode,
     node: EffectiveNode,
     signal?: AbortSignal,
-    span: TraceSpan = Tracing.disabled.start('', null),
+    span: TraceSpan = NO_SPAN,
   ): Promise<NodeOutcome> {
     const attempt = new Attempt(claim, node, span);
     try {
