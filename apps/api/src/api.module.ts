@@ -5,9 +5,10 @@ import {
   HealthModule,
   LoggingModule,
   MetricsModule,
+  TracingModule,
   type BatonConfig,
 } from '@baton/platform';
-import { entities } from '@baton/workflow';
+import { StateGaugesModule, entities } from '@baton/workflow';
 import { AgentKeysModule } from './agents/agent-keys.module.js';
 import { AuditApiModule } from './audit/audit-api.module.js';
 import { AuthModule } from './auth/auth.module.js';
@@ -25,6 +26,7 @@ export class ApiModule {
       imports: [
         BatonConfigModule.forRoot(config),
         LoggingModule.forRoot(config, 'baton-api'),
+        TracingModule.forRoot(config, 'baton-api'),
         DatabaseModule.forRoot(config, entities),
         MetricsModule.forRoot('api'),
         HealthModule,
@@ -35,6 +37,7 @@ export class ApiModule {
         AuditApiModule,
         LiveEventsApiModule,
         AgentKeysModule,
+        StateGaugesModule,
       ],
     };
   }

@@ -5,6 +5,7 @@ import {
   HealthModule,
   LoggingModule,
   MetricsModule,
+  TracingModule,
   type BatonConfig,
 } from '@baton/platform';
 import { EngineModule, entities, type NodeHandler } from '@baton/workflow';
@@ -22,6 +23,7 @@ export class WorkerModule {
       imports: [
         BatonConfigModule.forRoot(config),
         LoggingModule.forRoot(config, 'baton-worker'),
+        TracingModule.forRoot(config, 'baton-worker'),
         DatabaseModule.forRoot(config, entities),
         MetricsModule.forRoot('worker'),
         HealthModule,

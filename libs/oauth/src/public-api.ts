@@ -9,7 +9,12 @@ export {
   type DownstreamStatusClass,
   type DownstreamStatusKind,
 } from './errors/downstream-status.js';
-export { classifyExchangeError, type ExchangeFailure, type ExchangeFailureKind } from './errors/exchange-failure.js';
+export {
+  classifyExchangeError,
+  exchangeErrorLabel,
+  type ExchangeFailure,
+  type ExchangeFailureKind,
+} from './errors/exchange-failure.js';
 export { parseRetryAfter } from './errors/retry-after.js';
 export { InboundTokenError, type InboundTokenErrorCode } from './inbound/inbound-token-error.js';
 export {

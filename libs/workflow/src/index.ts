@@ -42,3 +42,6 @@ export { LiveEventsModule } from './live/live-events.module.js';
 export { AuditEventStream, LiveEvent, RunEventStream } from './live/run-event-stream.js';
 export type { EventSink } from './live/feed-follower.js';
 export { parseStreamPosition, type StreamPosition } from './live/stream-position.js';
+export { EngineMetrics } from './metrics/engine-metrics.js';
+export { StateGaugesModule } from './metrics/engine-metrics.module.js';
+export { queueWaitSeconds } from './metrics/queue-wait.js';

@@ -1,6 +1,6 @@
 import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Logger } from '@nestjs/common';
-import { NodeRunner, QueueName, nodeJobId, type RunNodeJob } from '@baton/workflow';
+import { EngineMetrics, NodeRunner, QueueName, nodeJobId, queueWaitSeconds, type RunNodeJob } from '@baton/workflow';
 import type { Job } from 'bullmq';
 
 /** Node jobs are I/O bound (exchange, downstream HTTP): many run at once per worker. */
@@ -22,11 +22,15 @@ export const NODE_CONCURRENCY = 32;
 export class NodeProcessor extends WorkerHost {
   private readonly logger = new Logger(NodeProcessor.name);
 
-  constructor(private readonly runner: NodeRunner) {
+  constructor(
+    private readonly runner: NodeRunner,
+    private readonly metrics: EngineMetrics,
+  ) {
     super();
   }
 
   async process(job: Job<RunNodeJob>): Promise<void> {
+    this.metrics.queueWait.observe({ queue: QueueName.Nodes }, queueWaitSeconds(job, Date.now()));
     const { runId, nodeId, attempt } = job.data;
     await this.runner.run({ runId, nodeId, attempt }, job.id ?? nodeJobId(job.data));
   }
@@ -35,7 +39,15 @@ export class NodeProcessor extends WorkerHost {
   onFailed(job: Job<RunNodeJob> | undefined, error: Error): void {
     const final = job !== undefined && job.attemptsMade >= (job.opts.attempts ?? 1);
     this.logger.warn(
-      { err: error, jobId: job?.id, attempt: job?.attemptsMade, final },
+      {
+        err: error,
+        jobId: job?.id,
+        runId: job?.data.runId,
+        nodeId: job?.data.nodeId,
+        attempt: job?.data.attempt,
+        jobAttempts: job?.attemptsMade,
+        final,
+      },
       final ? 'node job failed for good; the sweeper will re-enqueue its node' : 'node job failed; BullMQ retries it',
     );
   }

@@ -10,7 +10,7 @@ import {
   ResponseBodyError,
   WWWAuthenticateChallengeError,
 } from 'openid-client';
-import { classifyExchangeError, type ExchangeFailure } from './exchange-failure.js';
+import { classifyExchangeError, exchangeErrorLabel, type ExchangeFailure } from './exchange-failure.js';
 
 const NOW = Date.UTC(2026, 10, 2, 12, 0, 0);
 const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
@@ -228,5 +228,24 @@ describe('classifyExchangeError with constructed errors', () => {
       expect(classifyExchangeError(err)).toMatchObject({ kind: 'fatal', code: 'unexpected_error' });
     }
     expect(classifyExchangeError(new Error('boom')).description).toBe('Error: boom');
+  });
+});
+
+describe('exchangeErrorLabel (the metric label of a failure)', () => {
+  it.each([
+    ['invalid_grant', 'invalid_grant'],
+    ['invalid_request', 'invalid_request'],
+    ['consent_required', 'consent_required'],
+    ['invalid_client', 'invalid_client'],
+    ['temporarily_unavailable', 'temporarily_unavailable'],
+    ['access_denied', 'access_denied'],
+  ])('keeps the known OAuth error %s', (error, label) => {
+    expect(exchangeErrorLabel(error)).toBe(label);
+  });
+
+  it('closes the vocabulary: a server-chosen error is other, no OAuth answer is none', () => {
+    expect(exchangeErrorLabel('user 42 is not allowed')).toBe('other');
+    expect(exchangeErrorLabel('constructor')).toBe('other');
+    expect(exchangeErrorLabel(undefined)).toBe('none');
   });
 });

@@ -49,6 +49,27 @@ const MISCONFIGURATION = new Map([
   ['unauthorized_client', 'the client is not allowed to use token exchange at the authorization server'],
   ['unsupported_grant_type', 'the authorization server does not support token exchange'],
 ]);
+/**
+ * The OAuth `error` values a metric may carry as a label (RFC 6749 §5.2, RFC 8693 §2.2.2, RFC 8707,
+ * OIDC Core §3.1.2.6 and the vendor answers the classifier reads). The server chooses `error`, so
+ * anything else is `other`: a label vocabulary must stay closed.
+ */
+const LABELLED_OAUTH_ERRORS: ReadonlySet<string> = new Set([
+  ...SUBJECT_TOKEN_UNUSABLE,
+  ...NEEDS_CONSENT,
+  ...SERVER_BUSY,
+  ...MISCONFIGURATION.keys(),
+  'access_denied',
+  'login_required',
+  'unsupported_token_type',
+]);
+
+/** `error` label of an exchange failure: the OAuth error when it is a known one, `other`, or `none` (no OAuth answer). */
+export function exchangeErrorLabel(oauthError: string | undefined): string {
+  if (oauthError === undefined) return 'none';
+  return LABELLED_OAUTH_ERRORS.has(oauthError) ? oauthError : 'other';
+}
+
 // Node's and undici's codes for a connection that failed or broke.
 const NETWORK_ERROR_CODES = new Set([
   'ECONNREFUSED',

@@ -53,3 +53,22 @@ describe('loadConfig', () => {
     );
   });
 });
+
+describe('loadConfig: OpenTelemetry export', () => {
+  it('is off without OTEL_EXPORTER_OTLP_ENDPOINT (or with it empty), on with an http(s) URL', () => {
+    expect(loadConfig({ BATON_ENCRYPTION_KEY: KEY }, noFile).tracing).toEqual({ otlpEndpoint: undefined });
+    expect(loadConfig({ BATON_ENCRYPTION_KEY: KEY, OTEL_EXPORTER_OTLP_ENDPOINT: '' }, noFile).tracing).toEqual({
+      otlpEndpoint: undefined,
+    });
+    expect(
+      loadConfig({ BATON_ENCRYPTION_KEY: KEY, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' }, noFile).tracing,
+    ).toEqual({ otlpEndpoint: 'http://collector:4318' });
+  });
+
+  it('names the key when the endpoint is not an http(s) URL', () => {
+    for (const bad of ['collector:4318', 'grpc://collector:4317', 'not a url'])
+      expect(() => loadConfig({ BATON_ENCRYPTION_KEY: KEY, OTEL_EXPORTER_OTLP_ENDPOINT: bad }, noFile)).toThrow(
+        /^OTEL_EXPORTER_OTLP_ENDPOINT: /,
+      );
+  });
+});

@@ -83,6 +83,8 @@ export interface BatonConfig {
   /** Issue 10 item 8: approvals need escalationsResolve and four eyes. */
   approvals: { requireResolveScope: boolean };
   notifications?: { webhookUrl: string; secret: string; allowPrivate: boolean };
+  /** OpenTelemetry export (issue 14): off without an endpoint. */
+  tracing: { otlpEndpoint?: string };
 }
 
 /** A configuration problem; `message` is one line that names the key. */
@@ -186,6 +188,7 @@ export function loadConfig(
     queuePrefix: e.BATON_QUEUE_PREFIX,
     migrate: e.BATON_MIGRATE === 'on',
     logLevel: e.LOG_LEVEL,
+    tracing: { otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT },
     api: {
       audience: y.api.audience,
       scopes: y.api.scopes,

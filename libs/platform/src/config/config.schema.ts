@@ -220,6 +220,11 @@ export const envSchema = z.object({
     .default('baton'),
   BATON_MIGRATE: z.enum(['on', 'off']).default('on'),
   LOG_LEVEL: logLevel.default('info'),
+  /** OTLP/HTTP base URL (`http://collector:4318`); traces go to `<it>/v1/traces`. Unset: no tracing. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
 });
 export type BatonEnv = z.infer<typeof envSchema>;
 

@@ -38,7 +38,7 @@ export class EngineModule {
       module: EngineModule,
       imports: [QueueModule, AuditModule, WorkflowDefinitionsModule, SubjectTokenModule, StoresModule],
       providers,
-      exports: [NodeRunner, NodeSweeper, HandlerRegistry, QueueModule, EscalationExpirer, WebhookSender],
+      exports: [NodeRunner, NodeSweeper, HandlerRegistry, QueueModule, EscalationExpirer, WebhookSender, StoresModule],
     };
   }
 }

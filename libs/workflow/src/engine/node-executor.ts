@@ -1,9 +1,10 @@
 import { Injectable, type OnModuleDestroy } from '@nestjs/common';
-import { InjectConfig, type BatonConfig } from '@baton/platform';
+import { InjectConfig, NO_SPAN, type BatonConfig, type TraceSpan } from '@baton/platform';
 import {
   SubjectTokenCipher,
   TokenExchangeError,
   TokenExchanger,
+  exchangeErrorLabel,
   scopesToRequest,
   type ExchangeRequest,
 } from '@baton/oauth';
@@ -34,6 +35,7 @@ import { refuseCallDestination } from '../nodes/http/call-destination.js';
 import { DOWNSTREAM_AGENT_OPTIONS } from '../nodes/http/downstream-agent.js';
 import { createGuardedAgent } from '../nodes/http/guarded-lookup.js';
 import type { HttpNodeRequest } from '../nodes/http/http-node-request.js';
+import { EngineMetrics } from '../metrics/engine-metrics.js';
 import { runAudit } from '../runs/run-audit.js';
 import { HandlerError } from './handlers/node-handler.js';
 import { HandlerRegistry } from './handlers/handler-registry.js';
@@ -68,6 +70,7 @@ export class NodeExecutor implements OnModuleDestroy {
     private readonly cipher: SubjectTokenCipher,
     private readonly handlers: HandlerRegistry,
     @InjectConfig() private readonly config: BatonConfig,
+    private readonly metrics: EngineMetrics,
   ) {
     this.destinations = {
       entries: parseAllowedHosts(config.http.allowedHosts),
@@ -80,8 +83,14 @@ export class NodeExecutor implements OnModuleDestroy {
     await this.guardedAgent.close();
   }
 
-  async execute(claim: ClaimedNode, node: EffectiveNode, signal?: AbortSignal): Promise<NodeOutcome> {
-    const attempt = new Attempt(claim, node);
+  /** `span` is the attempt's node span (NodeRunner's); exchanges and downstream calls are its children. */
+  async execute(
+    claim: ClaimedNode,
+    node: EffectiveNode,
+    signal?: AbortSignal,
+    span: TraceSpan = NO_SPAN,
+  ): Promise<NodeOutcome> {
+    const attempt = new Attempt(claim, node, span);
     try {
       switch (node.type) {
         case 'approval':
@@ -130,14 +139,20 @@ export class NodeExecutor implements OnModuleDestroy {
     const trace = parseTraceparent(attempt.claim.run.traceparent ?? undefined);
     // Call; on a first 401 exchange once more and call once more (SPEC §4 step 4).
     for (let refreshed = false; ; refreshed = true) {
+      // With tracing on, the call is a span of its own and its context is what the downstream sees.
+      const callSpan = attempt.span.child(`HTTP ${request.method}`, httpSpanAttributes(request), 'client');
       const result = await callHttp(request, {
         accessToken: token?.accessToken,
         idempotencyKey: attempt.idempotencyKey,
-        traceparent: trace ? childTraceparent(trace) : undefined,
+        traceparent: callSpan.traceparent() ?? (trace ? childTraceparent(trace) : undefined),
         timeoutMs: node.timeoutMs,
         signal,
         dispatcher: this.guardedAgent,
       });
+      if (result.kind === 'response') {
+        callSpan.set({ 'http.response.status_code': result.status });
+        callSpan.end(result.status < 400 ? { ok: true } : { ok: false, message: `HTTP ${result.status}` });
+      } else callSpan.end({ ok: false, message: result.kind });
       const { audits, decision } = decideHttpOutcome(result, {
         target,
         withToken: token !== undefined,
@@ -277,8 +292,17 @@ export class NodeExecutor implements OnModuleDestroy {
 
   private async exchange(attempt: Attempt, request: ExchangeRequest): Promise<TokenStep> {
     const target = request.audience ?? request.resource ?? null;
+    const endTimer = this.metrics.exchangeDuration.startTimer();
+    const span = attempt.span.child('baton.token_exchange', {
+      'baton.exchange.profile': request.profile,
+      ...(target && { 'baton.exchange.target': target }),
+      'baton.exchange.scopes': request.scopes.join(' '),
+    });
     try {
       const result = await this.exchanger.exchange(request);
+      if (!result.cached) endTimer({ result: 'success' });
+      span.set({ 'baton.exchange.cached': result.cached });
+      span.end({ ok: true });
       attempt.audit(AuditOperation.TokenExchanged, {
         scopes: attempt.grantedScopes,
         target,
@@ -294,6 +318,13 @@ export class NodeExecutor implements OnModuleDestroy {
       return { token: { accessToken: result.accessToken, request } };
     } catch (error) {
       if (!(error instanceof TokenExchangeError)) throw error;
+      endTimer({ result: 'failure' });
+      this.metrics.exchangeFailed(error);
+      span.set({
+        'baton.exchange.error_class': error.code,
+        'baton.exchange.error': exchangeErrorLabel(error.oauthError),
+      });
+      span.end({ ok: false, message: error.code });
       const { audit, verdict } = decideExchangeFailure(error);
       attempt.audit(audit.operation as AuditOperation, { scopes: attempt.grantedScopes, target, ...audit });
       return { outcome: attempt.conclude(verdict) };
@@ -311,6 +342,7 @@ class Attempt {
   constructor(
     readonly claim: ClaimedNode,
     readonly node: EffectiveNode,
+    readonly span: TraceSpan,
   ) {
     // One render budget per attempt: url, headers, query, body (or prompt, or handler input) together (issue 10 item 10).
     this.scope = { input: claim.run.input, nodes: claim.outputs, budget: new RenderBudget() };
@@ -353,6 +385,20 @@ class Attempt {
     }
     const delayMs = retryDelayMs({ attempt: this.claim.attempt, backoffMs, retryAfterMs });
     return { kind: 'retry', delayMs, error, grantedScopes: this.grantedScopes, audits: this.audits };
+  }
+}
+
+/** What a downstream call's span says about it: method and destination, never the path, query or headers. */
+function httpSpanAttributes(request: HttpNodeRequest): Record<string, string | number> {
+  try {
+    const url = new URL(request.url);
+    return {
+      'http.request.method': request.method,
+      'server.address': url.hostname,
+      'server.port': Number(url.port || (url.protocol === 'https:' ? 443 : 80)),
+    };
+  } catch {
+    return { 'http.request.method': request.method };
   }
 }
 

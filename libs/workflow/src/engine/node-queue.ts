@@ -88,7 +88,16 @@ export class NodeQueue {
     try {
       await withTimeout(this.enqueue(jobs, options), 3000);
     } catch (error) {
-      this.logger.warn({ err: error, jobs: jobs.length }, 'enqueue failed; the sweeper will enqueue these nodes');
+      // The nodes by run and id (the first few): each is a line's worth of "which node" for an operator.
+      this.logger.warn(
+        {
+          err: error,
+          jobs: jobs.length,
+          ...(jobs.length === 1 && { runId: jobs[0]!.runId, nodeId: jobs[0]!.nodeId }),
+          nodes: jobs.slice(0, 20).map((j) => ({ runId: j.runId, nodeId: j.nodeId })),
+        },
+        'enqueue failed; the sweeper will enqueue these nodes',
+      );
     }
   }
 

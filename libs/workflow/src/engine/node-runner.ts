@@ -1,12 +1,14 @@
 import { Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
-import { InjectConfig, type BatonConfig } from '@baton/platform';
+import { InjectConfig, Tracing, type BatonConfig, type TraceSpan } from '@baton/platform';
 import { randomUUID } from 'node:crypto';
-import { Counter, Registry } from 'prom-client';
 import { DefinitionCache, type CachedDefinition } from '../definitions/definition-cache.js';
-import { AuditOperation, NodeErrorCode } from '../domain/index.js';
+import { AuditOperation, NodeErrorCode, parseTraceparent } from '../domain/index.js';
 import { EscalationEvents } from '../escalations/escalation-events.js';
+import { EngineMetrics } from '../metrics/engine-metrics.js';
+import { RunEndCounter } from '../metrics/run-end-counter.js';
 import type { ClaimedNode } from './claimed-node.js';
 import { NodeExecutor } from './node-executor.js';
+import { NodeLog, debugEnabled } from './node-log.js';
 import { NodeQueue, type RunNodeJob } from './node-queue.js';
 import type { NodeOutcome } from './node-outcome.js';
 import { NodeRunStore, type NonSuccessOutcome } from './node-run.store.js';
@@ -21,11 +23,9 @@ import { NodeRunStore, type NonSuccessOutcome } from './node-run.store.js';
 @Injectable()
 export class NodeRunner implements BeforeApplicationShutdown {
   private readonly logger = new Logger(NodeRunner.name);
-  private readonly steps: Counter<'outcome'>;
-  private readonly escalations: Counter<'reason'>;
-  private readonly exchanges: Counter<'result' | 'cached'>;
   /** Set when the worker stops: running chains finish their current node and queue the next. */
   private draining = false;
+  private readonly debugLines: boolean;
 
   constructor(
     private readonly store: NodeRunStore,
@@ -34,26 +34,11 @@ export class NodeRunner implements BeforeApplicationShutdown {
     private readonly queue: NodeQueue,
     private readonly escalationEvents: EscalationEvents,
     @InjectConfig() private readonly config: BatonConfig,
-    registry: Registry,
+    private readonly metrics: EngineMetrics,
+    private readonly runEnds: RunEndCounter,
+    private readonly tracing: Tracing,
   ) {
-    this.steps = new Counter({
-      name: 'baton_node_steps_total',
-      help: 'Node attempts by outcome',
-      labelNames: ['outcome'],
-      registers: [registry],
-    });
-    this.escalations = new Counter({
-      name: 'baton_escalations_opened_total',
-      help: 'Escalations opened by reason',
-      labelNames: ['reason'],
-      registers: [registry],
-    });
-    this.exchanges = new Counter({
-      name: 'baton_token_exchanges_total',
-      help: 'RFC 8693 exchanges by result, and whether served from the cache',
-      labelNames: ['result', 'cached'],
-      registers: [registry],
-    });
+    this.debugLines = debugEnabled(config.logLevel);
   }
 
   beforeApplicationShutdown(): void {
@@ -77,7 +62,31 @@ export class NodeRunner implements BeforeApplicationShutdown {
   /** Executes one claimed attempt and records it; returns the next node when this job goes on with one. */
   private async step(claim: ClaimedNode, carrier: string): Promise<ClaimedNode | null> {
     const definition = await this.definitions.get(claim.run.workflowName, claim.run.workflowVersion);
-    const outcome = await this.execute(claim, definition);
+    const node = definition?.nodes.get(claim.nodeId);
+    const endTimer = this.metrics.nodeDuration.startTimer({ type: node?.type ?? 'unknown' });
+    // The node's span continues the run's trace (its stored traceparent: the caller's, or the api's run start span).
+    const span = this.tracing.start('baton.node', parseTraceparent(claim.run.traceparent ?? undefined), {
+      'baton.run.id': claim.runId,
+      'baton.node.id': claim.nodeId,
+      'baton.node.type': node?.type ?? 'unknown',
+      'baton.node.attempt': claim.attempt,
+      'baton.workflow': claim.run.workflowName,
+    });
+    const log = new NodeLog(
+      this.logger,
+      { runId: claim.runId, nodeId: claim.nodeId, attempt: claim.attempt },
+      this.debugLines,
+    );
+    log.debug('node started', () => ({ type: node?.type ?? 'unknown' }));
+    const started = performance.now();
+    const outcome = await this.execute(claim, definition, span, log);
+    log.debug('node finished', () => ({
+      outcome: outcome.kind,
+      durationMs: Math.round(performance.now() - started),
+    }));
+    endTimer({ outcome: outcome.kind });
+    span.set({ 'baton.node.outcome': outcome.kind });
+    span.end(outcome.kind === 'failed' ? { ok: false, message: outcome.error.code } : { ok: true });
     this.count(outcome);
     if (outcome.kind === 'succeeded') {
       const completion = await this.store.complete(claim, {
@@ -87,24 +96,21 @@ export class NodeRunner implements BeforeApplicationShutdown {
         successors: definition?.plan.successors.get(claim.nodeId) ?? [],
         carrier: this.draining ? null : carrier,
       });
+      // Nothing started next: this may have been the run's last node (counted at scrape time).
+      if (completion.settled && !completion.next && completion.queued.length === 0)
+        this.runEnds.note(claim.runId, claim.nodeId);
       await this.queue.enqueueAfterCommit(completion.queued);
       return completion.next;
     }
 
     const settlement = await this.store.settle(claim, this.nonSuccess(outcome), outcome.grantedScopes, outcome.audits);
     if (!settlement.settled) return null;
+    if (settlement.kind === 'failed') this.runEnds.note(claim.runId, claim.nodeId);
+    if (settlement.openedEscalation && outcome.kind === 'escalate')
+      this.metrics.escalationsOpened.inc({ reason: outcome.reason });
     if (outcome.kind === 'failed') {
       // Operators need to see misconfiguration (a wrong client secret) without reading audit rows.
-      this.logger.warn(
-        {
-          runId: claim.runId,
-          nodeId: claim.nodeId,
-          attempt: claim.attempt,
-          code: outcome.error.code,
-          reason: outcome.error.message,
-        },
-        'node failed',
-      );
+      log.warn('node failed', { code: outcome.error.code, reason: outcome.error.message });
     }
     if (settlement.kind === 'retry' && outcome.kind === 'retry') {
       await this.queue.enqueueAfterCommit([{ runId: claim.runId, nodeId: claim.nodeId, attempt: claim.attempt + 1 }], {
@@ -117,7 +123,12 @@ export class NodeRunner implements BeforeApplicationShutdown {
     return null;
   }
 
-  private async execute(claim: ClaimedNode, definition: CachedDefinition | null): Promise<NodeOutcome> {
+  private async execute(
+    claim: ClaimedNode,
+    definition: CachedDefinition | null,
+    span: TraceSpan,
+    log: NodeLog,
+  ): Promise<NodeOutcome> {
     const node = definition?.nodes.get(claim.nodeId);
     if (!node) {
       return {
@@ -128,10 +139,10 @@ export class NodeRunner implements BeforeApplicationShutdown {
       };
     }
     try {
-      return await this.executor.execute(claim, node);
+      return await this.executor.execute(claim, node, undefined, span);
     } catch (error) {
       // A bug or an unexpected library error: record it on the node rather than loop forever.
-      this.logger.error({ err: error, runId: claim.runId, nodeId: claim.nodeId }, 'node execution failed unexpectedly');
+      log.error('node execution failed unexpectedly', { err: error });
       return {
         kind: 'failed',
         error: { code: NodeErrorCode.InternalError, message: 'unexpected error while executing the node' },
@@ -162,11 +173,10 @@ export class NodeRunner implements BeforeApplicationShutdown {
   }
 
   private count(outcome: NodeOutcome): void {
-    this.steps.inc({ outcome: outcome.kind });
-    if (outcome.kind === 'escalate') this.escalations.inc({ reason: outcome.reason });
+    this.metrics.nodeSteps.inc({ outcome: outcome.kind });
     for (const record of outcome.audits) {
       if (record.operation === AuditOperation.TokenExchanged) {
-        this.exchanges.inc({
+        this.metrics.exchanges.inc({
           result: record.success ? 'success' : 'failure',
           cached: String(record.details?.cached === true),
         });

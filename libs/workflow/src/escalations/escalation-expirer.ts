@@ -4,6 +4,8 @@ import { DataSource } from 'typeorm';
 import { AuditWriter, type AuditRecord } from '../audit/audit-writer.js';
 import { AuditOperation, NodeErrorCode, allowedFromRun, RunStatus } from '../domain/index.js';
 import { NodeRunStore } from '../engine/node-run.store.js';
+import { EngineMetrics } from '../metrics/engine-metrics.js';
+import { RunEndCounter } from '../metrics/run-end-counter.js';
 import { RunStore } from '../runs/run.store.js';
 import { EscalationEvents } from './escalation-events.js';
 import { EscalationRepository } from './escalation.repository.js';
@@ -25,14 +27,18 @@ export class EscalationExpirer {
     private readonly runs: RunStore,
     private readonly nodes: NodeRunStore,
     private readonly events: EscalationEvents,
+    private readonly metrics: EngineMetrics,
+    private readonly runEnds: RunEndCounter,
   ) {}
 
   /** Expires the escalation if it is still open and due; returns whether it did. */
   async expire(escalationId: string): Promise<boolean> {
     let closed: string[] = [];
+    let ended = null as { runId: string; nodeId: string; reason: string } | null;
     const expired = await this.dataSource.transaction(async (m) => {
       const due = await this.escalations.expireDue(m, escalationId);
       if (!due) return false;
+      ended = due;
       const row = { run_id: due.runId, node_id: due.nodeId };
       const runStatus = await this.runs.lock(m, row.run_id);
       const error = { code: NodeErrorCode.EscalationExpired, message: 'nobody resolved the escalation in time' };
@@ -59,6 +65,10 @@ export class EscalationExpirer {
         closed = await this.runs.fail(m, row.run_id, row.node_id, error);
       return true;
     });
+    if (ended) {
+      this.metrics.escalationResolved(ended.reason, 'expire');
+      this.runEnds.note(ended.runId, ended.nodeId);
+    }
     if (expired) await this.events.expired(escalationId);
     if (closed.length > 0) await this.events.resolved(closed);
     return expired;

@@ -18,6 +18,8 @@ import {
 import { NodeQueue, type RunNodeJob } from '../engine/node-queue.js';
 import { NodeRunStore } from '../engine/node-run.store.js';
 import type { EscalationEntity } from '../persistence/escalation.entity.js';
+import { EngineMetrics } from '../metrics/engine-metrics.js';
+import { RunEndCounter } from '../metrics/run-end-counter.js';
 import { RunStore } from '../runs/run.store.js';
 import { EscalationEvents } from './escalation-events.js';
 import { EscalationRepository, type EscalationWithRun } from './escalation.repository.js';
@@ -61,6 +63,8 @@ export class EscalationResolver {
     private readonly definitions: DefinitionCache,
     private readonly queue: NodeQueue,
     private readonly events: EscalationEvents,
+    private readonly metrics: EngineMetrics,
+    private readonly runEnds: RunEndCounter,
   ) {}
 
   async resolve(id: string, body: unknown, caller: EscalationCaller): Promise<EscalationView> {
@@ -111,6 +115,10 @@ export class EscalationResolver {
       return this.apply(m, action, escalation, definition, caller.subject, note, fresh, resolved);
     });
 
+    this.metrics.escalationResolved(escalation.reason, action);
+    // Approve may complete the run's last node; reject and abort fail the run (counted at scrape time).
+    if (action === EscalationAction.Approve || action === EscalationAction.Reject || action === EscalationAction.Abort)
+      this.runEnds.note(escalation.runId, escalation.nodeId);
     await this.queue.enqueueAfterCommit(outcome.jobs);
     await this.events.resolved([id, ...outcome.closed]);
     const resolved = (await this.escalations.findWithRun(id))!;

@@ -52,13 +52,13 @@ export class EscalationRepository {
   }
 
   /** Expires an open escalation that is due; its run and node, or null when it was not open or not due. */
-  async expireDue(m: EntityManager, id: string): Promise<{ runId: string; nodeId: string } | null> {
-    const [row] = await updateReturning<{ run_id: string; node_id: string }>(
+  async expireDue(m: EntityManager, id: string): Promise<{ runId: string; nodeId: string; reason: string } | null> {
+    const [row] = await updateReturning<{ run_id: string; node_id: string; reason: string }>(
       m,
-      `UPDATE escalations SET status = $2, resolved_at = now() WHERE id = $1 AND status = $3 AND expires_at <= now() RETURNING run_id, node_id`,
+      `UPDATE escalations SET status = $2, resolved_at = now() WHERE id = $1 AND status = $3 AND expires_at <= now() RETURNING run_id, node_id, reason`,
       [id, EscalationStatus.Expired, EscalationStatus.Open],
     );
-    return row ? { runId: row.run_id, nodeId: row.node_id } : null;
+    return row ? { runId: row.run_id, nodeId: row.node_id, reason: row.reason } : null;
   }
 
   async findWithRun(id: string): Promise<EscalationWithRun | null> {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { DomainError, DomainErrorCode, type Page } from '@baton/platform';
+import { DomainError, DomainErrorCode, Tracing, type Page, type TraceSpan } from '@baton/platform';
 import { SubjectTokenCipher } from '@baton/oauth';
 import { z } from 'zod';
 import {
@@ -17,6 +17,8 @@ import { EscalationEvents } from '../escalations/escalation-events.js';
 import type { RunEntity } from '../persistence/run.entity.js';
 import { RunRepository } from './run.repository.js';
 import { RunStore } from './run.store.js';
+import { EngineMetrics } from '../metrics/engine-metrics.js';
+import type { TraceParent } from '../domain/trace/trace-context.js';
 import { toNodeRunView, toRunView, type RunDetailView, type RunSummaryView, type RunView } from './run.views.js';
 
 /** Whose runs a caller may see: their own, or all. */
@@ -56,6 +58,8 @@ export class RunService {
     private readonly queue: NodeQueue,
     private readonly cipher: SubjectTokenCipher,
     private readonly escalationEvents: EscalationEvents,
+    private readonly metrics: EngineMetrics,
+    private readonly tracing: Tracing,
   ) {}
 
   /**
@@ -69,6 +73,30 @@ export class RunService {
     subjectToken: string,
     idempotencyKey?: string,
     traceparentHeader?: string | string[],
+  ): Promise<StartedRun> {
+    // A malformed traceparent is dropped (W3C Trace Context §4.3), never a reason to refuse the run.
+    const trace = parseTraceparent(traceparentHeader);
+    // With tracing on, the run's stored traceparent is this span: node spans become its children.
+    const span = this.tracing.start('baton.run.start', trace, { 'baton.workflow': workflowName }, 'server');
+    try {
+      const started = await this.begin(workflowName, body, caller, subjectToken, idempotencyKey, trace, span);
+      span.set({ 'baton.run.id': started.run.id, 'baton.run.created': started.created });
+      span.end({ ok: true });
+      return started;
+    } catch (error) {
+      span.end({ ok: false, message: error instanceof DomainError ? error.code : 'unexpected error' });
+      throw error;
+    }
+  }
+
+  private async begin(
+    workflowName: string,
+    body: unknown,
+    caller: RunCaller,
+    subjectToken: string,
+    idempotencyKey: string | undefined,
+    trace: TraceParent | null,
+    span: TraceSpan,
   ): Promise<StartedRun> {
     const parsed = startRunBodySchema.safeParse(body ?? {});
     if (!parsed.success) {
@@ -88,8 +116,6 @@ export class RunService {
     }
     if (!WORKFLOW_NAME_PATTERN.test(workflowName)) throw this.noSuchWorkflow(workflowName, version);
     const id = randomUUID();
-    // A malformed traceparent is dropped (W3C Trace Context §4.3), never a reason to refuse the run.
-    const trace = parseTraceparent(traceparentHeader);
     const sealed = this.cipher.seal(subjectToken, { runId: id, issuer: caller.issuer, subject: caller.subject });
     // Twice at most: the second time after learning that another version became the latest.
     for (let refresh = false; ; refresh = true) {
@@ -132,7 +158,7 @@ export class RunService {
         userScopes: caller.scopes,
         subjectToken: { ...sealed, expiresAt: caller.expiresAt },
         idempotencyKey: idempotencyKey ?? null,
-        traceparent: trace ? formatTraceparent(trace) : null,
+        traceparent: span.traceparent() ?? (trace ? formatTraceparent(trace) : null),
         nodes,
       });
       if (started.outcome === 'stale' && !refresh) continue;
@@ -150,6 +176,7 @@ export class RunService {
         nodes.filter((n) => n.queued).map((n) => ({ runId: id, nodeId: n.id, attempt: 1 })),
         { start: true },
       );
+      this.metrics.runsStarted.inc({ workflow: stored.name });
       const run: RunView = {
         id,
         status: RunStatus.Pending,
@@ -200,6 +227,7 @@ export class RunService {
         DomainErrorCode.Conflict,
         `Run ${id} is already ${run.status === 'cancelled' ? 'cancelled' : 'finished'}`,
       );
+    this.metrics.runsFinished.inc({ workflow: run.workflowName, status: RunStatus.Cancelled });
     await this.escalationEvents.resolved(cancelled.closedEscalations);
     return this.get(id, caller);
   }
