@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -152,6 +152,65 @@ describe('the baton CLI (SPEC §15) against the real stack', () => {
       .split('\n')
       .map((line) => JSON.parse(line));
     expect(frames.at(-1)).toMatchObject({ id: started.id, status: 'failed' });
+  });
+
+  it('runs watch follows the run live (SSE): it shows the wait, then the approval and the end (exit 0)', async () => {
+    const started = JSON.parse((await baton(['--json', 'runs', 'start', 'cli-approval'], env)).stdout);
+    const escalation = await stack.openEscalation(started.id);
+    await stack.waitForRun(started.id, userToken, ['waiting_for_human']);
+    const watching = baton(['--json', 'runs', 'watch', started.id], env);
+    await new Promise((r) => setTimeout(r, 700)); // it has its snapshot by now
+    expect((await stack.resolve(escalation.id, userToken, { action: 'approve' })).status).toBe(200);
+    const watch = await watching;
+    expect(watch.code).toBe(0);
+    const frames = watch.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(frames[0]).toMatchObject({ id: started.id, status: 'waiting_for_human' });
+    expect(frames.at(-1)).toMatchObject({
+      status: 'succeeded',
+      nodes: [{ status: 'succeeded' }, { status: 'succeeded' }],
+    });
+  });
+
+  it('audit tail follows GET /v1/audit/stream with filters (NDJSON with --json, one line per entry otherwise)', async () => {
+    const auditor = await stack.auth.mintToken('cli-auditor', ['baton:audit:read']);
+    const auditorEnv = { ...env, BATON_TOKEN: auditor };
+    const tail = spawn(
+      process.execPath,
+      [CLI, '--json', 'audit', 'tail', '--workflow', 'cli-fetch', '--operation', 'run.succeeded', 'node.succeeded'],
+      {
+        env: { PATH: process.env.PATH ?? '', ...auditorEnv },
+      },
+    );
+    const text = spawn(process.execPath, [CLI, 'audit', 'tail', '--workflow', 'cli-fetch', '--success', 'true'], {
+      env: { PATH: process.env.PATH ?? '', ...auditorEnv },
+    });
+    let out = '';
+    let plain = '';
+    tail.stdout.on('data', (c) => (out += c));
+    text.stdout.on('data', (c) => (plain += c));
+    try {
+      await new Promise((r) => setTimeout(r, 700)); // both are connected
+      const started = JSON.parse((await baton(['--json', 'runs', 'start', 'cli-fetch'], env)).stdout);
+      await stack.waitForRun(started.id, userToken, ['succeeded']);
+      const deadline = Date.now() + 5000;
+      while (Date.now() < deadline && !out.includes('run.succeeded')) await new Promise((r) => setTimeout(r, 50));
+      const entries = out
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line));
+      expect(entries.map((e) => [e.runId, e.operation])).toEqual([
+        [started.id, 'node.succeeded'],
+        [started.id, 'run.succeeded'],
+      ]);
+      expect(plain).toMatch(new RegExp(`run\\.succeeded {2}ok {2}cli-fetch ${started.id} {2}user cli-user`));
+      expect(tail.exitCode).toBeNull(); // it keeps following until interrupted
+    } finally {
+      tail.kill();
+      text.kill();
+    }
   });
 
   it('runs cancel prints the cancelled run; cancelling again is refused (exit 1)', async () => {

@@ -1,8 +1,14 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import { createBatonClient, type BatonClient, type BatonSchemas } from '../../libs/client/src/index.js';
+import {
+  createBatonClient,
+  readEventStream,
+  type BatonClient,
+  type BatonSchemas,
+} from '../../libs/client/src/index.js';
 import { ApiRefusal, ApiUnreachable, UsageError } from './cli-errors.js';
+import { applyRunEvent, auditLine, type AuditTailOptions, type RunDetail } from './live-view.js';
 import { renderRun, TERMINAL_RUN_STATUSES } from './dag-view.js';
 
 /** Where the CLI writes and what it reads: the process by default, replaceable in tests. */
@@ -11,7 +17,7 @@ export interface CliIo {
   write(text: string): void;
   writeError(text: string): void;
   isTty: boolean;
-  /** How long `runs watch` waits between looks at the run. */
+  /** How long `runs watch` and `audit tail` wait before reconnecting a stream the server ended. */
   pollMs?: number;
 }
 
@@ -155,26 +161,37 @@ export function buildProgram(io: CliIo): Command {
     .action(async (id: string, _options: unknown, command: Command) => {
       const client = clientFor(command);
       const json = globals(command).json;
-      let shown = '';
       let drawn = 0;
-      for (;;) {
-        const run = await unwrap(client.GET('/v1/runs/{id}', { params: { path: { id } } }));
+      const show = (run: RunDetail) => {
         const lines = renderRun(run);
-        const frame = JSON.stringify(run);
-        if (frame !== shown) {
-          shown = frame;
-          if (json) io.write(`${frame}\n`);
-          else if (io.isTty) {
-            io.write(`${drawn ? `\x1b[${drawn}A\x1b[J` : ''}${lines.join('\n')}\n`);
-            drawn = lines.length;
-          } else io.write(`${lines.join('\n')}\n\n`);
+        if (json) io.write(`${JSON.stringify(run)}\n`);
+        else if (io.isTty) {
+          io.write(`${drawn ? `\x1b[${drawn}A\x1b[J` : ''}${lines.join('\n')}\n`);
+          drawn = lines.length;
+        } else io.write(`${lines.join('\n')}\n\n`);
+      };
+      // SPEC §13: the run's event stream; a dropped connection resumes after the last audit entry seen.
+      let run: RunDetail | null = null;
+      let lastEventId: string | undefined;
+      for (let attempt = 0; ; attempt++) {
+        const body = await unwrap(
+          client.GET('/v1/runs/{id}/events', {
+            params: { path: { id }, header: lastEventId ? { 'Last-Event-ID': lastEventId } : {} },
+            parseAs: 'stream',
+          }),
+        );
+        for await (const event of readEventStream(body as unknown as ReadableStream<Uint8Array>)) {
+          if (event.id) lastEventId = event.id;
+          const next = applyRunEvent(run, event);
+          if (next === run) continue;
+          run = next;
+          show(run!);
         }
-        if (TERMINAL_RUN_STATUSES.includes(run.status)) {
-          if (run.status !== 'succeeded') process.exitCode = 1;
-          return;
-        }
+        if (run && TERMINAL_RUN_STATUSES.includes(run.status)) break;
+        if (attempt >= 20) throw new ApiUnreachable('the run event stream keeps ending before the run does');
         await new Promise((resolve) => setTimeout(resolve, io.pollMs ?? 500));
       }
+      if (run.status !== 'succeeded') process.exitCode = 1;
     });
   runs
     .command('cancel')
@@ -248,6 +265,48 @@ export function buildProgram(io: CliIo): Command {
     );
 
   const audit = program.command('audit').description('the audit trail');
+  audit
+    .command('tail')
+    .description('follow the audit trail as it commits (GET /v1/audit/stream); Ctrl-C ends it')
+    .option('--run-id <id>')
+    .option('--user-id <sub>')
+    .option('--issuer <iss>')
+    .option('--agent-id <id>')
+    .option('--workflow <name>')
+    .option('--operation <operation...>', 'one or more operations')
+    .addOption(new Option('--success <bool>', 'only successes or only failures').choices(['true', 'false']))
+    .option('--from <instant>', 'start with the entries since then (ISO 8601), else live')
+    .action(async (options: AuditTailOptions, command: Command) => {
+      const client = clientFor(command);
+      const json = globals(command).json;
+      const query = {
+        runId: options.runId,
+        userId: options.userId,
+        issuer: options.issuer,
+        agentId: options.agentId,
+        workflow: options.workflow,
+        operation: options.operation as BatonSchemas['AuditEntry']['operation'][] | undefined,
+        success: options.success === undefined ? undefined : options.success === 'true',
+        from: options.from,
+      };
+      let lastEventId: string | undefined;
+      for (;;) {
+        const body = await unwrap(
+          client.GET('/v1/audit/stream', {
+            params: { query, header: lastEventId ? { 'Last-Event-ID': lastEventId } : {} },
+            parseAs: 'stream',
+          }),
+        );
+        for await (const event of readEventStream(body as unknown as ReadableStream<Uint8Array>)) {
+          if (event.event !== 'audit') continue;
+          if (event.id) lastEventId = event.id;
+          const entry = event.data as BatonSchemas['AuditEntry'];
+          io.write(json ? `${JSON.stringify(entry)}\n` : `${auditLine(entry)}\n`);
+        }
+        // The server ended the stream (token expiry, a restart, a slow reader dropped): resume where it was.
+        await new Promise((resolve) => setTimeout(resolve, io.pollMs ?? 500));
+      }
+    });
   audit
     .command('verify')
     .description("recompute a run's hash chain: exit 1 when it is broken")
