@@ -16,3 +16,4 @@ export * from './pagination/cursor.js';
 export * from './config/boot.js';
 export * from './tracing/tracing.js';
 export * from './tracing/tracing.module.js';
+export * from './auth/caller.js';

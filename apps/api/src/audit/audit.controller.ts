@@ -12,7 +12,6 @@ import {
 } from '@baton/workflow';
 import type { Response } from 'express';
 import { z } from 'zod';
-import { ApiScopes } from '../auth/api-scopes.js';
 import { CurrentUser, type AuthenticatedUser } from '../auth/authenticated-user.js';
 import { RequiresScope } from '../auth/requires-scope.decorator.js';
 import { ApiProblemResponses } from '../http/api-problem-responses.decorator.js';
@@ -36,7 +35,6 @@ export class AuditController {
     private readonly verifier: AuditChainVerifier,
     private readonly reader: AuditReader,
     private readonly runs: RunService,
-    private readonly scopes: ApiScopes,
   ) {}
 
   @Get('audit')
@@ -100,7 +98,7 @@ export class AuditController {
     @CurrentUser() user: AuthenticatedUser,
   ) {
     const { limit, cursor } = parseQuery(runTrailQuery, query);
-    const run = await this.runs.visibleRun(id, this.caller(user));
+    const run = await this.runs.visibleRun(id, user, ApiScopeKey.AuditRead);
     return this.reader.forRun(run.id, limit, cursor);
   }
 
@@ -117,12 +115,7 @@ export class AuditController {
     @CurrentUser() user: AuthenticatedUser,
   ) {
     parseQuery(noQuery, query);
-    const run = await this.runs.visibleRun(id, this.caller(user));
+    const run = await this.runs.visibleRun(id, user, ApiScopeKey.AuditRead);
     return this.verifier.verify(run.id);
-  }
-
-  /** A run's trail is readable by its owner, or by anyone holding auditRead. */
-  private caller(user: AuthenticatedUser) {
-    return { issuer: user.issuer, subject: user.subject, canReadAll: this.scopes.has(user, ApiScopeKey.AuditRead) };
   }
 }

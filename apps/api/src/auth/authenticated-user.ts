@@ -1,12 +1,9 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
+import type { Caller } from '@baton/platform';
 import type { Request } from 'express';
 
-/** The verified caller: identity `(issuer, subject)`, scopes, and the bearer token itself. */
-export interface AuthenticatedUser {
-  issuer: string;
-  subject: string;
-  scopes: string[];
-  expiresAt: Date;
+/** The verified caller (the services' Caller) and the bearer token itself. */
+export interface AuthenticatedUser extends Caller {
   /** The raw bearer token: kept only on the request, because starting a run stores it (encrypted). */
   token: string;
 }

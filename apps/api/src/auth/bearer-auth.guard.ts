@@ -41,6 +41,7 @@ export class BearerAuthGuard implements CanActivate {
         subject: principal.subject,
         scopes: principal.scopes,
         expiresAt: principal.expiresAt,
+        may: (key) => principal.scopes.includes(this.scopes.nameOf(key)),
         token,
       };
     } catch (error) {
@@ -54,7 +55,7 @@ export class BearerAuthGuard implements CanActivate {
     }
 
     const required = this.reflector.getAllAndOverride<ApiScopeKey | undefined>(REQUIRED_SCOPE, targets);
-    if (required && !this.scopes.has(request.user, required)) {
+    if (required && !request.user.may(required)) {
       const scope = this.scopes.nameOf(required);
       throw new HttpProblem(403, 'Forbidden', `This operation needs the scope ${scope}`, {
         'WWW-Authenticate': `Bearer error="insufficient_scope", scope="${scope}"`,

@@ -1,16 +1,14 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiScopeKey, pageQuerySchema, parseQuery } from '@baton/platform';
+import { pageQuerySchema, parseQuery } from '@baton/platform';
 import {
   ESCALATION_REASONS,
   ESCALATION_STATUSES,
   ApprovalPolicy,
   EscalationQueries,
   EscalationResolver,
-  type EscalationCaller,
 } from '@baton/workflow';
 import { z } from 'zod';
-import { ApiScopes } from '../auth/api-scopes.js';
 import { CurrentUser, type AuthenticatedUser } from '../auth/authenticated-user.js';
 import { ApiProblemResponses } from '../http/api-problem-responses.decorator.js';
 import { ApiPageQueries } from '../http/api-page-queries.decorator.js';
@@ -32,7 +30,6 @@ export class EscalationsController {
   constructor(
     private readonly queries: EscalationQueries,
     private readonly resolver: EscalationResolver,
-    private readonly scopes: ApiScopes,
     private readonly approvals: ApprovalPolicy,
   ) {}
 
@@ -46,14 +43,14 @@ export class EscalationsController {
   @ApiOkResponse({ schema: refTo('EscalationPage') })
   list(@Query() query: Record<string, unknown>, @CurrentUser() user: AuthenticatedUser) {
     const { limit, cursor, status, reason, runId, workflow } = parseQuery(listQuery, query);
-    return this.queries.list(this.caller(user), { limit, cursor, status, reason, runId, workflow });
+    return this.queries.list(user, { limit, cursor, status, reason, runId, workflow });
   }
 
   @Get(':id')
   @ApiOperation({ operationId: 'getEscalation', summary: 'An escalation (run owner or escalationsResolve)' })
   @ApiOkResponse({ schema: refTo('Escalation') })
   get(@Param('id') id: string, @CurrentUser() user: AuthenticatedUser) {
-    return this.queries.get(id, this.caller(user));
+    return this.queries.get(id, user);
   }
 
   @Post(':id/resolve')
@@ -68,15 +65,7 @@ export class EscalationsController {
   @ApiOkResponse({ schema: refTo('Escalation') })
   @ApiProblemResponses(403, 409, 415, 422, 503)
   async resolve(@Param('id') id: string, @Body() body: unknown, @CurrentUser() user: AuthenticatedUser) {
-    await this.approvals.assertMayResolve(id, body, this.caller(user)); // issue 10 item 8
-    return this.resolver.resolve(id, body, this.caller(user));
-  }
-
-  private caller(user: AuthenticatedUser): EscalationCaller {
-    return {
-      issuer: user.issuer,
-      subject: user.subject,
-      canResolveAll: this.scopes.has(user, ApiScopeKey.EscalationsResolve),
-    };
+    await this.approvals.assertMayResolve(id, body, user); // issue 10 item 8
+    return this.resolver.resolve(id, body, user);
   }
 }

@@ -12,12 +12,10 @@ import {
   type StreamPosition,
 } from '@baton/workflow';
 import type { Response } from 'express';
-import { ApiScopes } from '../auth/api-scopes.js';
 import { CurrentUser, type AuthenticatedUser } from '../auth/authenticated-user.js';
 import { RequiresScope } from '../auth/requires-scope.decorator.js';
 import { ApiAuditFilterQueries } from '../audit/audit.openapi.js';
 import { ApiProblemResponses } from '../http/api-problem-responses.decorator.js';
-import { RunCallers } from '../runs/run-caller.js';
 import { SSE_CONTENT_TYPE, SseResponse } from './sse-response.js';
 
 const LAST_EVENT_ID = {
@@ -41,8 +39,6 @@ export class LiveEventsController implements OnModuleDestroy {
     private readonly feed: AuditFeed,
     private readonly runs: RunService,
     private readonly escalations: EscalationQueries,
-    private readonly callers: RunCallers,
-    private readonly scopes: ApiScopes,
     @InjectConfig() private readonly config: BatonConfig,
   ) {}
 
@@ -62,24 +58,9 @@ export class LiveEventsController implements OnModuleDestroy {
     @Res() res: Response,
   ): Promise<void> {
     const resumeAfter = resumePosition(lastEventId);
-    const runCaller = this.callers.of(user);
-    const run = await this.runs.visibleRun(id, runCaller); // 404 as problem+json, before the stream opens
+    const run = await this.runs.visibleRun(id, user); // 404 as problem+json, before the stream opens
     const sink = this.openSse(res, user);
-    const stream = new RunEventStream(
-      this.feed,
-      sink,
-      run.id,
-      {
-        run: runCaller,
-        escalation: {
-          issuer: user.issuer,
-          subject: user.subject,
-          canResolveAll: this.scopes.has(user, ApiScopeKey.EscalationsResolve),
-        },
-      },
-      this.runs,
-      this.escalations,
-    );
+    const stream = new RunEventStream(this.feed, sink, run.id, user, this.runs, this.escalations);
     sink.onClose(() => stream.stop());
     await stream.start(resumeAfter).catch(() => stream.stop());
   }

@@ -8,7 +8,6 @@ import { CurrentUser, type AuthenticatedUser } from '../auth/authenticated-user.
 import { ApiProblemResponses } from '../http/api-problem-responses.decorator.js';
 import { ApiPageQueries } from '../http/api-page-queries.decorator.js';
 import { refTo } from '../workflows/workflow.openapi.js';
-import { RunCallers } from './run-caller.js';
 import { ApiRunListQueries, LOCATION_HEADER } from './runs.openapi.js';
 
 const listQuery = z.strictObject({
@@ -26,10 +25,7 @@ const idempotencyKey = z
 @ApiProblemResponses(400, 401, 404)
 @Controller('v1')
 export class RunsController {
-  constructor(
-    private readonly runs: RunService,
-    private readonly callers: RunCallers,
-  ) {}
+  constructor(private readonly runs: RunService) {}
 
   @Post('workflows/:name/runs')
   @ApiOperation({
@@ -74,7 +70,7 @@ export class RunsController {
         { path: '$.headers.idempotency-key', message: 'must be 1–255 visible ASCII characters' },
       ]);
     }
-    const { run, created } = await this.runs.start(name, body, this.callers.of(user), user.token, key, traceparent);
+    const { run, created } = await this.runs.start(name, body, user, user.token, key, traceparent);
     res.status(created ? 202 : 200).location(`/v1/runs/${run.id}`);
     return { id: run.id, status: run.status, workflow: run.workflow, createdAt: run.createdAt };
   }
@@ -86,14 +82,14 @@ export class RunsController {
   @ApiOkResponse({ schema: refTo('RunPage') })
   list(@Query() query: Record<string, unknown>, @CurrentUser() user: AuthenticatedUser) {
     const { limit, cursor, status, workflow } = parseQuery(listQuery, query);
-    return this.runs.list(this.callers.of(user), { limit, cursor, status, workflow });
+    return this.runs.list(user, { limit, cursor, status, workflow });
   }
 
   @Get('runs/:id')
   @ApiOperation({ operationId: 'getRun', summary: 'A run with its nodes (owner or runsReadAll)' })
   @ApiOkResponse({ schema: refTo('RunDetail') })
   get(@Param('id') id: string, @CurrentUser() user: AuthenticatedUser) {
-    return this.runs.get(id, this.callers.of(user));
+    return this.runs.get(id, user);
   }
 
   @Post('runs/:id/cancel')
@@ -105,6 +101,6 @@ export class RunsController {
   @ApiOkResponse({ schema: refTo('RunDetail') })
   @ApiProblemResponses(409)
   cancel(@Param('id') id: string, @CurrentUser() user: AuthenticatedUser) {
-    return this.runs.cancel(id, this.callers.of(user));
+    return this.runs.cancel(id, user);
   }
 }

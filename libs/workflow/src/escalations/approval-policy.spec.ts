@@ -1,5 +1,15 @@
 import { describe, expect, it } from '@jest/globals';
+import { ApiScopeKey, type Caller } from '@baton/platform';
 import { approvalRefusal, type ApprovalDecisionInput } from './approval-policy.js';
+
+/** A caller that holds escalationsResolve or nothing. */
+const caller = (issuer: string, subject: string, resolver: boolean): Caller => ({
+  issuer,
+  subject,
+  scopes: [],
+  expiresAt: new Date(0),
+  may: (key) => resolver && key === ApiScopeKey.EscalationsResolve,
+});
 
 describe('approvalRefusal (issue 10 item 8)', () => {
   const run = { userIss: 'https://idp', userSub: 'alice' };
@@ -7,16 +17,14 @@ describe('approvalRefusal (issue 10 item 8)', () => {
     reason: 'approval_required',
     action: 'approve',
     run,
-    caller: { issuer: 'https://idp', subject: 'olga', canResolveAll: true },
+    caller: caller('https://idp', 'olga', true),
     requireResolveScope: true,
     ...over,
   });
 
   it('allows everything when the option is off', () => {
     expect(
-      approvalRefusal(
-        base({ requireResolveScope: false, caller: { issuer: 'https://idp', subject: 'alice', canResolveAll: false } }),
-      ),
+      approvalRefusal(base({ requireResolveScope: false, caller: caller('https://idp', 'alice', false) })),
     ).toBeNull();
   });
 
@@ -27,28 +35,20 @@ describe('approvalRefusal (issue 10 item 8)', () => {
 
   it('refuses approve and reject without the scope', () => {
     for (const action of ['approve', 'reject']) {
-      expect(
-        approvalRefusal(base({ action, caller: { issuer: 'https://idp', subject: 'alice', canResolveAll: false } })),
-      ).toMatch(/escalationsResolve/);
+      expect(approvalRefusal(base({ action, caller: caller('https://idp', 'alice', false) }))).toMatch(
+        /escalationsResolve/,
+      );
     }
   });
 
   it("refuses the run's own user approving, even with the scope; the same sub of another issuer is someone else", () => {
-    expect(approvalRefusal(base({ caller: { issuer: 'https://idp', subject: 'alice', canResolveAll: true } }))).toMatch(
-      /own run/,
-    );
-    expect(
-      approvalRefusal(
-        base({ action: 'reject', caller: { issuer: 'https://idp', subject: 'alice', canResolveAll: true } }),
-      ),
-    ).toBeNull();
-    expect(
-      approvalRefusal(base({ caller: { issuer: 'https://other', subject: 'alice', canResolveAll: true } })),
-    ).toBeNull();
+    expect(approvalRefusal(base({ caller: caller('https://idp', 'alice', true) }))).toMatch(/own run/);
+    expect(approvalRefusal(base({ action: 'reject', caller: caller('https://idp', 'alice', true) }))).toBeNull();
+    expect(approvalRefusal(base({ caller: caller('https://other', 'alice', true) }))).toBeNull();
   });
 
   it('leaves abort and token escalations to the run owner', () => {
-    const owner = { issuer: 'https://idp', subject: 'alice', canResolveAll: false };
+    const owner = caller('https://idp', 'alice', false);
     expect(approvalRefusal(base({ action: 'abort', caller: owner }))).toBeNull();
     expect(approvalRefusal(base({ reason: 'token_expired', action: 'resume', caller: owner }))).toBeNull();
     expect(approvalRefusal(base({ action: undefined, caller: owner }))).toBeNull();

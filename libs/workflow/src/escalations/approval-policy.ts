@@ -1,5 +1,13 @@
 import { Injectable } from '@nestjs/common';
-import { DomainError, DomainErrorCode, InjectConfig, type BatonConfig } from '@baton/platform';
+import {
+  ApiScopeKey,
+  DomainError,
+  DomainErrorCode,
+  InjectConfig,
+  isCaller,
+  type BatonConfig,
+  type Caller,
+} from '@baton/platform';
 import { z } from 'zod';
 import { EscalationAction, EscalationReason } from '../domain/index.js';
 import { EscalationRepository } from './escalation.repository.js';
@@ -8,7 +16,7 @@ export interface ApprovalDecisionInput {
   reason: string;
   action: string | undefined;
   run: { userIss: string; userSub: string };
-  caller: { issuer: string; subject: string; canResolveAll: boolean };
+  caller: Caller;
   requireResolveScope: boolean;
 }
 
@@ -20,8 +28,9 @@ export interface ApprovalDecisionInput {
 export function approvalRefusal(input: ApprovalDecisionInput): string | null {
   if (!input.requireResolveScope || input.reason !== EscalationReason.ApprovalRequired) return null;
   if (input.action !== EscalationAction.Approve && input.action !== EscalationAction.Reject) return null;
-  if (!input.caller.canResolveAll) return 'Approvals need the escalationsResolve scope (approvals.requireResolveScope)';
-  const own = input.caller.issuer === input.run.userIss && input.caller.subject === input.run.userSub;
+  if (!input.caller.may(ApiScopeKey.EscalationsResolve))
+    return 'Approvals need the escalationsResolve scope (approvals.requireResolveScope)';
+  const own = isCaller(input.caller, input.run.userIss, input.run.userSub);
   if (own && input.action === EscalationAction.Approve)
     return "The run's own user cannot approve their own run (approvals.requireResolveScope)";
   return null;
@@ -40,7 +49,7 @@ export class ApprovalPolicy {
     const found = await this.escalations.findWithRun(id);
     if (!found) return;
     const { escalation, run } = found;
-    if (!caller.canResolveAll && (run.userIss !== caller.issuer || run.userSub !== caller.subject)) return;
+    if (!caller.may(ApiScopeKey.EscalationsResolve) && !isCaller(caller, run.userIss, run.userSub)) return;
     const action =
       typeof body === 'object' && body !== null && typeof (body as { action?: unknown }).action === 'string'
         ? (body as { action: string }).action

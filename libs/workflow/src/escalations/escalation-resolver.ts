@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DomainError, DomainErrorCode } from '@baton/platform';
+import { ApiScopeKey, DomainError, DomainErrorCode, isCaller, type Caller } from '@baton/platform';
 import { InboundTokenError, InboundTokenVerifier, SubjectTokenCipher } from '@baton/oauth';
 import { DataSource, type EntityManager } from 'typeorm';
 import { z } from 'zod';
@@ -31,13 +31,6 @@ export const resolveBodySchema = z.strictObject({
   subjectToken: z.string().min(1).max(16384).optional(),
 });
 
-/** Who resolves: the run's own user, or a holder of `escalationsResolve`. */
-export interface EscalationCaller {
-  issuer: string;
-  subject: string;
-  canResolveAll: boolean;
-}
-
 /** A fresh subject token for `resume`, already verified and sealed. */
 interface FreshSubject {
   sealed: { ciphertext: Buffer; keyId: string };
@@ -67,7 +60,7 @@ export class EscalationResolver {
     private readonly runEnds: RunEndCounter,
   ) {}
 
-  async resolve(id: string, body: unknown, caller: EscalationCaller): Promise<EscalationView> {
+  async resolve(id: string, body: unknown, caller: Caller): Promise<EscalationView> {
     const parsed = resolveBodySchema.safeParse(body ?? {});
     if (!parsed.success) {
       throw new DomainError(
@@ -126,11 +119,11 @@ export class EscalationResolver {
   }
 
   /** The escalation if the caller owns its run or may resolve all; otherwise 404. */
-  async visible(id: string, caller: EscalationCaller): Promise<EscalationWithRun> {
+  async visible(id: string, caller: Caller): Promise<EscalationWithRun> {
     const found = z.uuid().safeParse(id).success ? await this.escalations.findWithRun(id) : null;
     if (
       !found ||
-      (!caller.canResolveAll && (found.run.userIss !== caller.issuer || found.run.userSub !== caller.subject))
+      (!caller.may(ApiScopeKey.EscalationsResolve) && !isCaller(caller, found.run.userIss, found.run.userSub))
     ) {
       throw new DomainError(DomainErrorCode.NotFound, `Escalation ${id} does not exist`);
     }

@@ -2,8 +2,8 @@ import type { AuditFilter } from '../audit/audit-filter.js';
 import { AuditOperation } from '../domain/constants.js';
 import { isTerminalRunStatus, type RunStatus } from '../domain/state/run-status.js';
 import type { EscalationQueries } from '../escalations/escalation-queries.js';
-import type { EscalationCaller } from '../escalations/escalation-resolver.js';
-import type { RunCaller, RunService } from '../runs/run.service.js';
+import type { RunService } from '../runs/run.service.js';
+import type { Caller } from '@baton/platform';
 import type { RunDetailView, RunView } from '../runs/run.views.js';
 import type { AuditFeed, FeedEntry } from './audit-feed.js';
 import { FeedFollower, type EventSink } from './feed-follower.js';
@@ -29,11 +29,6 @@ const ESCALATION_OPERATIONS: ReadonlySet<string> = new Set([
   AuditOperation.EscalationExpired,
 ]);
 
-export interface RunStreamCallers {
-  run: RunCaller;
-  escalation: EscalationCaller;
-}
-
 /**
  * `GET /v1/runs/{id}/events` (SPEC §13): the snapshot, the replay after `Last-Event-ID`, then each
  * audit entry of the run as it commits, each followed by the run, node and escalation views it
@@ -49,7 +44,7 @@ export class RunEventStream extends FeedFollower {
     feed: AuditFeed,
     sink: EventSink,
     private readonly runId: string,
-    private readonly callers: RunStreamCallers,
+    private readonly caller: Caller,
     private readonly runs: RunService,
     private readonly escalations: EscalationQueries,
   ) {
@@ -60,7 +55,7 @@ export class RunEventStream extends FeedFollower {
   async start(resumeAfter: StreamPosition | undefined): Promise<void> {
     const head = await this.openFeed();
     this.after = resumeAfter ?? head;
-    const snapshot = await this.runs.get(this.runId, this.callers.run);
+    const snapshot = await this.runs.get(this.runId, this.caller);
     this.sink.send(LiveEvent.Snapshot, snapshot);
     this.remember(snapshot);
     if (isTerminalRunStatus(snapshot.status)) {
@@ -84,7 +79,7 @@ export class RunEventStream extends FeedFollower {
       if (ESCALATION_OPERATIONS.has(entry.entry.operation) && typeof escalationId === 'string')
         escalations.add(escalationId);
     }
-    const detail = await this.runs.get(this.runId, this.callers.run);
+    const detail = await this.runs.get(this.runId, this.caller);
     for (const node of detail.nodes) {
       if (!nodes.has(node.id)) continue;
       const json = JSON.stringify(node);
@@ -93,7 +88,7 @@ export class RunEventStream extends FeedFollower {
       this.sink.send(LiveEvent.Node, node);
     }
     for (const id of escalations) {
-      const escalation = await this.escalations.get(id, this.callers.escalation).catch(() => null);
+      const escalation = await this.escalations.get(id, this.caller).catch(() => null);
       if (escalation) this.sink.send(LiveEvent.Escalation, escalation);
     }
     const run = runOf(detail);

@@ -1,6 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { DomainError, DomainErrorCode, Tracing, type Page, type TraceSpan } from '@baton/platform';
+import {
+  ApiScopeKey,
+  DomainError,
+  DomainErrorCode,
+  Tracing,
+  isCaller,
+  type Caller,
+  type Page,
+  type TraceSpan,
+} from '@baton/platform';
 import { SubjectTokenCipher } from '@baton/oauth';
 import { z } from 'zod';
 import {
@@ -20,22 +29,6 @@ import { RunStore } from './run.store.js';
 import { EngineMetrics } from '../metrics/engine-metrics.js';
 import type { TraceParent } from '../domain/trace/trace-context.js';
 import { toNodeRunView, toRunView, type RunDetailView, type RunSummaryView, type RunView } from './run.views.js';
-
-/** Whose runs a caller may see: their own, or all. */
-export interface RunVisibility {
-  issuer: string;
-  subject: string;
-  canReadAll: boolean;
-}
-
-/** Who is asking, and whether they may see every user's runs (`runsReadAll`). */
-export interface RunCaller {
-  issuer: string;
-  subject: string;
-  scopes: string[];
-  expiresAt: Date;
-  canReadAll: boolean;
-}
 
 export const startRunBodySchema = z.strictObject({
   input: z.record(z.string(), z.unknown()).default({}),
@@ -69,7 +62,7 @@ export class RunService {
   async start(
     workflowName: string,
     body: unknown,
-    caller: RunCaller,
+    caller: Caller,
     subjectToken: string,
     idempotencyKey?: string,
     traceparentHeader?: string | string[],
@@ -92,7 +85,7 @@ export class RunService {
   private async begin(
     workflowName: string,
     body: unknown,
-    caller: RunCaller,
+    caller: Caller,
     subjectToken: string,
     idempotencyKey: string | undefined,
     trace: TraceParent | null,
@@ -155,7 +148,7 @@ export class RunService {
         input,
         userIss: caller.issuer,
         userSub: caller.subject,
-        userScopes: caller.scopes,
+        userScopes: [...caller.scopes],
         subjectToken: { ...sealed, expiresAt: caller.expiresAt },
         idempotencyKey: idempotencyKey ?? null,
         traceparent: span.traceparent() ?? (trace ? formatTraceparent(trace) : null),
@@ -200,24 +193,24 @@ export class RunService {
     );
   }
 
-  async get(id: string, caller: RunCaller): Promise<RunDetailView> {
+  async get(id: string, caller: Caller): Promise<RunDetailView> {
     const { run, nodes } = await this.runs.findWithNodes(this.checkedId(id));
     this.assertVisible(id, run, caller);
     return { ...toRunView(run!), nodes: nodes.map(toNodeRunView) };
   }
 
   async list(
-    caller: RunCaller,
+    caller: Caller,
     filter: { status?: RunStatus; workflow?: string; limit: number; cursor?: string },
   ): Promise<Page<RunSummaryView>> {
-    const owner = caller.canReadAll ? undefined : { iss: caller.issuer, sub: caller.subject };
+    const owner = caller.may(ApiScopeKey.RunsReadAll) ? undefined : { iss: caller.issuer, sub: caller.subject };
     const page = await this.runs.list({ ...filter, owner });
     // Lists never carry `input` (issue 10 item 11): it may be large or sensitive; the run view has it.
     return { items: page.items.map((run) => withoutInput(toRunView(run))), nextCursor: page.nextCursor };
   }
 
   /** Cancels at once (SPEC §4); 409 when the run is already terminal. */
-  async cancel(id: string, caller: RunCaller): Promise<RunDetailView> {
+  async cancel(id: string, caller: Caller): Promise<RunDetailView> {
     const run = await this.visibleRun(id, caller);
     const cancelled = isTerminalRunStatus(run.status as RunStatus)
       ? null
@@ -233,9 +226,9 @@ export class RunService {
   }
 
   /** The run if the caller owns it or may read all runs; otherwise 404, so ids do not leak. */
-  async visibleRun(id: string, caller: RunVisibility): Promise<RunEntity> {
+  async visibleRun(id: string, caller: Caller, readAll: ApiScopeKey = ApiScopeKey.RunsReadAll): Promise<RunEntity> {
     const run = await this.runs.findById(this.checkedId(id));
-    this.assertVisible(id, run, caller);
+    this.assertVisible(id, run, caller, readAll);
     return run!;
   }
 
@@ -244,8 +237,13 @@ export class RunService {
     return id;
   }
 
-  private assertVisible(id: string, run: RunEntity | null, caller: RunVisibility): void {
-    if (!run || (!caller.canReadAll && (run.userIss !== caller.issuer || run.userSub !== caller.subject))) {
+  private assertVisible(
+    id: string,
+    run: RunEntity | null,
+    caller: Caller,
+    readAll: ApiScopeKey = ApiScopeKey.RunsReadAll,
+  ): void {
+    if (!run || (!caller.may(readAll) && !isCaller(caller, run.userIss, run.userSub))) {
       throw new DomainError(DomainErrorCode.NotFound, `Run ${id} does not exist`);
     }
   }
