@@ -2,12 +2,16 @@ import { describe, expect, it } from '@jest/globals';
 import type { AuditEntryView } from './baton-api.js';
 import { auditTable, outcome } from './audit-table.js';
 
-const entry = (operation: string, fields: Partial<AuditEntryView> = {}): AuditEntryView => ({
+const entry = (operation: AuditEntryView['operation'], fields: Partial<AuditEntryView> = {}): AuditEntryView => ({
   id: '1',
   at: '2026-11-22T10:00:00.000Z',
   operation,
+  runId: null,
   nodeId: null,
+  workflow: null,
+  agentId: null,
   userId: 'alice',
+  issuer: null,
   scopes: null,
   target: null,
   success: true,
