@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { base64url, exportSPKI, importJWK, SignJWT, UnsecuredJWT, type CryptoKey } from 'jose';
 import { InboundTokenError, type InboundTokenErrorCode } from './inbound-token-error.js';
 import { InboundTokenVerifier, type InboundTokenVerifierOptions } from './inbound-token-verifier.js';
@@ -412,6 +412,65 @@ describe('InboundTokenVerifier', () => {
           await issuer.sign(key, { sub: 'alice', aud: AUDIENCE }, { typ: 'application/at+jwt' }),
         ),
       ).resolves.toMatchObject({ subject: 'alice' });
+    });
+  });
+
+  describe('remembers verified tokens', () => {
+    it('verifies a token once, then answers from memory for the same token only', async () => {
+      const issuer = await startIssuer();
+      const verifier = verifierFor([issuer]);
+      const resolverFor = jest.spyOn(
+        (verifier as unknown as { keySets: { resolverFor: () => unknown } }).keySets,
+        'resolverFor',
+      );
+      const alice = await issuer.sign(key, { sub: 'alice', aud: AUDIENCE, scope: 'a' });
+      const bob = await issuer.sign(key, { sub: 'bob', aud: AUDIENCE, scope: 'b' });
+      expect((await verifier.verify(alice)).subject).toBe('alice');
+      expect((await verifier.verify(alice)).subject).toBe('alice');
+      expect(resolverFor).toHaveBeenCalledTimes(1);
+      expect((await verifier.verify(bob)).subject).toBe('bob');
+      expect(resolverFor).toHaveBeenCalledTimes(2);
+      // a refused token is never remembered as anything
+      const tampered = alice.slice(0, -4) + (alice.endsWith('AAAA') ? 'BBBB' : 'AAAA');
+      await rejectionOf(verifier.verify(tampered), 'invalid_token');
+      await rejectionOf(verifier.verify(tampered), 'invalid_token');
+    });
+
+    it('never past 60 s, and never past the token’s exp: then it is verified again (and may be refused)', async () => {
+      const issuer = await startIssuer();
+      let clock = Date.now();
+      const verifier = verifierFor([issuer], { now: () => clock });
+      const resolverFor = jest.spyOn(
+        (verifier as unknown as { keySets: { resolverFor: () => unknown } }).keySets,
+        'resolverFor',
+      );
+      const long = await issuer.sign(key, { sub: 'alice', aud: AUDIENCE, exp: now() + 3600 });
+      await verifier.verify(long);
+      clock += 59_000;
+      await verifier.verify(long);
+      expect(resolverFor).toHaveBeenCalledTimes(1);
+      clock += 2_000;
+      await verifier.verify(long);
+      expect(resolverFor).toHaveBeenCalledTimes(2);
+
+      const short = await issuer.sign(key, { sub: 'alice', aud: AUDIENCE, exp: Math.floor(clock / 1000) + 5 });
+      await verifier.verify(short);
+      clock += 70_000; // past exp and the 60 s tolerance
+      await rejectionOf(verifier.verify(short), 'invalid_token');
+    });
+
+    it('can be turned off', async () => {
+      const issuer = await startIssuer();
+      const verifier = verifierFor([issuer], { verifiedCacheSeconds: 0 });
+      const resolverFor = jest.spyOn(
+        (verifier as unknown as { keySets: { resolverFor: () => unknown } }).keySets,
+        'resolverFor',
+      );
+      const token = await issuer.sign(key, { sub: 'alice', aud: AUDIENCE });
+      await verifier.verify(token);
+      await verifier.verify(token);
+      expect(resolverFor).toHaveBeenCalledTimes(2);
+      expect(() => verifierFor([issuer], { verifiedCacheSeconds: 61 })).toThrow(RangeError);
     });
   });
 

@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto';
 import {
   decodeJwt,
+  decodeProtectedHeader,
   errors,
   jwtVerify,
   type JWTPayload,
@@ -47,7 +49,14 @@ export interface InboundTokenVerifierOptions {
   refusedClientIds?: readonly string[];
   /** Backoff after a failed discovery or JWKS fetch; default 1 s doubling to 30 s. */
   issuerBackoff?: { initialMs: number; maxMs: number };
+  /** How long a verified JWT is remembered (0–60 s, never past its `exp`); default 60. */
+  verifiedCacheSeconds?: number;
+  /** The clock (ms since the epoch); tests move it. */
+  now?: () => number;
 }
+
+/** At most this many verified tokens are remembered; the oldest go first. */
+const VERIFIED_CACHE_ENTRIES = 10_000;
 
 /** A caller whose token passed every check. Its identity is `(issuer, subject)`. */
 export interface VerifiedPrincipal {
@@ -69,6 +78,15 @@ export class InboundTokenVerifier {
   private readonly verifyOptions: Omit<JWTVerifyOptions, 'issuer'>;
   private readonly introspector: TokenIntrospector;
   private readonly refusedClientIds: ReadonlySet<string>;
+  /**
+   * Verified JWTs by their SHA-256: a service starting many runs with one token pays the signature
+   * check (about half a millisecond of RSA) once a minute, not per request. Keyed by a digest so the
+   * process never holds more tokens than the requests in flight; only tokens naming their `kid`,
+   * and only while the issuer's current key set still holds that key.
+   */
+  private readonly verified = new Map<string, { principal: VerifiedPrincipal; kid: string; until: number }>();
+  private readonly verifiedCacheMs: number;
+  private readonly now: () => number;
 
   constructor(options: InboundTokenVerifierOptions) {
     const clockTolerance = options.clockToleranceSeconds ?? MAX_CLOCK_TOLERANCE_SECONDS;
@@ -76,6 +94,11 @@ export class InboundTokenVerifier {
       throw new RangeError(`clockToleranceSeconds must be between 0 and ${MAX_CLOCK_TOLERANCE_SECONDS}`);
     }
     if (!options.audience) throw new TypeError('audience must be a non-empty string');
+    const cacheSeconds = options.verifiedCacheSeconds ?? 60;
+    if (!(cacheSeconds >= 0 && cacheSeconds <= 60))
+      throw new RangeError('verifiedCacheSeconds must be between 0 and 60');
+    this.verifiedCacheMs = cacheSeconds * 1000;
+    this.now = options.now ?? Date.now;
     const httpTimeoutMs = Math.ceil(options.httpTimeoutMs ?? 5000);
     if (!(httpTimeoutMs > 0)) throw new RangeError('httpTimeoutMs must be positive');
 
@@ -110,6 +133,25 @@ export class InboundTokenVerifier {
       if (refusal) throw new InboundTokenError('invalid_token', refusal);
       return principal;
     }
+    const digest = this.verifiedCacheMs > 0 ? createHash('sha256').update(token).digest('base64url') : '';
+    const now = this.now();
+    const hit = digest ? this.verified.get(digest) : undefined;
+    if (hit && hit.until > now && this.keySets.holdsKey(hit.principal.issuer, hit.kid)) return hit.principal;
+    if (hit) this.verified.delete(digest);
+    const principal = await this.verifyJwt(token, new Date(now));
+    const kid = decodeProtectedHeader(token).kid;
+    if (digest && kid) {
+      if (this.verified.size >= VERIFIED_CACHE_ENTRIES) this.verified.delete(this.verified.keys().next().value!);
+      this.verified.set(digest, {
+        principal,
+        kid,
+        until: Math.min(now + this.verifiedCacheMs, principal.expiresAt.getTime()),
+      });
+    }
+    return principal;
+  }
+
+  private async verifyJwt(token: string, currentDate: Date): Promise<VerifiedPrincipal> {
     const trusted = this.trustedIssuerOf(token);
     // Keys are resolved lazily, inside jwtVerify, so a token refused on its header alone (alg
     // `none`, HS256, …) never causes a request to the issuer.
@@ -119,6 +161,7 @@ export class InboundTokenVerifier {
     try {
       ({ payload } = await verifyWithAnyMatchingKey(token, getKey, {
         ...this.verifyOptions,
+        currentDate,
         issuer: trusted.issuer,
         ...(trusted.requireTyp !== false && { typ: 'at+jwt' }),
       }));

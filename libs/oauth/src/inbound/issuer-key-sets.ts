@@ -83,8 +83,22 @@ const DISCOVERY_CLIENT_ID = 'baton-inbound-token-verifier';
 export class IssuerKeySets {
   private readonly resolvers = new Map<string, Promise<JWTVerifyGetKey>>();
   private readonly backoffs = new Map<string, FetchBackoff>();
+  private readonly keySets = new Map<string, ReturnType<typeof createRemoteJWKSet>>();
 
   constructor(private readonly options: IssuerKeySetsOptions) {}
+
+  /**
+   * Whether the issuer's key set as last fetched still holds `kid`: a remembered verification of a
+   * token signed with a key the issuer has since retired must not outlive that key.
+   */
+  holdsKey(issuer: string, kid: string): boolean {
+    return (
+      this.keySets
+        .get(issuer)
+        ?.jwks()
+        ?.keys.some((key) => key.kid === kid) ?? false
+    );
+  }
 
   /** The key resolver for `trusted`, for use as jose `jwtVerify`'s key argument. */
   resolverFor(trusted: TrustedIssuer): Promise<JWTVerifyGetKey> {
@@ -117,6 +131,7 @@ export class IssuerKeySets {
       timeoutDuration: this.options.httpTimeoutMs,
       cooldownDuration: this.options.jwksCooldownMs,
     });
+    this.keySets.set(trusted.issuer, remoteKeys);
     const backoff = this.backoffOf(trusted.issuer);
     return async (header: JWSHeaderParameters, token: FlattenedJWSInput) => {
       const blocked = backoff.blocked();
