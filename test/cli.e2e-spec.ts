@@ -69,20 +69,27 @@ describe('the baton CLI (SPEC §15) against the real stack', () => {
 
   const author = () => ['--token-file', join(dir, 'author.token')];
 
-  it('workflows apply (YAML and JSON) prints name and version; workflows list shows them; --json prints the stored definition', async () => {
+  it('workflows apply (YAML and JSON) prints name, version and scope changes; workflows list shows them; --json prints the stored definition', async () => {
     const yaml = await baton(['workflows', 'apply', ...author(), '-f', join(dir, 'cli-fetch.yaml')], env);
-    expect(yaml).toMatchObject({ code: 0, stdout: 'cli-fetch version 1\n' });
+    expect(yaml).toMatchObject({
+      code: 0,
+      stdout:
+        'cli-fetch version 1\nscope changes (new workflow): 1 added, 0 removed\n  + fetch items:read (required)\n',
+    });
     const json = await baton(['--json', 'workflows', 'apply', ...author(), '-f', join(dir, 'cli-approval.json')], env);
     expect(json.code).toBe(0);
     expect(JSON.parse(json.stdout)).toMatchObject({
       name: 'cli-approval',
       version: 1,
       nodes: [{ id: 'fetch' }, { id: 'ok' }],
+      scopeChanges: { previousVersion: null, added: [{ node: 'fetch', scope: 'items:read', kind: 'required' }] },
     });
+    const again = await baton(['workflows', 'apply', ...author(), '-f', join(dir, 'cli-approval.json')], env);
+    expect(again).toMatchObject({ code: 0, stdout: 'cli-approval version 2\nscopes unchanged (since version 1)\n' });
 
     const list = await baton(['workflows', 'list'], env);
     expect(list.code).toBe(0);
-    expect(list.stdout).toMatch(/^cli-approval\tv1\t2 nodes$/m);
+    expect(list.stdout).toMatch(/^cli-approval\tv2\t2 nodes$/m);
     expect(list.stdout).toMatch(/^cli-fetch\tv1\t1 nodes$/m);
     const listed = JSON.parse((await baton(['workflows', 'list', '--json'], env)).stdout);
     expect(listed.map((w: { name: string }) => w.name)).toEqual(expect.arrayContaining(['cli-fetch', 'cli-approval']));

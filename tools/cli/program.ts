@@ -10,6 +10,7 @@ import {
 import { ApiRefusal, ApiUnreachable, UsageError } from './cli-errors.js';
 import { applyRunEvent, auditLine, type AuditTailOptions, type RunDetail } from './live-view.js';
 import { renderRun, TERMINAL_RUN_STATUSES } from './dag-view.js';
+import { scopeChangeLines } from './scope-changes-view.js';
 
 /** Where the CLI writes and what it reads: the process by default, replaceable in tests. */
 export interface CliIo {
@@ -104,10 +105,9 @@ export function buildProgram(io: CliIo): Command {
       const stored = await unwrap(
         clientFor(command).POST('/v1/workflows', { body: body as BatonSchemas['WorkflowDefinition'] }),
       );
-      const changes = (stored as { scopeChanges?: unknown }).scopeChanges;
       print(command, stored, () => [
         `${stored.name} version ${stored.version}`,
-        ...(changes === undefined ? [] : [`scopeChanges ${JSON.stringify(changes)}`]),
+        ...scopeChangeLines(stored.scopeChanges),
       ]);
     });
   workflows

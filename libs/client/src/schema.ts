@@ -94,7 +94,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A given version of a workflow */
+        /** A given version of a workflow, with its scopeChanges against the version before */
         get: operations["getWorkflowVersion"];
         put?: never;
         post?: never;
@@ -482,7 +482,7 @@ export interface components {
             /** Format: date-time */
             at: string;
             /** @enum {string} */
-            operation: "run.started" | "run.succeeded" | "run.failed" | "run.cancelled" | "node.started" | "node.succeeded" | "node.failed" | "scope.narrowed" | "token.exchanged" | "token.used" | "token.expired" | "token.revoked" | "escalation.created" | "escalation.resolved" | "escalation.expired";
+            operation: "run.started" | "run.succeeded" | "run.failed" | "run.cancelled" | "node.started" | "node.succeeded" | "node.failed" | "scope.narrowed" | "token.exchanged" | "token.used" | "token.expired" | "token.revoked" | "escalation.created" | "escalation.resolved" | "escalation.expired" | "workflow.version_created" | "workflow.preflight";
             /** Format: uuid */
             runId: string | null;
             nodeId: string | null;
@@ -726,6 +726,118 @@ export interface components {
             version: number;
             /** Format: date-time */
             createdAt: string;
+        };
+        WorkflowVersion: {
+            name: string;
+            description?: string;
+            agentId?: string;
+            defaults?: {
+                oauth?: {
+                    profile?: string;
+                    requiredScopes?: string[];
+                    optionalScopes?: string[];
+                    audience?: string;
+                    resource?: string;
+                };
+                retry?: {
+                    maxAttempts?: number;
+                    backoffMs?: number;
+                };
+                timeoutMs?: number;
+            };
+            inputSchema?: {
+                [key: string]: unknown;
+            };
+            nodes: ({
+                id: string;
+                dependsOn?: string[];
+                oauth?: {
+                    profile?: string;
+                    requiredScopes?: string[];
+                    optionalScopes?: string[];
+                    audience?: string;
+                    resource?: string;
+                };
+                retry?: {
+                    maxAttempts?: number;
+                    backoffMs?: number;
+                };
+                timeoutMs?: number;
+                /** @enum {string} */
+                type: "http";
+                request: {
+                    /** @enum {string} */
+                    method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "HEAD";
+                    url: string;
+                    headers?: {
+                        [key: string]: string;
+                    };
+                    query?: {
+                        [key: string]: string;
+                    };
+                    body?: unknown;
+                };
+            } | {
+                id: string;
+                dependsOn?: string[];
+                oauth?: {
+                    profile?: string;
+                    requiredScopes?: string[];
+                    optionalScopes?: string[];
+                    audience?: string;
+                    resource?: string;
+                };
+                retry?: {
+                    maxAttempts?: number;
+                    backoffMs?: number;
+                };
+                timeoutMs?: number;
+                /** @enum {string} */
+                type: "approval";
+                approval: {
+                    prompt: string;
+                };
+            } | {
+                id: string;
+                dependsOn?: string[];
+                oauth?: {
+                    profile?: string;
+                    requiredScopes?: string[];
+                    optionalScopes?: string[];
+                    audience?: string;
+                    resource?: string;
+                };
+                retry?: {
+                    maxAttempts?: number;
+                    backoffMs?: number;
+                };
+                timeoutMs?: number;
+                /** @enum {string} */
+                type: "handler";
+                handler: string;
+                input?: unknown;
+            })[];
+            version: number;
+            /** Format: date-time */
+            createdAt: string;
+            scopeChanges: components["schemas"]["ScopeChanges"];
+        };
+        ScopeChanges: {
+            /** @description null for version 1, which lists every scope as added */
+            previousVersion: number | null;
+            added: {
+                node: string;
+                scope: string;
+                /** @enum {string} */
+                kind: "required" | "optional";
+            }[];
+            /** @description a scope moving between kinds is removed and added */
+            removed: {
+                node: string;
+                scope: string;
+                /** @enum {string} */
+                kind: "required" | "optional";
+            }[];
         };
         WorkflowPage: {
             items: components["schemas"]["Workflow"][];
@@ -1029,7 +1141,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The stored definition with its version; Location names it */
+            /** @description The stored definition with its version and scopeChanges against the version before; Location names it */
             201: {
                 headers: {
                     /** @description the path of the stored version */
@@ -1037,7 +1149,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Workflow"];
+                    "application/json": components["schemas"]["WorkflowVersion"];
                 };
             };
             /** @description Malformed input (problem+json, every problem with its JSON path) */
@@ -1160,7 +1272,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Workflow"];
+                    "application/json": components["schemas"]["WorkflowVersion"];
                 };
             };
             /** @description Malformed input (problem+json, every problem with its JSON path) */
@@ -1621,7 +1733,7 @@ export interface operations {
                 /** @description workflow name */
                 workflow?: string;
                 /** @description repeatable: entries with any of these operations */
-                operation?: ("run.started" | "run.succeeded" | "run.failed" | "run.cancelled" | "node.started" | "node.succeeded" | "node.failed" | "scope.narrowed" | "token.exchanged" | "token.used" | "token.expired" | "token.revoked" | "escalation.created" | "escalation.resolved" | "escalation.expired")[];
+                operation?: ("run.started" | "run.succeeded" | "run.failed" | "run.cancelled" | "node.started" | "node.succeeded" | "node.failed" | "scope.narrowed" | "token.exchanged" | "token.used" | "token.expired" | "token.revoked" | "escalation.created" | "escalation.resolved" | "escalation.expired" | "workflow.version_created" | "workflow.preflight")[];
                 success?: boolean;
                 /** @description ISO 8601 with a zone, or a date (UTC); entries with at ≥ from */
                 from?: string;
@@ -1733,7 +1845,7 @@ export interface operations {
                 /** @description workflow name */
                 workflow?: string;
                 /** @description repeatable: entries with any of these operations */
-                operation?: ("run.started" | "run.succeeded" | "run.failed" | "run.cancelled" | "node.started" | "node.succeeded" | "node.failed" | "scope.narrowed" | "token.exchanged" | "token.used" | "token.expired" | "token.revoked" | "escalation.created" | "escalation.resolved" | "escalation.expired")[];
+                operation?: ("run.started" | "run.succeeded" | "run.failed" | "run.cancelled" | "node.started" | "node.succeeded" | "node.failed" | "scope.narrowed" | "token.exchanged" | "token.used" | "token.expired" | "token.revoked" | "escalation.created" | "escalation.resolved" | "escalation.expired" | "workflow.version_created" | "workflow.preflight")[];
                 success?: boolean;
                 /** @description ISO 8601 with a zone, or a date (UTC); entries with at ≥ from */
                 from?: string;
@@ -1924,7 +2036,7 @@ export interface operations {
                 /** @description workflow name */
                 workflow?: string;
                 /** @description repeatable: entries with any of these operations */
-                operation?: ("run.started" | "run.succeeded" | "run.failed" | "run.cancelled" | "node.started" | "node.succeeded" | "node.failed" | "scope.narrowed" | "token.exchanged" | "token.used" | "token.expired" | "token.revoked" | "escalation.created" | "escalation.resolved" | "escalation.expired")[];
+                operation?: ("run.started" | "run.succeeded" | "run.failed" | "run.cancelled" | "node.started" | "node.succeeded" | "node.failed" | "scope.narrowed" | "token.exchanged" | "token.used" | "token.expired" | "token.revoked" | "escalation.created" | "escalation.resolved" | "escalation.expired" | "workflow.version_created" | "workflow.preflight")[];
                 success?: boolean;
                 /** @description ISO 8601 with a zone, or a date (UTC): start with the entries since then (at ≥ from), else live */
                 from?: string;

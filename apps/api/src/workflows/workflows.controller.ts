@@ -27,8 +27,9 @@ export class WorkflowsController {
   })
   @ApiBody({ schema: refTo('WorkflowDefinition') })
   @ApiCreatedResponse({
-    description: 'The stored definition with its version; Location names it',
-    schema: refTo('Workflow'),
+    description:
+      'The stored definition with its version and scopeChanges against the version before; Location names it',
+    schema: refTo('WorkflowVersion'),
     headers: { Location: { description: 'the path of the stored version', schema: { type: 'string' } } },
   })
   @ApiProblemResponses(413, 415, 422)
@@ -55,10 +56,13 @@ export class WorkflowsController {
   }
 
   @Get(':name/versions/:version')
-  @ApiOperation({ operationId: 'getWorkflowVersion', summary: 'A given version of a workflow' })
+  @ApiOperation({
+    operationId: 'getWorkflowVersion',
+    summary: 'A given version of a workflow, with its scopeChanges against the version before',
+  })
   @ApiParam({ name: 'name', schema: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,63}$' } })
   @ApiParam({ name: 'version', schema: { type: 'integer', minimum: 1 } })
-  @ApiOkResponse({ schema: refTo('Workflow') })
+  @ApiOkResponse({ schema: refTo('WorkflowVersion') })
   @ApiProblemResponses(404)
   version(@Param('name') name: string, @Param('version') version: string) {
     return this.definitions.getVersion(name, parseQuery(versionParam, version));
