@@ -104,6 +104,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/workflows/{name}/preflight": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** What a run would meet if the caller started it now: input problems and a verdict per node; exchange: true tries each distinct exchange once (tokens discarded and revoked). No run is created */
+        post: operations["preflightWorkflow"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/workflows/{name}/runs": {
         parameters: {
             query?: never;
@@ -542,6 +559,37 @@ export interface components {
             /** @description pass as cursor for the next page; null on the last page */
             nextCursor: string | null;
         };
+        Preflight: {
+            workflow: {
+                name: string;
+                version: number;
+            };
+            /** @description every verdict is ok, no_token or approval, and there is no input problem */
+            ready: boolean;
+            subjectToken: {
+                /** Format: date-time */
+                expiresAt: string;
+            };
+            problems: {
+                path: string;
+                message: string;
+            }[];
+            nodes: {
+                id: string;
+                type: string;
+                profile: string | null;
+                audience: string | null;
+                resource: string | null;
+                requiredScopes: string[];
+                optionalScopes: string[];
+                /** @description what the exchange would request: required ∪ optional narrowed against the caller's scopes */
+                granted: string[];
+                /** @description required scopes the caller lacks */
+                missing: string[];
+                /** @enum {string} */
+                verdict: "ok" | "no_token" | "insufficient_scope" | "consent_required" | "token_revoked" | "exchange_failed" | "approval" | "delegation_exceeded";
+            }[];
+        };
         WorkflowDefinition: {
             name: string;
             description?: string;
@@ -843,6 +891,22 @@ export interface components {
             items: components["schemas"]["Workflow"][];
             /** @description pass as cursor for the next page; null on the last page */
             nextCursor: string | null;
+        };
+        PreflightRequest: {
+            /** @description the latest when absent */
+            version?: number;
+            /**
+             * @description checked against the inputSchema, as a run start
+             * @default {}
+             */
+            input: {
+                [key: string]: unknown;
+            };
+            /**
+             * @description perform one real exchange per distinct (profile, audience, resource, granted); tokens discarded
+             * @default false
+             */
+            exchange: boolean;
         };
         Problem: {
             /** @description a URI reference naming the problem type (about:blank when generic) */
@@ -1298,6 +1362,80 @@ export interface operations {
             };
             /** @description Unknown id, or a resource of another user */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            503: components["responses"]["IssuerUnavailable"];
+        };
+    };
+    preflightWorkflow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PreflightRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Preflight"];
+                };
+            };
+            /** @description Malformed input (problem+json, every problem with its JSON path) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Missing scope, or a token of another user */
+            403: {
+                headers: {
+                    /** @description Bearer, with error="invalid_token" when a token was presented, or error="insufficient_scope", scope="…" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown id, or a resource of another user */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body over the size limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON (Content-Type must be application/json) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { auditEntryViewSchema } from '../audit/audit-entry.view.js';
 import { workflowDefinitionSchema } from '../domain/definition/definition.schema.js';
+import { preflightRequestSchema, preflightViewSchema } from '../preflight/preflight.views.js';
 import { SCOPE_KINDS, type ScopeKind } from '../domain/scopes/scope-changes.js';
 import { escalationViewSchema } from '../escalations/escalation.views.js';
 import {
@@ -81,6 +82,7 @@ export function viewComponentSchemas(): Record<string, JsonSchemaObject> {
         RunPage: pageSchemaOf(runSummaryViewSchema),
         EscalationPage: pageSchemaOf(escalationViewSchema),
         AuditEntryPage: pageSchemaOf(auditEntryViewSchema),
+        Preflight: preflightViewSchema,
       },
       'output',
     ),
@@ -91,6 +93,7 @@ export function viewComponentSchemas(): Record<string, JsonSchemaObject> {
         WorkflowVersion: workflowVersionViewSchema,
         ScopeChanges: scopeChangesViewSchema,
         WorkflowPage: pageSchemaOf(storedWorkflowViewSchema),
+        PreflightRequest: preflightRequestSchema,
       },
       'input',
     ),
