@@ -95,6 +95,27 @@ describe('the baton CLI (SPEC §15) against the real stack', () => {
     expect(listed.map((w: { name: string }) => w.name)).toEqual(expect.arrayContaining(['cli-fetch', 'cli-approval']));
   });
 
+  it('preflight prints a verdict per node: exit 0 when ready, 1 when not; --exchange tries the exchange; --json the answer', async () => {
+    const ready = await baton(['preflight', 'cli-fetch'], env);
+    expect(ready.code).toBe(0);
+    expect(ready.stdout).toMatch(/^cli-fetch version 1: ready \(token expires .+\)$/m);
+    expect(ready.stdout).toMatch(/^fetch\thttp\tok\tgranted items:read$/m);
+
+    const exchanged = JSON.parse((await baton(['--json', 'preflight', 'cli-fetch', '--exchange'], env)).stdout);
+    expect(exchanged).toMatchObject({ ready: true, nodes: [{ id: 'fetch', verdict: 'ok' }] });
+
+    writeFileSync(join(dir, 'lacking.token'), await stack.auth.mintToken('cli-lacking', ['other:read']));
+    const lacking = await baton(['preflight', 'cli-fetch', '--token-file', join(dir, 'lacking.token')], env);
+    expect(lacking.code).toBe(1);
+    expect(lacking.stdout).toMatch(/^cli-fetch version 1: not ready/m);
+    expect(lacking.stdout).toMatch(/^fetch\thttp\tinsufficient_scope\tmissing items:read$/m);
+
+    expect((await baton(['preflight', 'cli-fetch', '--input', '[1]'], env)).code).toBe(2);
+    const unknown = await baton(['preflight', 'no-such-workflow'], env);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('does not exist');
+  });
+
   it('runs start (idempotent with --idempotency-key), runs watch until it succeeds (exit 0), runs get, audit verify', async () => {
     const first = await baton(
       ['--json', 'runs', 'start', 'cli-fetch', '--input', '{"n":1}', '--idempotency-key', 'cli-k1'],
@@ -225,7 +246,7 @@ describe('the baton CLI (SPEC §15) against the real stack', () => {
     await stack.openEscalation(started.id);
     const cancel = await baton(['runs', 'cancel', started.id], env);
     expect(cancel.code).toBe(0);
-    expect(cancel.stdout.split('\n')[0]).toBe(`run ${started.id}  cli-approval v1  cancelled`);
+    expect(cancel.stdout.split('\n')[0]).toBe(`run ${started.id}  cli-approval v2  cancelled`);
     const again = await baton(['runs', 'cancel', started.id], env);
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(/^baton: Conflict: /);
