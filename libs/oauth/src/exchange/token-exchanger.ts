@@ -177,7 +177,9 @@ export class TokenExchanger {
       await tokenRevocation(config, token, { token_type_hint: 'access_token' });
       return { supported: true, revoked: true, status: 200 };
     } catch (error) {
-      const status = (error as { status?: unknown }).status;
+      // A 4xx with an OAuth body carries `status`; a 5xx is a non-conform answer whose Response is the `cause`.
+      const answer = error as { status?: unknown; cause?: { status?: unknown } };
+      const status = typeof answer.status === 'number' ? answer.status : answer.cause?.status;
       return { supported: true, revoked: false, status: typeof status === 'number' ? status : null };
     }
   }
