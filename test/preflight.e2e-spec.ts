@@ -217,6 +217,21 @@ describe('preflight (SPEC §12.2)', () => {
     expect((await stack.auth.stats()).tokenRequests).toBe(1); // one attempt, no retry
   });
 
+  it('exchange: true, the server grants less than required: insufficient_scope, the scope in missing, the token revoked', async () => {
+    const token = await stack.auth.mintToken('pf-less', ['pf:read', 'pf:write']);
+    await stack.auth.setFaults({ dropScope: 'pf:write' });
+    const response = await preflight('pf-single', token, { exchange: true });
+    expect(response.body.nodes[0]).toMatchObject({
+      granted: ['pf:read', 'pf:write'],
+      missing: ['pf:write'],
+      verdict: 'insufficient_scope',
+    });
+    expect(response.body.ready).toBe(false);
+    const stats = await stack.auth.stats();
+    expect(stats.exchanges).toHaveLength(1);
+    expect(stats.revocations.map((r) => r.jti)).toEqual([stats.exchanges[0]!.jti]);
+  });
+
   it('a server that widens the scope: exchange_failed (scope_escalation), the token revoked', async () => {
     const token = await stack.auth.mintToken('pf-widen', ['pf:read', 'pf:write']);
     await stack.auth.setFaults({ widenScope: 'pf:admin' });

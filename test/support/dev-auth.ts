@@ -47,6 +47,7 @@ export class DevAuth {
   async setFaults(faults: {
     tokenEndpoint?: { status: number; times: number; retryAfter?: number; body?: Record<string, unknown> };
     widenScope?: string | null;
+    dropScope?: string | null;
     slowTokenEndpoint?: { delayMs: number; times: number } | null;
   }): Promise<void> {
     await this.admin('POST', '/admin/faults', faults);

@@ -8,7 +8,7 @@ export interface ExchangeRecord {
   scope: string;
   /** The `scope` parameter exactly as sent, or null when the client sent none. */
   requestedScope: string | null;
-  /** The scope put in the issued token (differs from `scope` only under the `widenScope` fault). */
+  /** The scope put in the issued token (differs from `scope` only under the `widenScope` and `dropScope` faults). */
   issuedScope: string;
   audience: string[];
   resource: string[];
