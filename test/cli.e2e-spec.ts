@@ -69,23 +69,51 @@ describe('the baton CLI (SPEC §15) against the real stack', () => {
 
   const author = () => ['--token-file', join(dir, 'author.token')];
 
-  it('workflows apply (YAML and JSON) prints name and version; workflows list shows them; --json prints the stored definition', async () => {
+  it('workflows apply (YAML and JSON) prints name, version and scope changes; workflows list shows them; --json prints the stored definition', async () => {
     const yaml = await baton(['workflows', 'apply', ...author(), '-f', join(dir, 'cli-fetch.yaml')], env);
-    expect(yaml).toMatchObject({ code: 0, stdout: 'cli-fetch version 1\n' });
+    expect(yaml).toMatchObject({
+      code: 0,
+      stdout:
+        'cli-fetch version 1\nscope changes (new workflow): 1 added, 0 removed\n  + fetch items:read (required)\n',
+    });
     const json = await baton(['--json', 'workflows', 'apply', ...author(), '-f', join(dir, 'cli-approval.json')], env);
     expect(json.code).toBe(0);
     expect(JSON.parse(json.stdout)).toMatchObject({
       name: 'cli-approval',
       version: 1,
       nodes: [{ id: 'fetch' }, { id: 'ok' }],
+      scopeChanges: { previousVersion: null, added: [{ node: 'fetch', scope: 'items:read', kind: 'required' }] },
     });
+    const again = await baton(['workflows', 'apply', ...author(), '-f', join(dir, 'cli-approval.json')], env);
+    expect(again).toMatchObject({ code: 0, stdout: 'cli-approval version 2\nscopes unchanged (since version 1)\n' });
 
     const list = await baton(['workflows', 'list'], env);
     expect(list.code).toBe(0);
-    expect(list.stdout).toMatch(/^cli-approval\tv1\t2 nodes$/m);
+    expect(list.stdout).toMatch(/^cli-approval\tv2\t2 nodes$/m);
     expect(list.stdout).toMatch(/^cli-fetch\tv1\t1 nodes$/m);
     const listed = JSON.parse((await baton(['workflows', 'list', '--json'], env)).stdout);
     expect(listed.map((w: { name: string }) => w.name)).toEqual(expect.arrayContaining(['cli-fetch', 'cli-approval']));
+  });
+
+  it('preflight prints a verdict per node: exit 0 when ready, 1 when not; --exchange tries the exchange; --json the answer', async () => {
+    const ready = await baton(['preflight', 'cli-fetch'], env);
+    expect(ready.code).toBe(0);
+    expect(ready.stdout).toMatch(/^cli-fetch version 1: ready \(token expires .+\)$/m);
+    expect(ready.stdout).toMatch(/^fetch\thttp\tok\tgranted items:read$/m);
+
+    const exchanged = JSON.parse((await baton(['--json', 'preflight', 'cli-fetch', '--exchange'], env)).stdout);
+    expect(exchanged).toMatchObject({ ready: true, nodes: [{ id: 'fetch', verdict: 'ok' }] });
+
+    writeFileSync(join(dir, 'lacking.token'), await stack.auth.mintToken('cli-lacking', ['other:read']));
+    const lacking = await baton(['preflight', 'cli-fetch', '--token-file', join(dir, 'lacking.token')], env);
+    expect(lacking.code).toBe(1);
+    expect(lacking.stdout).toMatch(/^cli-fetch version 1: not ready/m);
+    expect(lacking.stdout).toMatch(/^fetch\thttp\tinsufficient_scope\tmissing items:read$/m);
+
+    expect((await baton(['preflight', 'cli-fetch', '--input', '[1]'], env)).code).toBe(2);
+    const unknown = await baton(['preflight', 'no-such-workflow'], env);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('does not exist');
   });
 
   it('runs start (idempotent with --idempotency-key), runs watch until it succeeds (exit 0), runs get, audit verify', async () => {
@@ -218,7 +246,7 @@ describe('the baton CLI (SPEC §15) against the real stack', () => {
     await stack.openEscalation(started.id);
     const cancel = await baton(['runs', 'cancel', started.id], env);
     expect(cancel.code).toBe(0);
-    expect(cancel.stdout.split('\n')[0]).toBe(`run ${started.id}  cli-approval v1  cancelled`);
+    expect(cancel.stdout.split('\n')[0]).toBe(`run ${started.id}  cli-approval v2  cancelled`);
     const again = await baton(['runs', 'cancel', started.id], env);
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(/^baton: Conflict: /);

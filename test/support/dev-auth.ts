@@ -45,8 +45,9 @@ export class DevAuth {
   }
 
   async setFaults(faults: {
-    tokenEndpoint?: { status: number; times: number; retryAfter?: number };
+    tokenEndpoint?: { status: number; times: number; retryAfter?: number; body?: Record<string, unknown> };
     widenScope?: string | null;
+    dropScope?: string | null;
     slowTokenEndpoint?: { delayMs: number; times: number } | null;
   }): Promise<void> {
     await this.admin('POST', '/admin/faults', faults);
@@ -58,7 +59,8 @@ export class DevAuth {
 
   async stats(): Promise<{
     tokenRequests: number;
-    exchanges: Array<{ sub: string; scope: string; audience: string[] | string }>;
+    exchanges: Array<{ sub: string; scope: string; audience: string[] | string; jti: string }>;
+    revocations: Array<{ jti: string; clientId: string; sub: string }>;
   }> {
     return (await this.admin('GET', '/admin/stats')) as never;
   }

@@ -10,6 +10,8 @@ import {
 import { ApiRefusal, ApiUnreachable, UsageError } from './cli-errors.js';
 import { applyRunEvent, auditLine, type AuditTailOptions, type RunDetail } from './live-view.js';
 import { renderRun, TERMINAL_RUN_STATUSES } from './dag-view.js';
+import { preflightLines } from './preflight-view.js';
+import { scopeChangeLines } from './scope-changes-view.js';
 
 /** Where the CLI writes and what it reads: the process by default, replaceable in tests. */
 export interface CliIo {
@@ -104,10 +106,9 @@ export function buildProgram(io: CliIo): Command {
       const stored = await unwrap(
         clientFor(command).POST('/v1/workflows', { body: body as BatonSchemas['WorkflowDefinition'] }),
       );
-      const changes = (stored as { scopeChanges?: unknown }).scopeChanges;
       print(command, stored, () => [
         `${stored.name} version ${stored.version}`,
-        ...(changes === undefined ? [] : [`scopeChanges ${JSON.stringify(changes)}`]),
+        ...scopeChangeLines(stored.scopeChanges),
       ]);
     });
   workflows
@@ -322,6 +323,38 @@ export function buildProgram(io: CliIo): Command {
       ]);
       if (!verdict.valid) process.exitCode = 1;
     });
+
+  program
+    .command('preflight')
+    .description('what a run would meet if you started it now (no run is created): exit 0 when ready, 1 when not')
+    .argument('<name>', 'workflow name')
+    .option('--input <json>', 'the run input to check (a JSON object)', jsonOption)
+    .option('--version <n>', 'a given version (default: the latest)', (value) => {
+      const n = Number(value);
+      if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer');
+      return n;
+    })
+    .option('--exchange', 'try each distinct token exchange once for real (the tokens are discarded)')
+    .action(
+      async (
+        name: string,
+        options: { input?: Record<string, unknown>; version?: number; exchange?: boolean },
+        command: Command,
+      ) => {
+        const answer = await unwrap(
+          clientFor(command).POST('/v1/workflows/{name}/preflight', {
+            params: { path: { name } },
+            body: {
+              input: options.input ?? {},
+              ...(options.version && { version: options.version }),
+              exchange: options.exchange === true,
+            },
+          }),
+        );
+        print(command, answer, () => preflightLines(answer));
+        if (!answer.ready) process.exitCode = 1;
+      },
+    );
 
   return program;
 }

@@ -112,13 +112,16 @@ async function mintUserToken(deps: AdminDependencies, input: unknown) {
 
 /** POST /admin/faults body: fields present are set, `null` clears one, absent ones stay. */
 function parseFaults(input: unknown): Partial<FaultsState> {
-  const body = asObject(input, ['tokenEndpoint', 'widenScope', 'slowTokenEndpoint']);
+  const body = asObject(input, ['tokenEndpoint', 'widenScope', 'dropScope', 'slowTokenEndpoint']);
   const changes: Partial<FaultsState> = {};
   if (body.tokenEndpoint !== undefined) {
     changes.tokenEndpoint = body.tokenEndpoint === null ? null : parseTokenEndpointFault(body.tokenEndpoint);
   }
   if (body.widenScope !== undefined) {
     changes.widenScope = body.widenScope === null ? null : scopeToken(body.widenScope, 'widenScope');
+  }
+  if (body.dropScope !== undefined) {
+    changes.dropScope = body.dropScope === null ? null : scopeToken(body.dropScope, 'dropScope');
   }
   if (body.slowTokenEndpoint !== undefined) {
     if (body.slowTokenEndpoint === null) {

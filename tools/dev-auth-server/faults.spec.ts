@@ -12,7 +12,7 @@ describe('Faults', () => {
     });
     expect(faults.takeTokenEndpointFault()?.status).toBe(429);
     expect(faults.takeTokenEndpointFault()).toBeUndefined();
-    expect(faults.state()).toEqual({ tokenEndpoint: null, widenScope: null, slowTokenEndpoint: null });
+    expect(faults.state()).toEqual({ tokenEndpoint: null, widenScope: null, dropScope: null, slowTokenEndpoint: null });
   });
 
   it('keeps unrelated faults on a partial update and clears all on clear()', () => {
@@ -22,10 +22,14 @@ describe('Faults', () => {
     expect(faults.state()).toEqual({
       tokenEndpoint: { status: 503, times: 1 },
       widenScope: 'x',
+      dropScope: null,
       slowTokenEndpoint: null,
     });
+    faults.update({ dropScope: 'y' });
+    expect(faults.dropScope).toBe('y');
     faults.clear();
     expect(faults.widenScope).toBeNull();
+    expect(faults.dropScope).toBeNull();
     expect(faults.takeTokenEndpointFault()).toBeUndefined();
   });
 

@@ -24,6 +24,8 @@ export interface SlowTokenEndpoint {
 export interface FaultsState {
   tokenEndpoint: TokenEndpointFault | null;
   widenScope: string | null;
+  /** A scope every exchange leaves out of what it issues (a server granting less than asked). */
+  dropScope: string | null;
   slowTokenEndpoint: SlowTokenEndpoint | null;
 }
 
@@ -37,12 +39,14 @@ export interface InjectedResponse {
 export class Faults {
   private tokenEndpoint: TokenEndpointFault | null = null;
   private widen: string | null = null;
+  private drop: string | null = null;
   private slow: SlowTokenEndpoint | null = null;
 
   /** Applies the given changes: absent fields stay as they are, `null` clears one. */
   update(changes: Partial<FaultsState>): void {
     if (changes.tokenEndpoint !== undefined) this.tokenEndpoint = changes.tokenEndpoint && { ...changes.tokenEndpoint };
     if (changes.widenScope !== undefined) this.widen = changes.widenScope;
+    if (changes.dropScope !== undefined) this.drop = changes.dropScope;
     if (changes.slowTokenEndpoint !== undefined)
       this.slow = changes.slowTokenEndpoint && { ...changes.slowTokenEndpoint };
   }
@@ -50,6 +54,7 @@ export class Faults {
   clear(): void {
     this.tokenEndpoint = null;
     this.widen = null;
+    this.drop = null;
     this.slow = null;
   }
 
@@ -57,6 +62,7 @@ export class Faults {
     return {
       tokenEndpoint: this.tokenEndpoint && { ...this.tokenEndpoint },
       widenScope: this.widen,
+      dropScope: this.drop,
       slowTokenEndpoint: this.slow && { ...this.slow },
     };
   }
@@ -64,6 +70,11 @@ export class Faults {
   /** The extra scope exchanges must add, if any. */
   get widenScope(): string | null {
     return this.widen;
+  }
+
+  /** The scope exchanges must leave out, if any. */
+  get dropScope(): string | null {
+    return this.drop;
   }
 
   /** Consumes one injected delay: how long to hold the next token endpoint request (0: none). */

@@ -50,6 +50,8 @@ declare module 'oidc-provider' {
       allowedDuplicateParameters?: string | string[] | Set<string>,
     ): void;
     callback(): (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+    /** Koa middleware around every request (oidc-provider's own stack runs inside `next`). */
+    use<C>(middleware: (ctx: C, next: () => Promise<void>) => Promise<void>): this;
     on(event: string, listener: (...args: unknown[]) => void): this;
   }
 

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import Provider, { errors, type ClientMetadata } from 'oidc-provider';
+import { verifyOwnToken } from './access-token.js';
 import { memoryAdapterFactory } from './memory-adapter.js';
 import {
   TOKEN_EXCHANGE_GRANT_TYPE,
@@ -61,6 +62,7 @@ export async function createProvider(options: ProviderOptions): Promise<Provider
     TOKEN_EXCHANGE_PARAMETERS,
     TOKEN_EXCHANGE_REPEATABLE_PARAMETERS,
   );
+  provider.use(revokeOwnJwts(options));
   provider.on('server_error', (_ctx: unknown, err: unknown) => {
     // Only the message: an error object may carry request data such as tokens.
     const message = err instanceof Error ? err.message : String(err);
@@ -77,4 +79,59 @@ export async function createProvider(options: ProviderOptions): Promise<Provider
     }
   }
   return provider;
+}
+
+/**
+ * oidc-provider refuses to revoke structured (JWT) access tokens (`unsupported_token_type`), and
+ * every token this server issues is one. After oidc-provider has authenticated the client, this
+ * revokes the token itself (RFC 7009): by `jti`, in the registry token exchange consults, so a
+ * revoked token is refused as a subject token afterwards, and recorded in the stats. A token that
+ * is not this server's answers 200 like RFC 7009 §2.2 says; one issued to another client is refused.
+ */
+function revokeOwnJwts(options: ProviderOptions) {
+  return async (ctx: KoaLike, next: () => Promise<void>): Promise<void> => {
+    await next();
+    const refused = ctx.body as { error?: string } | undefined;
+    const client = ctx.oidc?.client;
+    if (
+      ctx.oidc?.route !== 'revocation' ||
+      ctx.status !== 400 ||
+      refused?.error !== 'unsupported_token_type' ||
+      !client
+    )
+      return;
+    const token = ctx.oidc.params?.token;
+    let payload: Awaited<ReturnType<typeof verifyOwnToken>>;
+    try {
+      payload = await verifyOwnToken(options.key, options.issuer, String(token));
+    } catch {
+      ctx.status = 200;
+      ctx.body = '';
+      return;
+    }
+    if (payload.client_id !== client.clientId || typeof payload.jti !== 'string') {
+      ctx.status = 400;
+      ctx.body = {
+        error: 'invalid_request',
+        error_description: 'client is not authorized to revoke the presented token',
+      };
+      return;
+    }
+    options.revocations.revokeToken(payload.jti, payload.exp);
+    options.stats.recordRevocation({
+      jti: payload.jti,
+      clientId: client.clientId,
+      sub: payload.sub,
+      at: new Date().toISOString(),
+    });
+    ctx.status = 200;
+    ctx.body = '';
+  };
+}
+
+/** The parts of oidc-provider's Koa context read after a request. */
+interface KoaLike {
+  status: number;
+  body: unknown;
+  oidc?: { route?: string; client?: { clientId: string }; params?: Record<string, unknown> };
 }

@@ -14,4 +14,14 @@ describe('RevocationRegistry', () => {
     expect(registry.isRevoked('j3')).toBe(false);
     expect(registry.isRevoked(undefined)).toBe(false);
   });
+
+  it('revokes one token by jti (RFC 7009), leaving the other tokens of the subject alone', () => {
+    const registry = new RevocationRegistry();
+    const exp = Math.floor(Date.now() / 1000) + 600;
+    registry.recordIssued('u', 'j1', exp);
+    registry.recordIssued('u', 'j2', exp);
+    registry.revokeToken('j1', exp);
+    expect(registry.isRevoked('j1')).toBe(true);
+    expect(registry.isRevoked('j2')).toBe(false);
+  });
 });

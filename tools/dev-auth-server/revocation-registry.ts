@@ -32,6 +32,12 @@ export class RevocationRegistry {
     return live.size;
   }
 
+  /** Revokes one token by `jti` (RFC 7009 at the revocation endpoint). */
+  revokeToken(jti: string, exp: number): void {
+    this.revoked.set(jti, exp);
+    this.pruneExpired();
+  }
+
   isRevoked(jti: string | undefined): boolean {
     return jti !== undefined && this.revoked.has(jti);
   }

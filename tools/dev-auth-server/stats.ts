@@ -8,7 +8,7 @@ export interface ExchangeRecord {
   scope: string;
   /** The `scope` parameter exactly as sent, or null when the client sent none. */
   requestedScope: string | null;
-  /** The scope put in the issued token (differs from `scope` only under the `widenScope` fault). */
+  /** The scope put in the issued token (differs from `scope` only under the `widenScope` and `dropScope` faults). */
   issuedScope: string;
   audience: string[];
   resource: string[];
@@ -18,15 +18,28 @@ export interface ExchangeRecord {
   at: string;
 }
 
+/** A token revoked at the revocation endpoint (RFC 7009). Never holds the token. */
+export interface RevocationRecord {
+  /** `jti` of the revoked token. */
+  jti: string;
+  /** The client that revoked it (always the one it was issued to). */
+  clientId: string;
+  /** The revoked token's `sub`. */
+  sub: string;
+  at: string;
+}
+
 export interface StatsSnapshot {
   /** Every request that reached the token endpoint, faulted ones included. */
   tokenRequests: number;
   exchanges: ExchangeRecord[];
+  revocations: RevocationRecord[];
 }
 
 export class Stats {
   private tokenRequests = 0;
   private exchanges: ExchangeRecord[] = [];
+  private revocations: RevocationRecord[] = [];
 
   countTokenRequest(): void {
     this.tokenRequests += 1;
@@ -36,12 +49,21 @@ export class Stats {
     this.exchanges.push(record);
   }
 
+  recordRevocation(record: RevocationRecord): void {
+    this.revocations.push(record);
+  }
+
   snapshot(): StatsSnapshot {
-    return { tokenRequests: this.tokenRequests, exchanges: this.exchanges.map((e) => ({ ...e })) };
+    return {
+      tokenRequests: this.tokenRequests,
+      exchanges: this.exchanges.map((e) => ({ ...e })),
+      revocations: this.revocations.map((r) => ({ ...r })),
+    };
   }
 
   reset(): void {
     this.tokenRequests = 0;
     this.exchanges = [];
+    this.revocations = [];
   }
 }

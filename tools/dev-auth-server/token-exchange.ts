@@ -90,7 +90,9 @@ export function tokenExchangeHandler(deps: TokenExchangeDependencies): TokenExch
     const granted = requested.length > 0 ? requested : subjectScopes;
     // The widenScope fault simulates a misbehaving server that grants more than was asked for.
     const widen = deps.faults.widenScope;
-    const issued = widen && !granted.includes(widen) ? [...granted, widen] : granted;
+    const widened = widen && !granted.includes(widen) ? [...granted, widen] : granted;
+    // The dropScope fault: a server that grants less than was asked for.
+    const issued = widened.filter((s) => s !== deps.faults.dropScope);
 
     const audience = multiple(params, 'audience');
     const resource = multiple(params, 'resource');

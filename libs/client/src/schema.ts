@@ -94,10 +94,27 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A given version of a workflow */
+        /** A given version of a workflow, with its scopeChanges against the version before */
         get: operations["getWorkflowVersion"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/workflows/{name}/preflight": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** What a run would meet if the caller started it now: input problems and a verdict per node; exchange: true tries each distinct exchange once (tokens discarded and revoked). No run is created */
+        post: operations["preflightWorkflow"];
         delete?: never;
         options?: never;
         head?: never;
@@ -482,7 +499,7 @@ export interface components {
             /** Format: date-time */
             at: string;
             /** @enum {string} */
-            operation: "run.started" | "run.succeeded" | "run.failed" | "run.cancelled" | "node.started" | "node.succeeded" | "node.failed" | "scope.narrowed" | "token.exchanged" | "token.used" | "token.expired" | "token.revoked" | "escalation.created" | "escalation.resolved" | "escalation.expired";
+            operation: "run.started" | "run.succeeded" | "run.failed" | "run.cancelled" | "node.started" | "node.succeeded" | "node.failed" | "scope.narrowed" | "token.exchanged" | "token.used" | "token.expired" | "token.revoked" | "escalation.created" | "escalation.resolved" | "escalation.expired" | "workflow.version_created" | "workflow.preflight";
             /** Format: uuid */
             runId: string | null;
             nodeId: string | null;
@@ -541,6 +558,37 @@ export interface components {
             items: components["schemas"]["AuditEntry"][];
             /** @description pass as cursor for the next page; null on the last page */
             nextCursor: string | null;
+        };
+        Preflight: {
+            workflow: {
+                name: string;
+                version: number;
+            };
+            /** @description every verdict is ok, no_token or approval, and there is no input problem */
+            ready: boolean;
+            subjectToken: {
+                /** Format: date-time */
+                expiresAt: string;
+            };
+            problems: {
+                path: string;
+                message: string;
+            }[];
+            nodes: {
+                id: string;
+                type: string;
+                profile: string | null;
+                audience: string | null;
+                resource: string | null;
+                requiredScopes: string[];
+                optionalScopes: string[];
+                /** @description what the exchange would request: required ∪ optional narrowed against the caller's scopes */
+                granted: string[];
+                /** @description required scopes the caller lacks */
+                missing: string[];
+                /** @enum {string} */
+                verdict: "ok" | "no_token" | "insufficient_scope" | "consent_required" | "token_revoked" | "exchange_failed" | "approval" | "delegation_exceeded";
+            }[];
         };
         WorkflowDefinition: {
             name: string;
@@ -727,10 +775,138 @@ export interface components {
             /** Format: date-time */
             createdAt: string;
         };
+        WorkflowVersion: {
+            name: string;
+            description?: string;
+            agentId?: string;
+            defaults?: {
+                oauth?: {
+                    profile?: string;
+                    requiredScopes?: string[];
+                    optionalScopes?: string[];
+                    audience?: string;
+                    resource?: string;
+                };
+                retry?: {
+                    maxAttempts?: number;
+                    backoffMs?: number;
+                };
+                timeoutMs?: number;
+            };
+            inputSchema?: {
+                [key: string]: unknown;
+            };
+            nodes: ({
+                id: string;
+                dependsOn?: string[];
+                oauth?: {
+                    profile?: string;
+                    requiredScopes?: string[];
+                    optionalScopes?: string[];
+                    audience?: string;
+                    resource?: string;
+                };
+                retry?: {
+                    maxAttempts?: number;
+                    backoffMs?: number;
+                };
+                timeoutMs?: number;
+                /** @enum {string} */
+                type: "http";
+                request: {
+                    /** @enum {string} */
+                    method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "HEAD";
+                    url: string;
+                    headers?: {
+                        [key: string]: string;
+                    };
+                    query?: {
+                        [key: string]: string;
+                    };
+                    body?: unknown;
+                };
+            } | {
+                id: string;
+                dependsOn?: string[];
+                oauth?: {
+                    profile?: string;
+                    requiredScopes?: string[];
+                    optionalScopes?: string[];
+                    audience?: string;
+                    resource?: string;
+                };
+                retry?: {
+                    maxAttempts?: number;
+                    backoffMs?: number;
+                };
+                timeoutMs?: number;
+                /** @enum {string} */
+                type: "approval";
+                approval: {
+                    prompt: string;
+                };
+            } | {
+                id: string;
+                dependsOn?: string[];
+                oauth?: {
+                    profile?: string;
+                    requiredScopes?: string[];
+                    optionalScopes?: string[];
+                    audience?: string;
+                    resource?: string;
+                };
+                retry?: {
+                    maxAttempts?: number;
+                    backoffMs?: number;
+                };
+                timeoutMs?: number;
+                /** @enum {string} */
+                type: "handler";
+                handler: string;
+                input?: unknown;
+            })[];
+            version: number;
+            /** Format: date-time */
+            createdAt: string;
+            scopeChanges: components["schemas"]["ScopeChanges"];
+        };
+        ScopeChanges: {
+            /** @description null for version 1, which lists every scope as added */
+            previousVersion: number | null;
+            added: {
+                node: string;
+                scope: string;
+                /** @enum {string} */
+                kind: "required" | "optional";
+            }[];
+            /** @description a scope moving between kinds is removed and added */
+            removed: {
+                node: string;
+                scope: string;
+                /** @enum {string} */
+                kind: "required" | "optional";
+            }[];
+        };
         WorkflowPage: {
             items: components["schemas"]["Workflow"][];
             /** @description pass as cursor for the next page; null on the last page */
             nextCursor: string | null;
+        };
+        PreflightRequest: {
+            /** @description the latest when absent */
+            version?: number;
+            /**
+             * @description checked against the inputSchema, as a run start
+             * @default {}
+             */
+            input: {
+                [key: string]: unknown;
+            };
+            /**
+             * @description perform one real exchange per distinct (profile, audience, resource, granted); tokens discarded
+             * @default false
+             */
+            exchange: boolean;
         };
         Problem: {
             /** @description a URI reference naming the problem type (about:blank when generic) */
@@ -1029,7 +1205,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The stored definition with its version; Location names it */
+            /** @description The stored definition with its version and scopeChanges against the version before; Location names it */
             201: {
                 headers: {
                     /** @description the path of the stored version */
@@ -1037,7 +1213,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Workflow"];
+                    "application/json": components["schemas"]["WorkflowVersion"];
                 };
             };
             /** @description Malformed input (problem+json, every problem with its JSON path) */
@@ -1160,7 +1336,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Workflow"];
+                    "application/json": components["schemas"]["WorkflowVersion"];
                 };
             };
             /** @description Malformed input (problem+json, every problem with its JSON path) */
@@ -1186,6 +1362,80 @@ export interface operations {
             };
             /** @description Unknown id, or a resource of another user */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            503: components["responses"]["IssuerUnavailable"];
+        };
+    };
+    preflightWorkflow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PreflightRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Preflight"];
+                };
+            };
+            /** @description Malformed input (problem+json, every problem with its JSON path) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Missing scope, or a token of another user */
+            403: {
+                headers: {
+                    /** @description Bearer, with error="invalid_token" when a token was presented, or error="insufficient_scope", scope="…" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown id, or a resource of another user */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body over the size limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON (Content-Type must be application/json) */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1621,7 +1871,7 @@ export interface operations {
                 /** @description workflow name */
                 workflow?: string;
                 /** @description repeatable: entries with any of these operations */
-                operation?: ("run.started" | "run.succeeded" | "run.failed" | "run.cancelled" | "node.started" | "node.succeeded" | "node.failed" | "scope.narrowed" | "token.exchanged" | "token.used" | "token.expired" | "token.revoked" | "escalation.created" | "escalation.resolved" | "escalation.expired")[];
+                operation?: ("run.started" | "run.succeeded" | "run.failed" | "run.cancelled" | "node.started" | "node.succeeded" | "node.failed" | "scope.narrowed" | "token.exchanged" | "token.used" | "token.expired" | "token.revoked" | "escalation.created" | "escalation.resolved" | "escalation.expired" | "workflow.version_created" | "workflow.preflight")[];
                 success?: boolean;
                 /** @description ISO 8601 with a zone, or a date (UTC); entries with at ≥ from */
                 from?: string;
@@ -1733,7 +1983,7 @@ export interface operations {
                 /** @description workflow name */
                 workflow?: string;
                 /** @description repeatable: entries with any of these operations */
-                operation?: ("run.started" | "run.succeeded" | "run.failed" | "run.cancelled" | "node.started" | "node.succeeded" | "node.failed" | "scope.narrowed" | "token.exchanged" | "token.used" | "token.expired" | "token.revoked" | "escalation.created" | "escalation.resolved" | "escalation.expired")[];
+                operation?: ("run.started" | "run.succeeded" | "run.failed" | "run.cancelled" | "node.started" | "node.succeeded" | "node.failed" | "scope.narrowed" | "token.exchanged" | "token.used" | "token.expired" | "token.revoked" | "escalation.created" | "escalation.resolved" | "escalation.expired" | "workflow.version_created" | "workflow.preflight")[];
                 success?: boolean;
                 /** @description ISO 8601 with a zone, or a date (UTC); entries with at ≥ from */
                 from?: string;
@@ -1924,7 +2174,7 @@ export interface operations {
                 /** @description workflow name */
                 workflow?: string;
                 /** @description repeatable: entries with any of these operations */
-                operation?: ("run.started" | "run.succeeded" | "run.failed" | "run.cancelled" | "node.started" | "node.succeeded" | "node.failed" | "scope.narrowed" | "token.exchanged" | "token.used" | "token.expired" | "token.revoked" | "escalation.created" | "escalation.resolved" | "escalation.expired")[];
+                operation?: ("run.started" | "run.succeeded" | "run.failed" | "run.cancelled" | "node.started" | "node.succeeded" | "node.failed" | "scope.narrowed" | "token.exchanged" | "token.used" | "token.expired" | "token.revoked" | "escalation.created" | "escalation.resolved" | "escalation.expired" | "workflow.version_created" | "workflow.preflight")[];
                 success?: boolean;
                 /** @description ISO 8601 with a zone, or a date (UTC): start with the entries since then (at ≥ from), else live */
                 from?: string;

@@ -48,7 +48,9 @@ export {
 } from './exchange/token-exchange-parameters.js';
 export {
   TokenExchanger,
+  type ExchangeProbeResult,
   type ExchangeRequest,
+  type TokenRelease,
   type ExchangeResult,
   type TokenExchangerOptions,
 } from './exchange/token-exchanger.js';

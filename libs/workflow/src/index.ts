@@ -45,3 +45,7 @@ export { parseStreamPosition, type StreamPosition } from './live/stream-position
 export { EngineMetrics } from './metrics/engine-metrics.js';
 export { StateGaugesModule } from './metrics/engine-metrics.module.js';
 export { queueWaitSeconds } from './metrics/queue-wait.js';
+export { PreflightModule } from './preflight/preflight.module.js';
+export { WorkflowPreflight, type PreflightCaller } from './preflight/workflow-preflight.js';
+export { PREFLIGHT_VERDICTS, PreflightVerdict } from './preflight/preflight-plan.js';
+export { preflightRequestSchema, preflightViewSchema, type PreflightView } from './preflight/preflight.views.js';

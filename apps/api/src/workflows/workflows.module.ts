@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
-import { WorkflowDefinitionsModule } from '@baton/workflow';
+import { PreflightModule, WorkflowDefinitionsModule } from '@baton/workflow';
 import { WorkflowsController } from './workflows.controller.js';
 
-@Module({ imports: [WorkflowDefinitionsModule], controllers: [WorkflowsController] })
+@Module({ imports: [WorkflowDefinitionsModule, PreflightModule], controllers: [WorkflowsController] })
 export class WorkflowsModule {}

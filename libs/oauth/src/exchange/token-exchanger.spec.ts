@@ -18,7 +18,13 @@ let server: Server;
 let issuer: string;
 let discoveryAnswer: Handler;
 let tokenAnswer: Handler;
-let requests: { discovery: number; token: number; lastToken?: URLSearchParams };
+let requests: {
+  discovery: number;
+  token: number;
+  lastToken?: URLSearchParams;
+  revoked: { token: string | null; hint: string | null; authorization?: string }[];
+};
+let revokeStatus: number;
 
 const json = (res: ServerResponse, status: number, body: unknown) =>
   res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
@@ -47,6 +53,14 @@ beforeAll(async () => {
         requests.token += 1;
         requests.lastToken = body;
         tokenAnswer(req, body, res);
+      } else if (req.url === '/revoke') {
+        requests.revoked.push({
+          token: body.get('token'),
+          hint: body.get('token_type_hint'),
+          authorization: req.headers.authorization,
+        });
+        if (revokeStatus === 200) res.writeHead(200).end();
+        else json(res, revokeStatus, { error: 'server_error' });
       } else json(res, 404, {});
     });
   });
@@ -61,7 +75,8 @@ afterAll(async () => {
 });
 
 beforeEach(() => {
-  requests = { discovery: 0, token: 0 };
+  requests = { discovery: 0, token: 0, revoked: [] };
+  revokeStatus = 200;
   discoveryAnswer = metadata;
   tokenAnswer = tokenOk();
 });
@@ -268,5 +283,68 @@ describe('TokenExchanger', () => {
 
   it('refuses a non-positive timeout', () => {
     expect(() => new TokenExchanger({ profiles: {}, httpTimeoutSeconds: 0 })).toThrow(RangeError);
+  });
+});
+
+describe('TokenExchanger.probe (SPEC §12.2 preflight)', () => {
+  const withRevocation: Handler = (_req, _body, res) =>
+    json(res, 200, { issuer, token_endpoint: `${issuer}/token`, revocation_endpoint: `${issuer}/revoke` });
+
+  it('exchanges without the cache, every time, and revokes each token with the client authentication', async () => {
+    discoveryAnswer = withRevocation;
+    const exchanger = new TokenExchanger({ profiles: { corp: profile() } });
+    const first = await exchanger.probe(request());
+    const second = await exchanger.probe(request());
+    expect(requests.token).toBe(2);
+    expect(first).toEqual({
+      error: null,
+      scopes: ['expenses:read'],
+      expiresAt: expect.any(Date),
+      release: { supported: true, revoked: true, status: 200 },
+    });
+    expect(second.release?.revoked).toBe(true);
+    expect(requests.revoked.map((r) => [r.token, r.hint])).toEqual([
+      ['opaque-1', 'access_token'],
+      ['opaque-2', 'access_token'],
+    ]);
+    expect(requests.revoked[0]!.authorization).toMatch(/^Basic /);
+    // Nothing was cached: a regular exchange goes to the server too.
+    await exchanger.exchange(request());
+    expect(requests.token).toBe(3);
+    expect(JSON.stringify(first)).not.toContain('opaque');
+  });
+
+  it('revokes a token it refused for widening, and reports the failure without throwing', async () => {
+    discoveryAnswer = withRevocation;
+    tokenAnswer = tokenOk({ scope: 'expenses:read admin' });
+    const probe = await new TokenExchanger({ profiles: { corp: profile() } }).probe(request());
+    expect(probe.error).toBeInstanceOf(TokenExchangeError);
+    expect(probe.error?.code).toBe('scope_escalation');
+    expect(probe.release).toEqual({ supported: true, revoked: true, status: 200 });
+    expect(requests.revoked).toHaveLength(1);
+  });
+
+  it('has nothing to release when no token was issued', async () => {
+    discoveryAnswer = withRevocation;
+    tokenAnswer = (_req, _body, res) => json(res, 400, { error: 'invalid_grant' });
+    const probe = await new TokenExchanger({ profiles: { corp: profile() } }).probe(request());
+    expect(probe.error?.code).toBe('revoked');
+    expect(probe.release).toBeNull();
+    expect(requests.revoked).toHaveLength(0);
+  });
+
+  it('without a revocation endpoint the token is only discarded; a refused revocation is reported', async () => {
+    const exchanger = new TokenExchanger({ profiles: { corp: profile() } });
+    expect((await exchanger.probe(request())).release).toEqual({ supported: false, revoked: false, status: null });
+    discoveryAnswer = withRevocation;
+    revokeStatus = 503;
+    const refused = await new TokenExchanger({ profiles: { corp: profile() } }).probe(request());
+    expect(refused.error).toBeNull();
+    expect(refused.release).toEqual({ supported: true, revoked: false, status: 503 });
+  });
+
+  it('an unknown profile is a fatal failure, not a throw', async () => {
+    const probe = await new TokenExchanger({ profiles: {} }).probe(request());
+    expect(probe).toMatchObject({ error: { code: 'fatal' }, release: null });
   });
 });

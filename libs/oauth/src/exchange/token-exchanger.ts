@@ -1,6 +1,6 @@
 import type { ExchangeProfile } from '@baton/platform';
 import { decodeJwt } from 'jose';
-import { genericGrantRequest, type Configuration } from 'openid-client';
+import { genericGrantRequest, tokenRevocation, type Configuration } from 'openid-client';
 import { ActorKeyError } from '../actor/actor-key.js';
 import { ActorTokenSigner, type ActorChainLink } from '../actor/actor-token-signer.js';
 import { checkMayAct } from '../actor/may-act.js';
@@ -58,6 +58,28 @@ export interface ExchangeResult {
   act?: unknown;
 }
 
+/** What became of a token a probe obtained (RFC 7009, best effort, one attempt). */
+export interface TokenRelease {
+  /** Whether the authorization server has a `revocation_endpoint` (discovery); false: the token just expires. */
+  supported: boolean;
+  /** True when the revocation endpoint answered 200. */
+  revoked: boolean;
+  /** The revocation endpoint's HTTP status, or null when no answer came (or none was asked). */
+  status: number | null;
+}
+
+/** One exchange made to see what the authorization server answers; the token itself is never returned. */
+export interface ExchangeProbeResult {
+  /** Null when a token was issued and passed the scope checks; else the failure, classified as for any exchange. */
+  error: TokenExchangeError | null;
+  /** On success: what the server granted. */
+  scopes?: string[];
+  expiresAt?: Date;
+  jti?: string;
+  /** Null when no token was issued; else whether it was revoked. */
+  release: TokenRelease | null;
+}
+
 const DEFAULT_HTTP_TIMEOUT_SECONDS = 10;
 
 /**
@@ -113,6 +135,55 @@ export class TokenExchanger {
     }
   }
 
+  /**
+   * SPEC §12.2 (preflight): one real exchange that neither reads nor fills the cache nor joins an
+   * identical exchange in flight. Whatever token the server issues (also one refused for widening
+   * or missing scopes) is discarded at once and revoked (RFC 7009, `token_type_hint=access_token`,
+   * one attempt) when the server's metadata names a `revocation_endpoint`. Never throws a
+   * `TokenExchangeError`: the failure is in the result.
+   */
+  async probe(request: ExchangeRequest): Promise<ExchangeProbeResult> {
+    let issued: string | undefined;
+    try {
+      const result = await this.exchangeWithServer(this.profileOf(request.profile), request, undefined, (token) => {
+        issued = token;
+      });
+      const release = await this.release(request.profile, issued);
+      return {
+        error: null,
+        scopes: result.scopes,
+        expiresAt: result.expiresAt,
+        ...(result.jti !== undefined && { jti: result.jti }),
+        release,
+      };
+    } catch (error) {
+      if (!(error instanceof TokenExchangeError)) throw error;
+      return { error, release: await this.release(request.profile, issued) };
+    }
+  }
+
+  /** Revokes a token of `profile` at its authorization server, if it has a revocation endpoint; never throws. */
+  private async release(profileName: string, token: string | undefined): Promise<TokenRelease | null> {
+    if (token === undefined) return null;
+    const profile = this.profiles.get(profileName)!;
+    let config: Configuration;
+    try {
+      config = await this.configurationFor(profileName, profile, [token, profile.clientSecret, profile.privateKey]);
+    } catch {
+      return { supported: false, revoked: false, status: null };
+    }
+    if (!config.serverMetadata().revocation_endpoint) return { supported: false, revoked: false, status: null };
+    try {
+      await tokenRevocation(config, token, { token_type_hint: 'access_token' });
+      return { supported: true, revoked: true, status: 200 };
+    } catch (error) {
+      // A 4xx with an OAuth body carries `status`; a 5xx is a non-conform answer whose Response is the `cause`.
+      const answer = error as { status?: unknown; cause?: { status?: unknown } };
+      const status = typeof answer.status === 'number' ? answer.status : answer.cause?.status;
+      return { supported: true, revoked: false, status: typeof status === 'number' ? status : null };
+    }
+  }
+
   /** Drops the cached token for this request (e.g. the downstream answered 401 with it). */
   invalidate(request: Omit<ExchangeRequest, 'requiredScopes'> & { requiredScopes?: string[] }): boolean {
     const key = this.keyOf(request);
@@ -121,10 +192,12 @@ export class TokenExchanger {
     return this.cache.delete(key);
   }
 
+  /** One request to the server; cached under `key` when one is given. `issued` hears of any token the server returned. */
   private async exchangeWithServer(
     profile: ExchangeProfile,
     request: ExchangeRequest,
-    key: string,
+    key: string | undefined,
+    issued?: (accessToken: string) => void,
   ): Promise<ExchangeResult> {
     const name = request.profile;
     const strategy = vendorStrategy(profile.vendor);
@@ -174,6 +247,7 @@ export class TokenExchanger {
       });
     }
     secrets.push(response.access_token);
+    issued?.(response.access_token);
 
     const check = checkGrantedScopes(request.scopes, request.requiredScopes, strategy.grantedScope(response, input));
     if (!check.ok && check.code === 'scope_escalation') {
@@ -195,7 +269,7 @@ export class TokenExchanger {
     if (actor !== undefined) token.actor = actor;
     const act = actClaimOfToken(response.access_token);
     if (act !== undefined) token.act = act;
-    this.cache.set(key, token, profile.expirySkewSeconds, now);
+    if (key !== undefined) this.cache.set(key, token, profile.expirySkewSeconds, now);
     return { ...token, scopes: [...token.scopes], cached: false };
   }
 

@@ -35,6 +35,31 @@ export class AuditWriter {
     if (records.length === 0) return;
     await manager.query(`SELECT baton_write_audits($1, $2::jsonb)`, [runId, auditJson(records)]);
   }
+
+  /**
+   * One audit row that belongs to no run (`runId` null: a workflow version stored, a preflight),
+   * inside the caller's transaction; the caller names the workflow, agent and user itself. Such rows
+   * are outside every run's hash chain.
+   */
+  async writeWithoutRun(manager: EntityManager, record: Omit<AuditRecord, 'runId'>): Promise<void> {
+    await manager.query(
+      `INSERT INTO audit_entries (operation, run_id, node_id, workflow, agent_id, user_id, issuer, scopes, target, success, error, details)
+       VALUES ($1, NULL, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+      [
+        record.operation,
+        record.nodeId ?? null,
+        record.workflow ?? null,
+        record.agentId ?? null,
+        record.userId ?? null,
+        record.issuer ?? null,
+        record.scopes ?? null,
+        record.target ?? null,
+        record.success,
+        record.error ?? null,
+        record.details == null ? null : JSON.stringify(record.details),
+      ],
+    );
+  }
 }
 
 /** Records as baton_write_audits reads them (the run's facts are taken from its row, not from here). */

@@ -4,6 +4,8 @@ import {
   WORKFLOW_NAME_PATTERN,
   validateDefinitionMeaning,
   validateDefinitionShape,
+  diffScopeChanges,
+  type ScopeChanges,
   type WorkflowDefinition,
 } from '../domain/index.js';
 import type { WorkflowVersionEntity } from '../persistence/workflow-version.entity.js';
@@ -11,6 +13,9 @@ import { NotWorkflowOwnerError, WorkflowRepository } from './workflow.repository
 
 /** A stored definition as the API shows it: the definition plus its version and creation time. */
 export type StoredWorkflow = WorkflowDefinition & { version: number; createdAt: string };
+
+/** One version with what it changed in the declared scopes (SPEC §12.3). */
+export type WorkflowVersionView = StoredWorkflow & { scopeChanges: ScopeChanges };
 
 /** Registers and reads workflow definitions (SPEC §3). */
 @Injectable()
@@ -24,7 +29,7 @@ export class WorkflowDefinitionService {
   async register(
     body: unknown,
     author: { issuer: string; subject: string; scopes?: readonly string[] },
-  ): Promise<StoredWorkflow> {
+  ): Promise<WorkflowVersionView> {
     const shape = validateDefinitionShape(body);
     if (!shape.ok)
       throw new DomainError(DomainErrorCode.InvalidInput, 'The workflow definition is malformed', shape.problems);
@@ -40,7 +45,7 @@ export class WorkflowDefinitionService {
     });
     if (problems.length > 0)
       throw new DomainError(DomainErrorCode.Unprocessable, 'The workflow definition is not valid', problems);
-    const stored = await this.workflows
+    const { stored, scopeChanges } = await this.workflows
       .createVersion({
         name: shape.value.name,
         description: shape.value.description ?? null,
@@ -57,7 +62,7 @@ export class WorkflowDefinitionService {
           `Workflow ${shape.value.name} belongs to another author; adding a version needs ${this.config.api.scopes.workflowsAdmin}`,
         );
       });
-    return toStoredWorkflow(stored);
+    return { ...toStoredWorkflow(stored), scopeChanges };
   }
 
   async getLatest(name: string): Promise<StoredWorkflow> {
@@ -66,10 +71,16 @@ export class WorkflowDefinitionService {
     return toStoredWorkflow(found);
   }
 
-  async getVersion(name: string, version: number): Promise<StoredWorkflow> {
-    const found = WORKFLOW_NAME_PATTERN.test(name) ? await this.workflows.findVersion(name, version) : null;
+  /** A given version, with its scope changes against the version before it. */
+  async getVersion(name: string, version: number): Promise<WorkflowVersionView> {
+    const found = WORKFLOW_NAME_PATTERN.test(name) ? await this.workflows.findVersionWithPrevious(name, version) : null;
     if (!found) throw new DomainError(DomainErrorCode.NotFound, `Workflow ${name} has no version ${version}`);
-    return toStoredWorkflow(found);
+    const { stored, previous } = found;
+    const scopeChanges = diffScopeChanges(
+      previous && { version: previous.version, definition: previous.definition as unknown as WorkflowDefinition },
+      stored.definition as unknown as WorkflowDefinition,
+    );
+    return { ...toStoredWorkflow(stored), scopeChanges };
   }
 
   async list(limit: number, cursor?: string): Promise<Page<StoredWorkflow>> {

@@ -2,6 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { decodeCursor, toPage, type Page } from '@baton/platform';
 import { DataSource } from 'typeorm';
+import { AuditWriter } from '../audit/audit-writer.js';
+import { AuditOperation, diffScopeChanges, type ScopeChanges, type WorkflowDefinition } from '../domain/index.js';
 import { WorkflowVersionEntity } from '../persistence/workflow-version.entity.js';
 
 export interface NewWorkflowVersion {
@@ -20,17 +22,28 @@ export class NotWorkflowOwnerError extends Error {
   override readonly name = 'NotWorkflowOwnerError';
 }
 
+/** A version just stored, with what it changed in the declared scopes (SPEC §12.3). */
+export interface CreatedWorkflowVersion {
+  stored: WorkflowVersionEntity;
+  scopeChanges: ScopeChanges;
+}
+
 /** Workflow definitions and their immutable versions. */
 @Injectable()
 export class WorkflowRepository {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly audit: AuditWriter,
+  ) {}
 
   /**
    * Stores the next version of `name` (1 when new). The version bump is one atomic upsert, which
    * bumps only when the caller owns the name (the author of its version 1) or may add to any name;
-   * otherwise nothing changes and `NotWorkflowOwnerError` is thrown.
+   * otherwise nothing changes and `NotWorkflowOwnerError` is thrown. In the same transaction: the
+   * scope changes against the version before (read under the workflow row's lock the upsert holds)
+   * and their `workflow.version_created` audit entry, so a version never exists without it.
    */
-  async createVersion(input: NewWorkflowVersion): Promise<WorkflowVersionEntity> {
+  async createVersion(input: NewWorkflowVersion): Promise<CreatedWorkflowVersion> {
     return this.dataSource.transaction(async (manager) => {
       const bumped: { latest_version: number }[] = await manager.query(
         `INSERT INTO workflows (name, latest_version) VALUES ($1, 1)
@@ -57,8 +70,44 @@ export class WorkflowRepository {
           input.createdBySub,
         ],
       );
-      return rows[0]!;
+      const stored = rows[0]!;
+      const [previous] =
+        version > 1
+          ? ((await manager.query(`SELECT definition FROM workflow_versions WHERE name = $1 AND version = $2`, [
+              input.name,
+              version - 1,
+            ])) as { definition: WorkflowDefinition }[])
+          : [];
+      const scopeChanges = diffScopeChanges(
+        previous ? { version: version - 1, definition: previous.definition } : null,
+        input.definition as unknown as WorkflowDefinition,
+      );
+      await this.audit.writeWithoutRun(manager, {
+        operation: AuditOperation.WorkflowVersionCreated,
+        success: true,
+        workflow: input.name,
+        agentId: input.agentId,
+        userId: input.createdBySub,
+        issuer: input.createdByIss,
+        details: { version, scopeChanges },
+      });
+      return { stored, scopeChanges };
     });
+  }
+
+  /** A version with the one before it (one statement), for the scope changes a version view shows. */
+  async findVersionWithPrevious(
+    name: string,
+    version: number,
+  ): Promise<{ stored: WorkflowVersionEntity; previous: WorkflowVersionEntity | null } | null> {
+    const rows = await this.dataSource
+      .getRepository(WorkflowVersionEntity)
+      .createQueryBuilder('v')
+      .where('v.name = :name AND v.version IN (:version, :before)', { name, version, before: version - 1 })
+      .getMany();
+    const stored = rows.find((r) => r.version === version);
+    if (!stored) return null;
+    return { stored, previous: rows.find((r) => r.version === version - 1) ?? null };
   }
 
   findVersion(name: string, version: number): Promise<WorkflowVersionEntity | null> {

@@ -12,7 +12,7 @@ import {
 } from './constants.js';
 
 describe('AuditOperation', () => {
-  it('holds every SPEC §6 operation', () => {
+  it('holds every SPEC §6 operation and the run-less ones of §12.2–§12.3', () => {
     expect([...AUDIT_OPERATIONS].sort()).toEqual(
       [
         'run.started',
@@ -30,6 +30,8 @@ describe('AuditOperation', () => {
         'escalation.created',
         'escalation.resolved',
         'escalation.expired',
+        'workflow.version_created',
+        'workflow.preflight',
       ].sort(),
     );
   });

@@ -20,6 +20,10 @@ export const AuditOperation = {
   EscalationCreated: 'escalation.created',
   EscalationResolved: 'escalation.resolved',
   EscalationExpired: 'escalation.expired',
+  /** SPEC §12.3: a workflow version was stored (runId null; details: version, scopeChanges). */
+  WorkflowVersionCreated: 'workflow.version_created',
+  /** SPEC §12.2: a preflight of a workflow (runId null; details: version, ready, verdicts). */
+  WorkflowPreflight: 'workflow.preflight',
 } as const;
 export type AuditOperation = (typeof AuditOperation)[keyof typeof AuditOperation];
 export const AUDIT_OPERATIONS: readonly AuditOperation[] = Object.values(AuditOperation);

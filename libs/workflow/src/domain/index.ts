@@ -31,3 +31,4 @@ export * from './definition/http-url-host.js';
 export * from './definition/input-schema.js';
 
 export * from './trace/trace-context.js';
+export * from './scopes/scope-changes.js';

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { auditEntryViewSchema } from '../audit/audit-entry.view.js';
 import { workflowDefinitionSchema } from '../domain/definition/definition.schema.js';
+import { preflightRequestSchema, preflightViewSchema } from '../preflight/preflight.views.js';
+import { SCOPE_KINDS, type ScopeKind } from '../domain/scopes/scope-changes.js';
 import { escalationViewSchema } from '../escalations/escalation.views.js';
 import {
   nodeRunViewSchema,
@@ -16,6 +18,22 @@ export const storedWorkflowViewSchema = workflowDefinitionSchema.extend({
   version: z.int().min(1),
   createdAt: instant,
 });
+
+const scopeDeclarationSchema = z.object({
+  node: z.string(),
+  scope: z.string(),
+  kind: z.enum(SCOPE_KINDS as [ScopeKind, ...ScopeKind[]]),
+});
+
+/** SPEC §12.3: what a version changed in its nodes' scopes, against the version before it. */
+export const scopeChangesViewSchema = z.object({
+  previousVersion: z.int().min(1).nullable().describe('null for version 1, which lists every scope as added'),
+  added: z.array(scopeDeclarationSchema),
+  removed: z.array(scopeDeclarationSchema).describe('a scope moving between kinds is removed and added'),
+});
+
+/** A stored version with its scope changes: the 201 of POST /v1/workflows and GET …/versions/{v}. */
+export const workflowVersionViewSchema = storedWorkflowViewSchema.extend({ scopeChanges: scopeChangesViewSchema });
 
 /** An OpenAPI 3.0 schema object. */
 export type JsonSchemaObject = Record<string, unknown>;
@@ -64,6 +82,7 @@ export function viewComponentSchemas(): Record<string, JsonSchemaObject> {
         RunPage: pageSchemaOf(runSummaryViewSchema),
         EscalationPage: pageSchemaOf(escalationViewSchema),
         AuditEntryPage: pageSchemaOf(auditEntryViewSchema),
+        Preflight: preflightViewSchema,
       },
       'output',
     ),
@@ -71,7 +90,10 @@ export function viewComponentSchemas(): Record<string, JsonSchemaObject> {
       {
         WorkflowDefinition: workflowDefinitionSchema,
         Workflow: storedWorkflowViewSchema,
+        WorkflowVersion: workflowVersionViewSchema,
+        ScopeChanges: scopeChangesViewSchema,
         WorkflowPage: pageSchemaOf(storedWorkflowViewSchema),
+        PreflightRequest: preflightRequestSchema,
       },
       'input',
     ),

@@ -1,0 +1,125 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DomainError, DomainErrorCode, InjectConfig, type BatonConfig } from '@baton/platform';
+import { TokenExchanger } from '@baton/oauth';
+import { DataSource } from 'typeorm';
+import { AuditWriter } from '../audit/audit-writer.js';
+import { DefinitionCache } from '../definitions/definition-cache.js';
+import { AuditOperation, WORKFLOW_NAME_PATTERN, validateRunInput, type Problem } from '../domain/index.js';
+import { MAX_RUN_INPUT_BYTES } from '../runs/run.service.js';
+import { applyProbeAnswer, isReady, planPreflight, type PreflightNode, type ProbeAnswer } from './preflight-plan.js';
+import { preflightRequestSchema, type PreflightView } from './preflight.views.js';
+
+/** The caller of a preflight: their identity, scopes and the bearer token they called with. */
+export interface PreflightCaller {
+  issuer: string;
+  subject: string;
+  scopes: readonly string[];
+  expiresAt: Date;
+  token: string;
+}
+
+/**
+ * SPEC §12.2: what a run of a workflow would meet if the caller started it now, without starting
+ * it. Narrowing is the engine's; with `exchange: true` each distinct exchange is made once for real
+ * through `TokenExchanger.probe` (no cache; the token is discarded and revoked inside the oauth lib
+ * and never reaches this service). Nothing is stored but one `workflow.preflight` audit entry.
+ */
+@Injectable()
+export class WorkflowPreflight {
+  constructor(
+    private readonly definitions: DefinitionCache,
+    private readonly exchanger: TokenExchanger,
+    private readonly audit: AuditWriter,
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @InjectConfig() private readonly config: BatonConfig,
+  ) {}
+
+  async check(workflowName: string, body: unknown, caller: PreflightCaller): Promise<PreflightView> {
+    const parsed = preflightRequestSchema.safeParse(body ?? {});
+    if (!parsed.success) {
+      throw new DomainError(
+        DomainErrorCode.InvalidInput,
+        'The preflight request is malformed',
+        parsed.error.issues.map((i) => ({ path: ['$', ...i.path].join('.'), message: i.message })),
+      );
+    }
+    const { version, input, exchange } = parsed.data;
+    const inputBytes = Buffer.byteLength(JSON.stringify(input));
+    if (inputBytes > MAX_RUN_INPUT_BYTES) {
+      throw new DomainError(
+        DomainErrorCode.TooLarge,
+        `The input is ${inputBytes} bytes; at most ${MAX_RUN_INPUT_BYTES} are accepted`,
+      );
+    }
+    const stored = !WORKFLOW_NAME_PATTERN.test(workflowName)
+      ? null
+      : version
+        ? await this.definitions.get(workflowName, version)
+        : await this.definitions.latest(workflowName, true);
+    if (!stored) {
+      throw new DomainError(
+        DomainErrorCode.NotFound,
+        `Workflow ${workflowName}${version ? ` version ${version}` : ''} does not exist`,
+      );
+    }
+
+    const problems: Problem[] = stored.definition.inputSchema
+      ? validateRunInput(stored.definition.inputSchema, input, `${stored.name}@${stored.version}`)
+      : [];
+    const plan = planPreflight(
+      stored.graph,
+      caller.scopes,
+      (profile) => this.config.exchangeProfiles[profile]?.scopeSource,
+    );
+    let nodes = plan.nodes;
+    if (exchange && plan.exchanges.length > 0) {
+      const answers = new Map<string, ProbeAnswer>();
+      await Promise.all(
+        plan.exchanges.map(async (planned) => {
+          const probe = await this.exchanger.probe({
+            profile: planned.profile,
+            subjectToken: caller.token,
+            audience: planned.audience,
+            resource: planned.resource,
+            scopes: planned.scopes,
+            requiredScopes: [],
+            agentId: stored.agentId ?? undefined,
+          });
+          const answer: ProbeAnswer = probe.error
+            ? { ok: false, failure: probe.error }
+            : { ok: true, scopes: probe.scopes ?? [] };
+          for (const nodeId of planned.nodeIds) answers.set(nodeId, answer);
+        }),
+      );
+      nodes = nodes.map((node: PreflightNode) => {
+        const answer = answers.get(node.id);
+        return answer ? applyProbeAnswer(node, answer) : node;
+      });
+    }
+    const ready = isReady(nodes, problems);
+
+    await this.audit.writeWithoutRun(this.dataSource.manager, {
+      operation: AuditOperation.WorkflowPreflight,
+      success: ready,
+      workflow: stored.name,
+      agentId: stored.agentId,
+      userId: caller.subject,
+      issuer: caller.issuer,
+      details: {
+        version: stored.version,
+        ready,
+        exchange,
+        verdicts: Object.fromEntries(nodes.map((n) => [n.id, n.verdict])),
+      },
+    });
+
+    return {
+      workflow: { name: stored.name, version: stored.version },
+      ready,
+      subjectToken: { expiresAt: caller.expiresAt.toISOString() },
+      problems,
+      nodes,
+    };
+  }
+}
