@@ -339,7 +339,7 @@ try {
   // --- live events: 100 audit streams while runs go by (SPEC §13) --------------------------------
   const liveRuns = Math.max(5, Math.round(options.runs / 4));
   log(`live events: ${options.liveStreams} audit streams, ${liveRuns} runs`);
-  const live = await measureLiveEvents({
+  const live = await measureLiveEventsOrExplain({
     apiUrl,
     token: await mint('bench-auditor', 'baton:audit:read'),
     workflow: Workflow.SameAudience,
@@ -354,6 +354,16 @@ try {
       return row!.entries;
     },
   });
+
+  async function measureLiveEventsOrExplain(
+    options: Parameters<typeof measureLiveEvents>[0],
+  ): ReturnType<typeof measureLiveEvents> {
+    try {
+      return await measureLiveEvents(options);
+    } catch (err) {
+      throw new Error(`${(err as Error).message}\napi:\n${api.tail()}`, { cause: err });
+    }
+  }
 
   // --- report ------------------------------------------------------------------------------------
   const cpu = cpus();

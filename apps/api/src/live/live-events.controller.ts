@@ -59,9 +59,10 @@ export class LiveEventsController implements OnModuleDestroy {
   ): Promise<void> {
     const resumeAfter = resumePosition(lastEventId);
     const run = await this.runs.visibleRun(id, user); // 404 as problem+json, before the stream opens
-    const sink = this.openSse(res, user);
+    const sink = this.sseFor(res, user);
     const stream = new RunEventStream(this.feed, sink, run.id, user, this.runs, this.escalations);
-    sink.onClose(() => stream.stop());
+    await stream.open(); // before the headers: a 503 while Postgres is away, and nothing missed after
+    this.begin(sink, () => stream.stop());
     await stream.start(resumeAfter).catch(() => stream.stop());
   }
 
@@ -86,9 +87,10 @@ export class LiveEventsController implements OnModuleDestroy {
   ): Promise<void> {
     const filter = parseAuditStreamQuery(query);
     const resumeAfter = resumePosition(lastEventId);
-    const sink = this.openSse(res, user);
+    const sink = this.sseFor(res, user);
     const stream = new AuditEventStream(this.feed, filter, sink);
-    sink.onClose(() => stream.stop());
+    await stream.open();
+    this.begin(sink, () => stream.stop());
     await stream.start({ resumeAfter, fromStart: filter.from !== undefined }).catch(() => stream.stop());
   }
 
@@ -97,16 +99,22 @@ export class LiveEventsController implements OnModuleDestroy {
     for (const sink of this.open) sink.end();
   }
 
-  private openSse(res: Response, user: AuthenticatedUser): SseResponse {
-    const sink = new SseResponse(res, {
+  private sseFor(res: Response, user: AuthenticatedUser): SseResponse {
+    return new SseResponse(res, {
       heartbeatMs: this.config.api.events.heartbeatSeconds * 1000,
       maxBufferedBytes: this.config.api.events.maxBufferedKiB * 1024,
       endsAt: user.expiresAt,
     });
+  }
+
+  /** Sends the headers and tracks the stream until it closes. */
+  private begin(sink: SseResponse, stop: () => void): void {
     sink.open();
     this.open.add(sink);
-    sink.onClose(() => this.open.delete(sink));
-    return sink;
+    sink.onClose(() => {
+      this.open.delete(sink);
+      stop();
+    });
   }
 }
 

@@ -36,6 +36,10 @@ export class SseResponse implements EventSink {
     this.res.flushHeaders();
     this.res.socket?.setNoDelay(true);
     this.res.on('close', () => this.finish());
+    if (this.res.destroyed) {
+      this.finish(); // the client left while the stream was opening
+      return;
+    }
     const heartbeat = setInterval(() => this.write(': keep-alive\n\n'), this.limits.heartbeatMs);
     const expiry = setTimeout(() => this.end(), Math.max(0, this.limits.endsAt.getTime() - Date.now()));
     this.timers.push(heartbeat, expiry);

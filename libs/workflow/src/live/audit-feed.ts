@@ -24,6 +24,7 @@ const READ_BATCH = 500;
 /** When committed entries wait behind an older transaction still running, look again after this. */
 const HORIZON_RETRY_MS = 20;
 const RECONNECT_MS = 1000;
+const HELD_BACK_WARNING_MS = 5000;
 
 const NOTIFY_CHANNEL = 'baton_audit';
 
@@ -68,6 +69,8 @@ export class AuditFeed implements OnModuleDestroy {
   private reading = false;
   private readAgain = false;
   private retry: NodeJS.Timeout | null = null;
+  private heldSince: number | null = null;
+  private warnedAbout: bigint | null = null;
   private closed = false;
 
   constructor(
@@ -245,11 +248,30 @@ export class AuditFeed implements OnModuleDestroy {
         for (const subscriber of [...this.subscribers]) subscriber.deliver(final);
       }
       if (final.length < rows.length) {
+        this.heldSince ??= Date.now();
+        if (Date.now() - this.heldSince > HELD_BACK_WARNING_MS) await this.warnHeldBack(horizon);
         this.scheduleRetry(HORIZON_RETRY_MS);
         return;
       }
+      this.heldSince = null;
       if (rows.length < READ_BATCH) return;
     }
+  }
+
+  /** Entries wait behind a transaction of Baton's database that stays open: name it, once per holder. */
+  private async warnHeldBack(horizon: bigint): Promise<void> {
+    if (this.warnedAbout === horizon) return;
+    this.warnedAbout = horizon;
+    const holders = await this.sql.query<Record<string, unknown>>(
+      'baton_feed_holder',
+      `SELECT pid, application_name, state, backend_xid::text AS xid, now() - xact_start AS open_for, left(query, 200) AS query
+       FROM pg_stat_activity WHERE backend_xid IS NOT NULL AND datname = current_database() ORDER BY xact_start LIMIT 3`,
+      [],
+    );
+    this.logger.warn(
+      { horizon: horizon.toString(), holders },
+      'live events held back for over 5 s by a transaction still open in this database',
+    );
   }
 
   private scheduleRetry(ms: number): void {

@@ -40,12 +40,16 @@ export abstract class FeedFollower implements FeedSubscriber {
     this.after = { tx: 0n, id: 0n };
   }
 
-  /** Holds the feed open for this stream; answers its head (where a stream without replay starts). */
-  protected async openFeed(): Promise<StreamPosition> {
-    const head = await this.feed.retain();
+  /** The feed's head when this stream opened: where a stream without replay starts. */
+  protected head: StreamPosition = { tx: 0n, id: 0n };
+
+  /**
+   * Holds the feed open for this stream. Called before the response's headers go out: a client
+   * that sees its stream open and then acts finds every entry its action writes in the stream.
+   */
+  async open(): Promise<void> {
+    this.head = await this.feed.retain();
     this.retained = true;
-    if (this.sink.closed) this.stop();
-    return head;
   }
 
   deliver(entries: readonly FeedEntry[]): void {

@@ -51,10 +51,9 @@ export class RunEventStream extends FeedFollower {
     super(feed, { runId }, sink);
   }
 
-  /** The caller may see the run (checked before the stream opened). Resolves once it is live or over. */
+  /** After open(); the caller may see the run (checked before). Resolves once it is live or over. */
   async start(resumeAfter: StreamPosition | undefined): Promise<void> {
-    const head = await this.openFeed();
-    this.after = resumeAfter ?? head;
+    this.after = resumeAfter ?? this.head;
     const snapshot = await this.runs.get(this.runId, this.caller);
     this.sink.send(LiveEvent.Snapshot, snapshot);
     this.remember(snapshot);
@@ -116,8 +115,7 @@ export class AuditEventStream extends FeedFollower {
   }
 
   async start(options: { resumeAfter?: StreamPosition; fromStart: boolean }): Promise<void> {
-    const head = await this.openFeed();
-    this.after = options.resumeAfter ?? (options.fromStart ? { tx: 0n, id: 0n } : head);
+    this.after = options.resumeAfter ?? (options.fromStart ? { tx: 0n, id: 0n } : this.head);
     await this.catchUp();
   }
 

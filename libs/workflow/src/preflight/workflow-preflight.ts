@@ -1,3 +1,4 @@
+import type { Caller } from '@baton/platform';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DomainError, DomainErrorCode, InjectConfig, type BatonConfig } from '@baton/platform';
@@ -10,14 +11,8 @@ import { MAX_RUN_INPUT_BYTES } from '../runs/run.service.js';
 import { applyProbeAnswer, isReady, planPreflight, type PreflightNode, type ProbeAnswer } from './preflight-plan.js';
 import { preflightRequestSchema, type PreflightView } from './preflight.views.js';
 
-/** The caller of a preflight: their identity, scopes and the bearer token they called with. */
-export interface PreflightCaller {
-  issuer: string;
-  subject: string;
-  scopes: readonly string[];
-  expiresAt: Date;
-  token: string;
-}
+/** The caller of a preflight, with the bearer token they called with (exchanged when `exchange: true`). */
+export type PreflightCaller = Caller & { token: string };
 
 /**
  * SPEC §12.2: what a run of a workflow would meet if the caller started it now, without starting
