@@ -41,6 +41,7 @@ export { AuditFeed } from './live/audit-feed.js';
 export { LiveEventsModule } from './live/live-events.module.js';
 export { AuditEventStream, LiveEvent, RunEventStream } from './live/run-event-stream.js';
 export type { EventSink } from './live/feed-follower.js';
+export { sseFrame } from './live/sse-frame.js';
 export { parseStreamPosition, type StreamPosition } from './live/stream-position.js';
 export { EngineMetrics } from './metrics/engine-metrics.js';
 export { StateGaugesModule } from './metrics/engine-metrics.module.js';

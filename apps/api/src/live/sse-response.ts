@@ -1,4 +1,4 @@
-import type { EventSink } from '@baton/workflow';
+import { sseFrame, type EventSink } from '@baton/workflow';
 import type { Response } from 'express';
 
 export const SSE_CONTENT_TYPE = 'text/event-stream';
@@ -55,8 +55,11 @@ export class SseResponse implements EventSink {
   }
 
   send(event: string, data: unknown, id?: string): void {
-    // JSON.stringify never emits a raw newline, so one data line holds the whole object.
-    this.write(`${id === undefined ? '' : `id: ${id}\n`}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    this.write(sseFrame(event, JSON.stringify(data), id));
+  }
+
+  sendFrames(frames: string): void {
+    this.write(frames);
   }
 
   async drained(): Promise<void> {

@@ -12,6 +12,8 @@ import { compareStreamPositions, type StreamPosition } from './stream-position.j
 export interface FeedEntry {
   position: StreamPosition;
   entry: AuditEntryView;
+  /** Its `event: audit` frame, built once however many streams send it (see auditFrame). */
+  frame?: string;
 }
 
 /** Told synchronously of every batch of new final entries, in stream order; filters for itself. */

@@ -1,11 +1,14 @@
 import type { AuditFilter } from '../audit/audit-filter.js';
 import type { AuditFeed, FeedEntry, FeedSubscriber } from './audit-feed.js';
 import { matchesAuditFilter } from './audit-filter-match.js';
+import { sseFrame } from './sse-frame.js';
 import { compareStreamPositions, formatStreamPosition, type StreamPosition } from './stream-position.js';
 
 /** Where a live stream's events go: an SSE response in the api. */
 export interface EventSink {
   send(event: string, data: unknown, id?: string): void;
+  /** Frames already formatted (sseFrame), written at once. */
+  sendFrames(frames: string): void;
   /** Resolves once what was sent so far is mostly flushed (back-pressure for replays). */
   drained(): Promise<void>;
   /** More than the configured limit sent and not yet taken by the client. */
@@ -102,7 +105,7 @@ export abstract class FeedFollower implements FeedSubscriber {
       if (this.sink.closed) return;
       const entries = await this.feed.readBetween(this.filter, this.after, END_OF_STREAM);
       if (entries.length === 0) return;
-      for (const entry of entries) this.sendAudit(entry);
+      this.sendAudits(entries);
       this.after = entries[entries.length - 1]!.position;
       await this.sink.drained();
     }
@@ -117,9 +120,17 @@ export abstract class FeedFollower implements FeedSubscriber {
     if (!this.sink.closed) this.sink.end();
   }
 
-  protected sendAudit(entry: FeedEntry): void {
-    this.sink.send('audit', entry.entry, formatStreamPosition(entry.position));
+  /** The entries as `event: audit` frames, in one write. */
+  protected sendAudits(entries: readonly FeedEntry[]): void {
+    let frames = '';
+    for (const entry of entries) frames += auditFrame(entry);
+    if (frames) this.sink.sendFrames(frames);
   }
 
   protected abstract handle(entries: readonly FeedEntry[]): Promise<void>;
+}
+
+/** The entry's frame, serialized on first use and shared by every stream the batch reaches. */
+export function auditFrame(entry: FeedEntry): string {
+  return (entry.frame ??= sseFrame('audit', JSON.stringify(entry.entry), formatStreamPosition(entry.position)));
 }

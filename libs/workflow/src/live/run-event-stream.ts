@@ -70,8 +70,8 @@ export class RunEventStream extends FeedFollower {
   protected async handle(entries: readonly FeedEntry[]): Promise<void> {
     const nodes = new Set<string>();
     const escalations = new Set<string>();
+    this.sendAudits(entries);
     for (const entry of entries) {
-      this.sendAudit(entry);
       if (entry.entry.nodeId) nodes.add(entry.entry.nodeId);
       if (TERMINAL_OPERATIONS.has(entry.entry.operation)) this.terminalSeen = true;
       const escalationId = entry.entry.details?.escalationId;
@@ -120,7 +120,7 @@ export class AuditEventStream extends FeedFollower {
   }
 
   protected async handle(entries: readonly FeedEntry[]): Promise<void> {
-    for (const entry of entries) this.sendAudit(entry);
+    this.sendAudits(entries);
   }
 }
 
