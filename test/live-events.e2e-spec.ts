@@ -248,6 +248,32 @@ describe('live events (SPEC §13)', () => {
     }
   });
 
+  it('survives losing its LISTEN connection: entries committed meanwhile arrive after it reconnects', async () => {
+    const auditor = await stack.auth.mintToken('auditor', [AUDIT_READ]);
+    const stream = await SseClient.connect(auditStream('workflow=fx-reconnect'), { token: auditor });
+    const insert = async () =>
+      (
+        await stack.db.query(
+          `INSERT INTO audit_entries (operation, workflow, success) VALUES ('node.started', 'fx-reconnect', true) RETURNING id::text`,
+        )
+      ).rows[0].id as string;
+    try {
+      const first = await insert();
+      await stream.until((events) => events.length >= 1, 5000);
+      const { rows } = await stack.db.query(
+        `SELECT pg_terminate_backend(pid) AS done FROM pg_stat_activity
+         WHERE application_name = 'baton-audit-feed' AND datname = current_database()`,
+      );
+      expect(rows.length).toBeGreaterThan(0);
+      const second = await insert(); // its NOTIFY goes nowhere: no one is listening now
+      await stream.until((events) => events.length >= 2, 10000);
+      expect(stream.audits().map((a) => a.id)).toEqual([first, second]);
+      expect(stream.ended).toBe(false);
+    } finally {
+      stream.close();
+    }
+  });
+
   it('misses nothing while many runs write at once', async () => {
     const auditor = await stack.auth.mintToken('auditor', [AUDIT_READ]);
     // No wait for a heartbeat: once the stream answered 200, nothing written after it may be missed.
