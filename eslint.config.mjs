@@ -39,4 +39,22 @@ export default tseslint.config(
     files: ['test/**/*.ts', '**/*.spec.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
+  {
+    // the console's single-page app runs in a browser
+    files: ['apps/console/**/*.ts'],
+    languageOptions: {
+      globals: {
+        window: 'readonly',
+        document: 'readonly',
+        HTMLElement: 'readonly',
+        HTMLElementTagNameMap: 'readonly',
+        Node: 'readonly',
+        Blob: 'readonly',
+        ReadableStream: 'readonly',
+        Response: 'readonly',
+        requestAnimationFrame: 'readonly',
+        matchMedia: 'readonly',
+      },
+    },
+  },
 );

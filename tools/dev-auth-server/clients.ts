@@ -74,3 +74,31 @@ export function toClientsMetadata(clients: readonly DevClient[]): ClientMetadata
     return metadata;
   });
 }
+
+/** The console's public client (SPEC §14): authorization code + PKCE, no client authentication. */
+export interface ConsoleClient {
+  clientId: string;
+  /** The api's `/console/callback` URLs. */
+  redirectUris: string[];
+}
+
+export const DEFAULT_CONSOLE_CLIENT_ID = 'baton-console';
+
+export function defaultConsoleClient(apiOrigins: readonly string[] = ['http://127.0.0.1:3000', 'http://localhost:3000']): ConsoleClient {
+  return { clientId: DEFAULT_CONSOLE_CLIENT_ID, redirectUris: apiOrigins.map((o) => `${o}/console/callback`) };
+}
+
+export function consoleClientMetadata(client: ConsoleClient): ClientMetadata {
+  if (client.redirectUris.length === 0) throw new Error(`client ${JSON.stringify(client.clientId)}: needs redirectUris`);
+  for (const uri of client.redirectUris) {
+    if (!URL.canParse(uri)) throw new Error(`client ${JSON.stringify(client.clientId)}: redirect URI ${JSON.stringify(uri)} is not a URL`);
+  }
+  return {
+    client_id: client.clientId,
+    token_endpoint_auth_method: 'none',
+    application_type: 'web',
+    grant_types: ['authorization_code'],
+    response_types: ['code'],
+    redirect_uris: client.redirectUris,
+  };
+}

@@ -1,4 +1,4 @@
-import { defaultClients, type DevClient } from './clients.js';
+import { defaultClients, defaultConsoleClient, DEFAULT_CONSOLE_CLIENT_ID, type DevClient } from './clients.js';
 import type { DevAuthServerOptions } from './server.js';
 
 /**
@@ -13,6 +13,7 @@ import type { DevAuthServerOptions } from './server.js';
  * | `DEV_AS_CLIENT_SECRET` | `dev-secret-change-me` | secret of the default client `baton-worker` |
  * | `DEV_AS_CLIENTS` | none | JSON array of extra clients (`DevClient` shape); one named `baton-worker` replaces the default |
  * | `DEV_AS_EXCHANGED_TOKEN_TTL_SECONDS` | 300 | lifetime of exchanged tokens |
+ * | `DEV_AS_CONSOLE_REDIRECT_URIS` | `http://127.0.0.1:3000/console/callback`, `http://localhost:3000/…` | comma-separated redirect URIs of the console client `baton-console` |
  *
  * Throws an Error naming the variable and the problem.
  */
@@ -26,6 +27,10 @@ export function optionsFromEnvironment(env: NodeJS.ProcessEnv, args: readonly st
     clients: clientsVar(env),
     exchangedTokenTtlSeconds: integerVar(env, 'DEV_AS_EXCHANGED_TOKEN_TTL_SECONDS', 300, 1, 86_400 * 365),
   };
+  const redirects = nonEmpty(env.DEV_AS_CONSOLE_REDIRECT_URIS);
+  options.consoleClient = redirects
+    ? { clientId: DEFAULT_CONSOLE_CLIENT_ID, redirectUris: redirects.split(',').map((u) => u.trim()).filter(Boolean) }
+    : defaultConsoleClient();
   const issuer = nonEmpty(env.DEV_AS_ISSUER);
   if (issuer !== undefined) {
     if (!/^https?:\/\/[^/?#]+/.test(issuer) || !URL.canParse(issuer)) {

@@ -53,6 +53,32 @@ declare module 'oidc-provider' {
     /** Koa middleware around every request (oidc-provider's own stack runs inside `next`). */
     use<C>(middleware: (ctx: C, next: () => Promise<void>) => Promise<void>): this;
     on(event: string, listener: (...args: unknown[]) => void): this;
+    interactionDetails(req: IncomingMessage, res: ServerResponse): Promise<InteractionDetails>;
+    interactionFinished(
+      req: IncomingMessage,
+      res: ServerResponse,
+      result: UnknownObject,
+      options?: { mergeWithLastSubmission?: boolean },
+    ): Promise<void>;
+    readonly Grant: GrantStatic;
+  }
+
+  export interface InteractionDetails {
+    readonly uid: string;
+    readonly prompt: { name: string; reasons: string[]; details: UnknownObject };
+    readonly params: UnknownObject;
+    readonly grantId?: string;
+  }
+
+  export interface Grant {
+    addOIDCScope(scope: string): void;
+    addResourceScope(resource: string, scope: string): void;
+    save(): Promise<string>;
+  }
+
+  export interface GrantStatic {
+    new (properties: { accountId: string; clientId: string }): Grant;
+    find(id: string): Promise<Grant | undefined>;
   }
 
   export default Provider;

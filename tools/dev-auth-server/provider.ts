@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import Provider, { errors, type ClientMetadata } from 'oidc-provider';
 import { verifyOwnToken } from './access-token.js';
+import { BATON_API_RESOURCE, INTERACTION_PATH } from './console-login.js';
 import { memoryAdapterFactory } from './memory-adapter.js';
 import {
   TOKEN_EXCHANGE_GRANT_TYPE,
@@ -20,7 +21,14 @@ export const ROUTES = {
 
 export interface ProviderOptions extends TokenExchangeDependencies {
   clients: ClientMetadata[];
+  /** The console's public client id (interactive sign-in, SPEC §14); its tokens are for Baton's API. */
+  consoleClientId?: string;
+  /** `aud` of tokens for Baton's API resource (the api's `api.audience`). */
+  apiAudience?: string;
 }
+
+/** Lifetime of the console's access tokens: short, so silent re-login is exercised. */
+const CONSOLE_ACCESS_TOKEN_TTL_SECONDS = 900;
 
 /** Lifetime of client_credentials tokens (oidc-provider's default, set to silence its notice). */
 const CLIENT_CREDENTIALS_TTL_SECONDS = 600;
@@ -39,8 +47,31 @@ export async function createProvider(options: ProviderOptions): Promise<Provider
     cookies: { keys: [randomBytes(32).toString('base64url')] },
     routes: ROUTES,
     ttl: { ClientCredentials: CLIENT_CREDENTIALS_TTL_SECONDS },
+    // Interactive sign-in (console-login.ts): any user name, no password (a dev server).
+    interactions: { url: (_ctx: unknown, interaction: { uid: string }) => `${INTERACTION_PATH}/${interaction.uid}` },
+    findAccount: async (_ctx: unknown, sub: string) => ({ accountId: sub, claims: async () => ({ sub }) }),
+    // The console calls the token endpoint from the api's origin.
+    clientBasedCORS: (_ctx: unknown, _origin: string, client: { clientId: string }) =>
+      client.clientId === options.consoleClientId,
     features: {
       devInteractions: { enabled: false },
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: () => BATON_API_RESOURCE,
+        useGrantedResource: () => true,
+        getResourceServerInfo: (ctx: { oidc: { params?: Record<string, unknown> } }, resource: string) => {
+          if (resource !== BATON_API_RESOURCE) throw new errors.InvalidTarget(`unknown resource ${resource}`);
+          // Whatever the sign-in asked for (a dev server): Baton's scopes and, for Resume, a node's.
+          const asked = typeof ctx.oidc.params?.scope === 'string' ? ctx.oidc.params.scope : '';
+          return {
+            scope: asked.split(' ').filter((s) => s !== 'openid' && s !== 'profile' && s !== '').join(' '),
+            audience: options.apiAudience ?? 'baton-api',
+            accessTokenTTL: CONSOLE_ACCESS_TOKEN_TTL_SECONDS,
+            accessTokenFormat: 'jwt',
+            jwt: { sign: { alg: options.key.alg } },
+          };
+        },
+      },
       clientCredentials: { enabled: true },
       // Explicit policies (oidc-provider prints a notice while its defaults are used): every
       // client here authenticates, so any may introspect; a client may revoke only its own tokens.

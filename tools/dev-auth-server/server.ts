@@ -1,7 +1,15 @@
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ADMIN_PATH, adminHandler } from './admin.js';
-import { defaultClients, toClientsMetadata, type DevClient } from './clients.js';
+import {
+  consoleClientMetadata,
+  defaultClients,
+  defaultConsoleClient,
+  toClientsMetadata,
+  type ConsoleClient,
+  type DevClient,
+} from './clients.js';
+import { consoleLoginHandler, INTERACTION_PATH } from './console-login.js';
 import { Faults } from './faults.js';
 import { sendJson } from './http-json.js';
 import { createProvider, ROUTES } from './provider.js';
@@ -10,7 +18,8 @@ import { generateSigningKey } from './signing-key.js';
 import { Stats } from './stats.js';
 
 export type { ClientAuthMethod, DevClient } from './clients.js';
-export { DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET } from './clients.js';
+export { DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_CONSOLE_CLIENT_ID } from './clients.js';
+export type { ConsoleClient } from './clients.js';
 export type { ExchangeRecord, StatsSnapshot } from './stats.js';
 export type { FaultsState, SlowTokenEndpoint, TokenEndpointFault } from './faults.js';
 
@@ -27,6 +36,8 @@ export interface DevAuthServerOptions {
   clients?: DevClient[];
   /** Lifetime of tokens issued by token exchange. Default 300. */
   exchangedTokenTtlSeconds?: number;
+  /** The console's public client (SPEC §14). Default `baton-console` redirecting to the api on :3000. */
+  consoleClient?: ConsoleClient;
 }
 
 export interface DevAuthServer {
@@ -53,7 +64,8 @@ export async function startDevAuthServer(options: DevAuthServerOptions = {}): Pr
   const ttlSeconds = options.exchangedTokenTtlSeconds ?? DEFAULT_EXCHANGED_TOKEN_TTL_SECONDS;
   if (!Number.isInteger(ttlSeconds) || ttlSeconds <= 0)
     throw new Error('exchangedTokenTtlSeconds must be a positive integer');
-  const clients = toClientsMetadata(options.clients ?? defaultClients());
+  const consoleClient = options.consoleClient ?? defaultConsoleClient();
+  const clients = [...toClientsMetadata(options.clients ?? defaultClients()), consoleClientMetadata(consoleClient)];
   const key = await generateSigningKey();
   const revocations = new RevocationRegistry();
   const faults = new Faults();
@@ -70,9 +82,20 @@ export async function startDevAuthServer(options: DevAuthServerOptions = {}): Pr
   const issuer = options.issuer ?? url;
 
   let callProvider: RequestListener;
+  let callLogin: ReturnType<typeof consoleLoginHandler>;
   try {
-    const provider = await createProvider({ issuer, key, clients, revocations, faults, stats, ttlSeconds });
+    const provider = await createProvider({
+      issuer,
+      key,
+      clients,
+      revocations,
+      faults,
+      stats,
+      ttlSeconds,
+      consoleClientId: consoleClient.clientId,
+    });
     callProvider = provider.callback();
+    callLogin = consoleLoginHandler(provider);
   } catch (err) {
     await closeServer(server);
     throw err;
@@ -84,6 +107,10 @@ export async function startDevAuthServer(options: DevAuthServerOptions = {}): Pr
     // Without dev mode /admin falls through to oidc-provider, which answers 404.
     if (callAdmin && (path === ADMIN_PATH || path.startsWith(`${ADMIN_PATH}/`))) {
       void callAdmin(req, res, path);
+      return;
+    }
+    if (path.startsWith(`${INTERACTION_PATH}/`)) {
+      void callLogin(req, res, path);
       return;
     }
     if (path === ROUTES.token) {

@@ -6,6 +6,7 @@ import { ApiModule } from './api.module.js';
 import { useJsonBodies } from './http/body-parsing.js';
 import { useMethodAndMediaChecks } from './http/method-and-media.js';
 import { useCors } from './http/cors.js';
+import { useConsole } from './console/console-static.js';
 import { useHttpMetrics } from './http/http-metrics.js';
 import { useOpenApi } from './http/openapi.js';
 import { ProblemDetailsFilter } from './http/problem-details.filter.js';
@@ -21,6 +22,7 @@ export async function createApiApp(config: BatonConfig): Promise<INestApplicatio
   useMethodAndMediaChecks(app);
   useHttpMetrics(app);
   useCors(app, config);
+  useConsole(app, config);
   useJsonBodies(app);
   app.useGlobalFilters(new ProblemDetailsFilter());
   useOpenApi(app);

@@ -85,6 +85,18 @@ export interface BatonConfig {
   notifications?: { webhookUrl: string; secret: string; allowPrivate: boolean };
   /** OpenTelemetry export (issue 14): off without an endpoint. */
   tracing: { otlpEndpoint?: string };
+  /** SPEC §14: the console's public sign-in settings; the console is off without them. */
+  console?: ConsoleSettings;
+}
+
+/** What the console's single-page app needs to sign in (public: served at /console/config.json). */
+export interface ConsoleSettings {
+  issuer: string;
+  clientId: string;
+  scopes: string[];
+  audience?: string;
+  /** Absent: `{api origin}/console/callback`, derived per request. */
+  redirectUri?: string;
 }
 
 /** A configuration problem; `message` is one line that names the key. */
@@ -211,6 +223,7 @@ export function loadConfig(
       ...(y.http.audienceOrigins && { audienceOrigins: y.http.audienceOrigins }),
     },
     escalationTtlSeconds: y.escalationTtlSeconds,
+    ...(y.console && { console: y.console }),
     approvals: { requireResolveScope: y.approvals.requireResolveScope },
     notifications: y.notifications
       ? {

@@ -180,6 +180,16 @@ export const batonYamlSchema = z.strictObject({
         .optional(),
     })
     .prefault({}),
+  // SPEC §14: the web console's public OpenID Connect settings (no secrets: it is a public PKCE client).
+  console: z
+    .strictObject({
+      issuer: url,
+      clientId: z.string().min(1),
+      scopes: z.array(z.string().min(1)).default(['openid']),
+      audience: z.string().min(1).optional(),
+      redirectUri: url.optional(),
+    })
+    .optional(),
   escalationTtlSeconds: z.number().int().positive().default(86400),
   approvals: z.strictObject({ requireResolveScope: z.boolean().default(false) }).prefault({}),
   notifications: z
