@@ -84,14 +84,18 @@ export interface ConsoleClient {
 
 export const DEFAULT_CONSOLE_CLIENT_ID = 'baton-console';
 
-export function defaultConsoleClient(apiOrigins: readonly string[] = ['http://127.0.0.1:3000', 'http://localhost:3000']): ConsoleClient {
+export function defaultConsoleClient(
+  apiOrigins: readonly string[] = ['http://127.0.0.1:3000', 'http://localhost:3000'],
+): ConsoleClient {
   return { clientId: DEFAULT_CONSOLE_CLIENT_ID, redirectUris: apiOrigins.map((o) => `${o}/console/callback`) };
 }
 
 export function consoleClientMetadata(client: ConsoleClient): ClientMetadata {
-  if (client.redirectUris.length === 0) throw new Error(`client ${JSON.stringify(client.clientId)}: needs redirectUris`);
+  if (client.redirectUris.length === 0)
+    throw new Error(`client ${JSON.stringify(client.clientId)}: needs redirectUris`);
   for (const uri of client.redirectUris) {
-    if (!URL.canParse(uri)) throw new Error(`client ${JSON.stringify(client.clientId)}: redirect URI ${JSON.stringify(uri)} is not a URL`);
+    if (!URL.canParse(uri))
+      throw new Error(`client ${JSON.stringify(client.clientId)}: redirect URI ${JSON.stringify(uri)} is not a URL`);
   }
   return {
     client_id: client.clientId,

@@ -29,7 +29,13 @@ export function optionsFromEnvironment(env: NodeJS.ProcessEnv, args: readonly st
   };
   const redirects = nonEmpty(env.DEV_AS_CONSOLE_REDIRECT_URIS);
   options.consoleClient = redirects
-    ? { clientId: DEFAULT_CONSOLE_CLIENT_ID, redirectUris: redirects.split(',').map((u) => u.trim()).filter(Boolean) }
+    ? {
+        clientId: DEFAULT_CONSOLE_CLIENT_ID,
+        redirectUris: redirects
+          .split(',')
+          .map((u) => u.trim())
+          .filter(Boolean),
+      }
     : defaultConsoleClient();
   const issuer = nonEmpty(env.DEV_AS_ISSUER);
   if (issuer !== undefined) {

@@ -68,17 +68,34 @@ export function consoleLoginHandler(provider: Provider) {
         const username = (await readForm(req)).get('username')?.trim() ?? '';
         if (!USERNAME.test(username)) {
           res.writeHead(400, { 'content-type': 'text/html; charset=utf-8' });
-          res.end(loginPage(details.uid, params.client_id ?? '', scope, username, 'Enter a user name (letters, digits, . _ @ -).'));
+          res.end(
+            loginPage(
+              details.uid,
+              params.client_id ?? '',
+              scope,
+              username,
+              'Enter a user name (letters, digits, . _ @ -).',
+            ),
+          );
           return;
         }
         const grant = details.grantId
-          ? ((await provider.Grant.find(details.grantId)) ?? new provider.Grant({ accountId: username, clientId: params.client_id! }))
+          ? ((await provider.Grant.find(details.grantId)) ??
+            new provider.Grant({ accountId: username, clientId: params.client_id! }))
           : new provider.Grant({ accountId: username, clientId: params.client_id! });
         const scopes = scope.split(' ').filter(Boolean);
         grant.addOIDCScope(scopes.filter((s) => s === 'openid' || s === 'profile').join(' ') || 'openid');
-        grant.addResourceScope(params.resource ?? BATON_API_RESOURCE, scopes.filter((s) => s !== 'openid' && s !== 'profile').join(' '));
+        grant.addResourceScope(
+          params.resource ?? BATON_API_RESOURCE,
+          scopes.filter((s) => s !== 'openid' && s !== 'profile').join(' '),
+        );
         const grantId = await grant.save();
-        await provider.interactionFinished(req, res, { login: { accountId: username }, consent: { grantId } }, { mergeWithLastSubmission: false });
+        await provider.interactionFinished(
+          req,
+          res,
+          { login: { accountId: username }, consent: { grantId } },
+          { mergeWithLastSubmission: false },
+        );
         return;
       }
       sendJson(res, 404, { error: 'not_found', error_description: 'no such interaction page' });

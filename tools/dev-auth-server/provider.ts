@@ -46,7 +46,15 @@ export async function createProvider(options: ProviderOptions): Promise<Provider
     // Fresh per start: nothing a dev server signs into cookies must survive a restart.
     cookies: { keys: [randomBytes(32).toString('base64url')] },
     routes: ROUTES,
-    ttl: { ClientCredentials: CLIENT_CREDENTIALS_TTL_SECONDS },
+    ttl: {
+      ClientCredentials: CLIENT_CREDENTIALS_TTL_SECONDS,
+      AccessToken: CONSOLE_ACCESS_TOKEN_TTL_SECONDS,
+      IdToken: CONSOLE_ACCESS_TOKEN_TTL_SECONDS,
+      AuthorizationCode: 60,
+      Interaction: 600,
+      Grant: 86_400,
+      Session: 86_400,
+    },
     // Interactive sign-in (console-login.ts): any user name, no password (a dev server).
     interactions: { url: (_ctx: unknown, interaction: { uid: string }) => `${INTERACTION_PATH}/${interaction.uid}` },
     findAccount: async (_ctx: unknown, sub: string) => ({ accountId: sub, claims: async () => ({ sub }) }),
@@ -59,12 +67,19 @@ export async function createProvider(options: ProviderOptions): Promise<Provider
         enabled: true,
         defaultResource: () => BATON_API_RESOURCE,
         useGrantedResource: () => true,
-        getResourceServerInfo: (ctx: { oidc: { params?: Record<string, unknown> } }, resource: string) => {
+        getResourceServerInfo: (ctx: ResourceContext, resource: string) => {
           if (resource !== BATON_API_RESOURCE) throw new errors.InvalidTarget(`unknown resource ${resource}`);
           // Whatever the sign-in asked for (a dev server): Baton's scopes and, for Resume, a node's.
-          const asked = typeof ctx.oidc.params?.scope === 'string' ? ctx.oidc.params.scope : '';
+          // At the token endpoint the request has no scope; the grant holds what was consented.
+          const asked =
+            typeof ctx.oidc.params?.scope === 'string'
+              ? ctx.oidc.params.scope
+              : (ctx.oidc.entities?.Grant?.getResourceScope(resource) ?? '');
           return {
-            scope: asked.split(' ').filter((s) => s !== 'openid' && s !== 'profile' && s !== '').join(' '),
+            scope: asked
+              .split(' ')
+              .filter((s) => s !== 'openid' && s !== 'profile' && s !== '')
+              .join(' '),
             audience: options.apiAudience ?? 'baton-api',
             accessTokenTTL: CONSOLE_ACCESS_TOKEN_TTL_SECONDS,
             accessTokenFormat: 'jwt',
@@ -165,4 +180,12 @@ interface KoaLike {
   status: number;
   body: unknown;
   oidc?: { route?: string; client?: { clientId: string }; params?: Record<string, unknown> };
+}
+
+/** What getResourceServerInfo reads of oidc-provider's context. */
+interface ResourceContext {
+  oidc: {
+    params?: Record<string, unknown>;
+    entities?: { Grant?: { getResourceScope(resource: string): string | undefined } };
+  };
 }

@@ -5,16 +5,57 @@ export interface ConsoleSettings {
   issuer: string;
   clientId: string;
   scopes: string[];
-  audience: string;
+  audience?: string;
   redirectUri: string;
 }
 
-/** Tokens live in this module's memory only: no cookies, no web storage, never in a URL. */
+/** What must survive the redirect to the issuer and back; memory does not. */
+interface PendingSignIn {
+  verifier: string;
+  state: string;
+  returnTo: string;
+  /** Set by Resume: the escalation to resolve with the fresh token. */
+  resumeEscalation?: string;
+  silent?: boolean;
+}
+
+export interface SignInOptions {
+  loginHint?: string;
+  extraScopes?: string[];
+  /** `none`: silent re-login (no page when the issuer still has a session); `login`: sign in again. */
+  prompt?: 'none' | 'login';
+  resumeEscalation?: string;
+}
+
+export interface SignedIn {
+  returnTo: string;
+  resumeEscalation?: string;
+}
+
+/** Thrown on the callback when a silent re-login found no session at the issuer. */
+export class SilentSignInFailed extends Error {}
+
+/**
+ * Tokens live in this module's memory only: no cookies, no web storage, never in a URL. A reload
+ * loses them and signs in again (silently when the issuer still has a session).
+ */
 let accessToken: string | undefined;
 let expiresAt = 0;
 
 export function currentToken(): string | undefined {
-  return accessToken && Date.now() < expiresAt ? accessToken : undefined;
+  return accessToken && Date.now() < expiresAt - 5_000 ? accessToken : undefined;
+}
+
+/** `sub` and `scope` of the current token, for what the UI offers (the api decides what is allowed). */
+export function currentIdentity(): { sub: string; scopes: string[] } | undefined {
+  const token = currentToken();
+  if (!token) return undefined;
+  try {
+    const payload = JSON.parse(atob(token.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/')));
+    return { sub: String(payload.sub), scopes: typeof payload.scope === 'string' ? payload.scope.split(' ') : [] };
+  } catch {
+    return undefined;
+  }
 }
 
 export function signOut(): void {
@@ -22,54 +63,85 @@ export function signOut(): void {
   expiresAt = 0;
 }
 
-async function discover(settings: ConsoleSettings): Promise<oauth.AuthorizationServer> {
-  const issuer = new URL(settings.issuer);
-  const response = await oauth.discoveryRequest(issuer, { algorithm: 'oidc', [oauth.allowInsecureRequests]: issuer.protocol === 'http:' });
-  return oauth.processDiscoveryResponse(issuer, response);
+function insecure(settings: ConsoleSettings) {
+  return { [oauth.allowInsecureRequests]: new URL(settings.issuer).protocol === 'http:' };
+}
+
+let discovered: Promise<oauth.AuthorizationServer> | undefined;
+function discover(settings: ConsoleSettings): Promise<oauth.AuthorizationServer> {
+  discovered ??= (async () => {
+    const issuer = new URL(settings.issuer);
+    const response = await oauth.discoveryRequest(issuer, { algorithm: 'oidc', ...insecure(settings) });
+    return oauth.processDiscoveryResponse(issuer, response);
+  })();
+  return discovered;
 }
 
 /**
- * Starts authorization code + PKCE (S256). The verifier and state must survive the redirect, and
- * memory does not; they go to the window's name (not storage, not a URL, gone once read).
+ * Authorization code + PKCE (S256) with a top-level redirect. The verifier and state go to
+ * `window.name` for the round trip (not web storage, not a URL; cleared when read back).
  */
-export async function signIn(settings: ConsoleSettings, returnTo: string, loginHint?: string, extraScopes: string[] = []): Promise<void> {
+export async function signIn(settings: ConsoleSettings, returnTo: string, options: SignInOptions = {}): Promise<void> {
   const as = await discover(settings);
-  const verifier = oauth.generateRandomCodeVerifier();
-  const state = oauth.generateRandomState();
+  const pending: PendingSignIn = {
+    verifier: oauth.generateRandomCodeVerifier(),
+    state: oauth.generateRandomState(),
+    returnTo,
+    resumeEscalation: options.resumeEscalation,
+    silent: options.prompt === 'none',
+  };
   const url = new URL(as.authorization_endpoint!);
   url.searchParams.set('client_id', settings.clientId);
   url.searchParams.set('redirect_uri', settings.redirectUri);
   url.searchParams.set('response_type', 'code');
-  url.searchParams.set('scope', [...new Set([...settings.scopes, ...extraScopes])].join(' '));
-  url.searchParams.set('code_challenge', await oauth.calculatePKCECodeChallenge(verifier));
+  url.searchParams.set('scope', [...new Set([...settings.scopes, ...(options.extraScopes ?? [])])].join(' '));
+  url.searchParams.set('code_challenge', await oauth.calculatePKCECodeChallenge(pending.verifier));
   url.searchParams.set('code_challenge_method', 'S256');
-  url.searchParams.set('state', state);
-  url.searchParams.set('resource', settings.audience);
-  if (loginHint) url.searchParams.set('login_hint', loginHint);
-  window.name = JSON.stringify({ baton: { verifier, state, returnTo } });
+  url.searchParams.set('state', pending.state);
+  // An issuer that needs to be told the api (Auth0's `audience`, RFC 8707 `resource`); the dev AS
+  // defaults to Baton's API resource.
+  if (settings.audience) {
+    url.searchParams.set('audience', settings.audience);
+    url.searchParams.set('resource', settings.audience);
+  }
+  if (options.loginHint) url.searchParams.set('login_hint', options.loginHint);
+  if (options.prompt) url.searchParams.set('prompt', options.prompt);
+  window.name = JSON.stringify({ batonSignIn: pending });
   window.location.assign(url.href);
 }
 
-/** Finishes sign-in on /console/callback; returns where the user was. */
-export async function completeSignIn(settings: ConsoleSettings): Promise<string> {
-  let pending: { verifier: string; state: string; returnTo: string };
+/** Finishes sign-in on /console/callback (and drops code and state from the address bar). */
+export async function completeSignIn(settings: ConsoleSettings): Promise<SignedIn> {
+  let pending: PendingSignIn | undefined;
   try {
-    pending = JSON.parse(window.name).baton;
+    pending = JSON.parse(window.name).batonSignIn;
   } catch {
-    throw new Error('no sign-in in progress');
+    pending = undefined;
   }
   window.name = '';
+  const callbackUrl = new URL(window.location.href);
+  window.history.replaceState(null, '', '/console/');
+  if (!pending) throw new Error('no sign-in in progress');
   const as = await discover(settings);
   const client: oauth.Client = { client_id: settings.clientId };
-  const insecure = { [oauth.allowInsecureRequests]: new URL(settings.issuer).protocol === 'http:' };
-  const params = oauth.validateAuthResponse(as, client, new URL(window.location.href), pending.state);
-  window.history.replaceState(null, '', '/console/');
-  const response = await oauth.authorizationCodeGrantRequest(as, client, oauth.None(), params, settings.redirectUri, pending.verifier, {
-    ...insecure,
-    additionalParameters: { resource: settings.audience },
-  });
+  let params: URLSearchParams;
+  try {
+    params = oauth.validateAuthResponse(as, client, callbackUrl, pending.state);
+  } catch (err) {
+    if (pending.silent) throw new SilentSignInFailed(pending.returnTo);
+    throw err;
+  }
+  const response = await oauth.authorizationCodeGrantRequest(
+    as,
+    client,
+    oauth.None(),
+    params,
+    settings.redirectUri,
+    pending.verifier,
+    { ...insecure(settings), additionalParameters: settings.audience ? { resource: settings.audience } : {} },
+  );
   const result = await oauth.processAuthorizationCodeResponse(as, client, response, { requireIdToken: false });
   accessToken = result.access_token;
   expiresAt = Date.now() + (result.expires_in ?? 300) * 1000;
-  return pending.returnTo;
+  return { returnTo: pending.returnTo, resumeEscalation: pending.resumeEscalation };
 }

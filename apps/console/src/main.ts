@@ -1,61 +1,171 @@
-import createClient from 'openapi-fetch';
-import { completeSignIn, currentToken, signIn, signOut, type ConsoleSettings } from './auth.js';
+import './styles.css';
+import { ApiProblem } from './api.js';
+import {
+  completeSignIn,
+  currentIdentity,
+  currentToken,
+  signIn,
+  signOut,
+  SilentSignInFailed,
+  type ConsoleSettings,
+} from './auth.js';
+import { h } from './dom.js';
+import { auditPage } from './pages/audit.js';
+import { escalationsPage, finishResume } from './pages/escalations.js';
+import type { PageContext } from './pages/page.js';
+import { runPage } from './pages/run.js';
+import { runsPage } from './pages/runs.js';
+import { workflowsPage } from './pages/workflows.js';
 
-const app = document.getElementById('app')!;
+const root = document.getElementById('app')!;
+const LINKS = [
+  ['Runs', '/console/runs'],
+  ['Escalations', '/console/escalations'],
+  ['Audit', '/console/audit'],
+  ['Workflows', '/console/workflows'],
+] as const;
+
 let settings: ConsoleSettings;
+let leave: AbortController | undefined;
+let flash = '';
 
-function api() {
-  return createClient({ baseUrl: window.location.origin, headers: { authorization: `Bearer ${currentToken() ?? ''}` } });
+function navigate(path: string): void {
+  window.history.pushState(null, '', path);
+  void render();
 }
 
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: Partial<HTMLElementTagNameMap[K]> = {}, ...children: (Node | string)[]) {
-  const node = Object.assign(document.createElement(tag), props);
-  node.append(...children);
-  return node;
-}
-
-function nav(): HTMLElement {
-  const links = ['Runs', 'Escalations', 'Audit', 'Workflows'].map((name) =>
-    el('a', { href: `/console/${name.toLowerCase()}` }, name),
+function layout(path: string): { main: HTMLElement } {
+  const menu = h(
+    'button',
+    { type: 'button', class: 'menu', 'aria-expanded': 'false', 'aria-controls': 'nav-links' },
+    'Menu',
   );
-  const out = el('button', { type: 'button' }, 'Sign out');
+  const links = h(
+    'ul',
+    { id: 'nav-links', class: 'links' },
+    ...LINKS.map(([name, href]) =>
+      h('li', {}, h('a', { href, 'aria-current': path.startsWith(href) ? 'page' : undefined }, name)),
+    ),
+  );
+  menu.addEventListener('click', () => {
+    const open = menu.getAttribute('aria-expanded') !== 'true';
+    menu.setAttribute('aria-expanded', String(open));
+    links.classList.toggle('open', open);
+  });
+  const out = h('button', { type: 'button', class: 'signout' }, 'Sign out');
   out.addEventListener('click', () => {
     signOut();
-    render();
+    navigate('/console/');
   });
-  return el('nav', {}, ...links, out);
-}
-
-async function runsPage(main: HTMLElement): Promise<void> {
-  const { data } = await (api() as any).GET('/v1/runs', {});
-  const table = el('table', {}, el('thead', {}, el('tr', {}, ...['run', 'workflow', 'status', 'user', 'started'].map((h) => el('th', {}, h)))));
-  const body = el('tbody');
-  for (const run of (data?.items ?? []) as any[]) {
-    body.append(el('tr', {}, el('td', {}, el('a', { href: `/console/runs/${run.id}` }, run.id)), el('td', {}, run.workflow?.name ?? run.workflowName ?? ''), el('td', {}, run.status), el('td', {}, run.userId ?? ''), el('td', {}, run.createdAt ?? '')));
+  const who = currentIdentity();
+  const main = h('main', { id: 'main', tabindex: '-1' });
+  root.replaceChildren(
+    h('a', { href: '#main', class: 'skip' }, 'Skip to content'),
+    h(
+      'header',
+      {},
+      h('nav', { 'aria-label': 'Main' }, h('span', { class: 'brand' }, 'Baton'), menu, links),
+      h('span', { class: 'who' }, who ? `${who.sub}` : ''),
+      out,
+    ),
+    main,
+  );
+  if (flash) {
+    main.append(h('p', { role: 'status', class: 'flash' }, flash));
+    flash = '';
   }
-  table.append(body);
-  main.append(el('h1', {}, 'Runs'), table);
+  return { main };
 }
 
 async function render(): Promise<void> {
-  app.replaceChildren();
+  leave?.abort();
+  leave = new AbortController();
+  const path = window.location.pathname.replace(/\/+$/, '') || '/console';
   if (!currentToken()) {
-    const button = el('button', { type: 'button' }, 'Sign in');
-    button.addEventListener('click', () => void signIn(settings, window.location.pathname));
-    app.append(el('main', {}, el('h1', {}, 'Baton'), button));
+    root.replaceChildren(
+      h(
+        'main',
+        { id: 'main', class: 'signin' },
+        h('h1', {}, 'Baton console'),
+        flash ? h('p', { role: 'status' }, flash) : null,
+        h('p', {}, `Sign in with ${new URL(settings.issuer).host}.`),
+        (() => {
+          const b = h('button', { type: 'button' }, 'Sign in');
+          b.addEventListener('click', () => void signIn(settings, path === '/console' ? '/console/runs' : path));
+          return b;
+        })(),
+      ),
+    );
+    flash = '';
     return;
   }
-  const main = el('main');
-  app.append(nav(), main);
-  await runsPage(main);
+  const { main } = layout(path);
+  const ctx: PageContext = { main, signal: leave.signal, settings, path, navigate };
+  try {
+    const run = /^\/console\/runs\/([0-9a-f-]{36})$/.exec(path);
+    if (run) await runPage(ctx, run[1]!);
+    else if (path === '/console/escalations') await escalationsPage(ctx);
+    else if (path === '/console/audit') await auditPage(ctx);
+    else if (path === '/console/workflows') await workflowsPage(ctx);
+    else await runsPage(ctx);
+  } catch (err) {
+    if (err instanceof ApiProblem && err.status === 401) return reauthenticate(path);
+    main.append(h('p', { class: 'error', role: 'alert' }, (err as Error).message));
+  }
 }
 
+/**
+ * Silent re-login: a top-level redirect to the issuer with prompt=none, back to the same page.
+ * With a session at the issuer it returns at once; without one, the Sign in page says so.
+ */
+function reauthenticate(path: string): void {
+  signOut();
+  void signIn(settings, path, { prompt: 'none', loginHint: currentIdentity()?.sub });
+}
+
+// Links inside the app navigate without a reload (tokens live in memory).
+document.addEventListener('click', (event) => {
+  const link = (event.target as HTMLElement).closest?.('a');
+  if (!link || event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey) return;
+  const url = new URL(link.href, window.location.href);
+  if (url.origin !== window.location.origin || !url.pathname.startsWith('/console') || link.hasAttribute('download'))
+    return;
+  event.preventDefault();
+  navigate(url.pathname);
+});
+window.addEventListener('popstate', () => void render());
+
 async function start(): Promise<void> {
-  settings = await (await fetch('/console/config.json')).json();
-  if (window.location.pathname === '/console/callback') {
-    const returnTo = await completeSignIn(settings);
-    window.history.replaceState(null, '', returnTo === '/console/callback' ? '/console/' : returnTo);
+  const response = await fetch('/console/config.json');
+  if (!response.ok) {
+    root.replaceChildren(
+      h(
+        'main',
+        {},
+        h('h1', {}, 'Baton console'),
+        h('p', { role: 'alert' }, 'The console is not configured (baton.yaml console:).'),
+      ),
+    );
+    return;
   }
+  settings = await response.json();
+  if (window.location.pathname === '/console/callback') {
+    try {
+      const done = await completeSignIn(settings);
+      window.history.replaceState(null, '', done.returnTo);
+      if (done.resumeEscalation) flash = await finishResume(done.resumeEscalation, currentToken()!);
+    } catch (err) {
+      if (err instanceof SilentSignInFailed) {
+        window.history.replaceState(null, '', err.message);
+        flash = 'Your session ended: sign in again.';
+      } else flash = `Sign-in failed: ${(err as Error).message}`;
+    }
+  }
+  // Before the token expires, re-login silently (top-level, back to the same page).
+  setInterval(() => {
+    if (!currentToken() && currentIdentity() === undefined && document.querySelector('.signout'))
+      reauthenticate(window.location.pathname);
+  }, 10_000);
   await render();
 }
 

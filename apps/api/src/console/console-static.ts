@@ -38,7 +38,7 @@ export function consolePublicSettings(config: Pick<BatonConfig, 'console' | 'api
     issuer: c.issuer,
     clientId: c.clientId,
     scopes: c.scopes,
-    audience: c.audience ?? config.api.audience,
+    ...(c.audience && { audience: c.audience }),
     redirectUri: c.redirectUri ?? `${apiOrigin}/console/callback`,
   };
 }
