@@ -2,6 +2,7 @@ import {
   startDevAuthServer,
   DEFAULT_CLIENT_ID,
   type DevAuthServer,
+  type ConsoleClient,
   type DevClient,
 } from '../../tools/dev-auth-server/server.js';
 
@@ -13,7 +14,9 @@ export class DevAuth {
   private constructor(readonly server: DevAuthServer) {}
 
   /** `clients` are registered next to the test client (`TEST_CLIENT_ID`/`TEST_CLIENT_SECRET`), which is always there. */
-  static async start(options: { exchangedTokenTtlSeconds?: number; clients?: DevClient[] } = {}): Promise<DevAuth> {
+  static async start(
+    options: { exchangedTokenTtlSeconds?: number; clients?: DevClient[]; consoleClient?: ConsoleClient } = {},
+  ): Promise<DevAuth> {
     const { clients = [], ...rest } = options;
     const server = await startDevAuthServer({
       port: 0,

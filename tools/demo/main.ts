@@ -142,6 +142,7 @@ async function startStack(stack: StackSupervisor, plan: StackPlan, view: Progres
 function printExploreHints(view: ProgressView, plan: StackPlan, logPath: string, once: boolean): void {
   view.section(once ? 'Explore (next time: npm run demo, without --once, keeps the stack running)' : 'Explore');
   const rows: [string, string][] = [
+    ['web console', `${plan.api.url}/console`],
     ['API docs (OpenAPI UI)', `${plan.api.url}/docs`],
     ['API metrics', `${plan.api.url}/metrics`],
     ['worker metrics', `${plan.worker.url}/metrics`],
@@ -151,6 +152,8 @@ function printExploreHints(view: ProgressView, plan: StackPlan, logPath: string,
   ];
   const width = Math.max(...rows.map(([label]) => label.length));
   for (const [label, value] of rows) view.line(`  ${label.padEnd(width)}  ${view.cyan(value)}`);
+  view.line();
+  view.line(`  Open ${plan.api.url}/console, sign in as ${CAST.manager.sub} (no password), approve in Escalations.`);
   view.line();
   view.line(`  A token for ${CAST.employee.sub}, then her runs:`);
   view.line(

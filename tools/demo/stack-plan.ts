@@ -36,6 +36,7 @@ export function planStack(options: DemoOptions, workdir: string, env: NodeJS.Pro
   const host = '127.0.0.1';
   const issuer = `http://${host}:${options.ports.devAuthServer}`;
   const configPath = join(workdir, 'baton.yaml');
+  const apiOrigin = `http://${host}:${options.ports.api}`;
   writeFileSync(configPath, batonYaml(issuer));
 
   const inherited: Record<string, string> = {};
@@ -64,6 +65,8 @@ export function planStack(options: DemoOptions, workdir: string, env: NodeJS.Pro
         DEV_AS_ISSUER: issuer,
         DEV_AS_DEV_MODE: 'true',
         DEV_AS_CLIENT_SECRET: options.clientSecret,
+        // The console (SPEC §14) signs in at the dev AS and comes back to the api.
+        DEV_AS_CONSOLE_REDIRECT_URIS: `${apiOrigin}/console/callback,http://localhost:${options.ports.api}/console/callback`,
         LOG_LEVEL: 'warn',
       },
       url: issuer,
@@ -120,6 +123,13 @@ function batonYaml(issuer: string): string {
     // Only what the demo needs: the demo expenses API on loopback, bound to its audience (SPEC §16).
     http: { allowedHosts: ['127.0.0.1'], audienceOrigins: { 'https://expenses.example.com': ['http://127.0.0.1'] } },
     escalationTtlSeconds: 86400,
+    // SPEC §14: the console signs in at the dev AS as its public client; the scopes let any demo
+    // user see every page (a real deployment grants them per user).
+    console: {
+      issuer,
+      clientId: 'baton-console',
+      scopes: ['openid', 'baton:runs:read_all', 'baton:audit:read', 'baton:escalations:resolve', 'baton:workflows:write'],
+    },
   };
   return `# Written by \`npm run demo\` for the ports of this demo run (SPEC §2).\n${stringify(config)}`;
 }

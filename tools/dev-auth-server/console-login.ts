@@ -21,7 +21,7 @@ function loginPage(uid: string, clientId: string, scope: string, loginHint: stri
   const users = DEMO_USERS.map((u) => `<option value="${u}"></option>`).join('');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Sign in (dev authorization server)</title>
+<title>Sign in (dev authorization server)</title><link rel="icon" href="data:,">
 <style>body{font-family:system-ui,sans-serif;max-width:28rem;margin:3rem auto;padding:0 1rem}label,input,button{display:block;font-size:1rem;margin:.5rem 0}input{width:100%;padding:.4rem;box-sizing:border-box}.error{color:#a00}</style>
 </head><body><main>
 <h1>Sign in</h1>
@@ -59,7 +59,7 @@ export function consoleLoginHandler(provider: Provider) {
         res.writeHead(200, {
           'content-type': 'text/html; charset=utf-8',
           'cache-control': 'no-store',
-          'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'",
+          'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; img-src data:",
         });
         res.end(loginPage(details.uid, params.client_id ?? '', scope, params.login_hint ?? ''));
         return;

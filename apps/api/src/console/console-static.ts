@@ -5,8 +5,18 @@ import type { INestApplication } from '@nestjs/common';
 import type { BatonConfig } from '@baton/platform';
 import express, { type Request, type Response, type NextFunction } from 'express';
 
-/** Where `npm run build` puts the console's static files (vite outDir), relative to this module in dist. */
-const CONSOLE_DIST = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..', 'console');
+/**
+ * Where `npm run build` puts the console's static files (vite outDir): `dist/console` of the
+ * package this module belongs to (found upwards, so it holds from dist/ and from sources in tests).
+ */
+const CONSOLE_DIST = join(packageRoot(dirname(fileURLToPath(import.meta.url))), 'dist', 'console');
+
+function packageRoot(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    if (dirname(dir) === dir) return from;
+  }
+}
 
 /**
  * The console's Content-Security-Policy: scripts and styles only from the api itself, network only
