@@ -17,10 +17,17 @@ import { startWorker } from './support/worker.js';
  */
 const CHROMIUM = '/usr/bin/chromium';
 const hasBrowser = existsSync(CHROMIUM);
-if (!hasBrowser) console.warn(`console e2e: ${CHROMIUM} is missing, browser tests SKIPPED (apt-get install -y chromium)`);
+if (!hasBrowser)
+  console.warn(`console e2e: ${CHROMIUM} is missing, browser tests SKIPPED (apt-get install -y chromium)`);
 const describeBrowser = hasBrowser ? describe : describe.skip;
 
-const SCOPES = ['openid', 'baton:runs:read_all', 'baton:audit:read', 'baton:escalations:resolve', 'baton:workflows:write'];
+const SCOPES = [
+  'openid',
+  'baton:runs:read_all',
+  'baton:audit:read',
+  'baton:escalations:resolve',
+  'baton:workflows:write',
+];
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -44,7 +51,9 @@ describeBrowser('console (SPEC §14) in Chromium', () => {
   beforeAll(async () => {
     const port = await freePort();
     apiUrl = `http://127.0.0.1:${port}`;
-    auth = await DevAuth.start({ consoleClient: { clientId: 'baton-console', redirectUris: [`${apiUrl}/console/callback`] } });
+    auth = await DevAuth.start({
+      consoleClient: { clientId: 'baton-console', redirectUris: [`${apiUrl}/console/callback`] },
+    });
     const config = testConfig(
       { issuer: auth.issuer, extra: { console: { issuer: auth.issuer, clientId: 'baton-console', scopes: SCOPES } } },
       isolatedEnv(),
@@ -94,13 +103,15 @@ describeBrowser('console (SPEC §14) in Chromium', () => {
       .getByRole('heading', { name: 'Runs' })
       .waitFor({ timeout: 10_000 })
       .catch(async (err: Error) => {
-        throw new Error(`${err.message}\nat ${page.url()}: ${await page.locator('body').innerText()}\n${consoleErrors.join('\n')}`);
+        throw new Error(
+          `${err.message}\nat ${page.url()}: ${await page.locator('body').innerText()}\n${consoleErrors.join('\n')}`,
+        );
       });
     return page;
   }
 
   async function noHorizontalScroll(page: Page): Promise<void> {
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    const overflow = await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth');
     expect(overflow).toBeLessThanOrEqual(0);
   }
 
@@ -123,7 +134,7 @@ describeBrowser('console (SPEC §14) in Chromium', () => {
     const page = await signedInPage('morgan');
     // no token in the URL, nothing in web storage or cookies of the api origin
     expect(page.url()).not.toMatch(/code=|token/);
-    expect(await page.evaluate(() => localStorage.length + sessionStorage.length + document.cookie.length)).toBe(0);
+    expect(await page.evaluate('localStorage.length + sessionStorage.length + document.cookie.length')).toBe(0);
 
     const started = await call(`${apiUrl}/v1/workflows/ship-it/runs`, { token: alice, body: { input: {} } });
     expect(started.status).toBe(202);

@@ -128,7 +128,13 @@ function batonYaml(issuer: string): string {
     console: {
       issuer,
       clientId: 'baton-console',
-      scopes: ['openid', 'baton:runs:read_all', 'baton:audit:read', 'baton:escalations:resolve', 'baton:workflows:write'],
+      scopes: [
+        'openid',
+        'baton:runs:read_all',
+        'baton:audit:read',
+        'baton:escalations:resolve',
+        'baton:workflows:write',
+      ],
     },
   };
   return `# Written by \`npm run demo\` for the ports of this demo run (SPEC §2).\n${stringify(config)}`;
