@@ -65,7 +65,10 @@ export async function createProvider(options: ProviderOptions): Promise<Provider
       devInteractions: { enabled: false },
       resourceIndicators: {
         enabled: true,
-        defaultResource: () => BATON_API_RESOURCE,
+        // Only the console's sign-ins default to Baton's API; machine clients keep their opaque
+        // client_credentials tokens (introspectable) as before.
+        defaultResource: (_ctx: unknown, client: { clientId: string }) =>
+          client.clientId === options.consoleClientId ? BATON_API_RESOURCE : undefined,
         useGrantedResource: () => true,
         getResourceServerInfo: (ctx: ResourceContext, resource: string) => {
           if (resource !== BATON_API_RESOURCE) throw new errors.InvalidTarget(`unknown resource ${resource}`);
