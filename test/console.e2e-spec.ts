@@ -182,6 +182,9 @@ describeBrowser('console (SPEC §14) in Chromium', () => {
         await page.getByRole('link', { name }).click();
         await page.getByRole('heading', { name, level: 1 }).waitFor();
         await noHorizontalScroll(page);
+        // CONSOLE_SCREENSHOTS=1 refreshes the README's pictures (docs/console/*.png)
+        if (process.env.CONSOLE_SCREENSHOTS && viewport.width > 700)
+          await page.screenshot({ path: `docs/console/${name.toLowerCase()}.png`, fullPage: true });
       }
     }
     await page.goto(`${apiUrl}/console/runs/${runId}`);
