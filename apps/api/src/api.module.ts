@@ -8,7 +8,7 @@ import {
   TracingModule,
   type BatonConfig,
 } from '@baton/platform';
-import { StateGaugesModule, entities } from '@baton/workflow';
+import { SecurityEventsModule, StateGaugesModule, entities } from '@baton/workflow';
 import { AgentKeysModule } from './agents/agent-keys.module.js';
 import { AuditApiModule } from './audit/audit-api.module.js';
 import { AuthModule } from './auth/auth.module.js';
@@ -30,6 +30,7 @@ export class ApiModule {
         DatabaseModule.forRoot(config, entities),
         MetricsModule.forRoot('api'),
         HealthModule,
+        SecurityEventsModule,
         AuthModule,
         WorkflowsModule,
         RunsModule,

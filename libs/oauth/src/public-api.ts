@@ -1,4 +1,4 @@
-export { cacheKey, type ExchangedTokenCacheKeyParts } from './cache/cache-key.js';
+export { cacheKey, subjectTokenDigest, type ExchangedTokenCacheKeyParts } from './cache/cache-key.js';
 export {
   ExchangedTokenCache,
   type ExchangedToken,
@@ -25,6 +25,7 @@ export {
   type VerifiedPrincipal,
 } from './inbound/inbound-token-verifier.js';
 export type { TrustedIssuer } from './inbound/issuer-key-sets.js';
+export { SubjectCutoffs, type SubjectCutoff } from './inbound/subject-cutoffs.js';
 export { narrowScopes, type NarrowedScopes, type ScopeNarrowingInput } from './scopes/narrow-scopes.js';
 export { parseScopes, scopesFromClaims } from './scopes/parse-scopes.js';
 export { findMissingScopes, findWidenedScopes } from './scopes/scope-difference.js';

@@ -31,6 +31,14 @@ export function cacheKey(parts: ExchangedTokenCacheKeyParts): string {
   return sha256(JSON.stringify(tuple));
 }
 
+/**
+ * The SHA-256 of a subject token (hex): how the tokens exchanged from it are found and dropped when
+ * a security event revokes it (SPEC §10.3), without the token itself leaving the process.
+ */
+export function subjectTokenDigest(subjectToken: string): string {
+  return sha256(subjectToken);
+}
+
 function sha256(value: string): string {
   return createHash('sha256').update(value, 'utf8').digest('hex');
 }

@@ -4,7 +4,7 @@ import { genericGrantRequest, tokenRevocation, type Configuration } from 'openid
 import { ActorKeyError } from '../actor/actor-key.js';
 import { ActorTokenSigner, type ActorChainLink } from '../actor/actor-token-signer.js';
 import { checkMayAct } from '../actor/may-act.js';
-import { cacheKey } from '../cache/cache-key.js';
+import { cacheKey, subjectTokenDigest } from '../cache/cache-key.js';
 import { ExchangedTokenCache } from '../cache/exchanged-token-cache.js';
 import { findMissingScopes } from '../scopes/scope-difference.js';
 import { authorizationServerConfiguration } from './authorization-server-configuration.js';
@@ -184,6 +184,15 @@ export class TokenExchanger {
     }
   }
 
+  /**
+   * SPEC §10.3: drops every cached token exchanged from the subject token with this digest
+   * (`subjectTokenDigest`). Returns how many were dropped. (Callers also stop using the subject
+   * token itself: an exchange in flight finishes, like a downstream call in flight.)
+   */
+  dropSubject(digest: string): number {
+    return this.cache.dropTagged(subjectTag(digest)).length;
+  }
+
   /** Drops the cached token for this request (e.g. the downstream answered 401 with it). */
   invalidate(request: Omit<ExchangeRequest, 'requiredScopes'> & { requiredScopes?: string[] }): boolean {
     const key = this.keyOf(request);
@@ -269,7 +278,10 @@ export class TokenExchanger {
     if (actor !== undefined) token.actor = actor;
     const act = actClaimOfToken(response.access_token);
     if (act !== undefined) token.act = act;
-    if (key !== undefined) this.cache.set(key, token, profile.expirySkewSeconds, now);
+    if (key !== undefined)
+      this.cache.set(key, token, profile.expirySkewSeconds, now, [
+        subjectTag(subjectTokenDigest(request.subjectToken)),
+      ]);
     return { ...token, scopes: [...token.scopes], cached: false };
   }
 
@@ -366,6 +378,10 @@ export class TokenExchanger {
       ? cacheKey({ ...parts, actor: JSON.stringify([actorSubjectOf(request), request.actorChain ?? []]) })
       : cacheKey(parts);
   }
+}
+
+function subjectTag(digest: string): string {
+  return `subject:${digest}`;
 }
 
 function insufficientScope(

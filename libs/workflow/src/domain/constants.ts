@@ -24,6 +24,12 @@ export const AuditOperation = {
   WorkflowVersionCreated: 'workflow.version_created',
   /** SPEC §12.2: a preflight of a workflow (runId null; details: version, ready, verdicts). */
   WorkflowPreflight: 'workflow.preflight',
+  /** SPEC §10.3: a Security Event Token accepted (runId null; issuer the transmitter). */
+  SecurityEventReceived: 'security_event.received',
+  /** SPEC §10.3: one run revoked by a security event (details: eventType, jti). */
+  SecurityEventApplied: 'security_event.applied',
+  /** SPEC §10.4: an exchanged token revoked at its authorization server after its run ended. */
+  TokenReleased: 'token.released',
 } as const;
 export type AuditOperation = (typeof AuditOperation)[keyof typeof AuditOperation];
 export const AUDIT_OPERATIONS: readonly AuditOperation[] = Object.values(AuditOperation);
