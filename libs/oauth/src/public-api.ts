@@ -52,6 +52,7 @@ export {
   type ExchangeProbeResult,
   type ExchangeRequest,
   type TokenRelease,
+  type ReleasedToken,
   type ExchangeResult,
   type TokenExchangerOptions,
 } from './exchange/token-exchanger.js';

@@ -46,6 +46,9 @@ export interface ExchangeProfile {
   /** SPEC §9.1; `token` when absent. */
   scopeSource?: 'token' | 'authorization-server';
   actor?: ActorProfile;
+  /** SPEC §10.4: tokens cached per run and revoked once the run ends. */
+  revokeOnRunEnd?: boolean;
+  revocationEndpoint?: string;
 }
 
 export interface TrustedIssuer {
@@ -162,6 +165,8 @@ export function loadConfig(
       expirySkewSeconds: p.expirySkewSeconds,
       certificate: p.certificateEnv ? secretFrom(`${key}.certificateEnv`, p.certificateEnv) : undefined,
       scopeSource: p.scopeSource,
+      revokeOnRunEnd: p.revokeOnRunEnd,
+      ...(p.revocationEndpoint && { revocationEndpoint: p.revocationEndpoint }),
       actor: p.actor && {
         issuer: p.actor.issuer,
         signingKey: actorKeyFrom(`${key}.actor.signingKeyEnv`, p.actor.signingKeyEnv),

@@ -60,6 +60,10 @@ const exchangeProfileSchema = z
     expirySkewSeconds: z.number().int().min(0).max(3600).default(30),
     scopeSource: z.enum(['token', 'authorization-server']).default('token'),
     actor: actorSchema.optional(),
+    /** SPEC §10.4: this profile's tokens are cached per run and revoked (RFC 7009) once the run ends. */
+    revokeOnRunEnd: z.boolean().default(false),
+    /** The RFC 7009 endpoint, when discovery does not name one (or there is no discovery). */
+    revocationEndpoint: url.optional(),
   })
   .superRefine((p, ctx) => {
     const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
@@ -91,6 +95,8 @@ const exchangeProfileSchema = z
           'uses a namespace Auth0 reserves (urn:ietf, urn:auth0, urn:okta, auth0.com, okta.com)',
         );
     }
+    if (p.revokeOnRunEnd && (p.vendor === 'entra' || p.vendor === 'google'))
+      issue('revokeOnRunEnd', `is not supported by vendor ${p.vendor} (it has no RFC 7009 revocation endpoint)`);
     if (p.actor && NO_ACTOR_VENDORS.includes(p.vendor))
       issue('actor', `is not supported by vendor ${p.vendor} (it does not accept a JWT actor token)`);
   });

@@ -316,6 +316,7 @@ export class NodeExecutor implements OnModuleDestroy {
       scopes: granted,
       requiredScopes: [...oauth.requiredScopes],
       agentId: run.agentId ?? undefined,
+      runId: attempt.claim.runId,
     };
     return this.exchange(attempt, request, subjectDigest);
   }
