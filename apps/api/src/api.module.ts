@@ -16,6 +16,7 @@ import { EscalationsModule } from './escalations/escalations.module.js';
 import { LiveEventsApiModule } from './live/live-events-api.module.js';
 import { RunsModule } from './runs/runs.module.js';
 import { WorkflowsModule } from './workflows/workflows.module.js';
+import { SsfApiModule } from './ssf/ssf-api.module.js';
 
 /** The REST API process: controllers over the shared libs. */
 @Module({})
@@ -38,6 +39,7 @@ export class ApiModule {
         AuditApiModule,
         LiveEventsApiModule,
         AgentKeysModule,
+        SsfApiModule,
         StateGaugesModule,
       ],
     };

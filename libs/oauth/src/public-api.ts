@@ -86,3 +86,6 @@ export {
 } from './actor/actor-token-signer.js';
 export { actorPublicJwks } from './actor/actor-jwks.js';
 export { checkMayAct, type MayActCheck } from './actor/may-act.js';
+export { SetErrorCode, SetRefusal } from './ssf/set-refusal.js';
+export { SET_ALGORITHMS, checkSetClaims, checkSetHeader } from './ssf/set-claims.js';
+export { SetVerifier, type SetTransmitter, type SetVerifierOptions, type VerifiedSet } from './ssf/set-verifier.js';

@@ -60,6 +60,32 @@ export interface TrustedIssuer {
   requireTyp: boolean;
 }
 
+/** SPEC §10.1: a Shared Signals transmitter, its defaults applied. */
+export interface SsfTransmitter {
+  issuer: string;
+  /** Where its SSF configuration metadata is (`/.well-known/ssf-configuration` per SSF 1.0 by default). */
+  metadataUrl: string;
+  jwksUri?: string;
+  /** A SET's `aud` must contain one of these. */
+  audiences: string[];
+  requireTyp: boolean;
+  /** Whose users its events name. */
+  subjectIssuer: string;
+  delivery: 'push' | 'poll';
+  /** push: the bearer the transmitter must send; poll: the bearer Baton sends. Never logged. */
+  authorization?: string;
+  pollEndpoint?: string;
+  pollIntervalSeconds: number;
+  manageStream: boolean;
+}
+
+/** The SSF 1.0 metadata URL of an issuer: `/.well-known/ssf-configuration` between its host and its path. */
+export function defaultSsfMetadataUrl(issuer: string): string {
+  const url = new URL(issuer);
+  const path = url.pathname === '/' ? '' : url.pathname.replace(/\/$/, '');
+  return `${url.origin}/.well-known/ssf-configuration${path}`;
+}
+
 /** The one typed configuration object, validated once at boot (SPEC §2). */
 export interface BatonConfig {
   databaseUrl: string;
@@ -88,6 +114,8 @@ export interface BatonConfig {
   notifications?: { webhookUrl: string; secret: string; allowPrivate: boolean };
   /** OpenTelemetry export (issue 14): off without an endpoint. */
   tracing: { otlpEndpoint?: string };
+  /** SPEC §10: Shared Signals receiving; null when not configured. */
+  sharedSignals: { audience: string; transmitters: SsfTransmitter[] } | null;
 }
 
 /** A configuration problem; `message` is one line that names the key. */
@@ -217,6 +245,26 @@ export function loadConfig(
     },
     escalationTtlSeconds: y.escalationTtlSeconds,
     approvals: { requireResolveScope: y.approvals.requireResolveScope },
+    sharedSignals: y.sharedSignals
+      ? {
+          audience: y.sharedSignals.audience,
+          transmitters: y.sharedSignals.transmitters.map((t, i) => ({
+            issuer: t.issuer,
+            metadataUrl: t.metadataUrl ?? defaultSsfMetadataUrl(t.issuer),
+            ...(t.jwksUri && { jwksUri: t.jwksUri }),
+            audiences: t.audience === undefined ? [y.sharedSignals!.audience] : [t.audience].flat(),
+            requireTyp: t.requireTyp,
+            subjectIssuer: t.subjectIssuer ?? t.issuer,
+            delivery: t.delivery,
+            ...(t.authorizationEnv && {
+              authorization: secretFrom(`sharedSignals.transmitters.${i}.authorizationEnv`, t.authorizationEnv),
+            }),
+            ...(t.pollEndpoint && { pollEndpoint: t.pollEndpoint }),
+            pollIntervalSeconds: t.pollIntervalSeconds,
+            manageStream: t.manageStream,
+          })),
+        }
+      : null,
     notifications: y.notifications
       ? {
           webhookUrl: y.notifications.webhookUrl,

@@ -135,6 +135,42 @@ const introspectionSchema = z.strictObject({
   clientSecretEnv: z.string().min(1),
 });
 
+/** SPEC §10.1: one Shared Signals transmitter. */
+const ssfTransmitterSchema = z
+  .strictObject({
+    issuer: url,
+    metadataUrl: url.optional(),
+    jwksUri: url.optional(),
+    audience: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
+    requireTyp: z.boolean().default(true),
+    subjectIssuer: url.optional(),
+    delivery: z.enum(['push', 'poll']).default('push'),
+    authorizationEnv: z.string().min(1).optional(),
+    pollEndpoint: url.optional(),
+    pollIntervalSeconds: z.number().positive().max(3600).default(5),
+    manageStream: z.boolean().default(false),
+  })
+  .superRefine((t, ctx) => {
+    if (t.delivery === 'poll' && !t.pollEndpoint)
+      ctx.addIssue({ code: 'custom', path: ['pollEndpoint'], message: 'is required for delivery poll' });
+    if (t.delivery === 'push' && t.pollEndpoint)
+      ctx.addIssue({ code: 'custom', path: ['pollEndpoint'], message: 'is only for delivery poll' });
+  });
+
+const sharedSignalsSchema = z
+  .strictObject({
+    audience: z.string().min(1),
+    transmitters: z.array(ssfTransmitterSchema).default([]),
+  })
+  .superRefine((s, ctx) => {
+    const seen = new Set<string>();
+    s.transmitters.forEach((t, i) => {
+      if (seen.has(t.issuer))
+        ctx.addIssue({ code: 'custom', path: ['transmitters', i, 'issuer'], message: 'is configured twice' });
+      seen.add(t.issuer);
+    });
+  });
+
 /** The shape of `baton.yaml` (SPEC §2). Unknown keys are errors. */
 export const batonYamlSchema = z.strictObject({
   api: z
@@ -191,6 +227,7 @@ export const batonYamlSchema = z.strictObject({
   notifications: z
     .strictObject({ webhookUrl: url, secretEnv: z.string().min(1), allowPrivate: z.boolean().default(false) })
     .optional(),
+  sharedSignals: sharedSignalsSchema.optional(),
 });
 export type BatonYaml = z.infer<typeof batonYamlSchema>;
 export type ExchangeProfileYaml = z.infer<typeof exchangeProfileSchema>;

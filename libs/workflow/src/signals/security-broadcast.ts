@@ -53,7 +53,7 @@ export class SecurityBroadcast implements OnModuleInit, OnApplicationShutdown {
     this.channel = `${config.queuePrefix}:security-events`;
   }
 
-  async onModuleInit(): Promise<void> {
+  onModuleInit(): void {
     const options = { ...redisConnectionOptions(this.config.redisUrl), lazyConnect: true };
     this.publisher = new Redis({ ...options, maxRetriesPerRequest: 1, enableOfflineQueue: false });
     this.subscriber = new Redis(options);
@@ -67,10 +67,12 @@ export class SecurityBroadcast implements OnModuleInit, OnApplicationShutdown {
     this.subscriber.on('message', (channel: string, message: string) => {
       if (channel === this.channel) this.deliver(message);
     });
-    await Promise.allSettled([this.publisher.connect(), this.subscriber.connect()]);
-    // ioredis subscribes again by itself after a reconnect.
-    await this.subscriber.subscribe(this.channel).catch((error: unknown) => {
-      this.logger.warn({ err: error }, 'could not subscribe to security notices yet; retrying on reconnect');
+    // Boot never waits on Redis (the api must come up and report it not ready): the subscription is
+    // queued until Redis answers, and ioredis subscribes again by itself after every reconnect.
+    void this.publisher.connect().catch(() => {});
+    void this.subscriber.connect().catch(() => {});
+    void this.subscriber.subscribe(this.channel).catch((error: unknown) => {
+      this.logger.warn({ err: error }, 'could not subscribe to security notices');
     });
   }
 

@@ -9,6 +9,7 @@ import { SecurityEventSink } from './security-event.js';
 import { SecurityEventApplier } from './security-event-applier.js';
 import { SecurityEventStore } from './security-event.store.js';
 import { SecurityNoticeListener } from './security-notice-listener.js';
+import { SetIntake } from './set-intake.js';
 
 /**
  * Shared Signals effects (SPEC §10.3), in the api and the worker alike: the sink that applies
@@ -26,7 +27,8 @@ import { SecurityNoticeListener } from './security-notice-listener.js';
     SecurityEventApplier,
     { provide: SecurityEventSink, useExisting: SecurityEventApplier },
     SecurityNoticeListener,
+    SetIntake,
   ],
-  exports: [SubjectCutoffs, RevokedSubjectTokens, SecurityEventSink],
+  exports: [SubjectCutoffs, RevokedSubjectTokens, SecurityEventSink, SetIntake],
 })
 export class SecurityEventsModule {}
