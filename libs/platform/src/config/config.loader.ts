@@ -109,6 +109,8 @@ export interface BatonConfig {
   exchangeProfiles: Record<string, ExchangeProfile>;
   http: { allowedHosts: string[]; audienceOrigins?: Record<string, string[]> };
   escalationTtlSeconds: number;
+  /** SPEC §11: a run at this depth (the root is 0) cannot start a child run. */
+  maxDelegationDepth: number;
   /** Issue 10 item 8: approvals need escalationsResolve and four eyes. */
   approvals: { requireResolveScope: boolean };
   notifications?: { webhookUrl: string; secret: string; allowPrivate: boolean };
@@ -244,6 +246,7 @@ export function loadConfig(
       ...(y.http.audienceOrigins && { audienceOrigins: y.http.audienceOrigins }),
     },
     escalationTtlSeconds: y.escalationTtlSeconds,
+    maxDelegationDepth: y.maxDelegationDepth,
     approvals: { requireResolveScope: y.approvals.requireResolveScope },
     sharedSignals: y.sharedSignals
       ? {

@@ -223,6 +223,8 @@ export const batonYamlSchema = z.strictObject({
     })
     .prefault({}),
   escalationTtlSeconds: z.number().int().positive().default(86400),
+  /** SPEC §11: a run at this depth (the root is 0) cannot start a child run. */
+  maxDelegationDepth: z.number().int().min(0).max(32).default(3),
   approvals: z.strictObject({ requireResolveScope: z.boolean().default(false) }).prefault({}),
   notifications: z
     .strictObject({ webhookUrl: url, secretEnv: z.string().min(1), allowPrivate: z.boolean().default(false) })

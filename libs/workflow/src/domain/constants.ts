@@ -114,5 +114,13 @@ export const NodeErrorCode = {
   PrivateAddress: 'private_address',
   /** SPEC §16: the URL's origin is not bound to the node's audience in `http.audienceOrigins`. */
   AudienceNotBound: 'audience_not_bound',
+  /** SPEC §11: a child workflow's node requires a scope outside the workflow node's ceiling; never retried. */
+  DelegationExceeded: 'delegation_exceeded',
+  /** SPEC §11: the run is already at `maxDelegationDepth` and cannot start a child. */
+  DelegationDepthExceeded: 'delegation_depth_exceeded',
+  /** SPEC §11: the child run failed or was cancelled on its own; never retried. */
+  ChildRunFailed: 'child_run_failed',
+  /** This engine does not start child runs yet (SPEC §11 lifecycle is not built); never retried. */
+  SubWorkflowsNotSupported: 'sub_workflows_not_supported',
 } as const;
 export type NodeErrorCode = (typeof NodeErrorCode)[keyof typeof NodeErrorCode];

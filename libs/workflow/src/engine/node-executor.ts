@@ -110,6 +110,12 @@ export class NodeExecutor implements OnModuleDestroy {
           return await this.runHttp(attempt, node, signal);
         case 'handler':
           return await this.runHandler(attempt, node, signal);
+        case 'workflow':
+          // SPEC §11's child-run lifecycle is not built in this engine yet: fail clearly, never retried.
+          return attempt.fail({
+            code: NodeErrorCode.SubWorkflowsNotSupported,
+            message: `this engine does not start child runs yet (workflow node calling ${node.workflow.name})`,
+          });
       }
     } catch (error) {
       if (error instanceof TemplateError)
