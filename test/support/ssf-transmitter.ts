@@ -24,6 +24,17 @@ export class SsfTestTransmitter {
   readonly issuer: string;
   /** JWKS fetches seen, to assert on refetches. */
   jwksFetches = 0;
+  /** RFC 8936 poll requests seen (bodies and bearer). */
+  readonly polls: {
+    body: { ack?: string[]; setErrs?: Record<string, { err: string }> };
+    authorization?: string;
+    at: number;
+  }[] = [];
+  /** SETs waiting to be polled, by jti, and how many a poll answer holds at most. */
+  readonly pending = new Map<string, string>();
+  pollBatch = 2;
+  /** The next this many polls answer 503. */
+  failPolls = 0;
   private readonly published: JWK[] = [];
 
   private constructor(
@@ -46,6 +57,22 @@ export class SsfTestTransmitter {
       };
       if (req.url === '/.well-known/ssf-configuration')
         return body(200, { issuer: self!.issuer, jwks_uri: `${self!.issuer}/jwks`, delivery_methods_supported: [] });
+      if (req.url === '/poll' && req.method === 'POST') {
+        let raw = '';
+        req.on('data', (c) => (raw += c));
+        req.on('end', () => {
+          const parsed = JSON.parse(raw || '{}');
+          self!.polls.push({ body: parsed, authorization: req.headers.authorization, at: Date.now() });
+          for (const jti of [...(parsed.ack ?? []), ...Object.keys(parsed.setErrs ?? {})]) self!.pending.delete(jti);
+          if (self!.failPolls > 0) {
+            self!.failPolls--;
+            return body(503, { error: 'unavailable' });
+          }
+          const batch = [...self!.pending].slice(0, self!.pollBatch);
+          body(200, { sets: Object.fromEntries(batch), moreAvailable: self!.pending.size > batch.length });
+        });
+        return;
+      }
       if (req.url === '/jwks') {
         self!.jwksFetches++;
         return body(200, { keys: self!.published });
@@ -86,6 +113,14 @@ export class SsfTestTransmitter {
     const header = withoutUndefined({ alg: 'ES256', kid, typ: 'secevent+jwt', ...options.header });
     const key = options.foreignKey ? this.foreign : (this.keys.get(kid) ?? this.foreign);
     return new SignJWT(claims as JWTPayload).setProtectedHeader(header as never).sign(key);
+  }
+
+  /** Queues a SET for the next polls (until acknowledged or reported). */
+  async enqueue(set: string): Promise<string> {
+    const jti =
+      JSON.parse(Buffer.from(set.split('.')[1]!, 'base64url').toString('utf8')).jti ?? `no-jti-${this.pending.size}`;
+    this.pending.set(jti, set);
+    return jti;
   }
 
   close(): Promise<void> {

@@ -54,3 +54,4 @@ export { SecurityEventsModule } from './signals/security-events.module.js';
 export { SecurityEventSink, type SecurityEventOutcome, type VerifiedSecurityEvent } from './signals/security-event.js';
 export { RUN_REVOKING_EVENT_TYPES } from './signals/security-event-reading.js';
 export { SetIntake } from './signals/set-intake.js';
+export { SetPoller } from './signals/set-poller.js';

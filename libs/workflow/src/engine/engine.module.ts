@@ -15,6 +15,7 @@ import { QueueModule } from './queue.module.js';
 import { StoresModule } from '../persistence/stores.module.js';
 import { SubjectTokenModule } from '../runs/subject-token.module.js';
 import { TokenReleaser } from '../signals/token-releaser.js';
+import { SetPoller } from '../signals/set-poller.js';
 
 /** The execution engine the worker hosts: claim, execute, record, sweep, expire, notify. */
 @Module({})
@@ -28,6 +29,7 @@ export class EngineModule {
         useFactory: (config: BatonConfig) => new TokenExchanger({ profiles: config.exchangeProfiles }),
       },
       TokenReleaser,
+      SetPoller,
       HandlerRegistry,
       NodeExecutor,
       NodeRunner,

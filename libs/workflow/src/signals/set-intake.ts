@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectConfig, type BatonConfig, type SsfTransmitter } from '@baton/platform';
-import { SetVerifier, type SetTransmitter } from '@baton/oauth';
+import { SetRefusal, SetVerifier, type SetTransmitter } from '@baton/oauth';
+import { EngineMetrics } from '../metrics/engine-metrics.js';
 import { SecurityEventSink, type SecurityEventOutcome } from './security-event.js';
 
 /**
@@ -16,6 +17,7 @@ export class SetIntake {
   constructor(
     @InjectConfig() config: BatonConfig,
     private readonly sink: SecurityEventSink,
+    private readonly metrics: EngineMetrics,
   ) {
     const transmitters = config.sharedSignals?.transmitters ?? [];
     this.verifier = new SetVerifier(transmitters);
@@ -35,6 +37,17 @@ export class SetIntake {
   }
 
   async accept(compact: string, delivery: 'push' | 'poll'): Promise<SecurityEventOutcome> {
+    try {
+      const outcome = await this.verifyAndApply(compact, delivery);
+      this.metrics.securityEvents.inc({ delivery, result: outcome.duplicate ? 'duplicate' : 'accepted' });
+      return outcome;
+    } catch (error) {
+      this.metrics.securityEvents.inc({ delivery, result: error instanceof SetRefusal ? error.err : 'unavailable' });
+      throw error;
+    }
+  }
+
+  private async verifyAndApply(compact: string, delivery: 'push' | 'poll'): Promise<SecurityEventOutcome> {
     const set = await this.verifier.verify(
       compact,
       (t: SetTransmitter) => this.byIssuer.get(t.issuer)?.delivery === delivery,
