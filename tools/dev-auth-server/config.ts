@@ -13,6 +13,9 @@ import type { DevAuthServerOptions } from './server.js';
  * | `DEV_AS_CLIENT_SECRET` | `dev-secret-change-me` | secret of the default client `baton-worker` |
  * | `DEV_AS_CLIENTS` | none | JSON array of extra clients (`DevClient` shape); one named `baton-worker` replaces the default |
  * | `DEV_AS_EXCHANGED_TOKEN_TTL_SECONDS` | 300 | lifetime of exchanged tokens |
+ * | `DEV_AS_SSF_RECEIVER_URL` | none | a Shared Signals push endpoint (e.g. Baton's `/v1/ssf/events`) told of revoked sessions |
+ * | `DEV_AS_SSF_RECEIVER_AUDIENCE` | `baton-ssf` | the `aud` of the SETs pushed there |
+ * | `DEV_AS_SSF_RECEIVER_TOKEN` | none | bearer sent with them |
  *
  * Throws an Error naming the variable and the problem.
  */
@@ -26,6 +29,18 @@ export function optionsFromEnvironment(env: NodeJS.ProcessEnv, args: readonly st
     clients: clientsVar(env),
     exchangedTokenTtlSeconds: integerVar(env, 'DEV_AS_EXCHANGED_TOKEN_TTL_SECONDS', 300, 1, 86_400 * 365),
   };
+  const receiver = nonEmpty(env.DEV_AS_SSF_RECEIVER_URL);
+  if (receiver !== undefined) {
+    if (!URL.canParse(receiver)) throw new Error('DEV_AS_SSF_RECEIVER_URL must be a URL');
+    const bearer = nonEmpty(env.DEV_AS_SSF_RECEIVER_TOKEN);
+    options.ssfReceivers = [
+      {
+        url: receiver,
+        audience: nonEmpty(env.DEV_AS_SSF_RECEIVER_AUDIENCE) ?? 'baton-ssf',
+        ...(bearer && { bearer }),
+      },
+    ];
+  }
   const issuer = nonEmpty(env.DEV_AS_ISSUER);
   if (issuer !== undefined) {
     if (!/^https?:\/\/[^/?#]+/.test(issuer) || !URL.canParse(issuer)) {

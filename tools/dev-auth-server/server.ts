@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ADMIN_PATH, adminHandler } from './admin.js';
+import { SessionEventTransmitter, type SsfReceiver } from './ssf-transmitter.js';
 import { defaultClients, toClientsMetadata, type DevClient } from './clients.js';
 import { Faults } from './faults.js';
 import { sendJson } from './http-json.js';
@@ -27,6 +28,8 @@ export interface DevAuthServerOptions {
   clients?: DevClient[];
   /** Lifetime of tokens issued by token exchange. Default 300. */
   exchangedTokenTtlSeconds?: number;
+  /** Shared Signals receivers told of revoked sessions (POST /admin/sessions/revoke). Default none. */
+  ssfReceivers?: SsfReceiver[];
 }
 
 export interface DevAuthServer {
@@ -38,6 +41,7 @@ export interface DevAuthServer {
 }
 
 const DEFAULT_PORT = 4000;
+const SSF_METADATA_PATH = '/.well-known/ssf-configuration';
 const DEFAULT_HOST = '127.0.0.1';
 const DEFAULT_EXCHANGED_TOKEN_TTL_SECONDS = 300;
 
@@ -77,13 +81,18 @@ export async function startDevAuthServer(options: DevAuthServerOptions = {}): Pr
     await closeServer(server);
     throw err;
   }
-  const callAdmin = options.devMode ? adminHandler({ issuer, key, revocations, faults, stats }) : undefined;
+  const signals = new SessionEventTransmitter(issuer, key, `${issuer}${ROUTES.jwks}`, options.ssfReceivers ?? []);
+  const callAdmin = options.devMode ? adminHandler({ issuer, key, revocations, faults, stats, signals }) : undefined;
 
   handle = (req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? '/').split('?')[0]!;
     // Without dev mode /admin falls through to oidc-provider, which answers 404.
     if (callAdmin && (path === ADMIN_PATH || path.startsWith(`${ADMIN_PATH}/`))) {
       void callAdmin(req, res, path);
+      return;
+    }
+    if (path === SSF_METADATA_PATH) {
+      sendJson(res, 200, signals.metadata());
       return;
     }
     if (path === ROUTES.token) {

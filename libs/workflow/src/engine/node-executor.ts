@@ -253,15 +253,16 @@ export class NodeExecutor implements OnModuleDestroy {
     const target = oauth.audience ?? oauth.resource ?? null;
     const { run } = attempt.claim;
 
-    // A security event deleted the stored token (SPEC §10.3): escalate without asking the AS.
-    if (!run.subjectToken) {
-      const revocation = await this.runs.subjectTokenRevocation(attempt.claim.runId);
-      if (revocation) return { outcome: this.escalateRevoked(attempt, revocation.eventType, target, revocation.jti) };
-    }
+    // A security event deleted the stored token (SPEC §10.3): the node escalates without asking the
+    // AS, after narrowing, so the audit entry names the scopes it would have asked for.
+    const revocation = run.subjectToken ? null : await this.runs.subjectTokenRevocation(attempt.claim.runId);
 
     // 1. Subject token check: no exchange with a token about to expire.
     const expiresAt = run.subjectTokenExpiresAt ? new Date(run.subjectTokenExpiresAt) : null;
-    if (!run.subjectToken || !expiresAt || expiresAt.getTime() <= Date.now() + profile.expirySkewSeconds * 1000) {
+    if (
+      !revocation &&
+      (!run.subjectToken || !expiresAt || expiresAt.getTime() <= Date.now() + profile.expirySkewSeconds * 1000)
+    ) {
       attempt.audit(AuditOperation.TokenExpired, {
         success: false,
         target,
@@ -304,9 +305,11 @@ export class NodeExecutor implements OnModuleDestroy {
       },
     });
 
+    if (revocation) return { outcome: this.escalateRevoked(attempt, revocation.eventType, target, revocation.jti) };
+
     // 3. Exchange exactly the granted scopes — unless a security event revoked the subject token
     //    after this attempt read it.
-    const subjectToken = this.cipher.open(run.subjectToken, {
+    const subjectToken = this.cipher.open(run.subjectToken!, {
       runId: attempt.claim.runId,
       issuer: run.userIss,
       subject: run.userSub,
