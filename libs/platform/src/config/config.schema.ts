@@ -153,6 +153,12 @@ const ssfTransmitterSchema = z
   .superRefine((t, ctx) => {
     if (t.delivery === 'poll' && !t.pollEndpoint)
       ctx.addIssue({ code: 'custom', path: ['pollEndpoint'], message: 'is required for delivery poll' });
+    if (t.manageStream)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['manageStream'],
+        message: 'true is not supported yet: create the stream at the transmitter (see the README)',
+      });
     if (t.delivery === 'push' && t.pollEndpoint)
       ctx.addIssue({ code: 'custom', path: ['pollEndpoint'], message: 'is only for delivery poll' });
   });
