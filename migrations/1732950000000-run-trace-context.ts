@@ -87,7 +87,7 @@ function completeNodes(traced: boolean): string {
       END $$`;
 }
 
-function startRun(traced: boolean): string {
+export function startRun(traced: boolean): string {
   return `
       CREATE FUNCTION baton_start_run(p_id uuid, p_workflow text, p_version integer, p_expect_latest boolean, p_agent text, p_input jsonb,
                                       p_iss text, p_sub text, p_scopes text[], p_ciphertext bytea, p_key_id text, p_expires_at timestamptz,

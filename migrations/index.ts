@@ -4,6 +4,7 @@ import { LeanEngine1732500000000 } from './1732500000000-lean-engine.js';
 import { EscalationResolverIssuer1732600000000 } from './1732600000000-escalation-resolver-issuer.js';
 import { RunTraceContext1732950000000 } from './1732950000000-run-trace-context.js';
 import { AuditStreamPosition1733000000000 } from './1733000000000-audit-stream-position.js';
+import { SecurityEvents1733150000000 } from './1733150000000-security-events.js';
 
 /** Every migration, in order. Listed explicitly: globs break in bundles and under ESM. */
 export const migrations = [
@@ -13,4 +14,5 @@ export const migrations = [
   EscalationResolverIssuer1732600000000,
   RunTraceContext1732950000000,
   AuditStreamPosition1733000000000,
+  SecurityEvents1733150000000,
 ];

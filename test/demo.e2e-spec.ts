@@ -139,7 +139,7 @@ describe('npm run demo -- --once', () => {
     expect(out).toMatch(/\d+\s+run\.started\s+-\s+expenses:read expenses:write expenses:notify calendar:read\s+-\s+ok/);
     expect(out).toMatch(/\d+\s+token\.exchanged\s+fetch\s+expenses:read\s+https:\/\/expenses\.example\.com\s+ok/);
     expect(out).toMatch(
-      /\d+\s+token\.revoked\s+submit\s+expenses:write expenses:notify\s+https:\/\/expenses\.example\.com\s+failed \(invalid_grant\)/,
+      /\d+\s+token\.revoked\s+submit\s+expenses:write expenses:notify\s+https:\/\/expenses\.example\.com\s+failed \(security_event\)/,
     );
     expect(out).toMatch(/\d+\s+escalation\.resolved\s+approve\s+-\s+-\s+ok \(approve by morgan\)/);
     expect(out).toMatch(/\d+\s+escalation\.resolved\s+submit\s+-\s+-\s+ok \(resume by alice\)/);

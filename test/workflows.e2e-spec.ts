@@ -125,6 +125,24 @@ describe('workflow definitions API (SPEC §3, §7)', () => {
   });
 
   describe('meaning problems answer 422 with each path', () => {
+    it('workflow nodes (SPEC §11): oauth required, the child must exist, a pinned version too; a workflow may name itself', async () => {
+      const sub = (id: string, workflow: Record<string, unknown>, oauth?: Record<string, unknown>) =>
+        ({ id, type: 'workflow', workflow, ...(oauth && { oauth }) }) as unknown as ReturnType<typeof httpNode>;
+      const ceiling = { requiredScopes: ['expenses:read'] };
+      expect((await post(definition('sub-child', [httpNode('a', 'http://127.0.0.1/x')]))).status).toBe(201);
+      expectProblems(await post(definition('sub-bad', [sub('a', { name: 'sub-child' })])), 422, ['$.nodes[0].oauth']);
+      expectProblems(await post(definition('sub-bad', [sub('a', { name: 'sub-nowhere' }, ceiling)])), 422, [
+        '$.nodes[0].workflow.name',
+      ]);
+      expectProblems(await post(definition('sub-bad', [sub('a', { name: 'sub-child', version: 2 }, ceiling)])), 422, [
+        '$.nodes[0].workflow.version',
+      ]);
+      const self = await post(definition('sub-self', [sub('a', { name: 'sub-self' }, ceiling)]));
+      expect(self.status).toBe(201);
+      const pinned = await post(definition('sub-parent', [sub('a', { name: 'sub-child', version: 1 }, ceiling)]));
+      expect(pinned.status).toBe(201);
+    });
+
     it('unknown profile', async () => {
       const body = definition('bad-profile', [
         httpNode('a', 'http://127.0.0.1/x', { oauth: { profile: 'nope', requiredScopes: ['x'] } }),

@@ -27,11 +27,17 @@ export class RunStack {
 
   static async start(
     yaml: Partial<TestYamlOptions> = {},
-    options: { exchangedTokenTtlSeconds?: number; env?: Record<string, string> } = {},
+    options: {
+      exchangedTokenTtlSeconds?: number;
+      env?: Record<string, string>;
+      /** baton.yaml keys that need the dev authorization server's issuer. */
+      extraFor?: (issuer: string) => Record<string, unknown>;
+    } = {},
   ): Promise<RunStack> {
     const auth = await DevAuth.start({ exchangedTokenTtlSeconds: options.exchangedTokenTtlSeconds });
     const resource = await ResourceServer.start();
-    const config = testConfig({ issuer: auth.issuer, ...yaml }, { ...isolatedEnv(), ...options.env });
+    const extra = { ...yaml.extra, ...options.extraFor?.(auth.issuer) };
+    const config = testConfig({ issuer: auth.issuer, ...yaml, extra }, { ...isolatedEnv(), ...options.env });
     const api = await startApi(config);
     const worker = await startWorker(config);
     const db = new pg.Client({ connectionString: config.databaseUrl });

@@ -15,8 +15,14 @@ export class DevAuthAdmin {
     return answer.access_token;
   }
 
-  /** Every token minted for `sub` so far (user and exchanged) stops working at the authorization server. */
-  async revokeAll(sub: string): Promise<void> {
-    await requestJson(this.baseUrl, '/admin/revoke', { body: { sub }, expect: [204] });
+  /**
+   * The user's session ends at the authorization server: every token minted for `sub` so far stops
+   * working there, and it pushes a CAEP session-revoked SET to Baton. Returns Baton's answer (202).
+   */
+  async revokeSession(sub: string): Promise<number | null> {
+    const answer = await requestJson<{ pushed: { status: number | null }[] }>(this.baseUrl, '/admin/sessions/revoke', {
+      body: { sub },
+    });
+    return answer.pushed[0]?.status ?? null;
   }
 }

@@ -27,6 +27,8 @@ export interface StackPlan {
 
 /** The audience of the demo expenses API: the SPEC §3 nodes ask for tokens bound to it. */
 export const EXPENSES_AUDIENCE = 'https://expenses.example.com';
+/** The `aud` of the Security Event Tokens the dev AS pushes to the demo's api. */
+const SSF_AUDIENCE = 'baton-ssf';
 
 /**
  * Writes a baton.yaml for the ports in use into `workdir` and describes the four processes.
@@ -48,6 +50,7 @@ export function planStack(options: DemoOptions, workdir: string, env: NodeJS.Pro
     BATON_CONFIG: configPath,
     BATON_ENCRYPTION_KEY: options.encryptionKey,
     CORP_CLIENT_SECRET: options.clientSecret,
+    SSF_PUSH_TOKEN: options.clientSecret,
     LOG_LEVEL: 'warn',
     ...(options.queuePrefix !== undefined && { BATON_QUEUE_PREFIX: options.queuePrefix }),
   };
@@ -67,6 +70,10 @@ export function planStack(options: DemoOptions, workdir: string, env: NodeJS.Pro
         DEV_AS_CLIENT_SECRET: options.clientSecret,
         // The console (SPEC §14) signs in at the dev AS and comes back to the api.
         DEV_AS_CONSOLE_REDIRECT_URIS: `${apiOrigin}/console/callback,http://localhost:${options.ports.api}/console/callback`,
+        // SPEC §10: the dev AS tells Baton of revoked sessions (a CAEP SET pushed to the api).
+        DEV_AS_SSF_RECEIVER_URL: `http://${host}:${options.ports.api}/v1/ssf/events`,
+        DEV_AS_SSF_RECEIVER_AUDIENCE: SSF_AUDIENCE,
+        DEV_AS_SSF_RECEIVER_TOKEN: options.clientSecret,
         LOG_LEVEL: 'warn',
       },
       url: issuer,
@@ -136,6 +143,8 @@ function batonYaml(issuer: string): string {
         'baton:workflows:write',
       ],
     },
+    // SPEC §10: the dev AS is also a Shared Signals transmitter; its keys come from its SSF metadata.
+    sharedSignals: { audience: SSF_AUDIENCE, transmitters: [{ issuer, authorizationEnv: 'SSF_PUSH_TOKEN' }] },
   };
   return `# Written by \`npm run demo\` for the ports of this demo run (SPEC §2).\n${stringify(config)}`;
 }

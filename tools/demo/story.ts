@@ -31,7 +31,8 @@ export interface StoryEnding {
 
 /**
  * The SPEC §3 workflow end to end, told as it happens: a narrowed exchange, an approval by a
- * manager, a revoked user token that pauses the run, a fresh sign-in that resumes it, success.
+ * manager, a session revoked at the IdP (which tells Baton through Shared Signals) that pauses the
+ * run before its next step, a fresh sign-in that resumes it, success.
  * Every step talks to the real processes over HTTP; nothing is simulated.
  */
 export async function tellStory({ api, auth, view, expenses, expensesUrl }: StoryContext): Promise<StoryEnding> {
@@ -81,22 +82,26 @@ export async function tellStory({ api, auth, view, expenses, expensesUrl }: Stor
     view.step(++step, `approve: the run waits for a human — escalation ${view.yellow(approval.reason)}`);
     view.note(`prompt: "${approval.prompt ?? ''}"`);
 
-    // The user's session ends before the manager decides, so submit's exchange will be refused.
+    // The user's session ends before the manager decides; the IdP tells Baton at once (SPEC §10).
     view.step(
       ++step,
       `Meanwhile ${employee.sub}'s session is revoked at the authorization server: every token she holds stops working`,
     );
-    await auth.revokeAll(employee.sub);
+    const pushed = await auth.revokeSession(employee.sub);
+    if (pushed !== 202) throw new Error(`Baton answered ${pushed} to the session-revoked event (expected 202)`);
+    view.note(
+      `the authorization server pushed a CAEP session-revoked Security Event Token to Baton (POST /v1/ssf/events → 202): Baton deleted the run's stored token`,
+    );
 
     view.step(++step, `${manager.sub} (${manager.scopes.join(' ')}) approves: "Within the travel budget"`);
     await api.resolveEscalation(managerToken, approval.id, { action: 'approve', note: 'Within the travel budget' });
 
-    // submit: the exchange with the revoked token fails; the run pauses.
+    // submit: Baton knows the token is revoked; the run pauses before asking the authorization server.
     const revoked = await openEscalation(api, managerToken, started.id, 'submit', 'the run to pause on submit');
     expectReason(revoked, 'token_revoked');
     view.step(
       ++step,
-      `submit: the authorization server refuses to exchange the revoked token — the run pauses with ${view.yellow(revoked.reason)}`,
+      `submit: no exchange is even tried with the revoked token — the run pauses with ${view.yellow(revoked.reason)}`,
     );
     view.note(revoked.detail ?? '');
 

@@ -5,6 +5,7 @@ import type { Faults, FaultsState, TokenEndpointFault } from './faults.js';
 import { HttpError, readJsonBody, sendJson, sendNoContent } from './http-json.js';
 import type { RevocationRegistry } from './revocation-registry.js';
 import type { SigningKey } from './signing-key.js';
+import type { SessionEventTransmitter } from './ssf-transmitter.js';
 import type { Stats } from './stats.js';
 
 /**
@@ -25,6 +26,7 @@ export interface AdminDependencies {
   revocations: RevocationRegistry;
   faults: Faults;
   stats: Stats;
+  signals: SessionEventTransmitter;
 }
 
 export type AdminHandler = (req: IncomingMessage, res: ServerResponse, path: string) => Promise<void>;
@@ -52,6 +54,13 @@ async function route(deps: AdminDependencies, req: IncomingMessage, res: ServerR
       const body = asObject(await readJsonBody(req), ['sub']);
       deps.revocations.revokeSubject(nonEmptyString(body.sub, 'sub'));
       return sendNoContent(res);
+    }
+    case `POST ${ADMIN_PATH}/sessions/revoke`: {
+      // A session ended at the IdP: its tokens stop working here, and Shared Signals receivers hear of it.
+      const body = asObject(await readJsonBody(req), ['sub']);
+      const sub = nonEmptyString(body.sub, 'sub');
+      const revokedTokens = deps.revocations.revokeSubject(sub);
+      return sendJson(res, 200, { revokedTokens, pushed: await deps.signals.sessionRevoked(sub) });
     }
     case `GET ${ADMIN_PATH}/faults`:
       return sendJson(res, 200, deps.faults.state());

@@ -14,6 +14,9 @@ import type { DevAuthServerOptions } from './server.js';
  * | `DEV_AS_CLIENTS` | none | JSON array of extra clients (`DevClient` shape); one named `baton-worker` replaces the default |
  * | `DEV_AS_EXCHANGED_TOKEN_TTL_SECONDS` | 300 | lifetime of exchanged tokens |
  * | `DEV_AS_CONSOLE_REDIRECT_URIS` | `http://127.0.0.1:3000/console/callback`, `http://localhost:3000/…` | comma-separated redirect URIs of the console client `baton-console` |
+ * | `DEV_AS_SSF_RECEIVER_URL` | none | a Shared Signals push endpoint (e.g. Baton's `/v1/ssf/events`) told of revoked sessions |
+ * | `DEV_AS_SSF_RECEIVER_AUDIENCE` | `baton-ssf` | the `aud` of the SETs pushed there |
+ * | `DEV_AS_SSF_RECEIVER_TOKEN` | none | bearer sent with them |
  *
  * Throws an Error naming the variable and the problem.
  */
@@ -37,6 +40,18 @@ export function optionsFromEnvironment(env: NodeJS.ProcessEnv, args: readonly st
           .filter(Boolean),
       }
     : defaultConsoleClient();
+  const receiver = nonEmpty(env.DEV_AS_SSF_RECEIVER_URL);
+  if (receiver !== undefined) {
+    if (!URL.canParse(receiver)) throw new Error('DEV_AS_SSF_RECEIVER_URL must be a URL');
+    const bearer = nonEmpty(env.DEV_AS_SSF_RECEIVER_TOKEN);
+    options.ssfReceivers = [
+      {
+        url: receiver,
+        audience: nonEmpty(env.DEV_AS_SSF_RECEIVER_AUDIENCE) ?? 'baton-ssf',
+        ...(bearer && { bearer }),
+      },
+    ];
+  }
   const issuer = nonEmpty(env.DEV_AS_ISSUER);
   if (issuer !== undefined) {
     if (!/^https?:\/\/[^/?#]+/.test(issuer) || !URL.canParse(issuer)) {

@@ -10,6 +10,7 @@ import {
   type DevClient,
 } from './clients.js';
 import { consoleLoginHandler, INTERACTION_PATH } from './console-login.js';
+import { SessionEventTransmitter, type SsfReceiver } from './ssf-transmitter.js';
 import { Faults } from './faults.js';
 import { sendJson } from './http-json.js';
 import { createProvider, ROUTES } from './provider.js';
@@ -38,6 +39,8 @@ export interface DevAuthServerOptions {
   exchangedTokenTtlSeconds?: number;
   /** The console's public client (SPEC §14). Default `baton-console` redirecting to the api on :3000. */
   consoleClient?: ConsoleClient;
+  /** Shared Signals receivers told of revoked sessions (POST /admin/sessions/revoke). Default none. */
+  ssfReceivers?: SsfReceiver[];
 }
 
 export interface DevAuthServer {
@@ -49,6 +52,7 @@ export interface DevAuthServer {
 }
 
 const DEFAULT_PORT = 4000;
+const SSF_METADATA_PATH = '/.well-known/ssf-configuration';
 const DEFAULT_HOST = '127.0.0.1';
 const DEFAULT_EXCHANGED_TOKEN_TTL_SECONDS = 300;
 
@@ -100,7 +104,8 @@ export async function startDevAuthServer(options: DevAuthServerOptions = {}): Pr
     await closeServer(server);
     throw err;
   }
-  const callAdmin = options.devMode ? adminHandler({ issuer, key, revocations, faults, stats }) : undefined;
+  const signals = new SessionEventTransmitter(issuer, key, `${issuer}${ROUTES.jwks}`, options.ssfReceivers ?? []);
+  const callAdmin = options.devMode ? adminHandler({ issuer, key, revocations, faults, stats, signals }) : undefined;
 
   handle = (req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? '/').split('?')[0]!;
@@ -111,6 +116,10 @@ export async function startDevAuthServer(options: DevAuthServerOptions = {}): Pr
     }
     if (path.startsWith(`${INTERACTION_PATH}/`)) {
       void callLogin(req, res, path);
+      return;
+    }
+    if (path === SSF_METADATA_PATH) {
+      sendJson(res, 200, signals.metadata());
       return;
     }
     if (path === ROUTES.token) {

@@ -8,7 +8,7 @@ import {
   TracingModule,
   type BatonConfig,
 } from '@baton/platform';
-import { StateGaugesModule, entities } from '@baton/workflow';
+import { SecurityEventsModule, StateGaugesModule, entities } from '@baton/workflow';
 import { AgentKeysModule } from './agents/agent-keys.module.js';
 import { AuditApiModule } from './audit/audit-api.module.js';
 import { AuthModule } from './auth/auth.module.js';
@@ -16,6 +16,7 @@ import { EscalationsModule } from './escalations/escalations.module.js';
 import { LiveEventsApiModule } from './live/live-events-api.module.js';
 import { RunsModule } from './runs/runs.module.js';
 import { WorkflowsModule } from './workflows/workflows.module.js';
+import { SsfApiModule } from './ssf/ssf-api.module.js';
 
 /** The REST API process: controllers over the shared libs. */
 @Module({})
@@ -30,6 +31,7 @@ export class ApiModule {
         DatabaseModule.forRoot(config, entities),
         MetricsModule.forRoot('api'),
         HealthModule,
+        SecurityEventsModule,
         AuthModule,
         WorkflowsModule,
         RunsModule,
@@ -37,6 +39,7 @@ export class ApiModule {
         AuditApiModule,
         LiveEventsApiModule,
         AgentKeysModule,
+        SsfApiModule,
         StateGaugesModule,
       ],
     };

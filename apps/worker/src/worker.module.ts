@@ -8,7 +8,7 @@ import {
   TracingModule,
   type BatonConfig,
 } from '@baton/platform';
-import { EngineModule, entities, type NodeHandler } from '@baton/workflow';
+import { EngineModule, SecurityEventsModule, entities, type NodeHandler } from '@baton/workflow';
 import { nodeHandlers } from './handlers/inspect-token.handler.js';
 import { MaintenanceProcessor, SweepTimer } from './processors/maintenance.processor.js';
 import { NodeProcessor } from './processors/node.processor.js';
@@ -28,6 +28,7 @@ export class WorkerModule {
         MetricsModule.forRoot('worker'),
         HealthModule,
         EngineModule.forRoot({ handlers }),
+        SecurityEventsModule,
       ],
       providers: [NodeProcessor, MaintenanceProcessor, SweepTimer, NotificationProcessor],
     };

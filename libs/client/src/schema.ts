@@ -679,6 +679,28 @@ export interface components {
                 type: "handler";
                 handler: string;
                 input?: unknown;
+            } | {
+                id: string;
+                dependsOn?: string[];
+                oauth?: {
+                    profile?: string;
+                    requiredScopes?: string[];
+                    optionalScopes?: string[];
+                    audience?: string;
+                    resource?: string;
+                };
+                retry?: {
+                    maxAttempts?: number;
+                    backoffMs?: number;
+                };
+                timeoutMs?: number;
+                /** @enum {string} */
+                type: "workflow";
+                workflow: {
+                    name: string;
+                    version?: number;
+                    input?: unknown;
+                };
             })[];
         };
         Workflow: {
@@ -770,6 +792,28 @@ export interface components {
                 type: "handler";
                 handler: string;
                 input?: unknown;
+            } | {
+                id: string;
+                dependsOn?: string[];
+                oauth?: {
+                    profile?: string;
+                    requiredScopes?: string[];
+                    optionalScopes?: string[];
+                    audience?: string;
+                    resource?: string;
+                };
+                retry?: {
+                    maxAttempts?: number;
+                    backoffMs?: number;
+                };
+                timeoutMs?: number;
+                /** @enum {string} */
+                type: "workflow";
+                workflow: {
+                    name: string;
+                    version?: number;
+                    input?: unknown;
+                };
             })[];
             version: number;
             /** Format: date-time */
@@ -864,6 +908,28 @@ export interface components {
                 type: "handler";
                 handler: string;
                 input?: unknown;
+            } | {
+                id: string;
+                dependsOn?: string[];
+                oauth?: {
+                    profile?: string;
+                    requiredScopes?: string[];
+                    optionalScopes?: string[];
+                    audience?: string;
+                    resource?: string;
+                };
+                retry?: {
+                    maxAttempts?: number;
+                    backoffMs?: number;
+                };
+                timeoutMs?: number;
+                /** @enum {string} */
+                type: "workflow";
+                workflow: {
+                    name: string;
+                    version?: number;
+                    input?: unknown;
+                };
             })[];
             version: number;
             /** Format: date-time */

@@ -1,4 +1,4 @@
-export { cacheKey, type ExchangedTokenCacheKeyParts } from './cache/cache-key.js';
+export { cacheKey, subjectTokenDigest, type ExchangedTokenCacheKeyParts } from './cache/cache-key.js';
 export {
   ExchangedTokenCache,
   type ExchangedToken,
@@ -25,6 +25,7 @@ export {
   type VerifiedPrincipal,
 } from './inbound/inbound-token-verifier.js';
 export type { TrustedIssuer } from './inbound/issuer-key-sets.js';
+export { SubjectCutoffs, type SubjectCutoff } from './inbound/subject-cutoffs.js';
 export { narrowScopes, type NarrowedScopes, type ScopeNarrowingInput } from './scopes/narrow-scopes.js';
 export { parseScopes, scopesFromClaims } from './scopes/parse-scopes.js';
 export { findMissingScopes, findWidenedScopes } from './scopes/scope-difference.js';
@@ -51,6 +52,7 @@ export {
   type ExchangeProbeResult,
   type ExchangeRequest,
   type TokenRelease,
+  type ReleasedToken,
   type ExchangeResult,
   type TokenExchangerOptions,
 } from './exchange/token-exchanger.js';
@@ -84,3 +86,6 @@ export {
 } from './actor/actor-token-signer.js';
 export { actorPublicJwks } from './actor/actor-jwks.js';
 export { checkMayAct, type MayActCheck } from './actor/may-act.js';
+export { SetErrorCode, SetRefusal } from './ssf/set-refusal.js';
+export { SET_ALGORITHMS, checkSetClaims, checkSetHeader } from './ssf/set-claims.js';
+export { SetVerifier, type SetTransmitter, type SetVerifierOptions, type VerifiedSet } from './ssf/set-verifier.js';

@@ -50,3 +50,8 @@ export { PreflightModule } from './preflight/preflight.module.js';
 export { WorkflowPreflight, type PreflightCaller } from './preflight/workflow-preflight.js';
 export { PREFLIGHT_VERDICTS, PreflightVerdict } from './preflight/preflight-plan.js';
 export { preflightRequestSchema, preflightViewSchema, type PreflightView } from './preflight/preflight.views.js';
+export { SecurityEventsModule } from './signals/security-events.module.js';
+export { SecurityEventSink, type SecurityEventOutcome, type VerifiedSecurityEvent } from './signals/security-event.js';
+export { RUN_REVOKING_EVENT_TYPES } from './signals/security-event-reading.js';
+export { SetIntake } from './signals/set-intake.js';
+export { SetPoller } from './signals/set-poller.js';

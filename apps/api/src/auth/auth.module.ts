@@ -1,6 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
-import { InboundTokenVerifier } from '@baton/oauth';
+import { InboundTokenVerifier, SubjectCutoffs } from '@baton/oauth';
 import { BATON_CONFIG, type BatonConfig } from '@baton/platform';
 import { ApiScopes } from './api-scopes.js';
 import { BearerAuthGuard } from './bearer-auth.guard.js';
@@ -11,9 +11,10 @@ import { BearerAuthGuard } from './bearer-auth.guard.js';
   providers: [
     {
       provide: InboundTokenVerifier,
-      inject: [BATON_CONFIG],
-      useFactory: (config: BatonConfig) =>
+      inject: [BATON_CONFIG, SubjectCutoffs],
+      useFactory: (config: BatonConfig, cutoffs: SubjectCutoffs) =>
         new InboundTokenVerifier({
+          cutoffs,
           audience: config.api.audience,
           trustedIssuers: config.trustedIssuers,
           refusedClientIds: Object.values(config.exchangeProfiles).map((profile) => profile.clientId),

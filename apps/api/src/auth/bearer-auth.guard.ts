@@ -41,6 +41,7 @@ export class BearerAuthGuard implements CanActivate {
         subject: principal.subject,
         scopes: principal.scopes,
         expiresAt: principal.expiresAt,
+        ...identityClaims(principal.claims),
         may: (key) => principal.scopes.includes(this.scopes.nameOf(key)),
         token,
       };
@@ -63,6 +64,13 @@ export class BearerAuthGuard implements CanActivate {
     }
     return true;
   }
+}
+
+function identityClaims(claims: Record<string, unknown>): { email?: string; sessionId?: string } {
+  return {
+    ...(typeof claims.email === 'string' && { email: claims.email }),
+    ...(typeof claims.sid === 'string' && { sessionId: claims.sid }),
+  };
 }
 
 function invalidToken(description: string): HttpProblem {

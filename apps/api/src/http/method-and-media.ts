@@ -3,6 +3,8 @@ import type { Request, RequestHandler } from 'express';
 import { PROBLEM_CONTENT_TYPE, problem } from './problem-details.js';
 
 const BODY_METHODS: ReadonlySet<string> = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+/** The one path whose body is not JSON: Shared Signals push (SPEC §10.2). */
+const NON_JSON_BODY_PATH = '/v1/ssf/events';
 
 /** Whether a media type is one the API parses as JSON (`application/json`, `application/*+json`). */
 export function isJsonContentType(contentType: string | undefined): boolean {
@@ -22,6 +24,8 @@ function hasBody(request: Request): boolean {
 const refuseNonJsonBodies: RequestHandler = (request, response, next) => {
   if (!BODY_METHODS.has(request.method) || !hasBody(request) || isJsonContentType(request.headers['content-type']))
     return next();
+  // RFC 8935: Security Event Tokens arrive as application/secevent+jwt; their endpoint answers for itself.
+  if (request.path === NON_JSON_BODY_PATH) return next();
   response
     .status(415)
     .setHeader('accept', 'application/json')

@@ -11,6 +11,8 @@ export interface ExchangedTokenCacheKeyParts {
   scopes: readonly string[];
   /** The actor presented (agent and parent chain), when the profile has one: agents never share tokens. */
   actor?: string;
+  /** The run, for a `revokeOnRunEnd` profile: runs never share tokens that one of them revokes. */
+  runId?: string | null;
 }
 
 /**
@@ -28,7 +30,16 @@ export function cacheKey(parts: ExchangedTokenCacheKeyParts): string {
     scopes,
   ];
   if (parts.actor !== undefined) tuple.push(parts.actor);
+  if (parts.runId !== undefined) tuple.push(['run', parts.runId]);
   return sha256(JSON.stringify(tuple));
+}
+
+/**
+ * The SHA-256 of a subject token (hex): how the tokens exchanged from it are found and dropped when
+ * a security event revokes it (SPEC §10.3), without the token itself leaving the process.
+ */
+export function subjectTokenDigest(subjectToken: string): string {
+  return sha256(subjectToken);
 }
 
 function sha256(value: string): string {

@@ -78,4 +78,35 @@ describe('ExchangedTokenCache', () => {
   it('refuses a non-positive bound', () => {
     expect(() => new ExchangedTokenCache({ maxEntries: 0 })).toThrow(RangeError);
   });
+
+  it('drops the tokens of a tag together, and only those', () => {
+    const cache = new ExchangedTokenCache({ clock: () => at(0) });
+    cache.set('a', token('a'), 30, at(0), ['subject:1', 'run:r1']);
+    cache.set('b', token('b'), 30, at(0), ['subject:1']);
+    cache.set('c', token('c'), 30, at(0), ['subject:2', 'run:r1']);
+    expect(
+      cache
+        .dropTagged('subject:1')
+        .map((t) => t.accessToken)
+        .sort(),
+    ).toEqual(['access-a', 'access-b']);
+    expect(cache.get('a')).toBeUndefined();
+    expect(cache.get('b')).toBeUndefined();
+    expect(cache.get('c')?.accessToken).toBe('access-c');
+    // a's run tag no longer holds it; c's still does
+    expect(cache.dropTagged('run:r1').map((t) => t.accessToken)).toEqual(['access-c']);
+    expect(cache.dropTagged('run:r1')).toEqual([]);
+    expect(cache.size).toBe(0);
+  });
+
+  it('an entry deleted, replaced or evicted leaves its tags', () => {
+    const cache = new ExchangedTokenCache({ maxEntries: 1, clock: () => at(0) });
+    cache.set('a', token('a'), 30, at(0), ['t']);
+    cache.set('a', token('a2'), 30, at(0), []);
+    expect(cache.dropTagged('t')).toEqual([]);
+    cache.set('b', token('b'), 30, at(0), ['t']);
+    cache.set('c', token('c'), 30, at(0), []); // evicts b
+    expect(cache.dropTagged('t')).toEqual([]);
+    expect(cache.get('c')).toBeDefined();
+  });
 });

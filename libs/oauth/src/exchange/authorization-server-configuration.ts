@@ -1,5 +1,12 @@
 import type { ExchangeProfile } from '@baton/platform';
-import { allowInsecureRequests, Configuration, discovery, type ClientAuth, type ClientMetadata } from 'openid-client';
+import {
+  allowInsecureRequests,
+  Configuration,
+  discovery,
+  type ClientAuth,
+  type ClientMetadata,
+  type ServerMetadata,
+} from 'openid-client';
 
 /**
  * openid-client's `Configuration` for an exchange profile. With `tokenEndpoint` set, the server
@@ -9,7 +16,8 @@ import { allowInsecureRequests, Configuration, discovery, type ClientAuth, type 
  * configuration makes is limited to `timeoutSeconds`.
  */
 export async function authorizationServerConfiguration(
-  profile: Pick<ExchangeProfile, 'issuer' | 'tokenEndpoint' | 'clientId' | 'clientAuth'>,
+  profile: Pick<ExchangeProfile, 'issuer' | 'tokenEndpoint' | 'clientId' | 'clientAuth'> &
+    Partial<Pick<ExchangeProfile, 'revocationEndpoint'>>,
   clientAuth: ClientAuth,
   timeoutSeconds: number,
 ): Promise<Configuration> {
@@ -19,7 +27,11 @@ export async function authorizationServerConfiguration(
   let config: Configuration;
   if (profile.tokenEndpoint) {
     config = new Configuration(
-      { issuer: profile.issuer, token_endpoint: profile.tokenEndpoint },
+      {
+        issuer: profile.issuer,
+        token_endpoint: profile.tokenEndpoint,
+        ...(profile.revocationEndpoint && { revocation_endpoint: profile.revocationEndpoint }),
+      },
       profile.clientId,
       metadata,
       clientAuth,
@@ -30,6 +42,20 @@ export async function authorizationServerConfiguration(
       execute: insecure ? [allowInsecureRequests] : [],
       timeout: timeoutSeconds,
     });
+  }
+  if (profile.revocationEndpoint && !profile.tokenEndpoint) {
+    // A configured RFC 7009 endpoint wins over (or stands in for) the discovered one.
+    const discovered = config;
+    config = new Configuration(
+      {
+        ...(JSON.parse(JSON.stringify(discovered.serverMetadata())) as ServerMetadata),
+        revocation_endpoint: profile.revocationEndpoint,
+      },
+      profile.clientId,
+      metadata,
+      clientAuth,
+    );
+    if (insecure || isHttp(profile.revocationEndpoint)) allowInsecureRequests(config);
   }
   config.timeout = timeoutSeconds;
   return config;

@@ -4,7 +4,8 @@ import { genericGrantRequest, tokenRevocation, type Configuration } from 'openid
 import { ActorKeyError } from '../actor/actor-key.js';
 import { ActorTokenSigner, type ActorChainLink } from '../actor/actor-token-signer.js';
 import { checkMayAct } from '../actor/may-act.js';
-import { cacheKey } from '../cache/cache-key.js';
+import { cacheKey, subjectTokenDigest } from '../cache/cache-key.js';
+import { RELEASE_RETRIES, isRetryableRelease, releaseRetryDelayMs } from './release-retry.js';
 import { ExchangedTokenCache } from '../cache/exchanged-token-cache.js';
 import { findMissingScopes } from '../scopes/scope-difference.js';
 import { authorizationServerConfiguration } from './authorization-server-configuration.js';
@@ -22,6 +23,8 @@ export interface TokenExchangerOptions {
   cache?: ExchangedTokenCache;
   /** Limit for each request to an authorization server; default 10. */
   httpTimeoutSeconds?: number;
+  /** First wait before retrying a release (SPEC §10.4), doubling; default 500 ms. */
+  releaseBackoffMs?: number;
   /** Injected for tests. */
   now?: () => Date;
 }
@@ -41,6 +44,17 @@ export interface ExchangeRequest {
   agentId?: string;
   /** Sub-workflows: the parent runs' agents, nearest first; the actor token's nested `act`. */
   actorChain?: readonly ActorChainLink[];
+  /** The run asking: a `revokeOnRunEnd` profile caches per run and releases at its end (SPEC §10.4). */
+  runId?: string;
+}
+
+/** One token of an ended run, revoked (or not) at its authorization server (SPEC §10.4). */
+export interface ReleasedToken {
+  profile: string;
+  jti?: string;
+  revoked: boolean;
+  /** The last HTTP status of the revocation endpoint, or null when none came (or it has none). */
+  status: number | null;
 }
 
 export interface ExchangeResult {
@@ -100,12 +114,16 @@ export class TokenExchanger {
   private readonly configurations = new Map<string, Promise<Configuration>>();
   private readonly signers = new Map<string, Promise<ActorTokenSigner>>();
   private readonly inFlight = new Map<string, Promise<ExchangeResult>>();
+  /** Runs with tokens of a `revokeOnRunEnd` profile in the cache. */
+  private readonly runsHoldingTokens = new Set<string>();
+  private readonly releaseBackoffMs: number;
 
   constructor(options: TokenExchangerOptions) {
     this.profiles = new Map(Object.entries(options.profiles));
     this.now = options.now ?? (() => new Date());
     this.cache = options.cache ?? new ExchangedTokenCache({ clock: this.now });
     this.timeoutSeconds = options.httpTimeoutSeconds ?? DEFAULT_HTTP_TIMEOUT_SECONDS;
+    this.releaseBackoffMs = options.releaseBackoffMs ?? 500;
     if (!(this.timeoutSeconds > 0 && Number.isFinite(this.timeoutSeconds))) {
       throw new RangeError('httpTimeoutSeconds must be a positive number');
     }
@@ -181,6 +199,46 @@ export class TokenExchanger {
       const answer = error as { status?: unknown; cause?: { status?: unknown } };
       const status = typeof answer.status === 'number' ? answer.status : answer.cause?.status;
       return { supported: true, revoked: false, status: typeof status === 'number' ? status : null };
+    }
+  }
+
+  /**
+   * SPEC §10.3: drops every cached token exchanged from the subject token with this digest
+   * (`subjectTokenDigest`). Returns how many were dropped. (Callers also stop using the subject
+   * token itself: an exchange in flight finishes, like a downstream call in flight.)
+   */
+  dropSubject(digest: string): number {
+    return this.cache.dropTagged(subjectTag(digest)).length;
+  }
+
+  /** The runs this exchanger holds `revokeOnRunEnd` tokens of (to release once they end). */
+  heldRuns(): string[] {
+    return [...this.runsHoldingTokens];
+  }
+
+  /**
+   * SPEC §10.4: drops the run's tokens of every `revokeOnRunEnd` profile and revokes each at its
+   * authorization server (`token_type_hint=access_token`), retrying network errors, 429 and 5xx up
+   * to 5 times with exponential back-off. Never throws.
+   */
+  async releaseRun(runId: string): Promise<ReleasedToken[]> {
+    this.runsHoldingTokens.delete(runId);
+    const released: Promise<ReleasedToken>[] = [];
+    for (const [name, profile] of this.profiles) {
+      if (!profile.revokeOnRunEnd) continue;
+      for (const token of this.cache.dropTagged(runTag(runId, name)))
+        released.push(this.releaseWithRetries(name, token.accessToken, token.jti));
+    }
+    return Promise.all(released);
+  }
+
+  private async releaseWithRetries(profile: string, accessToken: string, jti?: string): Promise<ReleasedToken> {
+    for (let retry = 0; ; retry++) {
+      const answer = await this.release(profile, accessToken);
+      const status = answer?.status ?? null;
+      const done = !answer?.supported || answer.revoked || !isRetryableRelease(status) || retry >= RELEASE_RETRIES;
+      if (done) return { profile, ...(jti && { jti }), revoked: answer?.revoked ?? false, status };
+      await new Promise((resolve) => setTimeout(resolve, releaseRetryDelayMs(retry + 1, this.releaseBackoffMs)));
     }
   }
 
@@ -269,7 +327,14 @@ export class TokenExchanger {
     if (actor !== undefined) token.actor = actor;
     const act = actClaimOfToken(response.access_token);
     if (act !== undefined) token.act = act;
-    if (key !== undefined) this.cache.set(key, token, profile.expirySkewSeconds, now);
+    if (key !== undefined) {
+      const tags = [subjectTag(subjectTokenDigest(request.subjectToken))];
+      if (profile.revokeOnRunEnd && request.runId) {
+        tags.push(runTag(request.runId, name));
+        this.runsHoldingTokens.add(request.runId);
+      }
+      this.cache.set(key, token, profile.expirySkewSeconds, now, tags);
+    }
     return { ...token, scopes: [...token.scopes], cached: false };
   }
 
@@ -352,20 +417,31 @@ export class TokenExchanger {
   private keyOf(
     request: Pick<
       ExchangeRequest,
-      'subjectToken' | 'profile' | 'audience' | 'resource' | 'scopes' | 'agentId' | 'actorChain'
+      'subjectToken' | 'profile' | 'audience' | 'resource' | 'scopes' | 'agentId' | 'actorChain' | 'runId'
     >,
   ): string {
+    // SPEC §10.4: a token released at its run's end is never shared with another run.
+    const perRun = this.profiles.get(request.profile)?.revokeOnRunEnd === true;
     const parts = {
       subjectToken: request.subjectToken,
       profile: request.profile,
       audience: request.audience,
       resource: request.resource,
       scopes: request.scopes,
+      ...(perRun && { runId: request.runId ?? null }),
     };
     return this.profiles.get(request.profile)?.actor
       ? cacheKey({ ...parts, actor: JSON.stringify([actorSubjectOf(request), request.actorChain ?? []]) })
       : cacheKey(parts);
   }
+}
+
+function runTag(runId: string, profile: string): string {
+  return `run:${JSON.stringify([runId, profile])}`;
+}
+
+function subjectTag(digest: string): string {
+  return `subject:${digest}`;
 }
 
 function insufficientScope(

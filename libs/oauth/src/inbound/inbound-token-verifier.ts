@@ -13,6 +13,7 @@ import { scopesFromClaims } from '../scopes/parse-scopes.js';
 import { InboundTokenError } from './inbound-token-error.js';
 import { IssuerKeySets, type TrustedIssuer } from './issuer-key-sets.js';
 import { looksLikeJwt, TokenIntrospector } from './token-introspector.js';
+import type { SubjectCutoffs } from './subject-cutoffs.js';
 
 /** Asymmetric JWS algorithms only: `none` and HMAC (HS*) are never accepted (SPEC §2). */
 export const INBOUND_TOKEN_ALGORITHMS = [
@@ -53,6 +54,8 @@ export interface InboundTokenVerifierOptions {
   verifiedCacheSeconds?: number;
   /** The clock (ms since the epoch); tests move it. */
   now?: () => number;
+  /** SPEC §10.3: tokens of subjects cut off by a security event are refused, cached or not. */
+  cutoffs?: SubjectCutoffs;
 }
 
 /** At most this many verified tokens are remembered; the oldest go first. */
@@ -87,6 +90,7 @@ export class InboundTokenVerifier {
   private readonly verified = new Map<string, { principal: VerifiedPrincipal; kid: string; until: number }>();
   private readonly verifiedCacheMs: number;
   private readonly now: () => number;
+  private readonly cutoffs?: SubjectCutoffs;
 
   constructor(options: InboundTokenVerifierOptions) {
     const clockTolerance = options.clockToleranceSeconds ?? MAX_CLOCK_TOLERANCE_SECONDS;
@@ -99,6 +103,7 @@ export class InboundTokenVerifier {
       throw new RangeError('verifiedCacheSeconds must be between 0 and 60');
     this.verifiedCacheMs = cacheSeconds * 1000;
     this.now = options.now ?? Date.now;
+    this.cutoffs = options.cutoffs;
     const httpTimeoutMs = Math.ceil(options.httpTimeoutMs ?? 5000);
     if (!(httpTimeoutMs > 0)) throw new RangeError('httpTimeoutMs must be positive');
 
@@ -125,6 +130,13 @@ export class InboundTokenVerifier {
   }
 
   async verify(token: string): Promise<VerifiedPrincipal> {
+    const principal = await this.verifyToken(token);
+    const cutOff = this.cutoffs?.refusal(principal.issuer, principal.claims);
+    if (cutOff) throw new InboundTokenError('invalid_token', cutOff);
+    return principal;
+  }
+
+  private async verifyToken(token: string): Promise<VerifiedPrincipal> {
     // SPEC §9.2: a token that is not a JWT is introspected at the issuers that allow it.
     if (this.introspector.enabled && !looksLikeJwt(token)) {
       const principal = await this.introspector.introspect(token);

@@ -10,6 +10,9 @@ export interface Caller {
   readonly subject: string;
   readonly scopes: readonly string[];
   readonly expiresAt: Date;
+  /** The token's `email` and `sid` claims: a run keeps them, for security events that name the user so (SPEC §10.3). */
+  readonly email?: string;
+  readonly sessionId?: string;
   /** Holds the scope configured under `api.scopes.<key>`. */
   may(key: ApiScopeKey): boolean;
 }

@@ -13,6 +13,7 @@ describe('loadConfig', () => {
     expect(config.queuePrefix).toBe('baton');
     expect(config.api.scopes.workflowsWrite).toBe('baton:workflows:write');
     expect(config.escalationTtlSeconds).toBe(86400);
+    expect(config.maxDelegationDepth).toBe(3);
     expect(config.encryptionKey).toHaveLength(32);
   });
 

@@ -46,6 +46,9 @@ export interface ExchangeProfile {
   /** SPEC §9.1; `token` when absent. */
   scopeSource?: 'token' | 'authorization-server';
   actor?: ActorProfile;
+  /** SPEC §10.4: tokens cached per run and revoked once the run ends. */
+  revokeOnRunEnd?: boolean;
+  revocationEndpoint?: string;
 }
 
 export interface TrustedIssuer {
@@ -55,6 +58,32 @@ export interface TrustedIssuer {
   introspection?: { endpoint?: string; clientId: string; clientSecret: string };
   /** RFC 9068 `typ: at+jwt` required on inbound tokens (default true). */
   requireTyp: boolean;
+}
+
+/** SPEC §10.1: a Shared Signals transmitter, its defaults applied. */
+export interface SsfTransmitter {
+  issuer: string;
+  /** Where its SSF configuration metadata is (`/.well-known/ssf-configuration` per SSF 1.0 by default). */
+  metadataUrl: string;
+  jwksUri?: string;
+  /** A SET's `aud` must contain one of these. */
+  audiences: string[];
+  requireTyp: boolean;
+  /** Whose users its events name. */
+  subjectIssuer: string;
+  delivery: 'push' | 'poll';
+  /** push: the bearer the transmitter must send; poll: the bearer Baton sends. Never logged. */
+  authorization?: string;
+  pollEndpoint?: string;
+  pollIntervalSeconds: number;
+  manageStream: boolean;
+}
+
+/** The SSF 1.0 metadata URL of an issuer: `/.well-known/ssf-configuration` between its host and its path. */
+export function defaultSsfMetadataUrl(issuer: string): string {
+  const url = new URL(issuer);
+  const path = url.pathname === '/' ? '' : url.pathname.replace(/\/$/, '');
+  return `${url.origin}/.well-known/ssf-configuration${path}`;
 }
 
 /** The one typed configuration object, validated once at boot (SPEC §2). */
@@ -80,6 +109,8 @@ export interface BatonConfig {
   exchangeProfiles: Record<string, ExchangeProfile>;
   http: { allowedHosts: string[]; audienceOrigins?: Record<string, string[]> };
   escalationTtlSeconds: number;
+  /** SPEC §11: a run at this depth (the root is 0) cannot start a child run. */
+  maxDelegationDepth: number;
   /** Issue 10 item 8: approvals need escalationsResolve and four eyes. */
   approvals: { requireResolveScope: boolean };
   notifications?: { webhookUrl: string; secret: string; allowPrivate: boolean };
@@ -87,6 +118,8 @@ export interface BatonConfig {
   tracing: { otlpEndpoint?: string };
   /** SPEC §14: the console's public sign-in settings; the console is off without them. */
   console?: ConsoleSettings;
+  /** SPEC §10: Shared Signals receiving; null when not configured. */
+  sharedSignals: { audience: string; transmitters: SsfTransmitter[] } | null;
 }
 
 /** What the console's single-page app needs to sign in (public: served at /console/config.json). */
@@ -174,6 +207,8 @@ export function loadConfig(
       expirySkewSeconds: p.expirySkewSeconds,
       certificate: p.certificateEnv ? secretFrom(`${key}.certificateEnv`, p.certificateEnv) : undefined,
       scopeSource: p.scopeSource,
+      revokeOnRunEnd: p.revokeOnRunEnd,
+      ...(p.revocationEndpoint && { revocationEndpoint: p.revocationEndpoint }),
       actor: p.actor && {
         issuer: p.actor.issuer,
         signingKey: actorKeyFrom(`${key}.actor.signingKeyEnv`, p.actor.signingKeyEnv),
@@ -224,7 +259,28 @@ export function loadConfig(
     },
     escalationTtlSeconds: y.escalationTtlSeconds,
     ...(y.console && { console: y.console }),
+    maxDelegationDepth: y.maxDelegationDepth,
     approvals: { requireResolveScope: y.approvals.requireResolveScope },
+    sharedSignals: y.sharedSignals
+      ? {
+          audience: y.sharedSignals.audience,
+          transmitters: y.sharedSignals.transmitters.map((t, i) => ({
+            issuer: t.issuer,
+            metadataUrl: t.metadataUrl ?? defaultSsfMetadataUrl(t.issuer),
+            ...(t.jwksUri && { jwksUri: t.jwksUri }),
+            audiences: t.audience === undefined ? [y.sharedSignals!.audience] : [t.audience].flat(),
+            requireTyp: t.requireTyp,
+            subjectIssuer: t.subjectIssuer ?? t.issuer,
+            delivery: t.delivery,
+            ...(t.authorizationEnv && {
+              authorization: secretFrom(`sharedSignals.transmitters.${i}.authorizationEnv`, t.authorizationEnv),
+            }),
+            ...(t.pollEndpoint && { pollEndpoint: t.pollEndpoint }),
+            pollIntervalSeconds: t.pollIntervalSeconds,
+            manageStream: t.manageStream,
+          })),
+        }
+      : null,
     notifications: y.notifications
       ? {
           webhookUrl: y.notifications.webhookUrl,

@@ -60,6 +60,10 @@ const exchangeProfileSchema = z
     expirySkewSeconds: z.number().int().min(0).max(3600).default(30),
     scopeSource: z.enum(['token', 'authorization-server']).default('token'),
     actor: actorSchema.optional(),
+    /** SPEC §10.4: this profile's tokens are cached per run and revoked (RFC 7009) once the run ends. */
+    revokeOnRunEnd: z.boolean().default(false),
+    /** The RFC 7009 endpoint, when discovery does not name one (or there is no discovery). */
+    revocationEndpoint: url.optional(),
   })
   .superRefine((p, ctx) => {
     const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
@@ -91,6 +95,8 @@ const exchangeProfileSchema = z
           'uses a namespace Auth0 reserves (urn:ietf, urn:auth0, urn:okta, auth0.com, okta.com)',
         );
     }
+    if (p.revokeOnRunEnd && (p.vendor === 'entra' || p.vendor === 'google'))
+      issue('revokeOnRunEnd', `is not supported by vendor ${p.vendor} (it has no RFC 7009 revocation endpoint)`);
     if (p.actor && NO_ACTOR_VENDORS.includes(p.vendor))
       issue('actor', `is not supported by vendor ${p.vendor} (it does not accept a JWT actor token)`);
   });
@@ -128,6 +134,48 @@ const introspectionSchema = z.strictObject({
   clientId: z.string().min(1),
   clientSecretEnv: z.string().min(1),
 });
+
+/** SPEC §10.1: one Shared Signals transmitter. */
+const ssfTransmitterSchema = z
+  .strictObject({
+    issuer: url,
+    metadataUrl: url.optional(),
+    jwksUri: url.optional(),
+    audience: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
+    requireTyp: z.boolean().default(true),
+    subjectIssuer: url.optional(),
+    delivery: z.enum(['push', 'poll']).default('push'),
+    authorizationEnv: z.string().min(1).optional(),
+    pollEndpoint: url.optional(),
+    pollIntervalSeconds: z.number().positive().max(3600).default(5),
+    manageStream: z.boolean().default(false),
+  })
+  .superRefine((t, ctx) => {
+    if (t.delivery === 'poll' && !t.pollEndpoint)
+      ctx.addIssue({ code: 'custom', path: ['pollEndpoint'], message: 'is required for delivery poll' });
+    if (t.manageStream)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['manageStream'],
+        message: 'true is not supported yet: create the stream at the transmitter (see the README)',
+      });
+    if (t.delivery === 'push' && t.pollEndpoint)
+      ctx.addIssue({ code: 'custom', path: ['pollEndpoint'], message: 'is only for delivery poll' });
+  });
+
+const sharedSignalsSchema = z
+  .strictObject({
+    audience: z.string().min(1),
+    transmitters: z.array(ssfTransmitterSchema).default([]),
+  })
+  .superRefine((s, ctx) => {
+    const seen = new Set<string>();
+    s.transmitters.forEach((t, i) => {
+      if (seen.has(t.issuer))
+        ctx.addIssue({ code: 'custom', path: ['transmitters', i, 'issuer'], message: 'is configured twice' });
+      seen.add(t.issuer);
+    });
+  });
 
 /** The shape of `baton.yaml` (SPEC §2). Unknown keys are errors. */
 export const batonYamlSchema = z.strictObject({
@@ -191,10 +239,13 @@ export const batonYamlSchema = z.strictObject({
     })
     .optional(),
   escalationTtlSeconds: z.number().int().positive().default(86400),
+  /** SPEC §11: a run at this depth (the root is 0) cannot start a child run. */
+  maxDelegationDepth: z.number().int().min(0).max(32).default(3),
   approvals: z.strictObject({ requireResolveScope: z.boolean().default(false) }).prefault({}),
   notifications: z
     .strictObject({ webhookUrl: url, secretEnv: z.string().min(1), allowPrivate: z.boolean().default(false) })
     .optional(),
+  sharedSignals: sharedSignalsSchema.optional(),
 });
 export type BatonYaml = z.infer<typeof batonYamlSchema>;
 export type ExchangeProfileYaml = z.infer<typeof exchangeProfileSchema>;

@@ -123,6 +123,25 @@ describe('vendor profiles', () => {
     );
   });
 
+  it('revokeOnRunEnd (SPEC §10.4): off by default, with an optional revocationEndpoint; refused on entra and google', () => {
+    const base = { issuer: 'https://idp.example.com', clientId: 'w', clientSecretEnv: 'SECRET' };
+    expect(load(base).revokeOnRunEnd).toBe(false);
+    const released = load({ ...base, revokeOnRunEnd: true, revocationEndpoint: 'https://idp.example.com/revoke' });
+    expect(released).toMatchObject({ revokeOnRunEnd: true, revocationEndpoint: 'https://idp.example.com/revoke' });
+    expect(
+      failure({
+        vendor: 'entra',
+        issuer: 'https://login.microsoftonline.com/t/v2.0',
+        clientId: 'w',
+        clientSecretEnv: 'SECRET',
+        revokeOnRunEnd: true,
+      }),
+    ).toThrow('exchangeProfiles.p.revokeOnRunEnd: is not supported by vendor entra');
+    expect(failure({ vendor: 'google', revokeOnRunEnd: true })).toThrow(
+      'exchangeProfiles.p.revokeOnRunEnd: is not supported by vendor google',
+    );
+  });
+
   it('scopeSource accepts token and authorization-server only', () => {
     const base = { issuer: 'https://idp.example.com', clientId: 'w', clientSecretEnv: 'SECRET' };
     expect(load({ ...base, scopeSource: 'authorization-server' }).scopeSource).toBe('authorization-server');

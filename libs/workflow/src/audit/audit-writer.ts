@@ -36,6 +36,19 @@ export class AuditWriter {
     await manager.query(`SELECT baton_write_audits($1, $2::jsonb)`, [runId, auditJson(records)]);
   }
 
+  /** The same records for each of `runIds` (each in its own run's chain), in one statement. */
+  async writeForRuns(
+    manager: EntityManager,
+    runIds: readonly string[],
+    records: readonly AuditRecord[],
+  ): Promise<void> {
+    if (runIds.length === 0 || records.length === 0) return;
+    await manager.query(`SELECT baton_write_audits(id, $2::jsonb) FROM unnest($1::uuid[]) AS id`, [
+      runIds,
+      auditJson(records),
+    ]);
+  }
+
   /**
    * One audit row that belongs to no run (`runId` null: a workflow version stored, a preflight),
    * inside the caller's transaction; the caller names the workflow, agent and user itself. Such rows

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DomainError, DomainErrorCode, InjectConfig, type BatonConfig, type Page } from '@baton/platform';
 import {
   WORKFLOW_NAME_PATTERN,
+  calledWorkflowNames,
   validateDefinitionMeaning,
   validateDefinitionShape,
   diffScopeChanges,
@@ -42,6 +43,7 @@ export class WorkflowDefinitionService {
         .map((p) => p.name),
       baton: { audience: this.config.api.audience, scopes: Object.values(this.config.api.scopes) },
       audienceOrigins: this.config.http.audienceOrigins,
+      workflowVersions: await this.latestVersionsOf([...calledWorkflowNames(shape.value), shape.value.name]),
     });
     if (problems.length > 0)
       throw new DomainError(DomainErrorCode.Unprocessable, 'The workflow definition is not valid', problems);
@@ -63,6 +65,16 @@ export class WorkflowDefinitionService {
         );
       });
     return { ...toStoredWorkflow(stored), scopeChanges };
+  }
+
+  /** SPEC §11: the latest stored version of each named workflow that exists. */
+  private async latestVersionsOf(names: readonly string[]): Promise<Map<string, number>> {
+    const versions = new Map<string, number>();
+    for (const name of new Set(names)) {
+      const latest = await this.workflows.latestVersion(name);
+      if (latest !== null) versions.set(name, latest);
+    }
+    return versions;
   }
 
   async getLatest(name: string): Promise<StoredWorkflow> {

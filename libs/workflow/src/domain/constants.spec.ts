@@ -12,7 +12,7 @@ import {
 } from './constants.js';
 
 describe('AuditOperation', () => {
-  it('holds every SPEC §6 operation and the run-less ones of §12.2–§12.3', () => {
+  it('holds every SPEC §6 operation and the run-less ones of §10, §12.2–§12.3', () => {
     expect([...AUDIT_OPERATIONS].sort()).toEqual(
       [
         'run.started',
@@ -32,6 +32,9 @@ describe('AuditOperation', () => {
         'escalation.expired',
         'workflow.version_created',
         'workflow.preflight',
+        'security_event.received',
+        'security_event.applied',
+        'token.released',
       ].sort(),
     );
   });

@@ -24,6 +24,12 @@ export const AuditOperation = {
   WorkflowVersionCreated: 'workflow.version_created',
   /** SPEC §12.2: a preflight of a workflow (runId null; details: version, ready, verdicts). */
   WorkflowPreflight: 'workflow.preflight',
+  /** SPEC §10.3: a Security Event Token accepted (runId null; issuer the transmitter). */
+  SecurityEventReceived: 'security_event.received',
+  /** SPEC §10.3: one run revoked by a security event (details: eventType, jti). */
+  SecurityEventApplied: 'security_event.applied',
+  /** SPEC §10.4: an exchanged token revoked at its authorization server after its run ended. */
+  TokenReleased: 'token.released',
 } as const;
 export type AuditOperation = (typeof AuditOperation)[keyof typeof AuditOperation];
 export const AUDIT_OPERATIONS: readonly AuditOperation[] = Object.values(AuditOperation);
@@ -108,5 +114,13 @@ export const NodeErrorCode = {
   PrivateAddress: 'private_address',
   /** SPEC §16: the URL's origin is not bound to the node's audience in `http.audienceOrigins`. */
   AudienceNotBound: 'audience_not_bound',
+  /** SPEC §11: a child workflow's node requires a scope outside the workflow node's ceiling; never retried. */
+  DelegationExceeded: 'delegation_exceeded',
+  /** SPEC §11: the run is already at `maxDelegationDepth` and cannot start a child. */
+  DelegationDepthExceeded: 'delegation_depth_exceeded',
+  /** SPEC §11: the child run failed or was cancelled on its own; never retried. */
+  ChildRunFailed: 'child_run_failed',
+  /** This engine does not start child runs yet (SPEC §11 lifecycle is not built); never retried. */
+  SubWorkflowsNotSupported: 'sub_workflows_not_supported',
 } as const;
 export type NodeErrorCode = (typeof NodeErrorCode)[keyof typeof NodeErrorCode];

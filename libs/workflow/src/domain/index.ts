@@ -32,3 +32,4 @@ export * from './definition/input-schema.js';
 
 export * from './trace/trace-context.js';
 export * from './scopes/scope-changes.js';
+export * from './scopes/delegation-ceiling.js';

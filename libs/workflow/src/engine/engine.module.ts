@@ -14,6 +14,8 @@ import { NodeSweeper } from './node-sweeper.js';
 import { QueueModule } from './queue.module.js';
 import { StoresModule } from '../persistence/stores.module.js';
 import { SubjectTokenModule } from '../runs/subject-token.module.js';
+import { TokenReleaser } from '../signals/token-releaser.js';
+import { SetPoller } from '../signals/set-poller.js';
 
 /** The execution engine the worker hosts: claim, execute, record, sweep, expire, notify. */
 @Module({})
@@ -26,6 +28,8 @@ export class EngineModule {
         inject: [BATON_CONFIG],
         useFactory: (config: BatonConfig) => new TokenExchanger({ profiles: config.exchangeProfiles }),
       },
+      TokenReleaser,
+      SetPoller,
       HandlerRegistry,
       NodeExecutor,
       NodeRunner,

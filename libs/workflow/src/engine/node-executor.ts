@@ -6,6 +6,7 @@ import {
   TokenExchanger,
   exchangeErrorLabel,
   scopesToRequest,
+  subjectTokenDigest,
   type ExchangeRequest,
 } from '@baton/oauth';
 import type { AuditRecord } from '../audit/audit-writer.js';
@@ -37,6 +38,8 @@ import { createGuardedAgent } from '../nodes/http/guarded-lookup.js';
 import type { HttpNodeRequest } from '../nodes/http/http-node-request.js';
 import { EngineMetrics } from '../metrics/engine-metrics.js';
 import { runAudit } from '../runs/run-audit.js';
+import { RunStore } from '../runs/run.store.js';
+import { RevokedSubjectTokens } from '../signals/revoked-subject-tokens.js';
 import { HandlerError } from './handlers/node-handler.js';
 import { HandlerRegistry } from './handlers/handler-registry.js';
 import { auditContext, type ClaimedNode } from './claimed-node.js';
@@ -49,6 +52,8 @@ import type { NodeError, NodeOutcome } from './node-outcome.js';
 interface TokenLease {
   accessToken: string;
   request: ExchangeRequest;
+  /** `subjectTokenDigest` of the subject token it was exchanged from: revoked by a security event? */
+  subjectDigest: string;
 }
 
 /** Either a token, or the outcome that ends the attempt (escalation, failure, retry). */
@@ -71,7 +76,13 @@ export class NodeExecutor implements OnModuleDestroy {
     private readonly handlers: HandlerRegistry,
     @InjectConfig() private readonly config: BatonConfig,
     private readonly metrics: EngineMetrics,
+    private readonly revoked: RevokedSubjectTokens,
+    private readonly runs: RunStore,
   ) {
+    // SPEC §10.3: what was exchanged from a revoked subject token is dropped in every worker.
+    revoked.onRevoked((digests) => {
+      for (const digest of digests) exchanger.dropSubject(digest);
+    });
     this.destinations = {
       entries: parseAllowedHosts(config.http.allowedHosts),
       audienceOrigins: config.http.audienceOrigins,
@@ -99,6 +110,12 @@ export class NodeExecutor implements OnModuleDestroy {
           return await this.runHttp(attempt, node, signal);
         case 'handler':
           return await this.runHandler(attempt, node, signal);
+        case 'workflow':
+          // SPEC §11's child-run lifecycle is not built in this engine yet: fail clearly, never retried.
+          return attempt.fail({
+            code: NodeErrorCode.SubWorkflowsNotSupported,
+            message: `this engine does not start child runs yet (workflow node calling ${node.workflow.name})`,
+          });
       }
     } catch (error) {
       if (error instanceof TemplateError)
@@ -139,6 +156,10 @@ export class NodeExecutor implements OnModuleDestroy {
     const trace = parseTraceparent(attempt.claim.run.traceparent ?? undefined);
     // Call; on a first 401 exchange once more and call once more (SPEC §4 step 4).
     for (let refreshed = false; ; refreshed = true) {
+      if (token) {
+        const revoked = this.revokedOutcome(attempt, token.subjectDigest, target);
+        if (revoked) return revoked;
+      }
       // With tracing on, the call is a span of its own and its context is what the downstream sees.
       const callSpan = attempt.span.child(`HTTP ${request.method}`, httpSpanAttributes(request), 'client');
       const result = await callHttp(request, {
@@ -165,7 +186,7 @@ export class NodeExecutor implements OnModuleDestroy {
       if (decision.kind === 'succeed') return attempt.succeed(decision.output);
       if (decision.kind !== 'refresh_token') return attempt.conclude(decision);
       this.exchanger.invalidate(token!.request);
-      const step = await this.exchange(attempt, token!.request);
+      const step = await this.exchange(attempt, token!.request, token!.subjectDigest);
       if ('outcome' in step) return step.outcome;
       token = step.token;
     }
@@ -184,6 +205,10 @@ export class NodeExecutor implements OnModuleDestroy {
       const step = await this.acquireToken(attempt, node);
       if ('outcome' in step) return step.outcome;
       token = step.token;
+    }
+    if (token) {
+      const revoked = this.revokedOutcome(attempt, token.subjectDigest, `handler ${node.handler}`);
+      if (revoked) return revoked;
     }
     const timeout = AbortSignal.timeout(node.timeoutMs);
     try {
@@ -228,9 +253,16 @@ export class NodeExecutor implements OnModuleDestroy {
     const target = oauth.audience ?? oauth.resource ?? null;
     const { run } = attempt.claim;
 
+    // A security event deleted the stored token (SPEC §10.3): the node escalates without asking the
+    // AS, after narrowing, so the audit entry names the scopes it would have asked for.
+    const revocation = run.subjectToken ? null : await this.runs.subjectTokenRevocation(attempt.claim.runId);
+
     // 1. Subject token check: no exchange with a token about to expire.
     const expiresAt = run.subjectTokenExpiresAt ? new Date(run.subjectTokenExpiresAt) : null;
-    if (!run.subjectToken || !expiresAt || expiresAt.getTime() <= Date.now() + profile.expirySkewSeconds * 1000) {
+    if (
+      !revocation &&
+      (!run.subjectToken || !expiresAt || expiresAt.getTime() <= Date.now() + profile.expirySkewSeconds * 1000)
+    ) {
       attempt.audit(AuditOperation.TokenExpired, {
         success: false,
         target,
@@ -273,24 +305,52 @@ export class NodeExecutor implements OnModuleDestroy {
       },
     });
 
-    // 3. Exchange exactly the granted scopes.
+    if (revocation) return { outcome: this.escalateRevoked(attempt, revocation.eventType, target, revocation.jti) };
+
+    // 3. Exchange exactly the granted scopes — unless a security event revoked the subject token
+    //    after this attempt read it.
+    const subjectToken = this.cipher.open(run.subjectToken!, {
+      runId: attempt.claim.runId,
+      issuer: run.userIss,
+      subject: run.userSub,
+    });
+    const subjectDigest = subjectTokenDigest(subjectToken);
+    const revoked = this.revokedOutcome(attempt, subjectDigest, target);
+    if (revoked) return { outcome: revoked };
     const request: ExchangeRequest = {
       profile: oauth.profile,
-      subjectToken: this.cipher.open(run.subjectToken, {
-        runId: attempt.claim.runId,
-        issuer: run.userIss,
-        subject: run.userSub,
-      }),
+      subjectToken,
       audience: oauth.audience,
       resource: oauth.resource,
       scopes: granted,
       requiredScopes: [...oauth.requiredScopes],
       agentId: run.agentId ?? undefined,
+      runId: attempt.claim.runId,
     };
-    return this.exchange(attempt, request);
+    return this.exchange(attempt, request, subjectDigest);
   }
 
-  private async exchange(attempt: Attempt, request: ExchangeRequest): Promise<TokenStep> {
+  /** The `token_revoked` escalation when a security event revoked this subject token; else null. */
+  private revokedOutcome(attempt: Attempt, subjectDigest: string, target: string | null): NodeOutcome | null {
+    const eventType = this.revoked.revokedBy(subjectDigest);
+    return eventType === undefined ? null : this.escalateRevoked(attempt, eventType, target);
+  }
+
+  private escalateRevoked(attempt: Attempt, eventType: string, target: string | null, jti?: string): NodeOutcome {
+    attempt.audit(AuditOperation.TokenRevoked, {
+      success: false,
+      scopes: attempt.grantedScopes,
+      target,
+      error: 'security_event',
+      details: { eventType, ...(jti && { jti }) },
+    });
+    return attempt.escalate(
+      EscalationReason.TokenRevoked,
+      `the user's token was revoked by a security event (${eventType})`,
+    );
+  }
+
+  private async exchange(attempt: Attempt, request: ExchangeRequest, subjectDigest: string): Promise<TokenStep> {
     const target = request.audience ?? request.resource ?? null;
     const endTimer = this.metrics.exchangeDuration.startTimer();
     const span = attempt.span.child('baton.token_exchange', {
@@ -315,7 +375,7 @@ export class NodeExecutor implements OnModuleDestroy {
           ...(result.act !== undefined && { act: result.act }),
         },
       });
-      return { token: { accessToken: result.accessToken, request } };
+      return { token: { accessToken: result.accessToken, request, subjectDigest } };
     } catch (error) {
       if (!(error instanceof TokenExchangeError)) throw error;
       endTimer({ result: 'failure' });

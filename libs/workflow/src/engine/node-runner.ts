@@ -12,6 +12,7 @@ import { NodeLog, debugEnabled } from './node-log.js';
 import { NodeQueue, type RunNodeJob } from './node-queue.js';
 import type { NodeOutcome } from './node-outcome.js';
 import { NodeRunStore, type NonSuccessOutcome } from './node-run.store.js';
+import { TokenReleaser } from '../signals/token-releaser.js';
 
 /**
  * Runs node jobs. A job claims its node, executes it (exchange, downstream call) and records the
@@ -37,6 +38,7 @@ export class NodeRunner implements BeforeApplicationShutdown {
     private readonly metrics: EngineMetrics,
     private readonly runEnds: RunEndCounter,
     private readonly tracing: Tracing,
+    private readonly releaser: TokenReleaser,
   ) {
     this.debugLines = debugEnabled(config.logLevel);
   }
@@ -97,15 +99,20 @@ export class NodeRunner implements BeforeApplicationShutdown {
         carrier: this.draining ? null : carrier,
       });
       // Nothing started next: this may have been the run's last node (counted at scrape time).
-      if (completion.settled && !completion.next && completion.queued.length === 0)
+      if (completion.settled && !completion.next && completion.queued.length === 0) {
         this.runEnds.note(claim.runId, claim.nodeId);
+        this.releaser.runMayHaveEnded();
+      }
       await this.queue.enqueueAfterCommit(completion.queued);
       return completion.next;
     }
 
     const settlement = await this.store.settle(claim, this.nonSuccess(outcome), outcome.grantedScopes, outcome.audits);
     if (!settlement.settled) return null;
-    if (settlement.kind === 'failed') this.runEnds.note(claim.runId, claim.nodeId);
+    if (settlement.kind === 'failed') {
+      this.runEnds.note(claim.runId, claim.nodeId);
+      this.releaser.runMayHaveEnded();
+    }
     if (settlement.openedEscalation && outcome.kind === 'escalate')
       this.metrics.escalationsOpened.inc({ reason: outcome.reason });
     if (outcome.kind === 'failed') {

@@ -36,6 +36,8 @@ interface FreshSubject {
   sealed: { ciphertext: Buffer; keyId: string };
   scopes: string[];
   expiresAt: Date;
+  email: string | null;
+  sid: string | null;
 }
 
 /**
@@ -150,6 +152,8 @@ export class EscalationResolver {
             ...fresh.sealed,
             expiresAt: fresh.expiresAt,
             scopes: fresh.scopes,
+            email: fresh.email,
+            sid: fresh.sid,
           });
         const job = await this.nodes.requeueWaiting(m, runId, nodeId);
         if (!job) throw new DomainError(DomainErrorCode.Conflict, `Node ${nodeId} is no longer waiting`);
@@ -210,6 +214,8 @@ export class EscalationResolver {
         sealed: this.cipher.seal(subjectToken, { runId: run.id, issuer: run.userIss, subject: run.userSub }),
         scopes: principal.scopes,
         expiresAt: principal.expiresAt,
+        email: typeof principal.claims.email === 'string' ? principal.claims.email : null,
+        sid: typeof principal.claims.sid === 'string' ? principal.claims.sid : null,
       };
     } catch (error) {
       if (error instanceof InboundTokenError && error.code === 'issuer_unavailable') {

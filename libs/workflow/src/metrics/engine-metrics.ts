@@ -28,9 +28,23 @@ export class EngineMetrics {
   readonly escalationsOpened: Counter<'reason'>;
   readonly escalationsResolved: Counter<'reason' | 'action'>;
   readonly queueWait: Histogram<'queue'>;
+  readonly securityEvents: Counter<'delivery' | 'result'>;
+  readonly ssfPolls: Counter<'result'>;
 
   constructor(registry: Registry) {
     const registers = [registry];
+    this.securityEvents = new Counter({
+      name: 'baton_security_events_total',
+      help: 'Security Event Tokens received, by delivery (push, poll) and result (accepted, duplicate, an RFC 8935 err code, unavailable)',
+      labelNames: ['delivery', 'result'],
+      registers,
+    });
+    this.ssfPolls = new Counter({
+      name: 'baton_ssf_polls_total',
+      help: 'RFC 8936 poll requests to transmitters, by result (ok, error)',
+      labelNames: ['result'],
+      registers,
+    });
     this.runsStarted = new Counter({
       name: 'baton_runs_started_total',
       help: 'Runs started through the API, by workflow',

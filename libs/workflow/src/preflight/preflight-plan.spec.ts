@@ -97,3 +97,49 @@ describe('isReady', () => {
     expect(isReady([], [])).toBe(true);
   });
 });
+
+describe('planPreflight: workflow nodes cover their child (SPEC §11, §12.2)', () => {
+  const parent = effectiveNodes({
+    name: 'parent',
+    defaults: { oauth: { profile: 'corp' } },
+    nodes: [
+      {
+        id: 'research',
+        type: 'workflow',
+        oauth: { requiredScopes: ['docs:read'], optionalScopes: ['web:search'] },
+        workflow: { name: 'child' },
+      },
+    ],
+  });
+  const child = (requiredScopes: string[]) =>
+    effectiveNodes({
+      name: 'child',
+      nodes: [
+        { id: 'x', type: 'http', oauth: { profile: 'corp', requiredScopes }, request: { method: 'GET', url: 'u' } },
+      ],
+    });
+  const plan = (user: string[], childNodes: ReturnType<typeof child>, maxDepth = 3) =>
+    planPreflight(parent, user, () => undefined, { childOf: () => childNodes, maxDepth }).nodes[0]!;
+
+  it('ok when the child stays within the ceiling and the caller holds what it needs', () => {
+    expect(plan(['docs:read'], child(['docs:read']))).toMatchObject({ verdict: 'ok', granted: ['docs:read'] });
+  });
+  it('delegation_exceeded when a child node requires a scope outside the ceiling, however broad the caller', () => {
+    expect(plan(['docs:read', 'admin'], child(['admin']))).toMatchObject({
+      verdict: 'delegation_exceeded',
+      missing: ['admin'],
+    });
+  });
+  it('insufficient_scope on the workflow node when the caller lacks a required ceiling scope', () => {
+    expect(plan(['web:search'], child(['web:search']))).toMatchObject({
+      verdict: 'insufficient_scope',
+      missing: ['docs:read'],
+    });
+  });
+  it("the child's worst verdict: an optional ceiling scope the caller lacks, required inside the child", () => {
+    expect(plan(['docs:read'], child(['web:search'])).verdict).toBe('insufficient_scope');
+  });
+  it('delegation_exceeded at maxDelegationDepth', () => {
+    expect(plan(['docs:read'], child(['docs:read']), 0).verdict).toBe('delegation_exceeded');
+  });
+});

@@ -1,5 +1,15 @@
 import { findMissingScopes, scopesToRequest, type ScopeSource } from '@baton/oauth';
-import { EscalationReason, NodeType, type EffectiveNode, type Problem } from '../domain/index.js';
+import {
+  EscalationReason,
+  NodeType,
+  ceilingOf,
+  decideParentStart,
+  narrowWithinDelegation,
+  scopesBeyondCeiling,
+  type EffectiveNode,
+  type EffectiveSubWorkflowNode,
+  type Problem,
+} from '../domain/index.js';
 import { decideExchangeFailure, type ExchangeFailure } from '../engine/decisions/exchange-failure-decision.js';
 
 /** What a node would meet if a run started now (SPEC §12.2). */
@@ -53,6 +63,81 @@ export interface PreflightPlan {
   exchanges: PlannedExchange[];
 }
 
+/** SPEC §11 for preflight: the child workflow a `workflow` node would start (undefined: none found), and the depth limit. */
+export interface PreflightDelegation {
+  childOf(node: EffectiveSubWorkflowNode): readonly EffectiveNode[] | undefined;
+  maxDepth: number;
+}
+
+/** How bad a verdict is, to pick the worst of a child's nodes for its `workflow` node (SPEC §12.2). */
+const VERDICT_SEVERITY: Readonly<Record<PreflightVerdict, number>> = {
+  [PreflightVerdict.Ok]: 0,
+  [PreflightVerdict.NoToken]: 1,
+  [PreflightVerdict.Approval]: 2,
+  [PreflightVerdict.ExchangeFailed]: 3,
+  [PreflightVerdict.InsufficientScope]: 4,
+  [PreflightVerdict.ConsentRequired]: 5,
+  [PreflightVerdict.TokenRevoked]: 6,
+  [PreflightVerdict.DelegationExceeded]: 7,
+};
+
+export function worstVerdict(verdicts: readonly PreflightVerdict[]): PreflightVerdict {
+  return verdicts.reduce<PreflightVerdict>(
+    (worst, v) => (VERDICT_SEVERITY[v] > VERDICT_SEVERITY[worst] ? v : worst),
+    PreflightVerdict.Ok,
+  );
+}
+
+/**
+ * A `workflow` node's verdict covers its child (SPEC §12.2, §11): depth at the limit or a child node
+ * requiring a scope outside the ceiling → `delegation_exceeded` (`missing` then lists the scopes
+ * beyond the ceiling); a required ceiling scope the caller lacks → `insufficient_scope`; else the
+ * worst verdict of the child's nodes, each narrowed against (caller ∩ every ceiling above it),
+ * recursively. Child nodes are not probed by `exchange: true`.
+ */
+function workflowNodeVerdict(
+  node: EffectiveSubWorkflowNode,
+  userScopes: readonly string[],
+  ceilings: readonly (readonly string[])[],
+  depth: number,
+  scopeSourceOf: (profile: string) => ScopeSource | undefined,
+  delegation: PreflightDelegation,
+): Pick<PreflightNode, 'granted' | 'missing' | 'verdict'> {
+  const oauth = node.oauth!;
+  const userScopesKnown = scopeSourceOf(oauth.profile) !== 'authorization-server';
+  const { granted } = narrowWithinDelegation({ node: oauth, userScopes, ceilings, userScopesKnown });
+  const start = decideParentStart({
+    node: oauth,
+    depth,
+    maxDepth: delegation.maxDepth,
+    userScopes,
+    ceilings,
+    userScopesKnown,
+  });
+  if (start.kind === 'depth_exceeded') return { granted, missing: [], verdict: PreflightVerdict.DelegationExceeded };
+  if (start.kind === 'insufficient_scope')
+    return { granted, missing: start.missing, verdict: PreflightVerdict.InsufficientScope };
+  const children = delegation.childOf(node) ?? [];
+  const beyond = scopesBeyondCeiling(start.ceiling, children);
+  if (beyond.length > 0) return { granted, missing: beyond, verdict: PreflightVerdict.DelegationExceeded };
+  const inner = [...ceilings, ceilingOf(oauth)];
+  const verdicts = children.map((child): PreflightVerdict => {
+    if (child.type === NodeType.Approval) return PreflightVerdict.Approval;
+    if (!child.oauth) return PreflightVerdict.NoToken;
+    if (child.type === NodeType.Workflow)
+      return workflowNodeVerdict(child, userScopes, inner, depth + 1, scopeSourceOf, delegation).verdict;
+    const known = scopeSourceOf(child.oauth.profile) !== 'authorization-server';
+    const { missing } = narrowWithinDelegation({
+      node: child.oauth,
+      userScopes,
+      ceilings: inner,
+      userScopesKnown: known,
+    });
+    return missing.length > 0 ? PreflightVerdict.InsufficientScope : PreflightVerdict.Ok;
+  });
+  return { granted, missing: [], verdict: worstVerdict(verdicts) };
+}
+
 /**
  * The verdicts knowable without asking the authorization server: approval nodes, nodes without
  * `oauth`, and SPEC §4.2 narrowing against the caller's scopes (the engine's own `scopesToRequest`,
@@ -63,9 +148,23 @@ export function planPreflight(
   nodes: readonly EffectiveNode[],
   userScopes: readonly string[],
   scopeSourceOf: (profile: string) => ScopeSource | undefined,
+  delegation: PreflightDelegation = { childOf: () => undefined, maxDepth: 0 },
 ): PreflightPlan {
   const exchanges = new Map<string, PlannedExchange>();
   const planned = nodes.map((node): PreflightNode => {
+    if (node.type === NodeType.Workflow && node.oauth) {
+      const { profile, audience, resource, requiredScopes, optionalScopes } = node.oauth;
+      return {
+        id: node.id,
+        type: node.type,
+        profile,
+        audience: audience ?? null,
+        resource: resource ?? null,
+        requiredScopes: [...requiredScopes],
+        optionalScopes: [...optionalScopes],
+        ...workflowNodeVerdict(node, userScopes, [], 0, scopeSourceOf, delegation),
+      };
+    }
     if (node.type === NodeType.Approval || !node.oauth) {
       return {
         id: node.id,

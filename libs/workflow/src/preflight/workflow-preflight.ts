@@ -6,7 +6,14 @@ import { TokenExchanger } from '@baton/oauth';
 import { DataSource } from 'typeorm';
 import { AuditWriter } from '../audit/audit-writer.js';
 import { DefinitionCache } from '../definitions/definition-cache.js';
-import { AuditOperation, WORKFLOW_NAME_PATTERN, validateRunInput, type Problem } from '../domain/index.js';
+import {
+  AuditOperation,
+  NodeType,
+  WORKFLOW_NAME_PATTERN,
+  validateRunInput,
+  type EffectiveNode,
+  type Problem,
+} from '../domain/index.js';
 import { MAX_RUN_INPUT_BYTES } from '../runs/run.service.js';
 import { applyProbeAnswer, isReady, planPreflight, type PreflightNode, type ProbeAnswer } from './preflight-plan.js';
 import { preflightRequestSchema, type PreflightView } from './preflight.views.js';
@@ -62,10 +69,15 @@ export class WorkflowPreflight {
     const problems: Problem[] = stored.definition.inputSchema
       ? validateRunInput(stored.definition.inputSchema, input, `${stored.name}@${stored.version}`)
       : [];
+    const children = await this.childDefinitions(stored.graph, this.config.maxDelegationDepth);
     const plan = planPreflight(
       stored.graph,
       caller.scopes,
       (profile) => this.config.exchangeProfiles[profile]?.scopeSource,
+      {
+        childOf: (node) => children.get(childKey(node.workflow.name, node.workflow.version)),
+        maxDepth: this.config.maxDelegationDepth,
+      },
     );
     let nodes = plan.nodes;
     if (exchange && plan.exchanges.length > 0) {
@@ -117,4 +129,32 @@ export class WorkflowPreflight {
       nodes,
     };
   }
+
+  /** SPEC §11: the nodes of every workflow the graph's `workflow` nodes call, level by level down to `levels`. */
+  private async childDefinitions(
+    graph: readonly EffectiveNode[],
+    levels: number,
+  ): Promise<Map<string, readonly EffectiveNode[]>> {
+    const found = new Map<string, readonly EffectiveNode[]>();
+    let frontier: readonly EffectiveNode[] = graph;
+    for (let level = 0; level < levels && frontier.length > 0; level++) {
+      const next: EffectiveNode[] = [];
+      for (const node of frontier) {
+        if (node.type !== NodeType.Workflow) continue;
+        const key = childKey(node.workflow.name, node.workflow.version);
+        if (found.has(key)) continue;
+        const child = node.workflow.version
+          ? await this.definitions.get(node.workflow.name, node.workflow.version)
+          : await this.definitions.latest(node.workflow.name, true);
+        found.set(key, child?.graph ?? []);
+        next.push(...(child?.graph ?? []));
+      }
+      frontier = next;
+    }
+    return found;
+  }
+}
+
+function childKey(name: string, version: number | undefined): string {
+  return `${name}@${version ?? 'latest'}`;
 }

@@ -152,6 +152,8 @@ export class RunService {
         subjectToken: { ...sealed, expiresAt: caller.expiresAt },
         idempotencyKey: idempotencyKey ?? null,
         traceparent: span.traceparent() ?? (trace ? formatTraceparent(trace) : null),
+        userEmail: caller.email ?? null,
+        userSid: caller.sessionId ?? null,
         nodes,
       });
       if (started.outcome === 'stale' && !refresh) continue;

@@ -21,6 +21,6 @@ describe('workflowDefinitionJsonSchema', () => {
     const types = schema.properties.nodes.items.oneOf.map(
       (node) => node.properties.type.enum?.[0] ?? node.properties.type.const,
     );
-    expect(types).toEqual(['http', 'approval', 'handler']);
+    expect(types).toEqual(['http', 'approval', 'handler', 'workflow']);
   });
 });

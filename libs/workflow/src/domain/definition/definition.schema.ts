@@ -13,6 +13,8 @@ export const NodeType = {
   Http: 'http',
   Approval: 'approval',
   Handler: 'handler',
+  /** SPEC §11: starts a child run of another (or the same) workflow, attenuated to the node's ceiling. */
+  Workflow: 'workflow',
 } as const;
 export type NodeType = (typeof NodeType)[keyof typeof NodeType];
 
@@ -109,7 +111,23 @@ export const handlerNodeSchema = z.strictObject({
   input: jsonValue.optional(),
 });
 
-export const workflowNodeSchema = z.discriminatedUnion('type', [httpNodeSchema, approvalNodeSchema, handlerNodeSchema]);
+/** SPEC §11: `version` absent → the child workflow's latest version when the child starts (then pinned). */
+export const subWorkflowNodeSchema = z.strictObject({
+  ...commonNodeFields,
+  type: z.literal(NodeType.Workflow),
+  workflow: z.strictObject({
+    name: z.string().regex(WORKFLOW_NAME_PATTERN, `must match ${WORKFLOW_NAME_PATTERN.source}`),
+    version: z.int().min(1).optional(),
+    input: jsonValue.optional(),
+  }),
+});
+
+export const workflowNodeSchema = z.discriminatedUnion('type', [
+  httpNodeSchema,
+  approvalNodeSchema,
+  handlerNodeSchema,
+  subWorkflowNodeSchema,
+]);
 
 export const workflowDefinitionSchema = z.strictObject({
   name: z.string().regex(WORKFLOW_NAME_PATTERN, `must match ${WORKFLOW_NAME_PATTERN.source}`),
@@ -132,6 +150,7 @@ export type WorkflowNode = z.infer<typeof workflowNodeSchema>;
 export type HttpNode = z.infer<typeof httpNodeSchema>;
 export type ApprovalNode = z.infer<typeof approvalNodeSchema>;
 export type HandlerNode = z.infer<typeof handlerNodeSchema>;
+export type SubWorkflowNode = z.infer<typeof subWorkflowNodeSchema>;
 export type HttpRequestSpec = z.infer<typeof httpRequestSchema>;
 export type NodeOAuthSpec = z.infer<typeof oauthSchema>;
 export type RetrySpec = z.infer<typeof retrySchema>;

@@ -3,6 +3,7 @@ import type {
   HandlerNode,
   HttpNode,
   NodeOAuthSpec,
+  SubWorkflowNode,
   RetrySpec,
   WorkflowDefinition,
   WorkflowNode,
@@ -39,8 +40,9 @@ type Resolved<N extends WorkflowNode> = Omit<N, keyof ResolvedFields> & Resolved
 export type EffectiveHttpNode = Resolved<HttpNode>;
 export type EffectiveApprovalNode = Resolved<ApprovalNode>;
 export type EffectiveHandlerNode = Resolved<HandlerNode>;
+export type EffectiveSubWorkflowNode = Resolved<SubWorkflowNode>;
 /** A node with `defaults` applied: what the scheduler and the worker act on. */
-export type EffectiveNode = EffectiveHttpNode | EffectiveApprovalNode | EffectiveHandlerNode;
+export type EffectiveNode = EffectiveHttpNode | EffectiveApprovalNode | EffectiveHandlerNode | EffectiveSubWorkflowNode;
 
 /**
  * A node's `oauth` merged key by key over `defaults.oauth`, or undefined when the node gets no

@@ -556,3 +556,67 @@ describe('validateDefinitionMeaning: issue 10 boundaries', () => {
     ]);
   });
 });
+
+describe('validateDefinitionMeaning: workflow nodes (SPEC §11)', () => {
+  const sub = (fields: Record<string, unknown> = {}): WorkflowNode =>
+    ({
+      id: 'research',
+      type: 'workflow',
+      oauth: { profile: 'corp', requiredScopes: ['docs:read'], optionalScopes: ['web:search'] },
+      workflow: { name: 'web-research' },
+      ...fields,
+    }) as WorkflowNode;
+  const withWorkflows = (versions: Record<string, number>): MeaningContext => ({
+    ...context,
+    workflowVersions: new Map(Object.entries(versions)),
+  });
+
+  it('accepts a node naming an existing workflow, latest or a pinned existing version, with templated input', () => {
+    const ctx = withWorkflows({ 'web-research': 2 });
+    expect(check(workflow([sub()]), ctx)).toEqual([]);
+    expect(check(workflow([sub({ workflow: { name: 'web-research', version: 2 } })]), ctx)).toEqual([]);
+    expect(
+      check(workflow([sub({ workflow: { name: 'web-research', input: { topic: '{{input.topic}}' } } })]), ctx),
+    ).toEqual([]);
+  });
+
+  it('needs oauth with non-empty requiredScopes', () => {
+    const ctx = withWorkflows({ 'web-research': 1 });
+    expect(paths(check(workflow([sub({ oauth: undefined })]), ctx))).toEqual(['$.nodes[0].oauth']);
+    expect(paths(check(workflow([sub({ oauth: { profile: 'corp', requiredScopes: [] } })]), ctx))).toEqual([
+      '$.nodes[0].oauth.requiredScopes',
+    ]);
+  });
+
+  it('an unknown workflow name or a version that does not exist is a problem at its path', () => {
+    const ctx = withWorkflows({ 'web-research': 2 });
+    expect(check(workflow([sub({ workflow: { name: 'nowhere' } })]), ctx)).toEqual([
+      { path: '$.nodes[0].workflow.name', message: 'no workflow named "nowhere"' },
+    ]);
+    expect(check(workflow([sub({ workflow: { name: 'web-research', version: 3 } })]), ctx)).toEqual([
+      { path: '$.nodes[0].workflow.version', message: 'workflow "web-research" has no version 3 (latest: 2)' },
+    ]);
+  });
+
+  it('a workflow may name itself before it exists, pinned to at most the version being posted', () => {
+    const ctx = withWorkflows({});
+    expect(check(workflow([sub({ workflow: { name: 'w' } })]), ctx)).toEqual([]);
+    expect(check(workflow([sub({ workflow: { name: 'w', version: 1 } })]), ctx)).toEqual([]);
+    expect(paths(check(workflow([sub({ workflow: { name: 'w', version: 2 } })]), ctx))).toEqual([
+      '$.nodes[0].workflow.version',
+    ]);
+  });
+
+  it('templates in workflow.input may only name nodes the node depends on', () => {
+    const ctx = withWorkflows({ 'web-research': 1 });
+    const problems = check(
+      workflow([http('plan'), sub({ workflow: { name: 'web-research', input: { t: '{{nodes.plan.output.body}}' } } })]),
+      ctx,
+    );
+    expect(paths(problems)).toEqual(['$.nodes[1].workflow.input.t']);
+  });
+
+  it('without a workflow lookup child names are not checked', () => {
+    expect(check(workflow([sub({ workflow: { name: 'nowhere' } })]))).toEqual([]);
+  });
+});

@@ -5,7 +5,7 @@ import { extractTemplateRefs, findMalformedTemplates } from '../template/extract
 import { formatTemplateRef } from '../template/template-ref.js';
 import { matchesAllowedHost, parseAllowedHost } from './allowed-host.js';
 import { type AudienceOrigins, isAudienceBoundTo } from './audience-binding.js';
-import { NodeType, type WorkflowDefinition, type WorkflowNode } from './definition.schema.js';
+import { NodeType, type SubWorkflowNode, type WorkflowDefinition, type WorkflowNode } from './definition.schema.js';
 import { mergeNodeOAuth } from './effective-node.js';
 import { parseHttpUrlHost } from './http-url-host.js';
 import { splitUrlOrigin } from '../template/url-origin.js';
@@ -25,6 +25,19 @@ export interface MeaningContext {
   readonly baton?: { readonly audience: string; readonly scopes: readonly string[] };
   /** `http.audienceOrigins`; absent → a URL audience is bound to its own origin. */
   readonly audienceOrigins?: AudienceOrigins;
+  /**
+   * SPEC §11: the versions stored of each workflow a `workflow` node names (the definition's own name
+   * excepted: a workflow may call itself). A name missing from the map does not exist. When absent,
+   * child workflows are not checked.
+   */
+  readonly workflowVersions?: ReadonlyMap<string, number>;
+}
+
+/** The workflow names a definition's `workflow` nodes call (the caller looks up their latest versions). */
+export function calledWorkflowNames(definition: WorkflowDefinition): string[] {
+  return [
+    ...new Set(definition.nodes.flatMap((node) => (node.type === NodeType.Workflow ? [node.workflow.name] : []))),
+  ];
 }
 
 /**
@@ -118,6 +131,7 @@ function nodeProblems(
       ? audienceBindingProblems(definition, node, appendPath(appendPath(path, 'request'), 'url'), context)
       : []),
     ...(node.type === NodeType.Handler ? handlerProblems(node.handler, appendPath(path, 'handler'), context) : []),
+    ...(node.type === NodeType.Workflow ? subWorkflowProblems(definition, node, path, context) : []),
     ...templateProblems(definition, node, path),
   ];
 }
@@ -128,6 +142,14 @@ function oauthProblems(
   path: string,
   context: MeaningContext,
 ): Problem[] {
+  // SPEC §11: a workflow node's oauth is its delegation ceiling; without one there is nothing to attenuate to.
+  if (!node.oauth && node.type === NodeType.Workflow)
+    return [
+      {
+        path: appendPath(path, 'oauth'),
+        message: 'workflow nodes need oauth with requiredScopes (the ceiling the child is attenuated to)',
+      },
+    ];
   if (!node.oauth) return [];
   const oauthPath = appendPath(path, 'oauth');
   if (node.type === NodeType.Approval)
@@ -241,6 +263,35 @@ function audienceBindingProblems(
   ];
 }
 
+/** SPEC §11: the child workflow exists when the parent is posted (or is the parent itself), and so does a pinned version. */
+function subWorkflowProblems(
+  definition: WorkflowDefinition,
+  node: SubWorkflowNode,
+  path: string,
+  context: MeaningContext,
+): Problem[] {
+  const { name, version } = node.workflow;
+  const workflowPath = appendPath(path, 'workflow');
+  if (name === definition.name) {
+    // Calling itself: the version being posted is the next one, so only an earlier or that one can be pinned.
+    const latest = context.workflowVersions?.get(name) ?? 0;
+    return version !== undefined && context.workflowVersions && version > latest + 1
+      ? [{ path: appendPath(workflowPath, 'version'), message: `workflow "${name}" will have no version ${version}` }]
+      : [];
+  }
+  if (!context.workflowVersions) return [];
+  const latest = context.workflowVersions.get(name);
+  if (latest === undefined) return [{ path: appendPath(workflowPath, 'name'), message: `no workflow named "${name}"` }];
+  if (version !== undefined && version > latest)
+    return [
+      {
+        path: appendPath(workflowPath, 'version'),
+        message: `workflow "${name}" has no version ${version} (latest: ${latest})`,
+      },
+    ];
+  return [];
+}
+
 function handlerProblems(handler: string, path: string, context: MeaningContext): Problem[] {
   if (!context.handlers || context.handlers.includes(handler)) return [];
   return [{ path, message: `no handler named "${handler}" is registered` }];
@@ -255,6 +306,8 @@ function templatedValues(node: WorkflowNode, path: string): Array<[value: unknow
       return [[node.approval, appendPath(path, 'approval')]];
     case NodeType.Handler:
       return [[node.input, appendPath(path, 'input')]];
+    case NodeType.Workflow:
+      return [[node.workflow.input, appendPath(appendPath(path, 'workflow'), 'input')]];
   }
 }
 

@@ -178,7 +178,7 @@ describe('validateDefinitionShape: the body', () => {
       { path: '$.agentId', message: 'must be at least 1 character long' },
       { path: '$.nodes[0].id', message: 'must match ^[a-z0-9][a-z0-9_-]{0,63}$' },
       { path: '$.nodes[0].request.method', message: 'must be one of GET, POST, PUT, PATCH, DELETE, HEAD' },
-      { path: '$.nodes[1].type', message: 'must be one of http, approval, handler' },
+      { path: '$.nodes[1].type', message: 'must be one of http, approval, handler, workflow' },
       { path: '$.nodes[2].retry.maxAttempts', message: 'must be at least 1' },
       { path: '$.nodes[2].handler', message: 'must match ^[A-Za-z][A-Za-z0-9_.-]{0,127}$' },
     ]);

@@ -154,3 +154,20 @@ describe('diffScopeChanges (SPEC §12.3)', () => {
     expect(diffScopeChanges(v(1, before), after).added).toEqual([{ node: 'b', scope: 's', kind: 'required' }]);
   });
 });
+
+describe('declaredScopes of workflow nodes (SPEC §12.3: ceilings count by the same kinds)', () => {
+  it('lists a workflow node ceiling as required and optional scopes', () => {
+    const definition = def([
+      {
+        id: 'research',
+        type: 'workflow',
+        oauth: { requiredScopes: ['docs:read'], optionalScopes: ['web:search'] },
+        workflow: { name: 'web-research' },
+      },
+    ]);
+    expect(declaredScopes(definition)).toEqual([
+      { node: 'research', scope: 'docs:read', kind: 'required' },
+      { node: 'research', scope: 'web:search', kind: 'optional' },
+    ]);
+  });
+});
