@@ -499,7 +499,7 @@ export interface components {
             /** Format: date-time */
             at: string;
             /** @enum {string} */
-            operation: "run.started" | "run.succeeded" | "run.failed" | "run.cancelled" | "node.started" | "node.succeeded" | "node.failed" | "scope.narrowed" | "token.exchanged" | "token.used" | "token.expired" | "token.revoked" | "escalation.created" | "escalation.resolved" | "escalation.expired" | "workflow.version_created" | "workflow.preflight";
+            operation: "run.started" | "run.succeeded" | "run.failed" | "run.cancelled" | "node.started" | "node.succeeded" | "node.failed" | "scope.narrowed" | "token.exchanged" | "token.used" | "token.expired" | "token.revoked" | "escalation.created" | "escalation.resolved" | "escalation.expired" | "workflow.version_created" | "workflow.preflight" | "security_event.received" | "security_event.applied" | "token.released";
             /** Format: uuid */
             runId: string | null;
             nodeId: string | null;
@@ -1937,7 +1937,7 @@ export interface operations {
                 /** @description workflow name */
                 workflow?: string;
                 /** @description repeatable: entries with any of these operations */
-                operation?: ("run.started" | "run.succeeded" | "run.failed" | "run.cancelled" | "node.started" | "node.succeeded" | "node.failed" | "scope.narrowed" | "token.exchanged" | "token.used" | "token.expired" | "token.revoked" | "escalation.created" | "escalation.resolved" | "escalation.expired" | "workflow.version_created" | "workflow.preflight")[];
+                operation?: ("run.started" | "run.succeeded" | "run.failed" | "run.cancelled" | "node.started" | "node.succeeded" | "node.failed" | "scope.narrowed" | "token.exchanged" | "token.used" | "token.expired" | "token.revoked" | "escalation.created" | "escalation.resolved" | "escalation.expired" | "workflow.version_created" | "workflow.preflight" | "security_event.received" | "security_event.applied" | "token.released")[];
                 success?: boolean;
                 /** @description ISO 8601 with a zone, or a date (UTC); entries with at ≥ from */
                 from?: string;
@@ -2049,7 +2049,7 @@ export interface operations {
                 /** @description workflow name */
                 workflow?: string;
                 /** @description repeatable: entries with any of these operations */
-                operation?: ("run.started" | "run.succeeded" | "run.failed" | "run.cancelled" | "node.started" | "node.succeeded" | "node.failed" | "scope.narrowed" | "token.exchanged" | "token.used" | "token.expired" | "token.revoked" | "escalation.created" | "escalation.resolved" | "escalation.expired" | "workflow.version_created" | "workflow.preflight")[];
+                operation?: ("run.started" | "run.succeeded" | "run.failed" | "run.cancelled" | "node.started" | "node.succeeded" | "node.failed" | "scope.narrowed" | "token.exchanged" | "token.used" | "token.expired" | "token.revoked" | "escalation.created" | "escalation.resolved" | "escalation.expired" | "workflow.version_created" | "workflow.preflight" | "security_event.received" | "security_event.applied" | "token.released")[];
                 success?: boolean;
                 /** @description ISO 8601 with a zone, or a date (UTC); entries with at ≥ from */
                 from?: string;
@@ -2240,7 +2240,7 @@ export interface operations {
                 /** @description workflow name */
                 workflow?: string;
                 /** @description repeatable: entries with any of these operations */
-                operation?: ("run.started" | "run.succeeded" | "run.failed" | "run.cancelled" | "node.started" | "node.succeeded" | "node.failed" | "scope.narrowed" | "token.exchanged" | "token.used" | "token.expired" | "token.revoked" | "escalation.created" | "escalation.resolved" | "escalation.expired" | "workflow.version_created" | "workflow.preflight")[];
+                operation?: ("run.started" | "run.succeeded" | "run.failed" | "run.cancelled" | "node.started" | "node.succeeded" | "node.failed" | "scope.narrowed" | "token.exchanged" | "token.used" | "token.expired" | "token.revoked" | "escalation.created" | "escalation.resolved" | "escalation.expired" | "workflow.version_created" | "workflow.preflight" | "security_event.received" | "security_event.applied" | "token.released")[];
                 success?: boolean;
                 /** @description ISO 8601 with a zone, or a date (UTC): start with the entries since then (at ≥ from), else live */
                 from?: string;
