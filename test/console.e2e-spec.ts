@@ -192,6 +192,90 @@ describeBrowser('console (SPEC §14) in Chromium', () => {
     expect(consoleErrors).toEqual([]);
     await page.close();
   }, 90_000);
+
+  it("rejects with a note, retries, aborts and cancels from the browser; Resume is only for the run's own user", async () => {
+    const admin = await auth.mintToken('admin', ['baton:workflows:write']);
+    const scoped = (name: string) => ({
+      name,
+      defaults: { oauth: { profile: 'corp' } },
+      nodes: [
+        {
+          id: 'post',
+          type: 'http',
+          oauth: { requiredScopes: ['ledger:write'], audience: 'https://ledger.example.com' },
+          request: { method: 'POST', url: 'http://127.0.0.1:9/ledger' },
+        },
+      ],
+    });
+    for (const body of [
+      { name: 'reject-me', nodes: [{ id: 'decide', type: 'approval', approval: { prompt: 'Reject me?' } }] },
+      { name: 'cancel-me', nodes: [{ id: 'wait', type: 'approval', approval: { prompt: 'Cancel me?' } }] },
+      scoped('retry-me'),
+      scoped('abort-me'),
+    ])
+      expect((await call(`${apiUrl}/v1/workflows`, { token: admin, body })).status).toBe(201);
+    const alice = await auth.mintToken('alice', ['expenses:read']);
+    const start = async (name: string) => {
+      const started = await call(`${apiUrl}/v1/workflows/${name}/runs`, { token: alice, body: { input: {} } });
+      expect(started.status).toBe(202);
+      await eventually(
+        () => call(`${apiUrl}/v1/runs/${started.body.id}`, { token: alice }),
+        (run) => run.body.status === 'waiting_for_human',
+      );
+      return started.body.id as string;
+    };
+    const [rejected, cancelled, retried, aborted] = [
+      await start('reject-me'),
+      await start('cancel-me'),
+      await start('retry-me'),
+      await start('abort-me'),
+    ];
+    const statusOf = (id: string) => call(`${apiUrl}/v1/runs/${id}`, { token: alice }).then((r) => r.body.status);
+
+    const page = await signedInPage('morgan');
+    await page.getByRole('link', { name: 'Escalations' }).click();
+    const card = (node: string, workflow: string) =>
+      page.getByRole('article', { name: `Escalation ${node} of ${workflow}` });
+
+    await card('decide', 'reject-me').getByRole('textbox', { name: 'Note' }).fill('not this quarter');
+    await card('decide', 'reject-me').getByRole('button', { name: 'Reject' }).click();
+    await eventually(
+      () => statusOf(rejected),
+      (s) => s === 'failed',
+    );
+    const audit = await call(`${apiUrl}/v1/runs/${rejected}/audit`, {
+      token: await auth.mintToken('m', ['baton:audit:read']),
+    });
+    expect(JSON.stringify(audit.body)).toContain('not this quarter');
+
+    // insufficient_scope: morgan may retry or abort, but only alice could resume (she signs in again)
+    const resume = card('post', 'retry-me').getByRole('button', { name: 'Resume' });
+    expect(await resume.isDisabled()).toBe(true);
+    expect(await resume.getAttribute('title')).toContain('alice');
+    await card('post', 'retry-me').getByRole('button', { name: 'Retry' }).click();
+    await eventually(
+      async () => (await call(`${apiUrl}/v1/escalations?runId=${retried}`, { token: alice })).body,
+      (page: any) => page.items?.filter((e: any) => e.status === 'open').length === 1 && page.items.length >= 2,
+    );
+    expect(await statusOf(retried)).toBe('waiting_for_human');
+
+    await card('post', 'abort-me').getByRole('button', { name: 'Abort' }).click();
+    await eventually(
+      () => statusOf(aborted),
+      (s) => s === 'failed',
+    );
+
+    await page.getByRole('link', { name: 'Runs' }).click();
+    await page.getByRole('link', { name: cancelled }).click();
+    await page.getByRole('button', { name: 'Cancel run' }).click();
+    await page.getByRole('button', { name: 'Confirm' }).click();
+    await eventually(
+      () => statusOf(cancelled),
+      (s) => s === 'cancelled',
+    );
+    expect(consoleErrors).toEqual([]);
+    await page.close();
+  }, 90_000);
 });
 
 if (!hasBrowser) {
