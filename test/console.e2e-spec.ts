@@ -276,6 +276,50 @@ describeBrowser('console (SPEC §14) in Chromium', () => {
     expect(consoleErrors).toEqual([]);
     await page.close();
   }, 90_000);
+
+  it("Resume signs the run's own user in again with the node's scopes and resolves with the new token", async () => {
+    const admin = await auth.mintToken('admin', ['baton:workflows:write']);
+    const body = {
+      name: 'resume-me',
+      defaults: { oauth: { profile: 'corp' } },
+      nodes: [
+        {
+          id: 'post',
+          type: 'http',
+          oauth: { requiredScopes: ['ledger:write'], audience: 'https://ledger.example.com' },
+          request: { method: 'POST', url: 'http://127.0.0.1:9/ledger' },
+        },
+      ],
+    };
+    expect((await call(`${apiUrl}/v1/workflows`, { token: admin, body })).status).toBe(201);
+    const alice = await auth.mintToken('alice', ['expenses:read']);
+    const started = await call(`${apiUrl}/v1/workflows/resume-me/runs`, { token: alice, body: { input: {} } });
+    const runId = started.body.id as string;
+    const open = await eventually(
+      async () => (await call(`${apiUrl}/v1/escalations?runId=${runId}`, { token: alice })).body,
+      (page: any) => page.items?.some((e: any) => e.status === 'open'),
+    );
+    const escalationId = open.items.find((e: any) => e.status === 'open').id as string;
+
+    const page = await signedInPage('alice');
+    await page.getByRole('link', { name: 'Escalations' }).click();
+    const card = page.getByRole('article', { name: 'Escalation post of resume-me' });
+    await card.getByRole('button', { name: 'Resume' }).click();
+    // the authorization server asks alice to sign in again (login_hint = her sub), for the node's scopes too
+    await page.getByLabel('Username').waitFor();
+    expect(await page.locator('body').innerText()).toContain('ledger:write');
+    await page.getByLabel('Username').fill('alice');
+    await page.getByRole('button', { name: 'Continue' }).click();
+    const resolved = await eventually(
+      async () => (await call(`${apiUrl}/v1/escalations/${escalationId}`, { token: alice })).body,
+      (e: any) => e.status === 'resolved',
+      20_000,
+    );
+    expect(resolved).toMatchObject({ status: 'resolved', action: 'resume', resolvedBy: 'alice' });
+    expect(page.url()).not.toMatch(/code=|token/);
+    expect(consoleErrors).toEqual([]);
+    await page.close();
+  }, 60_000);
 });
 
 if (!hasBrowser) {
