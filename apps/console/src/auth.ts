@@ -58,6 +58,21 @@ export function currentIdentity(): { sub: string; scopes: string[] } | undefined
   }
 }
 
+/** Whether a token was obtained and will be unusable within `ms` (time to re-login before it is). */
+export function tokenExpiresWithin(ms: number): boolean {
+  return accessToken !== undefined && Date.now() >= expiresAt - 5_000 - ms;
+}
+
+/** The `sub` of the last token, valid or not: the `login_hint` of a silent re-login. */
+export function lastSubject(): string | undefined {
+  if (!accessToken) return undefined;
+  try {
+    return String(JSON.parse(atob(accessToken.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/'))).sub);
+  } catch {
+    return undefined;
+  }
+}
+
 export function signOut(): void {
   accessToken = undefined;
   expiresAt = 0;

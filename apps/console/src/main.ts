@@ -4,9 +4,11 @@ import {
   completeSignIn,
   currentIdentity,
   currentToken,
+  lastSubject,
   signIn,
   signOut,
   SilentSignInFailed,
+  tokenExpiresWithin,
   type ConsoleSettings,
 } from './auth.js';
 import { h } from './dom.js';
@@ -119,8 +121,9 @@ async function render(): Promise<void> {
  * With a session at the issuer it returns at once; without one, the Sign in page says so.
  */
 function reauthenticate(path: string): void {
+  const loginHint = lastSubject();
   signOut();
-  void signIn(settings, path, { prompt: 'none', loginHint: currentIdentity()?.sub });
+  void signIn(settings, path, { prompt: 'none', loginHint });
 }
 
 // Links inside the app navigate without a reload (tokens live in memory).
@@ -161,10 +164,9 @@ async function start(): Promise<void> {
       } else flash = `Sign-in failed: ${(err as Error).message}`;
     }
   }
-  // Before the token expires, re-login silently (top-level, back to the same page).
+  // Before the token expires (checked every 10 s, acting 30 s ahead), re-login silently, back to the same page.
   setInterval(() => {
-    if (!currentToken() && currentIdentity() === undefined && document.querySelector('.signout'))
-      reauthenticate(window.location.pathname);
+    if (tokenExpiresWithin(30_000) && document.querySelector('.signout')) reauthenticate(window.location.pathname);
   }, 10_000);
   await render();
 }
