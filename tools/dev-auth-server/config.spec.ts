@@ -15,6 +15,10 @@ describe('optionsFromEnvironment', () => {
         },
       ],
       exchangedTokenTtlSeconds: 300,
+      consoleClient: {
+        clientId: 'baton-console',
+        redirectUris: ['http://127.0.0.1:3000/console/callback', 'http://localhost:3000/console/callback'],
+      },
     });
   });
 
