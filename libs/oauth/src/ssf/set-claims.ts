@@ -1,19 +1,9 @@
 import type { JWTPayload, ProtectedHeaderParameters } from 'jose';
+import { INBOUND_TOKEN_ALGORITHMS } from '../inbound/inbound-token-verifier.js';
 import { SetErrorCode, SetRefusal } from './set-refusal.js';
 
-/** SETs are signed with asymmetric keys only (SPEC §10.2); `none` and HS* are refused as `invalid_key`. */
-export const SET_ALGORITHMS = [
-  'RS256',
-  'RS384',
-  'RS512',
-  'PS256',
-  'PS384',
-  'PS512',
-  'ES256',
-  'ES384',
-  'ES512',
-  'EdDSA',
-];
+/** SETs are signed with asymmetric keys only (SPEC §10.2), the same list as user tokens; `none` and HS* are `invalid_key`. */
+export const SET_ALGORITHMS: string[] = [...INBOUND_TOKEN_ALGORITHMS];
 
 const SET_TYPES = new Set(['secevent+jwt', 'application/secevent+jwt']);
 
