@@ -158,6 +158,7 @@ describeBrowser('console (SPEC §14) in Chromium', () => {
     await page.getByRole('img', { name: 'Workflow graph' }).waitFor();
     await page.getByRole('button', { name: 'Verify chain' }).click();
     await page.getByText(/Chain valid \(\d+ entries\)/).waitFor();
+    if (process.env.CONSOLE_SCREENSHOTS) await page.screenshot({ path: 'docs/console/run.png', fullPage: true });
     await page.getByText('escalation.resolved').first().waitFor();
 
     await page.getByRole('link', { name: 'Audit' }).click();
@@ -183,8 +184,11 @@ describeBrowser('console (SPEC §14) in Chromium', () => {
         await page.getByRole('heading', { name, level: 1 }).waitFor();
         await noHorizontalScroll(page);
         // CONSOLE_SCREENSHOTS=1 refreshes the README's pictures (docs/console/*.png)
-        if (process.env.CONSOLE_SCREENSHOTS && viewport.width > 700)
-          await page.screenshot({ path: `docs/console/${name.toLowerCase()}.png`, fullPage: true });
+        if (process.env.CONSOLE_SCREENSHOTS)
+          await page.screenshot({
+            path: `docs/console/${name.toLowerCase()}${viewport.width > 700 ? '' : '-390'}.png`,
+            fullPage: viewport.width > 700,
+          });
       }
     }
     await page.goto(`${apiUrl}/console/runs/${runId}`);
@@ -316,6 +320,19 @@ describeBrowser('console (SPEC §14) in Chromium', () => {
       20_000,
     );
     expect(resolved).toMatchObject({ status: 'resolved', action: 'resume', resolvedBy: 'alice' });
+
+    // Workflows shows each version's scope changes; reached with the keyboard alone.
+    const v2 = {
+      ...body,
+      nodes: [{ ...body.nodes[0], oauth: { ...body.nodes[0]!.oauth, requiredScopes: ['ledger:read'] } }],
+    };
+    expect((await call(`${apiUrl}/v1/workflows`, { token: admin, body: v2 })).status).toBe(201);
+    await page.getByRole('link', { name: 'Workflows' }).focus();
+    await page.keyboard.press('Enter');
+    const workflow = page.getByRole('region', { name: 'Workflow resume-me' });
+    await workflow.getByText('Scope changes since version 1').waitFor();
+    await workflow.getByText('post: ledger:read (required)').first().waitFor();
+    await workflow.getByText('post: ledger:write (required)').first().waitFor();
     expect(page.url()).not.toMatch(/code=|token/);
     expect(consoleErrors).toEqual([]);
     await page.close();
