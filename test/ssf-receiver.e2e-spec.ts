@@ -147,6 +147,18 @@ describe('Shared Signals push receiver (SPEC §10.2)', () => {
     expect(json).toMatchObject({ status: 400, body: { err: 'invalid_request' } });
   });
 
+  it("accepts the media type with parameters, and a JSON body on this path gets this path's answers", async () => {
+    const withCharset = await push(await idp.set(AUDIENCE, 'a'), {
+      'content-type': 'application/secevent+jwt; charset=utf-8',
+    });
+    expect(withCharset.status).toBe(202);
+    const malformedJson = await push('{not json', { 'content-type': 'application/json' });
+    expect(malformedJson).toMatchObject({ status: 400, body: { err: 'invalid_request' } });
+    const bigJson = await push(JSON.stringify({ x: 'y'.repeat(70 * 1024) }), { 'content-type': 'application/json' });
+    expect(bigJson.status).toBe(413);
+    expect(bigJson.body).toMatchObject({ err: 'invalid_request' });
+  });
+
   it('answers 413 beyond 64 KiB', async () => {
     const big = await idp.set(AUDIENCE, 'a', { claims: { padding: 'x'.repeat(70 * 1024) } });
     expect((await push(big)).status).toBe(413);

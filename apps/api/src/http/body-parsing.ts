@@ -1,6 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import express, { type ErrorRequestHandler } from 'express';
 import { JsonTooDeepError, MAX_JSON_DEPTH, jsonNestingExceeds } from './json-depth.js';
+import { NON_JSON_BODY_PATH, isJsonContentType } from './method-and-media.js';
 import { PROBLEM_CONTENT_TYPE, problem, type ProblemDetails } from './problem-details.js';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -13,7 +14,10 @@ export function useJsonBodies(app: INestApplication): void {
   app.use(
     express.json({
       limit: MAX_BODY_BYTES,
-      type: ['application/json', 'application/*+json'],
+      // Not on the Shared Signals push path: it reads its body itself, with its own limit and answers.
+      type: (req) =>
+        (req as { url?: string }).url?.split('?')[0] !== NON_JSON_BODY_PATH &&
+        isJsonContentType(req.headers['content-type']),
       // Depth is checked on the raw bytes before JSON.parse (issue 10 item 11).
       verify: (_req, _res, buf) => {
         if (jsonNestingExceeds(buf)) throw new JsonTooDeepError();

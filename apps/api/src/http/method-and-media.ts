@@ -3,8 +3,8 @@ import type { Request, RequestHandler } from 'express';
 import { PROBLEM_CONTENT_TYPE, problem } from './problem-details.js';
 
 const BODY_METHODS: ReadonlySet<string> = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
-/** The one path whose body is not JSON: Shared Signals push (SPEC §10.2). */
-const NON_JSON_BODY_PATH = '/v1/ssf/events';
+/** The one path whose body is not JSON: Shared Signals push (SPEC §10.2); it reads and answers for its body itself. */
+export const NON_JSON_BODY_PATH = '/v1/ssf/events';
 
 /** Whether a media type is one the API parses as JSON (`application/json`, `application/*+json`). */
 export function isJsonContentType(contentType: string | undefined): boolean {

@@ -6,8 +6,6 @@ import { SetIntake } from '@baton/workflow';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Request, Response } from 'express';
 
-/** The push endpoint's path (its body is not JSON: the 415 check lets it through). */
-export const SSF_PUSH_PATH = '/v1/ssf/events';
 /** SPEC §10.2: SETs over 64 KiB answer 413. */
 export const MAX_SET_BYTES = 64 * 1024;
 const SET_CONTENT_TYPE = 'application/secevent+jwt';
@@ -76,10 +74,9 @@ function sameSecret(presented: string, expected: string): boolean {
   return timingSafeEqual(a, b);
 }
 
-/** The raw body as text, or null beyond the cap. A JSON body was parsed already (it is refused later). */
+/** The raw body as text, or null beyond the cap. */
 async function readBody(request: Request): Promise<string | null> {
-  if (request.body !== undefined && typeof request.body !== 'object') return String(request.body);
-  if (request.readableEnded || (request.body && typeof request.body === 'object')) return '';
+  // No body parser runs on this path (body-parsing.ts), so the stream is still unread.
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of request as AsyncIterable<Buffer>) {

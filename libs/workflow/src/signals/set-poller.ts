@@ -64,8 +64,14 @@ export class SetPoller implements OnApplicationBootstrap, OnApplicationShutdown 
   }
 
   private async elect(): Promise<void> {
-    if (this.stopped || this.lockClient) return;
-    const client = new pg.Client({ connectionString: this.config.databaseUrl });
+    if (this.stopped) return;
+    if (this.lockClient) return this.checkLock(this.lockClient);
+    // Keepalives make Postgres free the lock within ~25 s of this host vanishing (not hours).
+    const client = new pg.Client({
+      connectionString: this.config.databaseUrl,
+      keepAlive: true,
+      options: '-c tcp_keepalives_idle=10 -c tcp_keepalives_interval=5 -c tcp_keepalives_count=3',
+    });
     client.on('error', () => void this.resign(client));
     try {
       await client.connect();
@@ -88,6 +94,15 @@ export class SetPoller implements OnApplicationBootstrap, OnApplicationShutdown 
     for (const transmitter of this.transmitters) {
       const loop = this.pollLoop(transmitter, client).finally(() => this.loops.delete(loop));
       this.loops.add(loop);
+    }
+  }
+
+  /** The poller stops polling as soon as its lock connection stops answering (another may hold the lock then). */
+  private async checkLock(client: pg.Client): Promise<void> {
+    try {
+      await client.query({ text: 'SELECT 1', query_timeout: ELECTION_EVERY_MS } as never);
+    } catch {
+      await this.resign(client);
     }
   }
 
@@ -118,7 +133,9 @@ export class SetPoller implements OnApplicationBootstrap, OnApplicationShutdown 
         await this.sleep(backoffMs);
         continue;
       }
-      for (const [jti, set] of Object.entries(answer.sets ?? {})) {
+      let unrecorded = false;
+      const sets = typeof answer.sets === 'object' && answer.sets !== null ? answer.sets : {};
+      for (const [jti, set] of Object.entries(sets)) {
         try {
           if (typeof set !== 'string') throw new SetRefusal('invalid_request', 'the SET is not a string');
           await this.intake.accept(set, 'poll');
@@ -126,9 +143,10 @@ export class SetPoller implements OnApplicationBootstrap, OnApplicationShutdown 
         } catch (error) {
           if (error instanceof SetRefusal) setErrs[jti] = { err: error.err, description: error.description };
           // else: not recorded (Postgres down); left unacknowledged, the transmitter sends it again.
+          else unrecorded = true;
         }
       }
-      if (answer.moreAvailable === true) continue;
+      if (answer.moreAvailable === true && !unrecorded) continue;
       await this.sleep(transmitter.pollIntervalSeconds * 1000);
     }
   }
