@@ -48,11 +48,16 @@ export function currentToken(): string | undefined {
 
 /** `sub` and `scope` of the current token, for what the UI offers (the api decides what is allowed). */
 export function currentIdentity(): { sub: string; scopes: string[] } | undefined {
-  const token = currentToken();
+  const payload = payloadOf(currentToken());
+  if (!payload) return undefined;
+  return { sub: String(payload.sub), scopes: typeof payload.scope === 'string' ? payload.scope.split(' ') : [] };
+}
+
+/** A JWT's payload, unverified (the UI only chooses what to offer; the api verifies). */
+function payloadOf(token: string | undefined): Record<string, unknown> | undefined {
   if (!token) return undefined;
   try {
-    const payload = JSON.parse(atob(token.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/')));
-    return { sub: String(payload.sub), scopes: typeof payload.scope === 'string' ? payload.scope.split(' ') : [] };
+    return JSON.parse(atob(token.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/')));
   } catch {
     return undefined;
   }
@@ -65,12 +70,8 @@ export function tokenExpiresWithin(ms: number): boolean {
 
 /** The `sub` of the last token, valid or not: the `login_hint` of a silent re-login. */
 export function lastSubject(): string | undefined {
-  if (!accessToken) return undefined;
-  try {
-    return String(JSON.parse(atob(accessToken.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/'))).sub);
-  } catch {
-    return undefined;
-  }
+  const sub = payloadOf(accessToken)?.sub;
+  return typeof sub === 'string' ? sub : undefined;
 }
 
 export function signOut(): void {

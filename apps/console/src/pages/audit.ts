@@ -23,12 +23,6 @@ export async function auditPage(ctx: PageContext): Promise<void> {
   );
   const from = h('input', { id: 'audit-from', name: 'from', type: 'datetime-local' });
   const to = h('input', { id: 'audit-to', name: 'to', type: 'datetime-local' });
-  const format = h(
-    'select',
-    { id: 'audit-format' },
-    h('option', { value: 'ndjson' }, 'NDJSON'),
-    h('option', { value: 'csv' }, 'CSV'),
-  );
   const chart = h('div', { class: 'chart', role: 'img', 'aria-label': 'Successes and failures per bucket' });
   const body = h('tbody');
   const message = h('p', { role: 'status' });
@@ -64,7 +58,7 @@ export async function auditPage(ctx: PageContext): Promise<void> {
       field('To', to, 'audit-to'),
       h('div', { class: 'field buttons' }, h('button', { type: 'submit' }, 'Apply filters')),
     ),
-    h('div', { class: 'export' }, field('Format', format, 'audit-format'), exportButton),
+    h('div', { class: 'export' }, exportButton),
     message,
     h('h2', {}, 'Success and failure'),
     chart,
@@ -173,7 +167,7 @@ export async function auditPage(ctx: PageContext): Promise<void> {
   async function exportEntries(): Promise<void> {
     const q = query();
     const params = new URLSearchParams(Object.entries(q).map(([k, v]) => [k, String(v)]));
-    // The export endpoint streams NDJSON; CSV is converted here. A Blob URL carries no token.
+    // The export endpoint's NDJSON (SPEC §7), saved as it came; a Blob URL carries no token.
     const response = await fetch(`/v1/audit/export?${params}`, {
       headers: { authorization: `Bearer ${currentToken() ?? ''}` },
     });
@@ -182,9 +176,8 @@ export async function auditPage(ctx: PageContext): Promise<void> {
       return;
     }
     const text = await response.text();
-    const csv = format.value === 'csv';
-    const blob = new Blob([csv ? ndjsonToCsv(text) : text], { type: csv ? 'text/csv' : 'application/x-ndjson' });
-    const link = h('a', { href: URL.createObjectURL(blob), download: `baton-audit.${csv ? 'csv' : 'ndjson'}` });
+    const blob = new Blob([text], { type: 'application/x-ndjson' });
+    const link = h('a', { href: URL.createObjectURL(blob), download: 'baton-audit.ndjson' });
     document.body.append(link);
     link.click();
     link.remove();
@@ -209,41 +202,5 @@ function row(entry: Schemas['AuditEntry']): HTMLElement {
     h('td', {}, entry.nodeId ?? '—'),
     h('td', {}, entry.userId ?? '—'),
     h('td', {}, entry.success ? 'success' : `failure${entry.error ? `: ${entry.error}` : ''}`),
-  );
-}
-
-const CSV_COLUMNS = [
-  'id',
-  'at',
-  'operation',
-  'runId',
-  'nodeId',
-  'workflow',
-  'agentId',
-  'userId',
-  'issuer',
-  'scopes',
-  'target',
-  'success',
-  'error',
-  'details',
-];
-
-export function ndjsonToCsv(ndjson: string): string {
-  const cell = (v: unknown) => {
-    const s = v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v);
-    return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-  };
-  const lines = ndjson
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as Record<string, unknown>);
-  return (
-    [
-      CSV_COLUMNS.join(','),
-      ...lines.map((e) =>
-        CSV_COLUMNS.map((c) => cell(Array.isArray(e[c]) ? (e[c] as unknown[]).join(' ') : e[c])).join(','),
-      ),
-    ].join('\n') + '\n'
   );
 }

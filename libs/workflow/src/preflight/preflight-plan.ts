@@ -138,6 +138,29 @@ function workflowNodeVerdict(
   return { granted, missing: [], verdict: worstVerdict(verdicts) };
 }
 
+/** What a preflight answer says of a node with `oauth`, before its verdict. */
+function tokenNodeFields(
+  id: string,
+  type: PreflightNode['type'],
+  oauth: {
+    profile: string;
+    audience?: string;
+    resource?: string;
+    requiredScopes: readonly string[];
+    optionalScopes: readonly string[];
+  },
+) {
+  return {
+    id,
+    type,
+    profile: oauth.profile,
+    audience: oauth.audience ?? null,
+    resource: oauth.resource ?? null,
+    requiredScopes: [...oauth.requiredScopes],
+    optionalScopes: [...oauth.optionalScopes],
+  };
+}
+
 /**
  * The verdicts knowable without asking the authorization server: approval nodes, nodes without
  * `oauth`, and SPEC §4.2 narrowing against the caller's scopes (the engine's own `scopesToRequest`,
@@ -152,19 +175,11 @@ export function planPreflight(
 ): PreflightPlan {
   const exchanges = new Map<string, PlannedExchange>();
   const planned = nodes.map((node): PreflightNode => {
-    if (node.type === NodeType.Workflow && node.oauth) {
-      const { profile, audience, resource, requiredScopes, optionalScopes } = node.oauth;
+    if (node.type === NodeType.Workflow && node.oauth)
       return {
-        id: node.id,
-        type: node.type,
-        profile,
-        audience: audience ?? null,
-        resource: resource ?? null,
-        requiredScopes: [...requiredScopes],
-        optionalScopes: [...optionalScopes],
+        ...tokenNodeFields(node.id, node.type, node.oauth),
         ...workflowNodeVerdict(node, userScopes, [], 0, scopeSourceOf, delegation),
       };
-    }
     if (node.type === NodeType.Approval || !node.oauth) {
       return {
         id: node.id,
@@ -200,18 +215,7 @@ export function planPreflight(
           nodeIds: [node.id],
         });
     }
-    return {
-      id: node.id,
-      type: node.type,
-      profile,
-      audience: audience ?? null,
-      resource: resource ?? null,
-      requiredScopes: [...requiredScopes],
-      optionalScopes: [...optionalScopes],
-      granted,
-      missing,
-      verdict,
-    };
+    return { ...tokenNodeFields(node.id, node.type, node.oauth), granted, missing, verdict };
   });
   return { nodes: planned, exchanges: [...exchanges.values()] };
 }

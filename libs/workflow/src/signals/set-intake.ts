@@ -11,7 +11,7 @@ import { SecurityEventSink, type SecurityEventOutcome } from './security-event.j
  */
 @Injectable()
 export class SetIntake {
-  readonly verifier: SetVerifier;
+  private readonly verifier: SetVerifier;
   private readonly byIssuer: ReadonlyMap<string, SsfTransmitter>;
 
   constructor(

@@ -83,6 +83,11 @@ function toAudit(token: ReleasedToken) {
   return {
     operation: AuditOperation.TokenReleased,
     success: token.revoked,
-    details: { profile: token.profile, jti: token.jti ?? null, revoked: token.revoked, status: token.status },
+    details: {
+      profile: token.profile,
+      ...(token.jti && { jti: token.jti }),
+      revoked: token.revoked,
+      status: token.status,
+    },
   };
 }
