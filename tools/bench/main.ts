@@ -13,11 +13,27 @@ import { benchOptions } from './bench-options.js';
 import { measureLiveEvents } from './live-events.js';
 import { BuiltProcess, freePort } from './child-process.js';
 import { FastResourceServer } from './fast-resource-server.js';
-import { cpuMsPer, percentile, stepGaps, transactionsPer } from './figures.js';
+import {
+  callsAfterRevocation,
+  cpuMsPer,
+  pauseLatencies,
+  percentile,
+  stepGaps,
+  transactionsPer,
+  type RevokedRunRecord,
+} from './figures.js';
 import { FLOOR_JOB_OPTIONS, FLOOR_QUEUE, startFloorRun, stepTemplate, type FloorJob } from './floor.js';
 import { BenchDb } from './pg-meter.js';
 import { measureRawBullmq } from './raw-bullmq.js';
-import { figureRows, printReport, type BenchResult, type PhaseFigures } from './report.js';
+import {
+  figureRows,
+  printReport,
+  printRevocationReport,
+  type BenchResult,
+  type PhaseFigures,
+  type RevocationFigures,
+} from './report.js';
+import { BenchTransmitter } from './ssf-transmitter.js';
 import { BENCH_SCOPE, NODES_PER_RUN, Workflow, sequentialHttpWorkflow } from './workload.js';
 
 /**
@@ -29,6 +45,8 @@ import { BENCH_SCOPE, NODES_PER_RUN, Workflow, sequentialHttpWorkflow } from './
 const options = benchOptions();
 const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
 const POLL_MS = 50;
+/** The `aud` of the revocation phase's SETs (baton.yaml's `sharedSignals.audience`). */
+const SSF_AUDIENCE = 'https://baton.bench/ssf';
 
 const closers: { what: string; close: () => Promise<unknown> }[] = [];
 const id = `${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
@@ -55,8 +73,11 @@ try {
     exchangedTokenTtlSeconds: 3600,
   });
   closers.push({ what: 'dev authorization server', close: () => auth.close() });
-  const resource = await FastResourceServer.start();
+  const resource = await FastResourceServer.start({ slowMs: options.ssfDownstreamMs });
   closers.push({ what: 'resource server', close: () => resource.close() });
+  const transmitter = await BenchTransmitter.start();
+  closers.push({ what: 'SSF transmitter', close: () => transmitter.close() });
+  const ssfPushToken = randomBytes(18).toString('base64url');
 
   const dir = mkdtempSync(join(tmpdir(), 'baton-bench-'));
   closers.push({ what: 'temp config', close: async () => rmSync(dir, { recursive: true, force: true }) });
@@ -76,6 +97,11 @@ try {
       },
       // the workload's audiences are names, not URLs: bind them all to the bench's resource server
       http: { allowedHosts: ['127.0.0.1'], audienceOrigins: { '*': [new URL(resource.url).origin] } },
+      // The revocation phase's SETs: signed by the bench's transmitter, naming users of the dev AS.
+      sharedSignals: {
+        audience: SSF_AUDIENCE,
+        transmitters: [{ issuer: transmitter.issuer, subjectIssuer: auth.issuer, authorizationEnv: 'SSF_PUSH_TOKEN' }],
+      },
     }),
   );
   const [apiPort, workerPort] = [await freePort(), await freePort()];
@@ -88,6 +114,7 @@ try {
     BATON_QUEUE_PREFIX: queuePrefix,
     LOG_LEVEL: options.logLevel,
     CORP_CLIENT_SECRET: clientSecret,
+    SSF_PUSH_TOKEN: ssfPushToken,
     PORT: String(apiPort),
     WORKER_PORT: String(workerPort),
   };
@@ -122,6 +149,18 @@ try {
     'POST',
     `${apiUrl}/v1/workflows`,
     sequentialHttpWorkflow(Workflow.SameAudience, resource.url, () => 'https://bench.example.com'),
+    admin,
+    201,
+  );
+  await json(
+    'POST',
+    `${apiUrl}/v1/workflows`,
+    sequentialHttpWorkflow(
+      Workflow.Revocation,
+      `${resource.url}/slow`,
+      () => 'https://bench.example.com',
+      options.ssfSteps,
+    ),
     admin,
     201,
   );
@@ -163,258 +202,413 @@ try {
     throw new Error(`${tag}: runs did not all finish within ${timeoutMs / 1000} s\nworker:\n${worker.tail()}`);
   };
 
-  // --- raw BullMQ --------------------------------------------------------------------------------
-  log(`raw BullMQ: ${options.rawJobs} empty jobs, concurrency ${options.rawConcurrency}`);
-  const raw = await measureRawBullmq('bulk', {
-    redisUrl: options.redisUrl,
-    prefix: queuePrefix,
-    jobs: options.rawJobs,
-    concurrency: options.rawConcurrency,
-    chainLength: NODES_PER_RUN,
-  });
+  if (options.only === 'ssf') {
+    log(`BENCH_ONLY=ssf: warming up (${options.warmupRuns} runs), then the revocation phase alone`);
+    await startRuns('warmup', options.warmupRuns, options.concurrency);
+    await finished('warmup', options.warmupRuns);
+    const ssf = await measureRevocation();
+    const at = new Date().toISOString();
+    printRevocationReport(at, options.quick, ssf);
+    mkdirSync(dirname(options.resultPath), { recursive: true });
+    writeFileSync(options.resultPath, `${JSON.stringify({ at, quick: options.quick, ssf }, null, 2)}\n`);
+    log(`result written to ${options.resultPath}`);
+  } else {
+    // --- raw BullMQ --------------------------------------------------------------------------------
+    log(`raw BullMQ: ${options.rawJobs} empty jobs, concurrency ${options.rawConcurrency}`);
+    const raw = await measureRawBullmq('bulk', {
+      redisUrl: options.redisUrl,
+      prefix: queuePrefix,
+      jobs: options.rawJobs,
+      concurrency: options.rawConcurrency,
+      chainLength: NODES_PER_RUN,
+    });
 
-  // --- warm-up (unmeasured): JIT, pools, JWKS and discovery caches, the definition cache, the exchanged token
-  log(`warming up: ${options.warmupRuns} runs`);
-  await startRuns('warmup', options.warmupRuns, options.concurrency);
-  await finished('warmup', options.warmupRuns);
-  const [sample] = await db.query<{ id: string }>(
-    `SELECT id FROM runs WHERE input->>'phase' = 'warmup' ORDER BY finished_at DESC LIMIT 1`,
-  );
-  const template = await stepTemplate((text, values) => db.query(text, values), sample!.id);
-  const rssAfterWarmup = worker.rssBytes();
-
-  // --- one run alone: step gaps ------------------------------------------------------------------
-  log(`step gap, one run alone: ${options.aloneRuns} runs one after another`);
-  resource.record();
-  for (let i = 0; i < options.aloneRuns; i++) {
-    await startRun(`alone-${i}`, i);
-    await finished(`alone-${i}`, 1);
-  }
-  const aloneGaps = stepGaps(resource.takeRecords());
-
-  // --- the throughput phase: 200 runs, 20 starts at a time, api and worker running together --------
-  const load = await measured(`load`, options.runs, async (tag) => {
-    resource.record();
-    await startRuns(tag, options.runs, options.concurrency);
-  });
-  const loadGaps = stepGaps(resource.takeRecords());
-
-  // --- the api alone (worker paused with SIGSTOP): its transactions and CPU per run start, then the
-  // worker draining those runs alone: its transactions and CPU per step with nothing else running.
-  log(`api alone: ${options.runs} run starts with the worker paused, then the worker drains them`);
-  const apiAlone = await (async () => {
-    const tag = 'api-alone';
-    const apiBefore = { ticks: api.cpuTicks(), pg: await api.pgCounts() };
-    const workerCountsBefore = await worker.pgCounts();
-    worker.pause();
-    let resumed = false;
-    try {
-      await startRuns(tag, options.runs, options.concurrency);
-      const apiTicks = api.cpuTicks() - apiBefore.ticks;
-      const apiPg = await api.pgCounts();
-      const workerBefore = worker.cpuTicks();
-      worker.resume();
-      resumed = true;
-      await finished(tag, options.runs);
-      const workerTicks = worker.cpuTicks() - workerBefore;
-      const workerPg = await worker.pgCounts();
-      const steps = options.runs * NODES_PER_RUN;
-      return {
-        api: {
-          statementsPerStart: (apiPg.statements - apiBefore.pg.statements) / options.runs,
-          transactionsPerStart: (apiPg.transactions - apiBefore.pg.transactions) / options.runs,
-          cpuMsPerStart: cpuMsPer(apiTicks, options.runs),
-        },
-        worker: {
-          statementsPerStep: (workerPg.statements - workerCountsBefore.statements) / steps,
-          transactionsPerStep: (workerPg.transactions - workerCountsBefore.transactions) / steps,
-          cpuMsPerStep: cpuMsPer(workerTicks, steps),
-        },
-      };
-    } finally {
-      if (!resumed) worker.resume();
-    }
-  })();
-
-  // --- the floor: the hand-written pipeline with a queue hop per step -----------------------------
-  log(`floor pipeline: ${options.runs} runs, worker concurrency ${options.floorConcurrency}`);
-  const floorWorker = BuiltProcess.start(
-    'floor worker',
-    'dist/tools/bench/floor-worker.js',
-    {
-      ...inheritedEnv(),
-      FLOOR_DATABASE_URL: databaseUrl,
-      FLOOR_REDIS_URL: options.redisUrl,
-      FLOOR_PREFIX: queuePrefix,
-      FLOOR_CONCURRENCY: String(options.floorConcurrency),
-      FLOOR_RESOURCE_URL: resource.url,
-      FLOOR_LENGTH: String(NODES_PER_RUN),
-      FLOOR_TEMPLATE: JSON.stringify(template),
-    },
-    join(dir, 'floor-pg-counts.json'),
-  );
-  closers.push({ what: 'floor worker', close: () => floorWorker.stop() });
-  await floorWorker.waitForLine('ready');
-  const floorPool = new pg.Pool({
-    connectionString: databaseUrl,
-    max: 10,
-    application_name: 'baton-bench-floor-starts',
-  });
-  closers.push({ what: 'floor pool', close: () => floorPool.end() });
-  const connection = {
-    host: new URL(options.redisUrl).hostname,
-    port: Number(new URL(options.redisUrl).port || 6379),
-  } as ConnectionOptions;
-  const floorQueue = new Queue<FloorJob>(FLOOR_QUEUE, { connection, prefix: queuePrefix });
-  closers.push({ what: 'floor queue', close: () => floorQueue.close() });
-  const startFloor = async (tag: string, item: number): Promise<void> => {
-    const runId = await startFloorRun(floorPool, Workflow.SameAudience, NODES_PER_RUN, { item, phase: tag });
-    await floorQueue.add(
-      'step',
-      { runId, step: 1, item, claimed: false },
-      { ...FLOOR_JOB_OPTIONS, jobId: `${runId}.step1.1` },
+    // --- warm-up (unmeasured): JIT, pools, JWKS and discovery caches, the definition cache, the exchanged token
+    log(`warming up: ${options.warmupRuns} runs`);
+    await startRuns('warmup', options.warmupRuns, options.concurrency);
+    await finished('warmup', options.warmupRuns);
+    const [sample] = await db.query<{ id: string }>(
+      `SELECT id FROM runs WHERE input->>'phase' = 'warmup' ORDER BY finished_at DESC LIMIT 1`,
     );
-  };
-  // Unmeasured first round: the floor worker's JIT, pool and prepared statements.
-  await startRuns('floor-warmup', Math.min(options.warmupRuns, options.runs), options.concurrency, startFloor);
-  await finished('floor-warmup', Math.min(options.warmupRuns, options.runs));
-  const floor = await measured(
-    'floor',
-    options.runs,
-    (tag) => startRuns(tag, options.runs, options.concurrency, startFloor),
-    floorWorker,
-  );
-  await floorWorker.stop();
-  // The floor must have written what Baton wrote: the same audit rows per run, in the same operations.
-  const written = await db.query<{ phase: string; per_run: string; operations: string }>(
-    `SELECT r.input->>'phase' AS phase, (count(*)::float8 / count(DISTINCT r.id))::text AS per_run,
+    const template = await stepTemplate((text, values) => db.query(text, values), sample!.id);
+    const rssAfterWarmup = worker.rssBytes();
+
+    // --- one run alone: step gaps ------------------------------------------------------------------
+    log(`step gap, one run alone: ${options.aloneRuns} runs one after another`);
+    resource.record();
+    for (let i = 0; i < options.aloneRuns; i++) {
+      await startRun(`alone-${i}`, i);
+      await finished(`alone-${i}`, 1);
+    }
+    const aloneGaps = stepGaps(resource.takeRecords());
+
+    // --- the throughput phase: 200 runs, 20 starts at a time, api and worker running together --------
+    const load = await measured(`load`, options.runs, async (tag) => {
+      resource.record();
+      await startRuns(tag, options.runs, options.concurrency);
+    });
+    const loadGaps = stepGaps(resource.takeRecords());
+
+    // --- the api alone (worker paused with SIGSTOP): its transactions and CPU per run start, then the
+    // worker draining those runs alone: its transactions and CPU per step with nothing else running.
+    log(`api alone: ${options.runs} run starts with the worker paused, then the worker drains them`);
+    const apiAlone = await (async () => {
+      const tag = 'api-alone';
+      const apiBefore = { ticks: api.cpuTicks(), pg: await api.pgCounts() };
+      const workerCountsBefore = await worker.pgCounts();
+      worker.pause();
+      let resumed = false;
+      try {
+        await startRuns(tag, options.runs, options.concurrency);
+        const apiTicks = api.cpuTicks() - apiBefore.ticks;
+        const apiPg = await api.pgCounts();
+        const workerBefore = worker.cpuTicks();
+        worker.resume();
+        resumed = true;
+        await finished(tag, options.runs);
+        const workerTicks = worker.cpuTicks() - workerBefore;
+        const workerPg = await worker.pgCounts();
+        const steps = options.runs * NODES_PER_RUN;
+        return {
+          api: {
+            statementsPerStart: (apiPg.statements - apiBefore.pg.statements) / options.runs,
+            transactionsPerStart: (apiPg.transactions - apiBefore.pg.transactions) / options.runs,
+            cpuMsPerStart: cpuMsPer(apiTicks, options.runs),
+          },
+          worker: {
+            statementsPerStep: (workerPg.statements - workerCountsBefore.statements) / steps,
+            transactionsPerStep: (workerPg.transactions - workerCountsBefore.transactions) / steps,
+            cpuMsPerStep: cpuMsPer(workerTicks, steps),
+          },
+        };
+      } finally {
+        if (!resumed) worker.resume();
+      }
+    })();
+
+    // --- the floor: the hand-written pipeline with a queue hop per step -----------------------------
+    log(`floor pipeline: ${options.runs} runs, worker concurrency ${options.floorConcurrency}`);
+    const floorWorker = BuiltProcess.start(
+      'floor worker',
+      'dist/tools/bench/floor-worker.js',
+      {
+        ...inheritedEnv(),
+        FLOOR_DATABASE_URL: databaseUrl,
+        FLOOR_REDIS_URL: options.redisUrl,
+        FLOOR_PREFIX: queuePrefix,
+        FLOOR_CONCURRENCY: String(options.floorConcurrency),
+        FLOOR_RESOURCE_URL: resource.url,
+        FLOOR_LENGTH: String(NODES_PER_RUN),
+        FLOOR_TEMPLATE: JSON.stringify(template),
+      },
+      join(dir, 'floor-pg-counts.json'),
+    );
+    closers.push({ what: 'floor worker', close: () => floorWorker.stop() });
+    await floorWorker.waitForLine('ready');
+    const floorPool = new pg.Pool({
+      connectionString: databaseUrl,
+      max: 10,
+      application_name: 'baton-bench-floor-starts',
+    });
+    closers.push({ what: 'floor pool', close: () => floorPool.end() });
+    const connection = {
+      host: new URL(options.redisUrl).hostname,
+      port: Number(new URL(options.redisUrl).port || 6379),
+    } as ConnectionOptions;
+    const floorQueue = new Queue<FloorJob>(FLOOR_QUEUE, { connection, prefix: queuePrefix });
+    closers.push({ what: 'floor queue', close: () => floorQueue.close() });
+    const startFloor = async (tag: string, item: number): Promise<void> => {
+      const runId = await startFloorRun(floorPool, Workflow.SameAudience, NODES_PER_RUN, { item, phase: tag });
+      await floorQueue.add(
+        'step',
+        { runId, step: 1, item, claimed: false },
+        { ...FLOOR_JOB_OPTIONS, jobId: `${runId}.step1.1` },
+      );
+    };
+    // Unmeasured first round: the floor worker's JIT, pool and prepared statements.
+    await startRuns('floor-warmup', Math.min(options.warmupRuns, options.runs), options.concurrency, startFloor);
+    await finished('floor-warmup', Math.min(options.warmupRuns, options.runs));
+    const floor = await measured(
+      'floor',
+      options.runs,
+      (tag) => startRuns(tag, options.runs, options.concurrency, startFloor),
+      floorWorker,
+    );
+    await floorWorker.stop();
+    // The floor must have written what Baton wrote: the same audit rows per run, in the same operations.
+    const written = await db.query<{ phase: string; per_run: string; operations: string }>(
+      `SELECT r.input->>'phase' AS phase, (count(*)::float8 / count(DISTINCT r.id))::text AS per_run,
             string_agg(DISTINCT a.operation, ',' ORDER BY a.operation) AS operations
      FROM runs r JOIN audit_entries a ON a.run_id = r.id WHERE r.input->>'phase' IN ('load', 'floor') GROUP BY 1`,
-  );
-  const [batonRows, floorRows] = ['load', 'floor'].map((phase) => written.find((w) => w.phase === phase));
-  if (
-    !batonRows ||
-    !floorRows ||
-    batonRows.per_run !== floorRows.per_run ||
-    batonRows.operations !== floorRows.operations
-  ) {
-    throw new Error(`the floor did not write the rows Baton wrote: ${JSON.stringify(written)}`);
-  }
-  log(`  audit rows per run: Baton ${batonRows.per_run}, floor ${floorRows.per_run} (${floorRows.operations})`);
+    );
+    const [batonRows, floorRows] = ['load', 'floor'].map((phase) => written.find((w) => w.phase === phase));
+    if (
+      !batonRows ||
+      !floorRows ||
+      batonRows.per_run !== floorRows.per_run ||
+      batonRows.operations !== floorRows.operations
+    ) {
+      throw new Error(`the floor did not write the rows Baton wrote: ${JSON.stringify(written)}`);
+    }
+    log(`  audit rows per run: Baton ${batonRows.per_run}, floor ${floorRows.per_run} (${floorRows.operations})`);
 
-  // --- worker RSS over many steps ----------------------------------------------------------------
-  const rssRuns = Math.ceil(options.rssSteps / NODES_PER_RUN);
-  log(`worker RSS: ${rssRuns * NODES_PER_RUN} steps (${rssRuns} runs, at most ${options.runs} in flight)`);
-  const rss = await (async () => {
-    const tag = 'rss';
-    const base = resource.requests;
-    const marks = [0.1, 0.5];
-    const samples: { share: number; steps: number; bytes: number }[] = [];
-    let started = 0;
-    // Room for 50 steps/s at least, on a machine shared with others.
-    const deadline = Date.now() + options.phaseTimeoutMs + options.rssSteps * 20;
-    const progress = () => resource.requests - base;
-    const sampleMarks = () => {
-      while (marks.length > 0 && progress() >= marks[0]! * rssRuns * NODES_PER_RUN)
-        samples.push({ share: marks.shift()!, steps: progress(), bytes: worker.rssBytes() });
-    };
-    while (started < rssRuns) {
-      if (Date.now() > deadline) throw new Error('rss: out of time');
-      sampleMarks();
-      if (started * NODES_PER_RUN - progress() >= options.runs * NODES_PER_RUN) {
-        await sleep(POLL_MS);
-        continue;
+    // --- worker RSS over many steps ----------------------------------------------------------------
+    const rssRuns = Math.ceil(options.rssSteps / NODES_PER_RUN);
+    log(`worker RSS: ${rssRuns * NODES_PER_RUN} steps (${rssRuns} runs, at most ${options.runs} in flight)`);
+    const rss = await (async () => {
+      const tag = 'rss';
+      const base = resource.requests;
+      const marks = [0.1, 0.5];
+      const samples: { share: number; steps: number; bytes: number }[] = [];
+      let started = 0;
+      // Room for 50 steps/s at least, on a machine shared with others.
+      const deadline = Date.now() + options.phaseTimeoutMs + options.rssSteps * 20;
+      const progress = () => resource.requests - base;
+      const sampleMarks = () => {
+        while (marks.length > 0 && progress() >= marks[0]! * rssRuns * NODES_PER_RUN)
+          samples.push({ share: marks.shift()!, steps: progress(), bytes: worker.rssBytes() });
+      };
+      while (started < rssRuns) {
+        if (Date.now() > deadline) throw new Error('rss: out of time');
+        sampleMarks();
+        if (started * NODES_PER_RUN - progress() >= options.runs * NODES_PER_RUN) {
+          await sleep(POLL_MS);
+          continue;
+        }
+        const batch = Math.min(options.concurrency, rssRuns - started);
+        const from = started;
+        started += batch;
+        await Promise.all(Array.from({ length: batch }, (_, k) => startRun(tag, from + k)));
       }
-      const batch = Math.min(options.concurrency, rssRuns - started);
-      const from = started;
-      started += batch;
-      await Promise.all(Array.from({ length: batch }, (_, k) => startRun(tag, from + k)));
-    }
-    await finished(tag, rssRuns, deadline - Date.now());
-    sampleMarks();
-    samples.push({ share: 1, steps: progress(), bytes: worker.rssBytes() });
-    return { steps: rssRuns * NODES_PER_RUN, afterWarmupBytes: rssAfterWarmup, samples };
-  })();
+      await finished(tag, rssRuns, deadline - Date.now());
+      sampleMarks();
+      samples.push({ share: 1, steps: progress(), bytes: worker.rssBytes() });
+      return { steps: rssRuns * NODES_PER_RUN, afterWarmupBytes: rssAfterWarmup, samples };
+    })();
 
-  // --- live events: 100 audit streams while runs go by (SPEC §13) --------------------------------
-  const liveRuns = Math.max(5, Math.round(options.runs / 4));
-  log(`live events: ${options.liveStreams} audit streams, ${liveRuns} runs`);
-  const live = await measureLiveEventsOrExplain({
-    apiUrl,
-    token: await mint('bench-auditor', 'baton:audit:read'),
-    workflow: Workflow.SameAudience,
-    streams: options.liveStreams,
-    timeoutMs: options.phaseTimeoutMs,
-    start: async () => {
-      await startRuns('live', liveRuns, options.concurrency);
-      await finished('live', liveRuns);
-      const [row] = await db.query<{ entries: number }>(
-        `SELECT count(*)::int AS entries FROM audit_entries a JOIN runs r ON r.id = a.run_id WHERE r.input->>'phase' = 'live'`,
-      );
-      return row!.entries;
-    },
-  });
+    // --- live events: 100 audit streams while runs go by (SPEC §13) --------------------------------
+    const liveRuns = Math.max(5, Math.round(options.runs / 4));
+    log(`live events: ${options.liveStreams} audit streams, ${liveRuns} runs`);
+    const live = await measureLiveEventsOrExplain({
+      apiUrl,
+      token: await mint('bench-auditor', 'baton:audit:read'),
+      workflow: Workflow.SameAudience,
+      streams: options.liveStreams,
+      timeoutMs: options.phaseTimeoutMs,
+      start: async () => {
+        await startRuns('live', liveRuns, options.concurrency);
+        await finished('live', liveRuns);
+        const [row] = await db.query<{ entries: number }>(
+          `SELECT count(*)::int AS entries FROM audit_entries a JOIN runs r ON r.id = a.run_id WHERE r.input->>'phase' = 'live'`,
+        );
+        return row!.entries;
+      },
+    });
 
-  async function measureLiveEventsOrExplain(
-    options: Parameters<typeof measureLiveEvents>[0],
-  ): ReturnType<typeof measureLiveEvents> {
-    try {
-      return await measureLiveEvents(options);
-    } catch (err) {
-      throw new Error(`${(err as Error).message}\napi:\n${api.tail()}`, { cause: err });
+    async function measureLiveEventsOrExplain(
+      options: Parameters<typeof measureLiveEvents>[0],
+    ): ReturnType<typeof measureLiveEvents> {
+      try {
+        return await measureLiveEvents(options);
+      } catch (err) {
+        throw new Error(`${(err as Error).message}\napi:\n${api.tail()}`, { cause: err });
+      }
     }
+
+    // --- revocation under load: SET accepted → runs paused (SPEC §10.3), last: it leaves runs behind ---
+    const ssf = await measureRevocation();
+
+    // --- report ------------------------------------------------------------------------------------
+    const cpu = cpus();
+    const result: BenchResult = {
+      at: new Date().toISOString(),
+      quick: options.quick,
+      machine: {
+        node: process.version,
+        cpus: cpu.length,
+        cpuModel: cpu[0]?.model.trim() ?? '?',
+        platform: `${platform()} ${release()}`,
+        postgres: postgresVersion,
+      },
+      settings: {
+        runs: options.runs,
+        nodesPerRun: NODES_PER_RUN,
+        startConcurrency: options.concurrency,
+        warmupRuns: options.warmupRuns,
+        aloneRuns: options.aloneRuns,
+        rssSteps: rss.steps,
+        rawJobs: options.rawJobs,
+        rawConcurrency: options.rawConcurrency,
+        floorConcurrency: options.floorConcurrency,
+        ssfUsers: options.ssfUsers,
+        ssfRunsPerUser: options.ssfRunsPerUser,
+        ssfRevokedUsers: options.ssfRevokedUsers,
+        ssfSteps: options.ssfSteps,
+        ssfDownstreamMs: options.ssfDownstreamMs,
+        logLevel: options.logLevel,
+      },
+      raw,
+      load,
+      floor,
+      apiAlone,
+      gaps: {
+        alone: {
+          count: aloneGaps.length,
+          p50: percentile(aloneGaps, 50),
+          p99: percentile(aloneGaps, 99),
+          max: percentile(aloneGaps, 100),
+        },
+        load: {
+          count: loadGaps.length,
+          p50: percentile(loadGaps, 50),
+          p99: percentile(loadGaps, 99),
+          max: percentile(loadGaps, 100),
+        },
+      },
+      rss,
+      live,
+      ssf,
+    };
+    result.rows = figureRows(result);
+    printReport(result);
+    mkdirSync(dirname(options.resultPath), { recursive: true });
+    writeFileSync(options.resultPath, `${JSON.stringify(result, null, 2)}\n`);
+    log(`result written to ${options.resultPath}`);
   }
 
-  // --- report ------------------------------------------------------------------------------------
-  const cpu = cpus();
-  const result: BenchResult = {
-    at: new Date().toISOString(),
-    quick: options.quick,
-    machine: {
-      node: process.version,
-      cpus: cpu.length,
-      cpuModel: cpu[0]?.model.trim() ?? '?',
-      platform: `${platform()} ${release()}`,
-      postgres: postgresVersion,
-    },
-    settings: {
-      runs: options.runs,
-      nodesPerRun: NODES_PER_RUN,
-      startConcurrency: options.concurrency,
-      warmupRuns: options.warmupRuns,
-      aloneRuns: options.aloneRuns,
-      rssSteps: rss.steps,
-      rawJobs: options.rawJobs,
-      rawConcurrency: options.rawConcurrency,
-      floorConcurrency: options.floorConcurrency,
-      logLevel: options.logLevel,
-    },
-    raw,
-    load,
-    floor,
-    apiAlone,
-    gaps: {
-      alone: {
-        count: aloneGaps.length,
-        p50: percentile(aloneGaps, 50),
-        p99: percentile(aloneGaps, 99),
-        max: percentile(aloneGaps, 100),
-      },
-      load: {
-        count: loadGaps.length,
-        p50: percentile(loadGaps, 50),
-        p99: percentile(loadGaps, 99),
-        max: percentile(loadGaps, 100),
-      },
-    },
-    rss,
-    live,
-  };
-  result.rows = figureRows(result);
-  printReport(result);
-  mkdirSync(dirname(options.resultPath), { recursive: true });
-  writeFileSync(options.resultPath, `${JSON.stringify(result, null, 2)}\n`);
-  log(`result written to ${options.resultPath}`);
+  /**
+   * SPEC §10.3's 1 s bound with many runs in flight: `ssfUsers` × `ssfRunsPerUser` runs of
+   * `ssfSteps` http steps against a downstream that answers after `ssfDownstreamMs` (so chains stay
+   * busy and the queue stays long), then one signed session-revoked SET per revoked user pushed to
+   * `POST /v1/ssf/events`. Per revoked run: its SET's 202 → the `at` of its token_revoked
+   * `escalation.created` row (Postgres and the bench share the clock); and every downstream call
+   * of a revoked user's run arriving more than 1 s after that 202. Runs stay behind (unfinished).
+   */
+  async function measureRevocation(): Promise<RevocationFigures> {
+    const tag = 'ssf';
+    const users = options.ssfUsers;
+    const runs = users * options.ssfRunsPerUser;
+    const revokedCount = Math.min(options.ssfRevokedUsers, users);
+    log(
+      `revocation: ${runs} runs of ${users} users, ${options.ssfSteps} steps each (downstream ${options.ssfDownstreamMs} ms); ${revokedCount} users revoked`,
+    );
+    const startedAt = Date.now();
+    const subs = Array.from({ length: users }, (_, u) => `bench-ssf-user-${u}`);
+    const tokens = await Promise.all(subs.map((sub) => mint(sub, BENCH_SCOPE)));
+    // Every run is started before the worker takes any: all of them in flight once steps come.
+    worker.pause();
+    try {
+      await lanes(runs, options.concurrency, async (i) => {
+        await json(
+          'POST',
+          `${apiUrl}/v1/workflows/${Workflow.Revocation}/runs`,
+          { input: { item: i, phase: tag } },
+          tokens[i % users],
+          202,
+        );
+      });
+    } finally {
+      worker.resume();
+    }
+    // Chains under way, several steps each, before the first SET.
+    await sleep(Math.max(1000, 3 * options.ssfDownstreamMs));
+    const [{ n: inFlight }] = (await db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM runs WHERE input->>'phase' = $1 AND status IN ('pending', 'running', 'waiting_for_human')`,
+      [tag],
+    )) as [{ n: number }];
+
+    const calls: { runId: string; arrivedMs: number }[] = [];
+    resource.watch((runId, arrivedMs) => calls.push({ runId, arrivedMs }));
+    const pushes: { sub: string; jti: string; acceptedAtMs: number; acceptedMono: number; tookMs: number }[] = [];
+    try {
+      for (let k = 0; k < revokedCount; k++) {
+        const sub = subs[Math.floor((k * users) / revokedCount)]!;
+        const set = await transmitter.sessionRevoked(SSF_AUDIENCE, auth.issuer, sub);
+        const sent = performance.now();
+        const response = await request(`${apiUrl}/v1/ssf/events`, {
+          dispatcher: http,
+          method: 'POST',
+          headers: { 'content-type': 'application/secevent+jwt', authorization: `Bearer ${ssfPushToken}` },
+          body: set,
+        });
+        const text = await response.body.text();
+        const acceptedMono = performance.now();
+        const acceptedAtMs = Date.now();
+        if (response.statusCode !== 202)
+          throw new Error(`POST /v1/ssf/events answered ${response.statusCode}: ${text}`);
+        const jti = (JSON.parse(Buffer.from(set.split('.')[1]!, 'base64url').toString('utf8')) as { jti: string }).jti;
+        pushes.push({ sub, jti, acceptedAtMs, acceptedMono, tookMs: acceptedMono - sent });
+        await sleep(100);
+      }
+
+      // Until every revoked run paused or ended, and at least 2 s after the last 202 (late calls would show).
+      const jtis = pushes.map((p) => p.jti);
+      const deadline = Date.now() + 30_000;
+      const observeUntil = pushes[pushes.length - 1]!.acceptedMono + 2000;
+      type Affected = { jti: string; run_id: string; status: string; paused_ms: number | null };
+      let affected: Affected[] = [];
+      for (;;) {
+        affected = await db.query<Affected>(
+          `SELECT a.details->>'jti' AS jti, a.run_id, r.status,
+                  (SELECT extract(epoch FROM min(e.at)) * 1000 FROM audit_entries e
+                   WHERE e.run_id = a.run_id AND e.operation = 'escalation.created' AND e.details->>'reason' = 'token_revoked')::float8 AS paused_ms
+           FROM audit_entries a JOIN runs r ON r.id = a.run_id
+           WHERE a.operation = 'security_event.applied' AND a.details->>'jti' = ANY($1)`,
+          [jtis],
+        );
+        const settled = affected.every(
+          (a) => a.paused_ms !== null || ['succeeded', 'failed', 'cancelled'].includes(a.status),
+        );
+        if ((settled && performance.now() >= observeUntil) || Date.now() > deadline) break;
+        await sleep(POLL_MS);
+      }
+
+      const byJti = new Map(pushes.map((p) => [p.jti, p]));
+      const records: RevokedRunRecord[] = affected.map((a) => ({
+        runId: a.run_id,
+        acceptedAtMs: byJti.get(a.jti)!.acceptedAtMs,
+        pausedAtMs: a.paused_ms,
+        ended: ['succeeded', 'failed', 'cancelled'].includes(a.status),
+      }));
+      const pauses = pauseLatencies(records);
+      const revokedRuns = await db.query<{ id: string; user_sub: string }>(
+        `SELECT id, user_sub FROM runs WHERE input->>'phase' = $1 AND user_sub = ANY($2)`,
+        [tag, pushes.map((p) => p.sub)],
+      );
+      const acceptedBySub = new Map(pushes.map((p) => [p.sub, p.acceptedMono]));
+      const acceptedByRun = new Map(revokedRuns.map((r) => [r.id, acceptedBySub.get(r.user_sub)!]));
+      const after = callsAfterRevocation(calls, acceptedByRun);
+      const took = pushes.map((p) => p.tookMs);
+      const figures: RevocationFigures = {
+        users,
+        runsPerUser: options.ssfRunsPerUser,
+        stepsPerRun: options.ssfSteps,
+        downstreamMs: options.ssfDownstreamMs,
+        inFlight,
+        revokedUsers: revokedCount,
+        affected: records.length,
+        paused: pauses.latencies.length,
+        pausedBeforeAccepted: pauses.pausedBeforeAccepted,
+        endedInstead: pauses.endedInstead,
+        neverPaused: pauses.neverPaused,
+        p50: percentile(pauses.latencies, 50),
+        p99: percentile(pauses.latencies, 99),
+        max: percentile(pauses.latencies, 100),
+        acceptP50: percentile(took, 50),
+        acceptMax: percentile(took, 100),
+        lateCalls: after.late,
+        callsWithinBound: after.within,
+        seconds: (Date.now() - startedAt) / 1000,
+      };
+      log(
+        `  ${figures.affected} runs revoked of ${inFlight} in flight: 202 → paused p50 ${figures.p50.toFixed(1)} ms, p99 ${figures.p99.toFixed(1)} ms; ` +
+          `${figures.lateCalls} calls > 1 s after a 202; phase ${figures.seconds.toFixed(1)} s`,
+      );
+      return figures;
+    } finally {
+      resource.watch(null);
+    }
+  }
 
   /**
    * One measured throughput phase: `start` starts the runs tagged `tag`; measured from the first start

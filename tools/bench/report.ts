@@ -38,6 +38,35 @@ export interface GapFigures {
   max: number;
 }
 
+/** SPEC §10.3 under load: SET accepted (202) → each revoked run paused, with many runs in flight. */
+export interface RevocationFigures {
+  users: number;
+  runsPerUser: number;
+  stepsPerRun: number;
+  downstreamMs: number;
+  /** Runs of the phase not terminal when the first SET was sent. */
+  inFlight: number;
+  revokedUsers: number;
+  /** Runs the SETs revoked (their `security_event.applied` rows). */
+  affected: number;
+  paused: number;
+  pausedBeforeAccepted: number;
+  endedInstead: number;
+  neverPaused: number;
+  /** 202 → paused, ms, over the paused runs (0 when paused before the 202 arrived). */
+  p50: number;
+  p99: number;
+  max: number;
+  /** POST of a SET → its 202, ms. */
+  acceptP50: number;
+  acceptMax: number;
+  /** Downstream calls of revoked runs arriving more than 1 s after their SET's 202 (must be 0), and within it. */
+  lateCalls: number;
+  callsWithinBound: number;
+  /** The phase's wall time, s. */
+  seconds: number;
+}
+
 export interface BenchResult {
   at: string;
   quick: boolean;
@@ -57,6 +86,7 @@ export interface BenchResult {
   rss: { steps: number; afterWarmupBytes: number; samples: { share: number; steps: number; bytes: number }[] };
   /** SPEC §13: commit-to-event latency with many audit streams connected. */
   live: LiveEventFigures;
+  ssf?: RevocationFigures;
   rows?: FigureRow[];
 }
 
@@ -182,7 +212,42 @@ export function figureRows(r: BenchResult): FigureRow[] {
     '',
     at('≤', 250),
   );
+  if (r.ssf) rows.push(...revocationRows(r.ssf));
   return rows;
+}
+
+/** The revocation phase's rows: the pause latency against SPEC §10.3's 1 s, and the late calls (must be none). */
+export function revocationRows(s: RevocationFigures): FigureRow[] {
+  const bound = at('≤', 1000);
+  const p99Verdict = s.neverPaused > 0 ? 'MISS' : verdict(s.p99, bound);
+  return [
+    {
+      figure: `SET accepted (202) → run paused (token_revoked escalation), p99 ms: ${s.paused} runs of ${s.revokedUsers} users revoked, ${s.inFlight} runs of ${s.users} users in flight (${s.stepsPerRun} http steps each, downstream ${s.downstreamMs} ms)`,
+      value: formatMs(s.p99),
+      against:
+        `p50 ${formatMs(s.p50)}, max ${formatMs(s.max)}; ${s.pausedBeforeAccepted} paused before the 202; ` +
+        `${s.endedInstead} ended instead (last call in flight); ${s.neverPaused} never paused; 202 in p50 ${formatMs(s.acceptP50)}, max ${formatMs(s.acceptMax)}`,
+      ratio: '',
+      target: formatTarget(bound),
+      verdict: p99Verdict,
+    },
+    {
+      figure: 'downstream calls of a revoked user arriving > 1 s after the 202',
+      value: String(s.lateCalls),
+      against: `${s.callsWithinBound} within 1 s (already claimed or in flight)`,
+      ratio: '',
+      target: formatTarget(at('≤', 0)),
+      verdict: verdict(s.lateCalls, at('≤', 0)),
+    },
+  ];
+}
+
+/** `BENCH_ONLY=ssf`: the revocation rows alone. */
+export function printRevocationReport(at: string, quick: boolean, ssf: RevocationFigures): void {
+  const rows = revocationRows(ssf);
+  const out = process.stdout;
+  out.write(`\nBaton revocation bench${quick ? ' — QUICK smoke run: too small to mean anything' : ''} (${at})\n\n`);
+  out.write(`${plainTable(rows)}\n\nMarkdown:\n\n${markdownTable(rows)}\n\n`);
 }
 
 export function printReport(r: BenchResult): void {
