@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Counter, Histogram, Registry } from '@baton/platform';
+import { Counter, Gauge, Histogram, Registry } from '@baton/platform';
 import { exchangeErrorLabel, type TokenExchangeError } from '@baton/oauth';
 import type { EscalationReason } from '../domain/index.js';
 
@@ -30,6 +30,7 @@ export class EngineMetrics {
   readonly queueWait: Histogram<'queue'>;
   readonly securityEvents: Counter<'delivery' | 'result'>;
   readonly ssfPolls: Counter<'result'>;
+  readonly ssfPollLastSuccess: Gauge<'transmitter'>;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -43,6 +44,13 @@ export class EngineMetrics {
       name: 'baton_ssf_polls_total',
       help: 'RFC 8936 poll requests to transmitters, by result (ok, error)',
       labelNames: ['result'],
+      registers,
+    });
+    // Labelled by the transmitter's configured issuer: a short list set by the operator, not by callers.
+    this.ssfPollLastSuccess = new Gauge({
+      name: 'baton_ssf_poll_last_success_timestamp_seconds',
+      help: 'When the last RFC 8936 poll of each transmitter answered (Unix seconds); poll lag = time() minus this',
+      labelNames: ['transmitter'],
       registers,
     });
     this.runsStarted = new Counter({
