@@ -57,7 +57,8 @@ const http = new Agent({ keepAliveTimeout: 30_000, connections: 64 });
 closers.push({ what: 'bench http agent', close: () => http.close() });
 
 let exitCode = 0;
-try {
+// Labelled so that BENCH_ONLY can leave it early (`break bench`: `finally` still closes everything).
+bench: try {
   closers.push({ what: 'drop the bench database', close: () => dropDatabase(options.databaseUrl, database) });
   closers.push({ what: 'delete the bench queue keys', close: () => deleteKeys(options.redisUrl, queuePrefix) });
   log(
@@ -212,269 +213,269 @@ try {
     mkdirSync(dirname(options.resultPath), { recursive: true });
     writeFileSync(options.resultPath, `${JSON.stringify({ at, quick: options.quick, ssf }, null, 2)}\n`);
     log(`result written to ${options.resultPath}`);
-  } else {
-    // --- raw BullMQ --------------------------------------------------------------------------------
-    log(`raw BullMQ: ${options.rawJobs} empty jobs, concurrency ${options.rawConcurrency}`);
-    const raw = await measureRawBullmq('bulk', {
-      redisUrl: options.redisUrl,
-      prefix: queuePrefix,
-      jobs: options.rawJobs,
-      concurrency: options.rawConcurrency,
-      chainLength: NODES_PER_RUN,
-    });
+    break bench;
+  }
+  // --- raw BullMQ --------------------------------------------------------------------------------
+  log(`raw BullMQ: ${options.rawJobs} empty jobs, concurrency ${options.rawConcurrency}`);
+  const raw = await measureRawBullmq('bulk', {
+    redisUrl: options.redisUrl,
+    prefix: queuePrefix,
+    jobs: options.rawJobs,
+    concurrency: options.rawConcurrency,
+    chainLength: NODES_PER_RUN,
+  });
 
-    // --- warm-up (unmeasured): JIT, pools, JWKS and discovery caches, the definition cache, the exchanged token
-    log(`warming up: ${options.warmupRuns} runs`);
-    await startRuns('warmup', options.warmupRuns, options.concurrency);
-    await finished('warmup', options.warmupRuns);
-    const [sample] = await db.query<{ id: string }>(
-      `SELECT id FROM runs WHERE input->>'phase' = 'warmup' ORDER BY finished_at DESC LIMIT 1`,
-    );
-    const template = await stepTemplate((text, values) => db.query(text, values), sample!.id);
-    const rssAfterWarmup = worker.rssBytes();
+  // --- warm-up (unmeasured): JIT, pools, JWKS and discovery caches, the definition cache, the exchanged token
+  log(`warming up: ${options.warmupRuns} runs`);
+  await startRuns('warmup', options.warmupRuns, options.concurrency);
+  await finished('warmup', options.warmupRuns);
+  const [sample] = await db.query<{ id: string }>(
+    `SELECT id FROM runs WHERE input->>'phase' = 'warmup' ORDER BY finished_at DESC LIMIT 1`,
+  );
+  const template = await stepTemplate((text, values) => db.query(text, values), sample!.id);
+  const rssAfterWarmup = worker.rssBytes();
 
-    // --- one run alone: step gaps ------------------------------------------------------------------
-    log(`step gap, one run alone: ${options.aloneRuns} runs one after another`);
+  // --- one run alone: step gaps ------------------------------------------------------------------
+  log(`step gap, one run alone: ${options.aloneRuns} runs one after another`);
+  resource.record();
+  for (let i = 0; i < options.aloneRuns; i++) {
+    await startRun(`alone-${i}`, i);
+    await finished(`alone-${i}`, 1);
+  }
+  const aloneGaps = stepGaps(resource.takeRecords());
+
+  // --- the throughput phase: 200 runs, 20 starts at a time, api and worker running together --------
+  const load = await measured(`load`, options.runs, async (tag) => {
     resource.record();
-    for (let i = 0; i < options.aloneRuns; i++) {
-      await startRun(`alone-${i}`, i);
-      await finished(`alone-${i}`, 1);
-    }
-    const aloneGaps = stepGaps(resource.takeRecords());
+    await startRuns(tag, options.runs, options.concurrency);
+  });
+  const loadGaps = stepGaps(resource.takeRecords());
 
-    // --- the throughput phase: 200 runs, 20 starts at a time, api and worker running together --------
-    const load = await measured(`load`, options.runs, async (tag) => {
-      resource.record();
+  // --- the api alone (worker paused with SIGSTOP): its transactions and CPU per run start, then the
+  // worker draining those runs alone: its transactions and CPU per step with nothing else running.
+  log(`api alone: ${options.runs} run starts with the worker paused, then the worker drains them`);
+  const apiAlone = await (async () => {
+    const tag = 'api-alone';
+    const apiBefore = { ticks: api.cpuTicks(), pg: await api.pgCounts() };
+    const workerCountsBefore = await worker.pgCounts();
+    worker.pause();
+    let resumed = false;
+    try {
       await startRuns(tag, options.runs, options.concurrency);
-    });
-    const loadGaps = stepGaps(resource.takeRecords());
+      const apiTicks = api.cpuTicks() - apiBefore.ticks;
+      const apiPg = await api.pgCounts();
+      const workerBefore = worker.cpuTicks();
+      worker.resume();
+      resumed = true;
+      await finished(tag, options.runs);
+      const workerTicks = worker.cpuTicks() - workerBefore;
+      const workerPg = await worker.pgCounts();
+      const steps = options.runs * NODES_PER_RUN;
+      return {
+        api: {
+          statementsPerStart: (apiPg.statements - apiBefore.pg.statements) / options.runs,
+          transactionsPerStart: (apiPg.transactions - apiBefore.pg.transactions) / options.runs,
+          cpuMsPerStart: cpuMsPer(apiTicks, options.runs),
+        },
+        worker: {
+          statementsPerStep: (workerPg.statements - workerCountsBefore.statements) / steps,
+          transactionsPerStep: (workerPg.transactions - workerCountsBefore.transactions) / steps,
+          cpuMsPerStep: cpuMsPer(workerTicks, steps),
+        },
+      };
+    } finally {
+      if (!resumed) worker.resume();
+    }
+  })();
 
-    // --- the api alone (worker paused with SIGSTOP): its transactions and CPU per run start, then the
-    // worker draining those runs alone: its transactions and CPU per step with nothing else running.
-    log(`api alone: ${options.runs} run starts with the worker paused, then the worker drains them`);
-    const apiAlone = await (async () => {
-      const tag = 'api-alone';
-      const apiBefore = { ticks: api.cpuTicks(), pg: await api.pgCounts() };
-      const workerCountsBefore = await worker.pgCounts();
-      worker.pause();
-      let resumed = false;
-      try {
-        await startRuns(tag, options.runs, options.concurrency);
-        const apiTicks = api.cpuTicks() - apiBefore.ticks;
-        const apiPg = await api.pgCounts();
-        const workerBefore = worker.cpuTicks();
-        worker.resume();
-        resumed = true;
-        await finished(tag, options.runs);
-        const workerTicks = worker.cpuTicks() - workerBefore;
-        const workerPg = await worker.pgCounts();
-        const steps = options.runs * NODES_PER_RUN;
-        return {
-          api: {
-            statementsPerStart: (apiPg.statements - apiBefore.pg.statements) / options.runs,
-            transactionsPerStart: (apiPg.transactions - apiBefore.pg.transactions) / options.runs,
-            cpuMsPerStart: cpuMsPer(apiTicks, options.runs),
-          },
-          worker: {
-            statementsPerStep: (workerPg.statements - workerCountsBefore.statements) / steps,
-            transactionsPerStep: (workerPg.transactions - workerCountsBefore.transactions) / steps,
-            cpuMsPerStep: cpuMsPer(workerTicks, steps),
-          },
-        };
-      } finally {
-        if (!resumed) worker.resume();
-      }
-    })();
-
-    // --- the floor: the hand-written pipeline with a queue hop per step -----------------------------
-    log(`floor pipeline: ${options.runs} runs, worker concurrency ${options.floorConcurrency}`);
-    const floorWorker = BuiltProcess.start(
-      'floor worker',
-      'dist/tools/bench/floor-worker.js',
-      {
-        ...inheritedEnv(),
-        FLOOR_DATABASE_URL: databaseUrl,
-        FLOOR_REDIS_URL: options.redisUrl,
-        FLOOR_PREFIX: queuePrefix,
-        FLOOR_CONCURRENCY: String(options.floorConcurrency),
-        FLOOR_RESOURCE_URL: resource.url,
-        FLOOR_LENGTH: String(NODES_PER_RUN),
-        FLOOR_TEMPLATE: JSON.stringify(template),
-      },
-      join(dir, 'floor-pg-counts.json'),
+  // --- the floor: the hand-written pipeline with a queue hop per step -----------------------------
+  log(`floor pipeline: ${options.runs} runs, worker concurrency ${options.floorConcurrency}`);
+  const floorWorker = BuiltProcess.start(
+    'floor worker',
+    'dist/tools/bench/floor-worker.js',
+    {
+      ...inheritedEnv(),
+      FLOOR_DATABASE_URL: databaseUrl,
+      FLOOR_REDIS_URL: options.redisUrl,
+      FLOOR_PREFIX: queuePrefix,
+      FLOOR_CONCURRENCY: String(options.floorConcurrency),
+      FLOOR_RESOURCE_URL: resource.url,
+      FLOOR_LENGTH: String(NODES_PER_RUN),
+      FLOOR_TEMPLATE: JSON.stringify(template),
+    },
+    join(dir, 'floor-pg-counts.json'),
+  );
+  closers.push({ what: 'floor worker', close: () => floorWorker.stop() });
+  await floorWorker.waitForLine('ready');
+  const floorPool = new pg.Pool({
+    connectionString: databaseUrl,
+    max: 10,
+    application_name: 'baton-bench-floor-starts',
+  });
+  closers.push({ what: 'floor pool', close: () => floorPool.end() });
+  const connection = {
+    host: new URL(options.redisUrl).hostname,
+    port: Number(new URL(options.redisUrl).port || 6379),
+  } as ConnectionOptions;
+  const floorQueue = new Queue<FloorJob>(FLOOR_QUEUE, { connection, prefix: queuePrefix });
+  closers.push({ what: 'floor queue', close: () => floorQueue.close() });
+  const startFloor = async (tag: string, item: number): Promise<void> => {
+    const runId = await startFloorRun(floorPool, Workflow.SameAudience, NODES_PER_RUN, { item, phase: tag });
+    await floorQueue.add(
+      'step',
+      { runId, step: 1, item, claimed: false },
+      { ...FLOOR_JOB_OPTIONS, jobId: `${runId}.step1.1` },
     );
-    closers.push({ what: 'floor worker', close: () => floorWorker.stop() });
-    await floorWorker.waitForLine('ready');
-    const floorPool = new pg.Pool({
-      connectionString: databaseUrl,
-      max: 10,
-      application_name: 'baton-bench-floor-starts',
-    });
-    closers.push({ what: 'floor pool', close: () => floorPool.end() });
-    const connection = {
-      host: new URL(options.redisUrl).hostname,
-      port: Number(new URL(options.redisUrl).port || 6379),
-    } as ConnectionOptions;
-    const floorQueue = new Queue<FloorJob>(FLOOR_QUEUE, { connection, prefix: queuePrefix });
-    closers.push({ what: 'floor queue', close: () => floorQueue.close() });
-    const startFloor = async (tag: string, item: number): Promise<void> => {
-      const runId = await startFloorRun(floorPool, Workflow.SameAudience, NODES_PER_RUN, { item, phase: tag });
-      await floorQueue.add(
-        'step',
-        { runId, step: 1, item, claimed: false },
-        { ...FLOOR_JOB_OPTIONS, jobId: `${runId}.step1.1` },
-      );
-    };
-    // Unmeasured first round: the floor worker's JIT, pool and prepared statements.
-    await startRuns('floor-warmup', Math.min(options.warmupRuns, options.runs), options.concurrency, startFloor);
-    await finished('floor-warmup', Math.min(options.warmupRuns, options.runs));
-    const floor = await measured(
-      'floor',
-      options.runs,
-      (tag) => startRuns(tag, options.runs, options.concurrency, startFloor),
-      floorWorker,
-    );
-    await floorWorker.stop();
-    // The floor must have written what Baton wrote: the same audit rows per run, in the same operations.
-    const written = await db.query<{ phase: string; per_run: string; operations: string }>(
-      `SELECT r.input->>'phase' AS phase, (count(*)::float8 / count(DISTINCT r.id))::text AS per_run,
+  };
+  // Unmeasured first round: the floor worker's JIT, pool and prepared statements.
+  await startRuns('floor-warmup', Math.min(options.warmupRuns, options.runs), options.concurrency, startFloor);
+  await finished('floor-warmup', Math.min(options.warmupRuns, options.runs));
+  const floor = await measured(
+    'floor',
+    options.runs,
+    (tag) => startRuns(tag, options.runs, options.concurrency, startFloor),
+    floorWorker,
+  );
+  await floorWorker.stop();
+  // The floor must have written what Baton wrote: the same audit rows per run, in the same operations.
+  const written = await db.query<{ phase: string; per_run: string; operations: string }>(
+    `SELECT r.input->>'phase' AS phase, (count(*)::float8 / count(DISTINCT r.id))::text AS per_run,
             string_agg(DISTINCT a.operation, ',' ORDER BY a.operation) AS operations
      FROM runs r JOIN audit_entries a ON a.run_id = r.id WHERE r.input->>'phase' IN ('load', 'floor') GROUP BY 1`,
-    );
-    const [batonRows, floorRows] = ['load', 'floor'].map((phase) => written.find((w) => w.phase === phase));
-    if (
-      !batonRows ||
-      !floorRows ||
-      batonRows.per_run !== floorRows.per_run ||
-      batonRows.operations !== floorRows.operations
-    ) {
-      throw new Error(`the floor did not write the rows Baton wrote: ${JSON.stringify(written)}`);
-    }
-    log(`  audit rows per run: Baton ${batonRows.per_run}, floor ${floorRows.per_run} (${floorRows.operations})`);
-
-    // --- worker RSS over many steps ----------------------------------------------------------------
-    const rssRuns = Math.ceil(options.rssSteps / NODES_PER_RUN);
-    log(`worker RSS: ${rssRuns * NODES_PER_RUN} steps (${rssRuns} runs, at most ${options.runs} in flight)`);
-    const rss = await (async () => {
-      const tag = 'rss';
-      const base = resource.requests;
-      const marks = [0.1, 0.5];
-      const samples: { share: number; steps: number; bytes: number }[] = [];
-      let started = 0;
-      // Room for 50 steps/s at least, on a machine shared with others.
-      const deadline = Date.now() + options.phaseTimeoutMs + options.rssSteps * 20;
-      const progress = () => resource.requests - base;
-      const sampleMarks = () => {
-        while (marks.length > 0 && progress() >= marks[0]! * rssRuns * NODES_PER_RUN)
-          samples.push({ share: marks.shift()!, steps: progress(), bytes: worker.rssBytes() });
-      };
-      while (started < rssRuns) {
-        if (Date.now() > deadline) throw new Error('rss: out of time');
-        sampleMarks();
-        if (started * NODES_PER_RUN - progress() >= options.runs * NODES_PER_RUN) {
-          await sleep(POLL_MS);
-          continue;
-        }
-        const batch = Math.min(options.concurrency, rssRuns - started);
-        const from = started;
-        started += batch;
-        await Promise.all(Array.from({ length: batch }, (_, k) => startRun(tag, from + k)));
-      }
-      await finished(tag, rssRuns, deadline - Date.now());
-      sampleMarks();
-      samples.push({ share: 1, steps: progress(), bytes: worker.rssBytes() });
-      return { steps: rssRuns * NODES_PER_RUN, afterWarmupBytes: rssAfterWarmup, samples };
-    })();
-
-    // --- live events: 100 audit streams while runs go by (SPEC §13) --------------------------------
-    const liveRuns = Math.max(5, Math.round(options.runs / 4));
-    log(`live events: ${options.liveStreams} audit streams, ${liveRuns} runs`);
-    const live = await measureLiveEventsOrExplain({
-      apiUrl,
-      token: await mint('bench-auditor', 'baton:audit:read'),
-      workflow: Workflow.SameAudience,
-      streams: options.liveStreams,
-      timeoutMs: options.phaseTimeoutMs,
-      start: async () => {
-        await startRuns('live', liveRuns, options.concurrency);
-        await finished('live', liveRuns);
-        const [row] = await db.query<{ entries: number }>(
-          `SELECT count(*)::int AS entries FROM audit_entries a JOIN runs r ON r.id = a.run_id WHERE r.input->>'phase' = 'live'`,
-        );
-        return row!.entries;
-      },
-    });
-
-    async function measureLiveEventsOrExplain(
-      options: Parameters<typeof measureLiveEvents>[0],
-    ): ReturnType<typeof measureLiveEvents> {
-      try {
-        return await measureLiveEvents(options);
-      } catch (err) {
-        throw new Error(`${(err as Error).message}\napi:\n${api.tail()}`, { cause: err });
-      }
-    }
-
-    // --- revocation under load: SET accepted → runs paused (SPEC §10.3), last: it leaves runs behind ---
-    const ssf = await measureRevocation();
-
-    // --- report ------------------------------------------------------------------------------------
-    const cpu = cpus();
-    const result: BenchResult = {
-      at: new Date().toISOString(),
-      quick: options.quick,
-      machine: {
-        node: process.version,
-        cpus: cpu.length,
-        cpuModel: cpu[0]?.model.trim() ?? '?',
-        platform: `${platform()} ${release()}`,
-        postgres: postgresVersion,
-      },
-      settings: {
-        runs: options.runs,
-        nodesPerRun: NODES_PER_RUN,
-        startConcurrency: options.concurrency,
-        warmupRuns: options.warmupRuns,
-        aloneRuns: options.aloneRuns,
-        rssSteps: rss.steps,
-        rawJobs: options.rawJobs,
-        rawConcurrency: options.rawConcurrency,
-        floorConcurrency: options.floorConcurrency,
-        ssfUsers: options.ssfUsers,
-        ssfRunsPerUser: options.ssfRunsPerUser,
-        ssfRevokedUsers: options.ssfRevokedUsers,
-        ssfSteps: options.ssfSteps,
-        ssfDownstreamMs: options.ssfDownstreamMs,
-        logLevel: options.logLevel,
-      },
-      raw,
-      load,
-      floor,
-      apiAlone,
-      gaps: {
-        alone: {
-          count: aloneGaps.length,
-          p50: percentile(aloneGaps, 50),
-          p99: percentile(aloneGaps, 99),
-          max: percentile(aloneGaps, 100),
-        },
-        load: {
-          count: loadGaps.length,
-          p50: percentile(loadGaps, 50),
-          p99: percentile(loadGaps, 99),
-          max: percentile(loadGaps, 100),
-        },
-      },
-      rss,
-      live,
-      ssf,
-    };
-    result.rows = figureRows(result);
-    printReport(result);
-    mkdirSync(dirname(options.resultPath), { recursive: true });
-    writeFileSync(options.resultPath, `${JSON.stringify(result, null, 2)}\n`);
-    log(`result written to ${options.resultPath}`);
+  );
+  const [batonRows, floorRows] = ['load', 'floor'].map((phase) => written.find((w) => w.phase === phase));
+  if (
+    !batonRows ||
+    !floorRows ||
+    batonRows.per_run !== floorRows.per_run ||
+    batonRows.operations !== floorRows.operations
+  ) {
+    throw new Error(`the floor did not write the rows Baton wrote: ${JSON.stringify(written)}`);
   }
+  log(`  audit rows per run: Baton ${batonRows.per_run}, floor ${floorRows.per_run} (${floorRows.operations})`);
+
+  // --- worker RSS over many steps ----------------------------------------------------------------
+  const rssRuns = Math.ceil(options.rssSteps / NODES_PER_RUN);
+  log(`worker RSS: ${rssRuns * NODES_PER_RUN} steps (${rssRuns} runs, at most ${options.runs} in flight)`);
+  const rss = await (async () => {
+    const tag = 'rss';
+    const base = resource.requests;
+    const marks = [0.1, 0.5];
+    const samples: { share: number; steps: number; bytes: number }[] = [];
+    let started = 0;
+    // Room for 50 steps/s at least, on a machine shared with others.
+    const deadline = Date.now() + options.phaseTimeoutMs + options.rssSteps * 20;
+    const progress = () => resource.requests - base;
+    const sampleMarks = () => {
+      while (marks.length > 0 && progress() >= marks[0]! * rssRuns * NODES_PER_RUN)
+        samples.push({ share: marks.shift()!, steps: progress(), bytes: worker.rssBytes() });
+    };
+    while (started < rssRuns) {
+      if (Date.now() > deadline) throw new Error('rss: out of time');
+      sampleMarks();
+      if (started * NODES_PER_RUN - progress() >= options.runs * NODES_PER_RUN) {
+        await sleep(POLL_MS);
+        continue;
+      }
+      const batch = Math.min(options.concurrency, rssRuns - started);
+      const from = started;
+      started += batch;
+      await Promise.all(Array.from({ length: batch }, (_, k) => startRun(tag, from + k)));
+    }
+    await finished(tag, rssRuns, deadline - Date.now());
+    sampleMarks();
+    samples.push({ share: 1, steps: progress(), bytes: worker.rssBytes() });
+    return { steps: rssRuns * NODES_PER_RUN, afterWarmupBytes: rssAfterWarmup, samples };
+  })();
+
+  // --- live events: 100 audit streams while runs go by (SPEC §13) --------------------------------
+  const liveRuns = Math.max(5, Math.round(options.runs / 4));
+  log(`live events: ${options.liveStreams} audit streams, ${liveRuns} runs`);
+  const live = await measureLiveEventsOrExplain({
+    apiUrl,
+    token: await mint('bench-auditor', 'baton:audit:read'),
+    workflow: Workflow.SameAudience,
+    streams: options.liveStreams,
+    timeoutMs: options.phaseTimeoutMs,
+    start: async () => {
+      await startRuns('live', liveRuns, options.concurrency);
+      await finished('live', liveRuns);
+      const [row] = await db.query<{ entries: number }>(
+        `SELECT count(*)::int AS entries FROM audit_entries a JOIN runs r ON r.id = a.run_id WHERE r.input->>'phase' = 'live'`,
+      );
+      return row!.entries;
+    },
+  });
+
+  async function measureLiveEventsOrExplain(
+    options: Parameters<typeof measureLiveEvents>[0],
+  ): ReturnType<typeof measureLiveEvents> {
+    try {
+      return await measureLiveEvents(options);
+    } catch (err) {
+      throw new Error(`${(err as Error).message}\napi:\n${api.tail()}`, { cause: err });
+    }
+  }
+
+  // --- revocation under load: SET accepted → runs paused (SPEC §10.3), last: it leaves runs behind ---
+  const ssf = await measureRevocation();
+
+  // --- report ------------------------------------------------------------------------------------
+  const cpu = cpus();
+  const result: BenchResult = {
+    at: new Date().toISOString(),
+    quick: options.quick,
+    machine: {
+      node: process.version,
+      cpus: cpu.length,
+      cpuModel: cpu[0]?.model.trim() ?? '?',
+      platform: `${platform()} ${release()}`,
+      postgres: postgresVersion,
+    },
+    settings: {
+      runs: options.runs,
+      nodesPerRun: NODES_PER_RUN,
+      startConcurrency: options.concurrency,
+      warmupRuns: options.warmupRuns,
+      aloneRuns: options.aloneRuns,
+      rssSteps: rss.steps,
+      rawJobs: options.rawJobs,
+      rawConcurrency: options.rawConcurrency,
+      floorConcurrency: options.floorConcurrency,
+      ssfUsers: options.ssfUsers,
+      ssfRunsPerUser: options.ssfRunsPerUser,
+      ssfRevokedUsers: options.ssfRevokedUsers,
+      ssfSteps: options.ssfSteps,
+      ssfDownstreamMs: options.ssfDownstreamMs,
+      logLevel: options.logLevel,
+    },
+    raw,
+    load,
+    floor,
+    apiAlone,
+    gaps: {
+      alone: {
+        count: aloneGaps.length,
+        p50: percentile(aloneGaps, 50),
+        p99: percentile(aloneGaps, 99),
+        max: percentile(aloneGaps, 100),
+      },
+      load: {
+        count: loadGaps.length,
+        p50: percentile(loadGaps, 50),
+        p99: percentile(loadGaps, 99),
+        max: percentile(loadGaps, 100),
+      },
+    },
+    rss,
+    live,
+    ssf,
+  };
+  result.rows = figureRows(result);
+  printReport(result);
+  mkdirSync(dirname(options.resultPath), { recursive: true });
+  writeFileSync(options.resultPath, `${JSON.stringify(result, null, 2)}\n`);
+  log(`result written to ${options.resultPath}`);
 
   /**
    * SPEC §10.3's 1 s bound with many runs in flight: `ssfUsers` × `ssfRunsPerUser` runs of
