@@ -13,6 +13,7 @@ import { benchOptions } from './bench-options.js';
 import { measureLiveEvents } from './live-events.js';
 import { BuiltProcess, freePort } from './child-process.js';
 import { FastResourceServer } from './fast-resource-server.js';
+import { summarizeProfile } from './cpu-profile.js';
 import {
   callsAfterRevocation,
   cpuMsPer,
@@ -251,6 +252,26 @@ bench: try {
   });
   const loadGaps = stepGaps(resource.takeRecords());
 
+  // --- where the time goes: the load phase again, with V8's sampling profiler in the api and the worker
+  log(`CPU profile: ${options.runs} runs as in the load phase, api and worker profiled`);
+  await Promise.all([api.startProfile(), worker.startProfile()]);
+  await startRuns('profile', options.runs, options.concurrency);
+  await finished('profile', options.runs);
+  const [apiProfile, workerProfile] = await Promise.all([api.stopProfile(), worker.stopProfile()]);
+  // The raw profiles beside the result, for Chrome DevTools' Performance panel.
+  mkdirSync(dirname(options.resultPath), { recursive: true });
+  for (const [name, raw] of [
+    ['api', apiProfile],
+    ['worker', workerProfile],
+  ] as const)
+    writeFileSync(options.resultPath.replace(/\.json$/, '') + `.${name}.cpuprofile`, JSON.stringify(raw));
+  const profile = {
+    runs: options.runs,
+    steps: options.runs * NODES_PER_RUN,
+    api: summarizeProfile(apiProfile),
+    worker: summarizeProfile(workerProfile),
+  };
+
   // --- the api alone (worker paused with SIGSTOP): its transactions and CPU per run start, then the
   // worker draining those runs alone: its transactions and CPU per step with nothing else running.
   log(`api alone: ${options.runs} run starts with the worker paused, then the worker drains them`);
@@ -470,6 +491,7 @@ bench: try {
     rss,
     live,
     ssf,
+    profile,
   };
   result.rows = figureRows(result);
   printReport(result);

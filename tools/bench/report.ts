@@ -1,3 +1,4 @@
+import type { ProfileSummary } from './cpu-profile.js';
 import type { LiveEventFigures } from './live-events.js';
 import type { RawBullmqResult } from './raw-bullmq.js';
 import {
@@ -86,6 +87,9 @@ export interface BenchResult {
   rss: { steps: number; afterWarmupBytes: number; samples: { share: number; steps: number; bytes: number }[] };
   /** SPEC §13: commit-to-event latency with many audit streams connected. */
   live: LiveEventFigures;
+  /** The load phase run again under V8's sampling profiler: self time per component. */
+  profile?: { runs: number; steps: number; api: ProfileSummary; worker: ProfileSummary };
+  /** SPEC §10.3 under load: SET 202 → revoked runs paused. */
   ssf?: RevocationFigures;
   rows?: FigureRow[];
 }
@@ -268,4 +272,36 @@ export function printReport(r: BenchResult): void {
     `phases: Baton ${r.load.steps} steps in ${r.load.seconds.toFixed(2)} s; floor ${r.floor.steps} steps in ${r.floor.seconds.toFixed(2)} s; ` +
       `raw BullMQ ${r.raw.jobs} jobs in ${r.raw.seconds.toFixed(2)} s\n`,
   );
+  if (r.profile) out.write(`\n${profileTables(r.profile)}\n`);
+}
+
+/**
+ * Markdown tables of where the CPU goes: per component, ms per warm step for the worker and per run
+ * start for the api (the profiled phase's self time ÷ its steps or runs), and the hottest functions.
+ */
+export function profileTables(p: NonNullable<BenchResult['profile']>, top = 12): string {
+  const share = (summary: ProfileSummary, per: number, what: string) => {
+    const lines = [
+      `| component | ms ${what} | share |`,
+      '|---|---|---|',
+      ...summary.components
+        .slice(0, top)
+        .map((c) => `| ${c.name} | ${(c.ms / per).toFixed(3)} | ${((100 * c.ms) / summary.busyMs).toFixed(1)} % |`),
+      `| **all (sampled, not idle)** | **${(summary.busyMs / per).toFixed(3)}** | 100 % |`,
+    ];
+    const hottest = [
+      `| function (self time) | ms ${what} |`,
+      '|---|---|',
+      ...summary.functions
+        .slice(0, top)
+        .map((f) => `| \`${f.name.replaceAll('|', '\\|')}\` | ${(f.ms / per).toFixed(3)} |`),
+    ];
+    return `${lines.join('\n')}\n\n${hottest.join('\n')}`;
+  };
+  return [
+    `CPU profile of the worker (${p.steps} steps):\n`,
+    share(p.worker, p.steps, 'per step'),
+    `\nCPU profile of the api (${p.runs} run starts):\n`,
+    share(p.api, p.runs, 'per run start'),
+  ].join('\n');
 }
