@@ -28,8 +28,6 @@ describe('npm run bench (a tiny smoke run)', () => {
         BENCH_SSF_USERS: '4',
         BENCH_SSF_RUNS_PER_USER: '2',
         BENCH_SSF_REVOKED: '2',
-        BENCH_SSF_STEPS: '3',
-        BENCH_SSF_DOWNSTREAM_MS: '50',
         BENCH_PHASE_TIMEOUT_MS: '60000',
         BENCH_EXCHANGES: '5',
         BENCH_AUDIT_ENTRIES: '200000',

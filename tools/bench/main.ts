@@ -519,6 +519,7 @@ bench: try {
     const subs = Array.from({ length: users }, (_, u) => `bench-ssf-user-${u}`);
     const tokens = await Promise.all(subs.map((sub) => mint(sub, BENCH_SCOPE)));
     // Every run is started before the worker takes any: all of them in flight once steps come.
+    const callsBefore = resource.requests;
     worker.pause();
     try {
       await lanes(runs, options.concurrency, async (i) => {
@@ -533,8 +534,9 @@ bench: try {
     } finally {
       worker.resume();
     }
-    // Chains under way, several steps each, before the first SET.
-    await sleep(Math.max(1000, 3 * options.ssfDownstreamMs));
+    // Chains under way, three steps each, before the first SET.
+    while (resource.requests === callsBefore) await sleep(10);
+    await sleep(3 * options.ssfDownstreamMs);
     const [{ n: inFlight }] = (await db.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM runs WHERE input->>'phase' = $1 AND status IN ('pending', 'running', 'waiting_for_human')`,
       [tag],
