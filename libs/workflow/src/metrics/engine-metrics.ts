@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Counter, Histogram, Registry } from '@baton/platform';
+import { Counter, Gauge, Histogram, Registry } from '@baton/platform';
 import { exchangeErrorLabel, type TokenExchangeError } from '@baton/oauth';
 import type { EscalationReason } from '../domain/index.js';
 
@@ -30,6 +30,7 @@ export class EngineMetrics {
   readonly queueWait: Histogram<'queue'>;
   readonly securityEvents: Counter<'delivery' | 'result'>;
   readonly ssfPolls: Counter<'result'>;
+  readonly nodeConcurrency: Gauge;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -99,6 +100,11 @@ export class EngineMetrics {
       name: 'baton_escalations_resolved_total',
       help: 'Escalations resolved by a human (action) or expired (action="expire"), by reason',
       labelNames: ['reason', 'action'],
+      registers,
+    });
+    this.nodeConcurrency = new Gauge({
+      name: 'baton_worker_node_concurrency',
+      help: 'Node jobs this worker runs at once: adapted to the round trip of its step completions',
       registers,
     });
     this.queueWait = new Histogram({
