@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { componentOf, summarizeProfile, type CpuProfile } from './cpu-profile.js';
+import { memoryBreakdown } from './memory.js';
 
 describe('componentOf', () => {
   it.each([
@@ -70,5 +71,35 @@ describe('summarizeProfile', () => {
 
   it('keeps only the top functions asked for', () => {
     expect(summarizeProfile(profile, 1).functions).toHaveLength(1);
+  });
+});
+
+describe('memoryBreakdown', () => {
+  it('reads the process and heap gauges, and used bytes per heap space, from an exposition', () => {
+    const m = memoryBreakdown(
+      [
+        '# HELP process_resident_memory_bytes Resident memory size in bytes.',
+        '# TYPE process_resident_memory_bytes gauge',
+        'process_resident_memory_bytes{app="baton-worker"} 157286400',
+        'nodejs_heap_size_total_bytes 83886080',
+        'nodejs_heap_size_used_bytes 62914560',
+        'nodejs_external_memory_bytes 4194304',
+        'nodejs_heap_space_size_used_bytes{space="old"} 41943040',
+        'nodejs_heap_space_size_used_bytes{space="new"} 8388608',
+        'nodejs_heap_space_size_total_bytes{space="new"} 33554432',
+        'nodejs_eventloop_lag_seconds NaN',
+      ].join('\n'),
+    );
+    expect(m).toEqual({
+      rssBytes: 157286400,
+      heapTotalBytes: 83886080,
+      heapUsedBytes: 62914560,
+      externalBytes: 4194304,
+      heapSpaces: { old: 41943040, new: 8388608 },
+    });
+  });
+
+  it('reports 0 for what the exposition lacks', () => {
+    expect(memoryBreakdown('').rssBytes).toBe(0);
   });
 });

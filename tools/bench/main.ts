@@ -14,6 +14,7 @@ import { measureLiveEvents } from './live-events.js';
 import { BuiltProcess, freePort } from './child-process.js';
 import { FastResourceServer } from './fast-resource-server.js';
 import { summarizeProfile } from './cpu-profile.js';
+import { memoryBreakdown } from './memory.js';
 import {
   callsAfterRevocation,
   cpuMsPer,
@@ -406,7 +407,8 @@ bench: try {
     await finished(tag, rssRuns, deadline - Date.now());
     sampleMarks();
     samples.push({ share: 1, steps: progress(), bytes: worker.rssBytes() });
-    return { steps: rssRuns * NODES_PER_RUN, afterWarmupBytes: rssAfterWarmup, samples };
+    const memory = memoryBreakdown(await text(`http://127.0.0.1:${workerPort}/metrics`));
+    return { steps: rssRuns * NODES_PER_RUN, afterWarmupBytes: rssAfterWarmup, samples, memory };
   })();
 
   // --- live events: 100 audit streams while runs go by (SPEC §13) --------------------------------
@@ -737,6 +739,11 @@ async function stoppedReasons(db: BenchDb, tag: string): Promise<string> {
     [tag],
   );
   return rows.map((r) => `${r.n}× ${r.status} ${JSON.stringify(r.error)}`).join('; ');
+}
+
+async function text(url: string): Promise<string> {
+  const response = await request(url, { dispatcher: http });
+  return response.body.text();
 }
 
 function inheritedEnv(): Record<string, string> {

@@ -1,4 +1,5 @@
 import type { ProfileSummary } from './cpu-profile.js';
+import type { MemoryBreakdown } from './memory.js';
 import type { LiveEventFigures } from './live-events.js';
 import type { RawBullmqResult } from './raw-bullmq.js';
 import {
@@ -84,7 +85,13 @@ export interface BenchResult {
     worker: { statementsPerStep: number; transactionsPerStep: number; cpuMsPerStep: number };
   };
   gaps: { alone: GapFigures; load: GapFigures };
-  rss: { steps: number; afterWarmupBytes: number; samples: { share: number; steps: number; bytes: number }[] };
+  rss: {
+    steps: number;
+    afterWarmupBytes: number;
+    samples: { share: number; steps: number; bytes: number }[];
+    /** The worker's own view of its memory at the end (prom-client's default metrics). */
+    memory?: MemoryBreakdown;
+  };
   /** SPEC §13: commit-to-event latency with many audit streams connected. */
   live: LiveEventFigures;
   /** The load phase run again under V8's sampling profiler: self time per component. */
@@ -272,7 +279,16 @@ export function printReport(r: BenchResult): void {
     `phases: Baton ${r.load.steps} steps in ${r.load.seconds.toFixed(2)} s; floor ${r.floor.steps} steps in ${r.floor.seconds.toFixed(2)} s; ` +
       `raw BullMQ ${r.raw.jobs} jobs in ${r.raw.seconds.toFixed(2)} s\n`,
   );
+  if (r.rss.memory) out.write(`\nworker memory after the RSS phase: ${describeMemory(r.rss.memory)}\n`);
   if (r.profile) out.write(`\n${profileTables(r.profile)}\n`);
+}
+
+function describeMemory(m: MemoryBreakdown): string {
+  const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+  const spaces = Object.entries(m.heapSpaces)
+    .map(([space, bytes]) => `${space} ${mib(bytes)}`)
+    .join(', ');
+  return `RSS ${mib(m.rssBytes)}; V8 heap ${mib(m.heapTotalBytes)} (used ${mib(m.heapUsedBytes)}: ${spaces}); external ${mib(m.externalBytes)}`;
 }
 
 /**

@@ -31,6 +31,7 @@ export class EngineMetrics {
   readonly securityEvents: Counter<'delivery' | 'result'>;
   readonly ssfPolls: Counter<'result'>;
   readonly ssfPollLastSuccess: Gauge<'transmitter'>;
+  readonly nodeConcurrency: Gauge;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -107,6 +108,11 @@ export class EngineMetrics {
       name: 'baton_escalations_resolved_total',
       help: 'Escalations resolved by a human (action) or expired (action="expire"), by reason',
       labelNames: ['reason', 'action'],
+      registers,
+    });
+    this.nodeConcurrency = new Gauge({
+      name: 'baton_worker_node_concurrency',
+      help: 'Node jobs this worker runs at once: adapted to the round trip of its step completions',
       registers,
     });
     this.queueWait = new Histogram({
