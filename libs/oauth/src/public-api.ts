@@ -88,4 +88,14 @@ export { actorPublicJwks } from './actor/actor-jwks.js';
 export { checkMayAct, type MayActCheck } from './actor/may-act.js';
 export { SetErrorCode, SetRefusal } from './ssf/set-refusal.js';
 export { SET_ALGORITHMS, checkSetClaims, checkSetHeader } from './ssf/set-claims.js';
+export { SsfMetadataUnavailable, fetchSsfMetadata, type SsfMetadata } from './ssf/ssf-metadata.js';
+export {
+  BATON_STREAM_DESCRIPTION,
+  SsfDeliveryMethod,
+  ourStream,
+  streamRequestBody,
+  streamsOf,
+  type StreamConfiguration,
+  type WantedStream,
+} from './ssf/ssf-stream.js';
 export { SetVerifier, type SetTransmitter, type SetVerifierOptions, type VerifiedSet } from './ssf/set-verifier.js';

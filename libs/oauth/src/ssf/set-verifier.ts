@@ -9,6 +9,7 @@ import {
 } from 'jose';
 import { SET_ALGORITHMS, checkSetClaims, checkSetHeader } from './set-claims.js';
 import { SetErrorCode, SetRefusal } from './set-refusal.js';
+import { SsfMetadataUnavailable, fetchSsfMetadata } from './ssf-metadata.js';
 
 /** What the verifier needs of a configured transmitter (SPEC §10.1). */
 export interface SetTransmitter {
@@ -127,21 +128,11 @@ export class SetVerifier {
 
   private async jwksUriOf(transmitter: SetTransmitter): Promise<string> {
     if (transmitter.jwksUri) return transmitter.jwksUri;
-    const response = await fetch(transmitter.metadataUrl, {
-      headers: { accept: 'application/json' },
-      signal: AbortSignal.timeout(this.timeoutMs),
-      redirect: 'error',
-    });
-    if (!response.ok) throw new KeysUnavailable(`the SSF metadata answered ${response.status}`);
-    const metadata = (await response.json()) as { issuer?: unknown; jwks_uri?: unknown };
-    if (metadata.issuer !== undefined && metadata.issuer !== transmitter.issuer)
-      throw new KeysUnavailable('the SSF metadata names another issuer');
-    if (typeof metadata.jwks_uri !== 'string') throw new KeysUnavailable('the SSF metadata has no jwks_uri');
+    const metadata = await fetchSsfMetadata(transmitter, this.timeoutMs);
+    if (typeof metadata.jwks_uri !== 'string') throw new SsfMetadataUnavailable('the SSF metadata has no jwks_uri');
     return metadata.jwks_uri;
   }
 }
-
-class KeysUnavailable extends Error {}
 
 function refusalOf(error: unknown): SetRefusal {
   if (error instanceof SetRefusal) return error;

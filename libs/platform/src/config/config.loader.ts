@@ -76,6 +76,7 @@ export interface SsfTransmitter {
   authorization?: string;
   pollEndpoint?: string;
   pollIntervalSeconds: number;
+  /** Baton creates or updates its stream at the metadata's `configuration_endpoint` at start (api). */
   manageStream: boolean;
 }
 
@@ -119,7 +120,12 @@ export interface BatonConfig {
   /** SPEC §14: the console's public sign-in settings; the console is off without them. */
   console?: ConsoleSettings;
   /** SPEC §10: Shared Signals receiving; null when not configured. */
-  sharedSignals: { audience: string; transmitters: SsfTransmitter[] } | null;
+  sharedSignals: {
+    audience: string;
+    /** Baton's push URL as transmitters reach it: a managed push stream's `endpoint_url` (README). */
+    endpointUrl?: string;
+    transmitters: SsfTransmitter[];
+  } | null;
 }
 
 /** What the console's single-page app needs to sign in (public: served at /console/config.json). */
@@ -264,6 +270,7 @@ export function loadConfig(
     sharedSignals: y.sharedSignals
       ? {
           audience: y.sharedSignals.audience,
+          ...(y.sharedSignals.endpointUrl && { endpointUrl: y.sharedSignals.endpointUrl }),
           transmitters: y.sharedSignals.transmitters.map((t, i) => ({
             issuer: t.issuer,
             metadataUrl: t.metadataUrl ?? defaultSsfMetadataUrl(t.issuer),

@@ -11,6 +11,7 @@ export const ApiScopeKey = {
 export type ApiScopeKey = (typeof ApiScopeKey)[keyof typeof ApiScopeKey];
 
 const url = z.url({ protocol: /^https?$/ });
+const LOOPBACK_URL = /^http:\/\/(localhost|127(\.\d{1,3}){3}|\[::1\])(:\d{1,5})?(\/|$)/;
 const ALLOWED_HOST =
   /^(\*\.)?([A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*\.?|\[[0-9A-Fa-f:.]+\]|[0-9A-Fa-f]*:[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*)(:\d{1,5})?$/;
 const ORIGIN = /^https?:\/\/(\*\.)?([A-Za-z0-9_.-]+|\[[0-9A-Fa-f:.]+\])(:\d{1,5})?$/;
@@ -153,12 +154,9 @@ const ssfTransmitterSchema = z
   .superRefine((t, ctx) => {
     if (t.delivery === 'poll' && !t.pollEndpoint)
       ctx.addIssue({ code: 'custom', path: ['pollEndpoint'], message: 'is required for delivery poll' });
-    if (t.manageStream)
-      ctx.addIssue({
-        code: 'custom',
-        path: ['manageStream'],
-        message: 'true is not supported yet: create the stream at the transmitter (see the README)',
-      });
+    // The stream is managed with that bearer (SPEC §10.1); without one the transmitter could only refuse.
+    if (t.manageStream && !t.authorizationEnv)
+      ctx.addIssue({ code: 'custom', path: ['authorizationEnv'], message: 'is required with manageStream: true' });
     if (t.delivery === 'push' && t.pollEndpoint)
       ctx.addIssue({ code: 'custom', path: ['pollEndpoint'], message: 'is only for delivery poll' });
   });
@@ -166,9 +164,21 @@ const ssfTransmitterSchema = z
 const sharedSignalsSchema = z
   .strictObject({
     audience: z.string().min(1),
+    // Baton's RFC 8935 push URL as transmitters reach it (Baton cannot know its public address):
+    // what `manageStream` registers as a push stream's `endpoint_url`.
+    endpointUrl: url
+      .refine((u) => u.startsWith('https:') || LOOPBACK_URL.test(u), 'must be https (http only for a loopback host)')
+      .optional(),
     transmitters: z.array(ssfTransmitterSchema).default([]),
   })
   .superRefine((s, ctx) => {
+    const managedPush = s.transmitters.findIndex((t) => t.manageStream && t.delivery === 'push');
+    if (managedPush >= 0 && !s.endpointUrl)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['endpointUrl'],
+        message: `is required: transmitters.${managedPush} has manageStream: true with delivery push`,
+      });
     const seen = new Set<string>();
     s.transmitters.forEach((t, i) => {
       if (seen.has(t.issuer))

@@ -61,7 +61,11 @@ describe('sharedSignals (SPEC §10.1)', () => {
       { pollEndpoint: 'https://idp.example.com/poll' },
       /pollEndpoint: is only for delivery poll/,
     ],
-    ['manageStream (not built)', { manageStream: true }, /manageStream: true is not supported yet/],
+    [
+      'manageStream without a bearer to manage it with',
+      { manageStream: true, delivery: 'poll', pollEndpoint: 'https://idp.example.com/poll' },
+      /transmitters\.0\.authorizationEnv: is required with manageStream: true/,
+    ],
     [
       'a bearer variable that is not set',
       { authorizationEnv: 'NOPE' },
@@ -72,6 +76,50 @@ describe('sharedSignals (SPEC §10.1)', () => {
     expect(() =>
       load({ audience: 'a', transmitters: [{ issuer: 'https://idp.example.com', ...(extra as object) }] }),
     ).toThrow(message);
+  });
+
+  describe('manageStream and sharedSignals.endpointUrl', () => {
+    const managed = (delivery: 'push' | 'poll', endpointUrl?: string) =>
+      load({
+        audience: 'a',
+        ...(endpointUrl !== undefined && { endpointUrl }),
+        transmitters: [
+          { issuer: 'https://other.example.com' },
+          {
+            issuer: 'https://idp.example.com',
+            manageStream: true,
+            authorizationEnv: 'PUSH',
+            delivery,
+            ...(delivery === 'poll' && { pollEndpoint: 'https://idp.example.com/poll' }),
+          },
+        ],
+      });
+
+    it('a managed push stream needs Baton’s push URL, naming the key and the transmitter', () => {
+      expect(() => managed('push')).toThrow(
+        /sharedSignals\.endpointUrl: is required: transmitters\.1 has manageStream: true with delivery push/,
+      );
+    });
+
+    it('a managed poll stream does not (the transmitter answers the poll URL)', () => {
+      expect(managed('poll')!.transmitters[1]!.manageStream).toBe(true);
+    });
+
+    it.each(['https://baton.example.com/v1/ssf/events', 'http://127.0.0.1:3000/v1/ssf/events', 'http://localhost/x'])(
+      'keeps the endpoint URL %s',
+      (endpointUrl) => {
+        const config = managed('push', endpointUrl)!;
+        expect(config.endpointUrl).toBe(endpointUrl);
+        expect(config.transmitters[1]!.manageStream).toBe(true);
+      },
+    );
+
+    it.each(['http://baton.example.com/v1/ssf/events', 'http://127.0.0.1.example.com/x', 'ftp://baton/x', 'events'])(
+      'refuses the endpoint URL %s',
+      (endpointUrl) => {
+        expect(() => managed('push', endpointUrl)).toThrow(/sharedSignals\.endpointUrl: /);
+      },
+    );
   });
 
   it('refuses the same issuer twice', () => {
