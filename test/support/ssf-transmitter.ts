@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SignJWT, exportJWK, generateKeyPair, type CryptoKey, type JWK, type JWTPayload } from 'jose';
+import { SsfStreamStore } from '../../tools/dev-auth-server/ssf-streams.js';
 
 export const SESSION_REVOKED = 'https://schemas.openid.net/secevent/caep/event-type/session-revoked';
 
@@ -18,7 +19,9 @@ export interface SetOptions {
 
 /**
  * A Shared Signals transmitter for tests, on a loopback port: SSF metadata at
- * `/.well-known/ssf-configuration`, its JWKS, and SETs signed (or forged) on demand.
+ * `/.well-known/ssf-configuration`, its JWKS, SETs signed (or forged) on demand, an RFC 8936 poll
+ * endpoint at `/poll`, and the dev authorization server's stream configuration endpoint at
+ * `/ssf/stream` (behind `streamBearer`).
  */
 export class SsfTestTransmitter {
   readonly issuer: string;
@@ -35,6 +38,8 @@ export class SsfTestTransmitter {
   pollBatch = 2;
   /** The next this many polls answer 503. */
   failPolls = 0;
+  /** Its SSF 1.0 stream configuration endpoint: the streams and the requests it saw. */
+  readonly streams: SsfStreamStore;
   private readonly published: JWK[] = [];
 
   private constructor(
@@ -42,11 +47,19 @@ export class SsfTestTransmitter {
     private readonly keys: Map<string, CryptoKey>,
     private readonly foreign: CryptoKey,
     port: number,
+    options: { streamBearer?: string; audience?: string },
   ) {
     this.issuer = `http://127.0.0.1:${port}`;
+    this.streams = new SsfStreamStore({
+      issuer: this.issuer,
+      audience: options.audience ?? 'baton-ssf',
+      ...(options.streamBearer && { bearer: options.streamBearer }),
+      pollEndpoint: `${this.issuer}/poll`,
+      eventsSupported: [SESSION_REVOKED],
+    });
   }
 
-  static async start(): Promise<SsfTestTransmitter> {
+  static async start(options: { streamBearer?: string; audience?: string } = {}): Promise<SsfTestTransmitter> {
     const { privateKey, publicKey } = await generateKeyPair('ES256');
     const foreign = (await generateKeyPair('ES256')).privateKey;
     let self: SsfTestTransmitter | undefined;
@@ -56,7 +69,13 @@ export class SsfTestTransmitter {
         res.end(JSON.stringify(value));
       };
       if (req.url === '/.well-known/ssf-configuration')
-        return body(200, { issuer: self!.issuer, jwks_uri: `${self!.issuer}/jwks`, delivery_methods_supported: [] });
+        return body(200, {
+          issuer: self!.issuer,
+          jwks_uri: `${self!.issuer}/jwks`,
+          configuration_endpoint: `${self!.issuer}/ssf/stream`,
+          delivery_methods_supported: ['urn:ietf:rfc:8935', 'urn:ietf:rfc:8936'],
+        });
+      if (req.url?.split('?')[0] === '/ssf/stream') return void self!.streams.handle(req, res);
       if (req.url === '/poll' && req.method === 'POST') {
         let raw = '';
         req.on('data', (c) => (raw += c));
@@ -85,6 +104,7 @@ export class SsfTestTransmitter {
       new Map([['k1', privateKey]]),
       foreign,
       (server.address() as AddressInfo).port,
+      options,
     );
     self.published.push({ ...(await exportJWK(publicKey)), kid: 'k1', alg: 'ES256', use: 'sig' });
     return self;

@@ -17,6 +17,7 @@ import type { DevAuthServerOptions } from './server.js';
  * | `DEV_AS_SSF_RECEIVER_URL` | none | a Shared Signals push endpoint (e.g. Baton's `/v1/ssf/events`) told of revoked sessions |
  * | `DEV_AS_SSF_RECEIVER_AUDIENCE` | `baton-ssf` | the `aud` of the SETs pushed there |
  * | `DEV_AS_SSF_RECEIVER_TOKEN` | none | bearer sent with them |
+ * | `DEV_AS_SSF_STREAM_TOKEN` | `DEV_AS_SSF_RECEIVER_TOKEN` | bearer its SSF stream configuration endpoint (`/ssf/stream`) requires |
  *
  * Throws an Error naming the variable and the problem.
  */
@@ -52,6 +53,8 @@ export function optionsFromEnvironment(env: NodeJS.ProcessEnv, args: readonly st
       },
     ];
   }
+  const streamToken = nonEmpty(env.DEV_AS_SSF_STREAM_TOKEN) ?? nonEmpty(env.DEV_AS_SSF_RECEIVER_TOKEN);
+  if (streamToken) options.ssfStreamToken = streamToken;
   const issuer = nonEmpty(env.DEV_AS_ISSUER);
   if (issuer !== undefined) {
     if (!/^https?:\/\/[^/?#]+/.test(issuer) || !URL.canParse(issuer)) {

@@ -10,7 +10,7 @@ import {
   type DevClient,
 } from './clients.js';
 import { consoleLoginHandler, INTERACTION_PATH } from './console-login.js';
-import { SessionEventTransmitter, type SsfReceiver } from './ssf-transmitter.js';
+import { SSF_STREAM_PATH, SessionEventTransmitter, type SsfReceiver } from './ssf-transmitter.js';
 import { Faults } from './faults.js';
 import { sendJson } from './http-json.js';
 import { createProvider, ROUTES } from './provider.js';
@@ -41,6 +41,8 @@ export interface DevAuthServerOptions {
   consoleClient?: ConsoleClient;
   /** Shared Signals receivers told of revoked sessions (POST /admin/sessions/revoke). Default none. */
   ssfReceivers?: SsfReceiver[];
+  /** The bearer its SSF stream configuration endpoint requires (none: it answers 401). Default none. */
+  ssfStreamToken?: string;
 }
 
 export interface DevAuthServer {
@@ -104,7 +106,13 @@ export async function startDevAuthServer(options: DevAuthServerOptions = {}): Pr
     await closeServer(server);
     throw err;
   }
-  const signals = new SessionEventTransmitter(issuer, key, `${issuer}${ROUTES.jwks}`, options.ssfReceivers ?? []);
+  const signals = new SessionEventTransmitter(
+    issuer,
+    key,
+    `${issuer}${ROUTES.jwks}`,
+    options.ssfReceivers ?? [],
+    options.ssfStreamToken,
+  );
   const callAdmin = options.devMode ? adminHandler({ issuer, key, revocations, faults, stats, signals }) : undefined;
 
   handle = (req: IncomingMessage, res: ServerResponse) => {
@@ -120,6 +128,10 @@ export async function startDevAuthServer(options: DevAuthServerOptions = {}): Pr
     }
     if (path === SSF_METADATA_PATH) {
       sendJson(res, 200, signals.metadata());
+      return;
+    }
+    if (path === SSF_STREAM_PATH) {
+      void signals.streams.handle(req, res);
       return;
     }
     if (path === ROUTES.token) {

@@ -57,3 +57,4 @@ export { SecurityEventSink, type SecurityEventOutcome, type VerifiedSecurityEven
 export { RUN_REVOKING_EVENT_TYPES } from './signals/security-event-reading.js';
 export { SetIntake } from './signals/set-intake.js';
 export { SetPoller } from './signals/set-poller.js';
+export { SsfStreamRegistrar } from './signals/ssf-stream-registrar.js';
