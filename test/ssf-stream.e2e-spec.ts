@@ -111,7 +111,11 @@ describe('managed Shared Signals streams (SPEC §10.1)', () => {
       expect(poll.streams.requests[1]).toEqual({
         method: 'POST',
         authorization: `Bearer ${POLL_TOKEN}`,
-        body: { delivery: { method: 'urn:ietf:rfc:8936' }, events_requested: EVENTS_REQUESTED, description: expect.any(String) },
+        body: {
+          delivery: { method: 'urn:ietf:rfc:8936' },
+          events_requested: EVENTS_REQUESTED,
+          description: expect.any(String),
+        },
       });
       expect(push.streams.streams.size).toBe(1);
       expect(poll.streams.streams.size).toBe(1);
@@ -162,6 +166,8 @@ describe('managed Shared Signals streams (SPEC §10.1)', () => {
       for (const p of running.splice(0)) await p.stop();
       twin.streams.streams.clear();
       twin.streams.requests.length = 0;
+      // Slow answers: without the lock both replicas would read "no stream" and both create one.
+      twin.streams.delayMs = 1500;
       await Promise.all([startApi(env), startApi(env)]);
       await eventually(
         async () => methods(twin),

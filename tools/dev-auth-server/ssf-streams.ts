@@ -45,6 +45,8 @@ export class SsfStreamStore {
   readonly requests: StreamRequest[] = [];
   /** When set, every request answers this status (tests: a refusing transmitter). */
   refuseWith?: number;
+  /** Each answer waits this long first (tests: a slow transmitter, to widen races). */
+  delayMs = 0;
 
   constructor(private readonly options: SsfStreamStoreOptions) {}
 
@@ -53,6 +55,7 @@ export class SsfStreamStore {
       const body = req.method === 'POST' || req.method === 'PATCH' ? await readJsonBody(req) : undefined;
       this.requests.push({ method: req.method ?? '', body, authorization: req.headers.authorization });
       if (this.requests.length > 100) this.requests.shift();
+      if (this.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
       if (this.refuseWith) throw new HttpError(this.refuseWith, 'access_denied', 'refused (configured)');
       if (!this.options.bearer || req.headers.authorization !== `Bearer ${this.options.bearer}`)
         throw new HttpError(401, 'invalid_token', 'a valid bearer token is required');

@@ -62,7 +62,10 @@ export function streamsOf(answer: unknown): StreamConfiguration[] {
  * stream the bearer can see (Baton's bearer sees Baton's streams; updating it beats a second one,
  * which many transmitters refuse). Undefined: none, create one.
  */
-export function ourStream(streams: readonly StreamConfiguration[], wanted: WantedStream): StreamConfiguration | undefined {
+export function ourStream(
+  streams: readonly StreamConfiguration[],
+  wanted: WantedStream,
+): StreamConfiguration | undefined {
   const method = wanted.delivery === 'push' ? SsfDeliveryMethod.Push : SsfDeliveryMethod.Poll;
   const delivering = streams.find((s) => {
     if (s.delivery?.method !== method) return false;
