@@ -41,17 +41,17 @@ describe('managed Shared Signals streams (SPEC §10.1)', () => {
     await auth?.close();
   });
 
-  function envFor(sharedSignals: Record<string, unknown>, database = isolatedEnv()): Record<string, string> {
-    return testEnv(writeBatonYaml({ issuer: auth.issuer, extra: { sharedSignals } }), {
-      ...database,
+  function envFor(sharedSignals: Record<string, unknown>, issuer = auth.issuer): Record<string, string> {
+    return testEnv(writeBatonYaml({ issuer, extra: { sharedSignals } }), {
+      ...isolatedEnv(),
       SSF_PUSH_TOKEN: PUSH_TOKEN,
       SSF_POLL_TOKEN: POLL_TOKEN,
       LOG_LEVEL: 'debug',
     });
   }
 
-  async function startApi(env: Record<string, string>): Promise<SpawnedProcess> {
-    const port = await freePort();
+  async function startApi(env: Record<string, string>, port?: number): Promise<SpawnedProcess> {
+    port ??= await freePort();
     const api = spawnBuilt('dist/apps/api/src/main.js', { ...env, PORT: String(port) });
     running.push(api);
     expect(await waitForStatus(`http://127.0.0.1:${port}/health/ready`, 200, 30000)).toBe(200);
@@ -221,6 +221,40 @@ describe('managed Shared Signals streams (SPEC §10.1)', () => {
     } finally {
       await refusing.close();
       await silent.close();
+    }
+  }, 60000);
+
+  it('the dev authorization server as transmitter: Baton creates its push stream there, and session events reach it', async () => {
+    const dev = await DevAuth.start({ ssfStreamToken: PUSH_TOKEN });
+    try {
+      const port = await freePort();
+      const endpointUrl = `http://127.0.0.1:${port}/v1/ssf/events`;
+      const env = envFor(
+        {
+          audience: 'baton-ssf',
+          endpointUrl,
+          transmitters: [{ issuer: dev.issuer, authorizationEnv: 'SSF_PUSH_TOKEN', manageStream: true }],
+        },
+        dev.issuer,
+      );
+      await startApi(env, port);
+      const streams = (await eventually(
+        async () =>
+          (await fetch(`${dev.issuer}/ssf/stream`, { headers: { authorization: `Bearer ${PUSH_TOKEN}` } })).json(),
+        (list) => Array.isArray(list) && list.length > 0,
+      )) as { delivery: { endpoint_url: string }; events_delivered: string[] }[];
+      expect(streams).toHaveLength(1);
+      expect(streams[0]!.delivery).toEqual({ method: 'urn:ietf:rfc:8935', endpoint_url: endpointUrl });
+      expect(streams[0]!.events_delivered).toEqual([`${BASE}caep/event-type/session-revoked`]);
+      expect((await fetch(`${dev.issuer}/ssf/stream`)).status).toBe(401);
+      const revoked = await fetch(`${dev.issuer}/admin/sessions/revoke`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ sub: 'alice' }),
+      });
+      expect(await revoked.json()).toMatchObject({ pushed: [{ url: endpointUrl, status: 202 }] });
+    } finally {
+      await dev.close();
     }
   }, 60000);
 

@@ -15,7 +15,13 @@ export class DevAuth {
 
   /** `clients` are registered next to the test client (`TEST_CLIENT_ID`/`TEST_CLIENT_SECRET`), which is always there. */
   static async start(
-    options: { exchangedTokenTtlSeconds?: number; clients?: DevClient[]; consoleClient?: ConsoleClient } = {},
+    options: {
+      exchangedTokenTtlSeconds?: number;
+      clients?: DevClient[];
+      consoleClient?: ConsoleClient;
+      /** The bearer its SSF stream configuration endpoint requires. */
+      ssfStreamToken?: string;
+    } = {},
   ): Promise<DevAuth> {
     const { clients = [], ...rest } = options;
     const server = await startDevAuthServer({
