@@ -54,11 +54,6 @@ export class SsfStreamRegistrar implements OnApplicationBootstrap, OnApplication
     this.transmitters = (config.sharedSignals?.transmitters ?? []).filter((t) => t.manageStream);
   }
 
-  /** Settles when this start's stream management is over (tests wait on it). */
-  get done(): Promise<void> {
-    return this.task ?? Promise.resolve();
-  }
-
   onApplicationBootstrap(): void {
     if (this.transmitters.length === 0) return;
     // After listen: a transmitter may verify the new stream by pushing to Baton at once.
@@ -191,7 +186,10 @@ export class SsfStreamRegistrar implements OnApplicationBootstrap, OnApplication
   }
 }
 
+/** What went wrong, for the log: undici's and fetch's messages name hosts and codes, never headers. */
 function messageOf(error: unknown): string {
-  if (error instanceof Error) return error.name === 'TimeoutError' ? 'timed out' : error.message;
-  return String(error);
+  if (!(error instanceof Error)) return String(error);
+  if (error.name === 'TimeoutError') return 'timed out';
+  const cause = error.cause instanceof Error ? ` (${error.cause.message})` : '';
+  return error.message + cause;
 }
