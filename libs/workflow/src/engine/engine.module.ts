@@ -11,6 +11,8 @@ import { NODE_HANDLERS, type NodeHandler } from './handlers/node-handler.js';
 import { NodeExecutor } from './node-executor.js';
 import { NodeRunner } from './node-runner.js';
 import { NodeSweeper } from './node-sweeper.js';
+import { ReadyNodesListener } from './ready-nodes-listener.js';
+import { WorkflowNodeExecutor } from './workflow-node.js';
 import { QueueModule } from './queue.module.js';
 import { StoresModule } from '../persistence/stores.module.js';
 import { SubjectTokenModule } from '../runs/subject-token.module.js';
@@ -32,6 +34,8 @@ export class EngineModule {
       SetPoller,
       HandlerRegistry,
       NodeExecutor,
+      WorkflowNodeExecutor,
+      ReadyNodesListener,
       NodeRunner,
       NodeSweeper,
       EscalationRepository,

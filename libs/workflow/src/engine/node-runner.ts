@@ -90,6 +90,8 @@ export class NodeRunner implements BeforeApplicationShutdown {
     span.set({ 'baton.node.outcome': outcome.kind });
     span.end(outcome.kind === 'failed' ? { ok: false, message: outcome.error.code } : { ok: true });
     this.count(outcome);
+    // A workflow node started its child run: nothing to record; the child's end settles the node (SPEC §11).
+    if (outcome.kind === 'delegated') return null;
     if (outcome.kind === 'succeeded') {
       const completion = await this.store.complete(claim, {
         output: outcome.output,
@@ -159,7 +161,7 @@ export class NodeRunner implements BeforeApplicationShutdown {
     }
   }
 
-  private nonSuccess(outcome: Exclude<NodeOutcome, { kind: 'succeeded' }>): NonSuccessOutcome {
+  private nonSuccess(outcome: Exclude<NodeOutcome, { kind: 'succeeded' | 'delegated' }>): NonSuccessOutcome {
     switch (outcome.kind) {
       case 'retry':
         return { kind: 'retry', error: outcome.error, delayMs: outcome.delayMs };
