@@ -356,4 +356,50 @@ describe('sub-workflows: delegation with attenuation (SPEC §11)', () => {
     );
     expect(rows[0].n).toBe(0);
   });
+
+  it('shows the tree: parentRunId, rootRunId, depth, children; rootOnly lists; escalations and audit of a tree', async () => {
+    const token = await stack.auth.mintToken('jill', ['docs:read']);
+    const started = await stack.startRun('planner-ask', token, { topic: 'views' });
+    const root = started.body.id;
+    const child = await waitForChild(root);
+    const escalation = await stack.openEscalation(child.id);
+
+    const rootView = await stack.getRun(root, token);
+    expect(rootView.body).toMatchObject({
+      parentRunId: null,
+      rootRunId: root,
+      depth: 0,
+      children: [{ id: child.id, nodeId: 'research', workflow: { name: 'ask', version: 1 }, status: 'waiting_for_human' }],
+    });
+    const childView = await stack.getRun(child.id, token);
+    expect(childView.body).toMatchObject({ parentRunId: root, rootRunId: root, depth: 1, children: [] });
+
+    const all = await call(`${stack.api.url}/v1/runs?limit=100`, { token });
+    expect(all.body.items.map((r: { id: string }) => r.id)).toEqual(expect.arrayContaining([root, child.id]));
+    const roots = await call(`${stack.api.url}/v1/runs?limit=100&rootOnly=true`, { token });
+    expect(roots.status).toBe(200);
+    expect(roots.body.items.map((r: { id: string }) => r.id)).toContain(root);
+    expect(roots.body.items.map((r: { id: string }) => r.id)).not.toContain(child.id);
+    expect((await call(`${stack.api.url}/v1/runs?rootOnly=maybe`, { token })).status).toBe(400);
+
+    const escalations = await call(`${stack.api.url}/v1/escalations?runId=${root}`, { token });
+    expect(escalations.status).toBe(200);
+    expect(escalations.body.items.map((e: { id: string }) => e.id)).toEqual([escalation.id]);
+
+    expect((await stack.resolve(escalation.id, token, { action: 'approve' })).status).toBe(200);
+    await stack.waitForRun(root, token, ['succeeded']);
+    const auditor = await stack.auth.mintToken('auditor', ['baton:audit:read']);
+    const trail = await call(`${stack.api.url}/v1/audit?rootRunId=${root}&limit=200&order=asc`, { token: auditor });
+    expect(trail.status).toBe(200);
+    const runIds = new Set(trail.body.items.map((e: { runId: string }) => e.runId));
+    expect(runIds).toEqual(new Set([root, child.id]));
+    expect(trail.body.items).toHaveLength((await stack.auditOf(root)).length + (await stack.auditOf(child.id)).length);
+    const ofChild = await call(`${stack.api.url}/v1/audit?rootRunId=${child.id}&limit=200`, { token: auditor });
+    expect(new Set(ofChild.body.items.map((e: { runId: string }) => e.runId))).toEqual(new Set([child.id]));
+    // Each run's chain verifies on its own.
+    for (const id of [root, child.id]) {
+      const verify = await call(`${stack.api.url}/v1/runs/${id}/audit/verify`, { token });
+      expect(verify.body).toMatchObject({ valid: true });
+    }
+  });
 });
