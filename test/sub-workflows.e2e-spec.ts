@@ -323,9 +323,7 @@ describe('sub-workflows: delegation with attenuation (SPEC §11)', () => {
   });
 
   it('cancelling the parent cancels its descendants at once', async () => {
-    await stack.register(
-      definition('hold', [{ id: 'wait', type: 'approval', approval: { prompt: 'wait' } }]),
-    );
+    await stack.register(definition('hold', [{ id: 'wait', type: 'approval', approval: { prompt: 'wait' } }]));
     await stack.register(
       definition('middle', [
         {
@@ -369,7 +367,9 @@ describe('sub-workflows: delegation with attenuation (SPEC §11)', () => {
       parentRunId: null,
       rootRunId: root,
       depth: 0,
-      children: [{ id: child.id, nodeId: 'research', workflow: { name: 'ask', version: 1 }, status: 'waiting_for_human' }],
+      children: [
+        { id: child.id, nodeId: 'research', workflow: { name: 'ask', version: 1 }, status: 'waiting_for_human' },
+      ],
     });
     const childView = await stack.getRun(child.id, token);
     expect(childView.body).toMatchObject({ parentRunId: root, rootRunId: root, depth: 1, children: [] });

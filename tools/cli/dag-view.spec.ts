@@ -28,6 +28,10 @@ describe('renderRun', () => {
       createdAt: '2026-01-01T00:00:00.000Z',
       startedAt: null,
       finishedAt: null,
+      parentRunId: null,
+      rootRunId: 'r1',
+      depth: 0,
+      children: [],
       nodes: [
         node('fetch', 'succeeded', { grantedScopes: ['a:read', 'b'] }),
         node('submit', 'failed', { attempts: 3, error: { code: 'http_status', message: '400' } }),

@@ -16,6 +16,7 @@ import {
   NodeErrorCode,
   RenderBudget,
   childTraceparent,
+  narrowWithinDelegation,
   parseTraceparent,
   TemplateError,
   renderTemplateString,
@@ -275,13 +276,23 @@ export class NodeExecutor implements OnModuleDestroy {
       };
     }
 
-    // 2. Scope narrowing: granted = required ∪ (optional ∩ user).
-    const { granted, missing } = scopesToRequest({
-      requiredScopes: oauth.requiredScopes,
-      optionalScopes: oauth.optionalScopes,
-      userScopes: run.userScopes,
-      scopeSource: profile.scopeSource,
-    });
+    // 2. Scope narrowing: granted = required ∪ (optional ∩ user). A child run's user scopes are
+    //    already within its ceilings (SPEC §11); when the user's scopes are not known up front, the
+    //    ceilings still bound what is asked.
+    const { granted, missing } =
+      profile.scopeSource === 'authorization-server'
+        ? narrowWithinDelegation({
+            node: oauth,
+            userScopes: run.userScopes,
+            ceilings: await this.workflowNodes.ceilingsOf(attempt.claim.runId),
+            userScopesKnown: false,
+          })
+        : scopesToRequest({
+            requiredScopes: oauth.requiredScopes,
+            optionalScopes: oauth.optionalScopes,
+            userScopes: run.userScopes,
+            scopeSource: profile.scopeSource,
+          });
     if (missing.length > 0) {
       attempt.audit(AuditOperation.ScopeNarrowed, {
         success: false,

@@ -47,6 +47,9 @@ export interface WorkflowNodeAttempt {
  */
 @Injectable()
 export class WorkflowNodeExecutor {
+  /** Runs' delegations, which never change: asked once per run and process (bounded, oldest out). */
+  private readonly delegations = new Map<string, Promise<string[][]>>();
+
   constructor(
     private readonly runs: RunStore,
     private readonly definitions: DefinitionCache,
@@ -61,8 +64,7 @@ export class WorkflowNodeExecutor {
     if (existing) return this.settledBy(attempt, existing);
 
     const position = await this.runs.treePosition(claim.runId);
-    if (!position)
-      return attempt.fail({ code: NodeErrorCode.InternalError, message: `run ${claim.runId} has no row` });
+    if (!position) return attempt.fail({ code: NodeErrorCode.InternalError, message: `run ${claim.runId} has no row` });
     const oauth = node.oauth!; // required on workflow nodes by validation
     const profile = this.config.exchangeProfiles[oauth.profile];
     const decision = decideParentStart({
@@ -159,6 +161,19 @@ export class WorkflowNodeExecutor {
     return delegated(attempt, id);
   }
 
+  /** The chain of ceilings a run narrows within (empty at the root). */
+  ceilingsOf(runId: string): Promise<string[][]> {
+    let found = this.delegations.get(runId);
+    if (!found) {
+      found = this.runs.treePosition(runId).then((p) => p?.delegation ?? []);
+      found.catch(() => this.delegations.delete(runId));
+      this.delegations.set(runId, found);
+      if (this.delegations.size > MAX_CACHED_DELEGATIONS)
+        this.delegations.delete(this.delegations.keys().next().value!);
+    }
+    return found;
+  }
+
   /** The attempt's child exists already (this attempt is executed again): its end is the node's, or it still runs. */
   private settledBy(
     attempt: WorkflowNodeAttempt,
@@ -174,6 +189,8 @@ export class WorkflowNodeExecutor {
     });
   }
 }
+
+const MAX_CACHED_DELEGATIONS = 1000;
 
 function delegated(attempt: WorkflowNodeAttempt, childRunId: string): NodeOutcome {
   return { kind: 'delegated', childRunId, grantedScopes: null, audits: attempt.audits };

@@ -28,7 +28,14 @@ import { RunRepository } from './run.repository.js';
 import { RunStore } from './run.store.js';
 import { EngineMetrics } from '../metrics/engine-metrics.js';
 import type { TraceParent } from '../domain/trace/trace-context.js';
-import { toChildRunView, toNodeRunView, toRunView, type RunDetailView, type RunSummaryView, type RunView } from './run.views.js';
+import {
+  toChildRunView,
+  toNodeRunView,
+  toRunView,
+  type RunDetailView,
+  type RunSummaryView,
+  type RunView,
+} from './run.views.js';
 
 export const startRunBodySchema = z.strictObject({
   input: z.record(z.string(), z.unknown()).default({}),

@@ -18,7 +18,7 @@ export const runViewSchema = z.object({
   startedAt: nullableInstant,
   finishedAt: nullableInstant,
   parentRunId: z.uuid().nullable().describe('SPEC §11: the run whose workflow node started this one; null at the root'),
-  rootRunId: z.uuid().describe('the root of this run\'s tree (its own id at the root)'),
+  rootRunId: z.uuid().describe("the root of this run's tree (its own id at the root)"),
   depth: z.int().min(0).describe('0 at the root'),
 });
 export type RunView = z.infer<typeof runViewSchema>;
