@@ -116,9 +116,21 @@ export class SubWorkflows1733300000000 implements MigrationInterface {
 
     await q.query(`
       CREATE FUNCTION baton_cancel_tree(p_run uuid, p_by text) RETURNS text[] LANGUAGE plpgsql AS $$
+      DECLARE closed text[];
       BEGIN
         PERFORM baton_lock_tree(p_run);
-        RETURN baton_cancel_run(p_run, p_by);
+        closed := baton_cancel_run(p_run, p_by);
+        IF closed IS NULL THEN RETURN NULL; END IF;
+        -- With the escalations the cascade closed in the descendants (closed by Baton in this
+        -- transaction: now() is its start), for their webhook events.
+        RETURN closed || ARRAY(
+          SELECT e.id::text FROM escalations e
+          WHERE e.run_id IN (WITH RECURSIVE tree(id) AS (
+                               SELECT c.id FROM runs c WHERE c.parent_run_id = p_run
+                               UNION ALL SELECT c.id FROM runs c JOIN tree t ON c.parent_run_id = t.id)
+                             SELECT id FROM tree)
+            AND e.status = 'resolved' AND e.resolved_by = 'baton' AND e.resolved_at = now()
+          ORDER BY e.created_at, e.id);
       END $$`);
 
     await q.query(`

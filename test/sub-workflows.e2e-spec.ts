@@ -1,5 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Queue, type ConnectionOptions } from 'bullmq';
 import { decodeJwt } from 'jose';
+import { redisConnectionOptions } from '../libs/platform/src/index.js';
 import { call } from './support/api.js';
 import { definition } from './support/workflows.js';
 import { RunStack } from './support/run-stack.js';
@@ -22,6 +26,8 @@ interface TreeRow {
 describe('sub-workflows: delegation with attenuation (SPEC §11)', () => {
   let stack: RunStack;
   let base: string;
+  let hook: Server;
+  const hookEvents: { type: string; escalation: { id: string; status: string } }[] = [];
 
   /** A parent whose `research` node calls `child`, between two http nodes. */
   const parent = (name: string, child: string, input: Record<string, unknown> = { topic: '{{input.topic}}' }) =>
@@ -72,7 +78,20 @@ describe('sub-workflows: delegation with attenuation (SPEC §11)', () => {
     ).then((rows) => rows[0]!);
 
   beforeAll(async () => {
-    stack = await RunStack.start();
+    hook = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      req.on('end', () => {
+        hookEvents.push(JSON.parse(body));
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((done) => hook.listen(0, '127.0.0.1', done));
+    const hookUrl = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook`;
+    stack = await RunStack.start(
+      { extra: { notifications: { webhookUrl: hookUrl, secretEnv: 'BATON_WEBHOOK_SECRET', allowPrivate: true } } },
+      { env: { BATON_WEBHOOK_SECRET: 'sub-workflows-webhook-secret' } },
+    );
     base = stack.resource.url;
     stack.resource.on('GET', '/plan', { status: 200, body: { plan: 'p' } });
     stack.resource.on('GET', '/search', { status: 200, body: { hits: 3 } });
@@ -95,7 +114,11 @@ describe('sub-workflows: delegation with attenuation (SPEC §11)', () => {
     );
     await stack.register(parent('planner', 'research'));
   });
-  afterAll(() => stack?.close());
+  afterAll(async () => {
+    await stack?.close();
+    hook?.closeAllConnections();
+    await new Promise((done) => hook?.close(done));
+  });
 
   it('runs the child for the same user, feeds its outputs to the parent node, and the parent continues', async () => {
     const token = await stack.auth.mintToken('alice', ['docs:read', 'web:search', 'mail:send', 'openid']);
@@ -348,6 +371,12 @@ describe('sub-workflows: delegation with attenuation (SPEC §11)', () => {
     const tree = await treeOf(started.body.id);
     expect(tree.map((r) => r.status)).toEqual(['cancelled', 'cancelled', 'cancelled']);
     expect((await stack.escalationsOf(grandchild.id)).find((e) => e.id === escalation.id)!.status).toBe('resolved');
+    // The grandchild's escalation, closed by the cascade, is announced like the root's would be.
+    await eventually(
+      async () => hookEvents.filter((e) => e.escalation.id === escalation.id).map((e) => e.type),
+      (types) => types.includes('escalation.resolved'),
+      15000,
+    );
     const { rows } = await stack.db.query(
       `SELECT count(*)::int AS n FROM node_runs WHERE run_id = ANY($1) AND status IN ('running', 'queued', 'waiting_for_human', 'pending')`,
       [tree.map((r) => r.id)],
@@ -402,4 +431,52 @@ describe('sub-workflows: delegation with attenuation (SPEC §11)', () => {
       expect(verify.body).toMatchObject({ valid: true });
     }
   });
+
+  it('an attempt executed again finds its child, and the sweeper leaves a node whose child runs alone', async () => {
+    stack.resource.on('GET', '/slow', { status: 200, body: { slow: true }, delayMs: 12000 });
+    await stack.register(
+      definition('slow-child', [
+        {
+          id: 'search',
+          type: 'http',
+          oauth: { requiredScopes: ['docs:read'], audience: AUD },
+          request: { method: 'GET', url: `${base}/slow` },
+          timeoutMs: 20000,
+        },
+      ]),
+    );
+    await stack.register(parent('planner-slow', 'slow-child'));
+    const token = await stack.auth.mintToken('kate', ['docs:read']);
+    const started = await stack.startRun('planner-slow', token, { topic: 'x' });
+    const runId = started.body.id;
+    const child = await waitForChild(runId);
+    // And a second job for the same attempt (a re-delivered job): it takes the attempt over and finds the child.
+    const queue = new Queue('nodes', {
+      connection: redisConnectionOptions(stack.config.redisUrl) as ConnectionOptions,
+      prefix: stack.config.queuePrefix,
+    });
+    await queue.add('run-node', { runId, nodeId: 'research', attempt: 1 }, { jobId: `${runId}.research.again` });
+    await eventually(
+      async () =>
+        (await stack.auditOf(runId)).filter((a) => a.operation === 'node.started' && a.node_id === 'research'),
+      (rows) => rows.length === 2,
+      10000,
+    );
+    // The parent node looks long stuck: a sweeper that did not know about children would re-run it.
+    await stack.db.query(
+      `UPDATE node_runs SET updated_at = now() - interval '1 hour' WHERE run_id = $1 AND node_id = 'research'`,
+      [runId],
+    );
+    await new Promise((r) => setTimeout(r, 8000)); // more than one sweep tick (5 s ± 25 %)
+
+    const run = await stack.waitForRun(runId, token, ['succeeded', 'failed'], 30000);
+    await queue.close();
+    expect(run.status).toBe('succeeded');
+    expect((await childrenOf(runId)).map((c) => c.id)).toEqual([child.id]);
+    const audit = await stack.auditOf(runId);
+    // Started by its own job and by the second one; never by the sweeper; succeeded once.
+    expect(audit.filter((a) => a.operation === 'node.started' && a.node_id === 'research')).toHaveLength(2);
+    expect(audit.filter((a) => a.operation === 'node.succeeded' && a.node_id === 'research')).toHaveLength(1);
+    expect(stack.resource.seen('GET', '/slow')).toHaveLength(1);
+  }, 60000);
 });

@@ -7,17 +7,17 @@ import {
   AuditOperation,
   EscalationReason,
   NodeErrorCode,
-  RunStatus,
   childRunId,
+  childRunResult,
   decideParentStart,
   delegatedScopes,
-  isTerminalRunStatus,
   renderTemplateValue,
   scopesBeyondCeiling,
   validateRunInput,
   type EffectiveSubWorkflowNode,
   type TemplateScope,
 } from '../domain/index.js';
+import type { RunStatus } from '../domain/index.js';
 import { RunStore } from '../runs/run.store.js';
 import type { ClaimedNode } from './claimed-node.js';
 import { NodeQueue } from './node-queue.js';
@@ -179,14 +179,15 @@ export class WorkflowNodeExecutor {
     attempt: WorkflowNodeAttempt,
     child: { id: string; status: RunStatus; outputs: Record<string, unknown> },
   ): NodeOutcome {
-    if (!isTerminalRunStatus(child.status)) return delegated(attempt, child.id);
-    if (child.status === RunStatus.Succeeded)
-      return attempt.succeed({ runId: child.id, status: child.status, outputs: child.outputs });
-    return attempt.fail({
-      code: NodeErrorCode.ChildRunFailed,
-      message: `child run ${child.id} ${child.status}`,
-      childRunId: child.id,
-    });
+    const result = childRunResult(child);
+    switch (result.kind) {
+      case 'running':
+        return delegated(attempt, child.id);
+      case 'succeeded':
+        return attempt.succeed(result.output);
+      case 'failed':
+        return attempt.fail(result.error);
+    }
   }
 }
 
