@@ -384,6 +384,29 @@ describe('sub-workflows: delegation with attenuation (SPEC §11)', () => {
     expect(rows[0].n).toBe(0);
   });
 
+  it('a child cancelled on its own fails the parent node child_run_failed, and the parent run with it', async () => {
+    await stack.register(definition('hold-alone', [{ id: 'wait', type: 'approval', approval: { prompt: 'wait' } }]));
+    await stack.register(parent('planner-hold', 'hold-alone'));
+    const token = await stack.auth.mintToken('liam', ['docs:read']);
+    const started = await stack.startRun('planner-hold', token, { topic: 'x' });
+    const child = await waitForChild(started.body.id);
+    await stack.openEscalation(child.id);
+    const cancelled = await call(`${stack.api.url}/v1/runs/${child.id}/cancel`, { token, method: 'POST' });
+    expect(cancelled.status).toBe(200);
+    const run = await stack.waitForRun(started.body.id, token, ['failed', 'succeeded', 'cancelled']);
+    expect(run.status).toBe('failed');
+    expect(run.nodes.find((n: { id: string }) => n.id === 'research')).toMatchObject({
+      status: 'failed',
+      error: { code: 'child_run_failed', childRunId: child.id, childStatus: 'cancelled' },
+    });
+    expect(run.nodes.find((n: { id: string }) => n.id === 'report').status).toBe('skipped');
+    const audit = await stack.auditOf(run.id);
+    expect(audit.filter((a) => a.operation === 'node.failed' && a.node_id === 'research')).toEqual([
+      expect.objectContaining({ success: false, error: 'child_run_failed' }),
+    ]);
+    expect(audit.at(-1)).toMatchObject({ operation: 'run.failed', error: 'child_run_failed' });
+  });
+
   it('shows the tree: parentRunId, rootRunId, depth, children; rootOnly lists; escalations and audit of a tree', async () => {
     const token = await stack.auth.mintToken('jill', ['docs:read']);
     const started = await stack.startRun('planner-ask', token, { topic: 'views' });

@@ -15,9 +15,9 @@ import {
   scopesBeyondCeiling,
   validateRunInput,
   type EffectiveSubWorkflowNode,
+  type RunStatus,
   type TemplateScope,
 } from '../domain/index.js';
-import type { RunStatus } from '../domain/index.js';
 import { RunStore } from '../runs/run.store.js';
 import type { ClaimedNode } from './claimed-node.js';
 import { NodeQueue } from './node-queue.js';
