@@ -45,4 +45,25 @@ describe('renderRun', () => {
       '  – notify  skipped',
     ]);
   });
+
+  it('names the parent of a child run and each child its workflow nodes started (SPEC §11)', () => {
+    const lines = renderRun({
+      id: 'c1',
+      status: 'running',
+      workflow: { name: 'research', version: 1 },
+      agentId: null,
+      userId: 'u',
+      input: {},
+      error: null,
+      createdAt: '2026-01-01T00:00:00.000Z',
+      startedAt: null,
+      finishedAt: null,
+      parentRunId: 'p1',
+      rootRunId: 'p1',
+      depth: 1,
+      children: [{ id: 'g1', nodeId: 'deeper', workflow: { name: 'leaf', version: 3 }, status: 'waiting_for_human' }],
+      nodes: [node('deeper', 'waiting_for_human')],
+    });
+    expect(lines.slice(2)).toEqual(['  parent p1  depth 1', '  ↳ deeper  child g1  leaf v3  waiting_for_human']);
+  });
 });
