@@ -5,6 +5,7 @@ import { EscalationResolverIssuer1732600000000 } from './1732600000000-escalatio
 import { RunTraceContext1732950000000 } from './1732950000000-run-trace-context.js';
 import { AuditStreamPosition1733000000000 } from './1733000000000-audit-stream-position.js';
 import { SecurityEvents1733150000000 } from './1733150000000-security-events.js';
+import { PauseRevokedNodes1733260000000 } from './1733260000000-pause-revoked-nodes.js';
 import { SubWorkflows1733300000000 } from './1733300000000-sub-workflows.js';
 
 /** Every migration, in order. Listed explicitly: globs break in bundles and under ESM. */
@@ -16,5 +17,6 @@ export const migrations = [
   RunTraceContext1732950000000,
   AuditStreamPosition1733000000000,
   SecurityEvents1733150000000,
+  PauseRevokedNodes1733260000000,
   SubWorkflows1733300000000,
 ];

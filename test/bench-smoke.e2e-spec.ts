@@ -25,6 +25,9 @@ describe('npm run bench (a tiny smoke run)', () => {
         BENCH_RSS_STEPS: '100',
         BENCH_RAW_JOBS: '100',
         BENCH_LIVE_STREAMS: '2',
+        BENCH_SSF_USERS: '4',
+        BENCH_SSF_RUNS_PER_USER: '2',
+        BENCH_SSF_REVOKED: '2',
         BENCH_PHASE_TIMEOUT_MS: '60000',
         BENCH_EXCHANGES: '5',
         BENCH_AUDIT_ENTRIES: '200000',
@@ -38,9 +41,18 @@ describe('npm run bench (a tiny smoke run)', () => {
     });
     const result = JSON.parse(readFileSync(resultPath, 'utf8'));
     const figures = result.rows.map((row: { figure: string }) => row.figure).join('\n');
-    for (const figure of ['÷ floor', 'round trips per warm step', 'step gap', 'worker RSS', 'live events'])
+    for (const figure of [
+      '÷ floor',
+      'round trips per warm step',
+      'step gap',
+      'worker RSS',
+      'live events',
+      'SET accepted (202) → run paused',
+      'arriving > 1 s after the 202',
+    ])
       expect(figures).toContain(figure);
     expect(result.live.events).toBeGreaterThan(0);
+    expect(result.ssf.affected).toBeGreaterThan(0);
     expect(run.stdout).toContain('Cold token exchange per vendor strategy'); // the exchange bench ran
     expect(run.stdout).toContain('bench-audit'); // and the audit bench
   }, 300_000);

@@ -3,22 +3,35 @@ import { call, startApi, type RunningApi } from './support/api.js';
 import { testConfig } from './support/config.js';
 import { DevAuth } from './support/dev-auth.js';
 import { PrivatePostgres } from './support/private-postgres.js';
+import { SsfTestTransmitter } from './support/ssf-transmitter.js';
+import { eventually } from './support/waiting.js';
 import { definition } from './support/workflows.js';
 
 const WRITE = 'baton:workflows:write';
 const ALL = ['baton:workflows:write', 'baton:runs:read_all', 'baton:audit:read', 'baton:escalations:resolve'];
 const RUN_ID = '00000000-0000-4000-8000-000000000000';
+const SSF_AUDIENCE = 'https://baton.test/ssf';
 
 describe('issue 10 item 14: Postgres down answers 503 with Retry-After, never 500', () => {
   let pg: PrivatePostgres;
   let auth: DevAuth;
   let api: RunningApi;
   let token: string;
+  let transmitter: SsfTestTransmitter;
 
   beforeAll(async () => {
     pg = await PrivatePostgres.start();
     auth = await DevAuth.start();
-    api = await startApi(testConfig({ issuer: auth.issuer }, { DATABASE_URL: pg.url }));
+    transmitter = await SsfTestTransmitter.start();
+    api = await startApi(
+      testConfig(
+        {
+          issuer: auth.issuer,
+          extra: { sharedSignals: { audience: SSF_AUDIENCE, transmitters: [{ issuer: transmitter.issuer }] } },
+        },
+        { DATABASE_URL: pg.url },
+      ),
+    );
     token = await auth.mintToken('ops', ALL);
     const created = await call(`${api.url}/v1/workflows`, {
       token: await auth.mintToken('ops', [WRITE]),
@@ -29,6 +42,7 @@ describe('issue 10 item 14: Postgres down answers 503 with Retry-After, never 50
   afterAll(async () => {
     await api?.close();
     await auth?.close();
+    await transmitter?.close();
     pg?.close();
   });
 
@@ -87,5 +101,39 @@ describe('issue 10 item 14: Postgres down answers 503 with Retry-After, never 50
     pg.startServer();
     const back = await call(`${api.url}/v1/workflows`, { token });
     expect([200, 503]).toContain(back.status); // the pool reconnects on its own
+  });
+
+  it('SPEC §10.2: a SET pushed while Postgres is down answers 503 with Retry-After, never 500; the transmitter’s retry is accepted once it is back', async () => {
+    const push = async (set: string) => {
+      const response = await fetch(`${api.url}/v1/ssf/events`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/secevent+jwt' },
+        body: set,
+      });
+      return { status: response.status, retryAfter: response.headers.get('retry-after'), text: await response.text() };
+    };
+    // Up: accepted (the verifier has fetched the transmitter's keys, which live outside Postgres).
+    expect((await push(await transmitter.set(SSF_AUDIENCE, 'alice'))).status).toBe(202);
+
+    const set = await transmitter.set(SSF_AUDIENCE, 'bob');
+    pg.stopServer();
+    try {
+      const answers = await Promise.all(Array.from({ length: 5 }, () => push(set)));
+      for (const answer of answers) {
+        expect(answer.status).toBe(503);
+        expect(answer.retryAfter).toBe('5');
+        expect(JSON.parse(answer.text)).toEqual({ err: 'temporarily_unavailable' });
+      }
+      // A refusal needs no database and still answers 400, not 503.
+      expect((await push(await transmitter.set('https://someone-else.test', 'bob'))).status).toBe(400);
+    } finally {
+      pg.startServer();
+    }
+    const again = await eventually(
+      () => push(set),
+      (answer) => answer.status === 202,
+      15000,
+    );
+    expect(again.text).toBe('');
   });
 });

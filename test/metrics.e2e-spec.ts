@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
+import { DEFAULT_CONCURRENCY_LIMIT } from '../libs/workflow/src/index.js';
 import { call } from './support/api.js';
 import { REPO_ROOT } from './support/processes.js';
 import { RunStack } from './support/run-stack.js';
@@ -167,6 +168,9 @@ describe('Prometheus metrics', () => {
     expect(sample(worker, 'baton_token_exchange_failures_total')).toBe(0);
     // The run's only node went through the queue once.
     expect(sample(worker, 'baton_queue_wait_seconds_count', { queue: 'nodes' })).toBe(1);
+    // The adaptive node-job limit (NodeConcurrency): within its bounds, starting at the minimum.
+    expect(sample(worker, 'baton_worker_node_concurrency')).toBeGreaterThanOrEqual(DEFAULT_CONCURRENCY_LIMIT.min);
+    expect(sample(worker, 'baton_worker_node_concurrency')).toBeLessThanOrEqual(DEFAULT_CONCURRENCY_LIMIT.max);
     // The api finished nothing itself; the worker started nothing.
     expect(sample(api, 'baton_runs_finished_total')).toBe(0);
     expect(sample(worker, 'baton_runs_started_total')).toBe(0);

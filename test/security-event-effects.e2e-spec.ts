@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { getQueueToken } from '@nestjs/bullmq';
+import type { Queue } from 'bullmq';
 import { randomUUID } from 'node:crypto';
+import { QueueName } from '../libs/workflow/src/engine/node-queue.js';
 import { SecurityEventSink, type VerifiedSecurityEvent } from '../libs/workflow/src/index.js';
 import { call, startApi, type RunningApi } from './support/api.js';
 import { RunStack } from './support/run-stack.js';
@@ -34,6 +37,16 @@ describe('security events: effects (SPEC §10.3)', () => {
         httpNode('fetch', url),
         { id: 'ok', type: 'approval', dependsOn: ['fetch'], approval: { prompt: 'go?' } },
         httpNode('submit', `${stack.resource.url}/submit`, { dependsOn: ['ok'] }),
+      ]),
+    );
+    await stack.register(
+      definition('sse-retry', [
+        httpNode('first', url),
+        // 503 → a retry 3–6 s later: the node sits queued behind that delay
+        httpNode('flaky', `${stack.resource.url}/flaky`, {
+          dependsOn: ['first'],
+          retry: { maxAttempts: 3, backoffMs: 6000 },
+        }),
       ]),
     );
     await stack.register(
@@ -253,5 +266,93 @@ describe('security events: effects (SPEC §10.3)', () => {
       error: 'security_event',
       details: { eventType: SESSION_REVOKED },
     });
+  });
+
+  it('a node queued behind a retry delay pauses in the event’s own transaction, with the trail a worker writes; its job later does nothing', async () => {
+    const user = `queued-${randomUUID().slice(0, 8)}`;
+    const token = await stack.auth.mintToken(user, ['expenses:read']);
+    stack.resource.on('GET', '/flaky', { status: 503, body: { busy: true } });
+    stack.resource.on('GET', '/slow', { status: 200, body: { slow: true }, delayMs: 1500 });
+    const flakyCalls = () =>
+      stack.resource.seen('GET', '/flaky').filter((r) => r.headers['idempotency-key'] === `${queued}:flaky`).length;
+    const queued = (await stack.startRun('sse-retry', token)).body.id as string;
+    await eventually(
+      async () =>
+        (
+          await stack.db.query(`SELECT status, attempts FROM node_runs WHERE run_id = $1 AND node_id = 'flaky'`, [
+            queued,
+          ])
+        ).rows[0],
+      (row) => row?.status === 'queued' && row.attempts === 1,
+      10000,
+    );
+    expect(flakyCalls()).toBe(1);
+    // A second run of the same user whose call is in flight: its next node pauses the worker's way.
+    const lazy = (await stack.startRun('sse-slow', token)).body.id as string;
+    await eventually(
+      async () =>
+        stack.resource.seen('GET', '/slow').filter((r) => r.headers['idempotency-key'] === `${lazy}:slow`).length,
+      (n) => n === 1,
+      10000,
+    );
+    await stack.auth.resetStats();
+
+    const event = set(issSub(user));
+    expect((await sink.accept(event)).runsAffected).toBe(2);
+
+    // Paused already, when accept() returns: no worker has touched the node since.
+    const [escalation] = (await stack.escalationsOf(queued)).filter((e) => e.status === 'open');
+    expect(escalation).toMatchObject({ reason: 'token_revoked', node_id: 'flaky' });
+    expect(escalation!.detail).toContain(SESSION_REVOKED);
+    const node = async () =>
+      (await stack.db.query(`SELECT status, attempts FROM node_runs WHERE run_id = $1 AND node_id = 'flaky'`, [queued]))
+        .rows[0];
+    expect(await node()).toEqual({ status: 'waiting_for_human', attempts: 2 });
+    const { rows: run } = await stack.db.query(`SELECT status FROM runs WHERE id = $1`, [queued]);
+    expect(run[0].status).toBe('waiting_for_human');
+
+    // The trail of the paused attempt reads as the worker's own (the lazy run's next node), after security_event.applied.
+    const trailOf = async (runId: string, nodeId: string) => {
+      const audit = await stack.auditOf(runId);
+      const applied = audit.findIndex((a) => a.operation === 'security_event.applied');
+      const from = audit.findLastIndex((a) => a.operation === 'node.started' && a.node_id === nodeId);
+      expect(from).toBeGreaterThan(applied);
+      return audit.slice(from).map((a) => ({
+        ...a,
+        node_id: a.node_id === nodeId ? 'the node' : a.node_id,
+        details: a.details && { ...a.details, attempt: undefined, escalationId: undefined },
+      }));
+    };
+    await stack.openEscalation(lazy);
+    const eager = await trailOf(queued, 'flaky');
+    expect(eager.map((a) => a.operation)).toEqual([
+      'node.started',
+      'scope.narrowed',
+      'token.revoked',
+      'escalation.created',
+    ]);
+    expect(eager[2]).toMatchObject({
+      error: 'security_event',
+      details: { eventType: SESSION_REVOKED, jti: event.jti },
+    });
+    expect(eager).toEqual(await trailOf(lazy, 'next'));
+    const started = (await stack.auditOf(queued)).filter(
+      (a) => a.operation === 'node.started' && a.node_id === 'flaky',
+    );
+    expect(started.map((a) => a.details.attempt)).toEqual([1, 2]);
+
+    // The retry's job comes due and claims nothing: no call, no exchange, no new attempt.
+    const nodes = stack.worker!.get<Queue>(getQueueToken(QueueName.Nodes), { strict: false });
+    expect(await nodes.getJob(`${queued}.flaky.2`)).toBeDefined();
+    await eventually(
+      () => nodes.getJob(`${queued}.flaky.2`),
+      (job) => !job,
+      15000,
+    );
+    expect(flakyCalls()).toBe(1);
+    expect(await node()).toEqual({ status: 'waiting_for_human', attempts: 2 });
+    expect((await stack.auditOf(queued)).filter((a) => a.operation === 'node.started')).toHaveLength(3); // first, flaky ×2
+    expect((await stack.auth.stats()).exchanges.filter((e) => e.sub === user)).toEqual([]);
+    expect(await stack.escalationsOf(queued)).toHaveLength(1);
   });
 });

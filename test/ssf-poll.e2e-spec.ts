@@ -68,6 +68,15 @@ describe('Shared Signals poll delivery (SPEC §10.2)', () => {
     expect(pollers()).toHaveLength(1);
     expect(idp.polls.every((p) => p.authorization === `Bearer ${POLL_TOKEN}`)).toBe(true);
     expect(idp.polls[0]!.body).toMatchObject({ maxEvents: 100, returnImmediately: true });
+    // Poll lag for alerting: the poller's gauge holds the time of its last answered poll.
+    const { Registry } = await import('prom-client');
+    const text = await pollers()[0]!.get(Registry).metrics();
+    const escaped = idp.issuer.replace(/[.]/g, '\\.');
+    const match = new RegExp(
+      `baton_ssf_poll_last_success_timestamp_seconds\\{transmitter="${escaped}",app="worker"\\} ([0-9.e+]+)`,
+    ).exec(text);
+    expect(match).not.toBeNull();
+    expect(Math.abs(Date.now() / 1000 - Number(match![1]))).toBeLessThan(5);
   });
 
   it('processes polled SETs like pushed ones, acknowledges accepted ones (duplicates too) and reports refused ones', async () => {

@@ -20,6 +20,18 @@ export interface BenchOptions {
   floorConcurrency: number;
   /** Audit streams connected during the live-events phase (`BENCH_LIVE_STREAMS`, default 100; quick 10). */
   liveStreams: number;
+  /** `BENCH_ONLY=ssf`: the stack, the warm-up and the revocation phase alone (the other phases skipped). */
+  only: 'ssf' | null;
+  /** Revocation phase: users whose runs are in flight (`BENCH_SSF_USERS`, default 100; quick 10). */
+  ssfUsers: number;
+  /** Revocation phase: runs per user (`BENCH_SSF_RUNS_PER_USER`, default 10; quick 5). */
+  ssfRunsPerUser: number;
+  /** Revocation phase: users revoked, one SET each (`BENCH_SSF_REVOKED`, default 10; quick 3). */
+  ssfRevokedUsers: number;
+  /** Revocation phase: sequential http steps per run (`BENCH_SSF_STEPS`, default 10; quick 5). */
+  ssfSteps: number;
+  /** Revocation phase: how long the downstream takes to answer each step, ms (`BENCH_SSF_DOWNSTREAM_MS`, default 200). */
+  ssfDownstreamMs: number;
   /** Level of the Baton apps' logs (`BENCH_LOG_LEVEL`, default warn: the shipped hot path logs nothing at info either). */
   logLevel: string;
   /** Postgres server to create the bench database on (`DATABASE_URL`; its database name is ignored). */
@@ -48,12 +60,24 @@ export function benchOptions(
     rawConcurrency: positiveInteger(env, 'BENCH_RAW_CONCURRENCY', 10),
     floorConcurrency: positiveInteger(env, 'BENCH_FLOOR_CONCURRENCY', 32),
     liveStreams: positiveInteger(env, 'BENCH_LIVE_STREAMS', quick ? 10 : 100),
+    only: onlyPhase(env.BENCH_ONLY),
+    ssfUsers: positiveInteger(env, 'BENCH_SSF_USERS', quick ? 10 : 100),
+    ssfRunsPerUser: positiveInteger(env, 'BENCH_SSF_RUNS_PER_USER', quick ? 5 : 10),
+    ssfRevokedUsers: positiveInteger(env, 'BENCH_SSF_REVOKED', quick ? 3 : 10),
+    ssfSteps: positiveInteger(env, 'BENCH_SSF_STEPS', quick ? 5 : 10),
+    ssfDownstreamMs: positiveInteger(env, 'BENCH_SSF_DOWNSTREAM_MS', 200),
     logLevel: env.BENCH_LOG_LEVEL || 'warn',
     databaseUrl: env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres',
     redisUrl: env.REDIS_URL || 'redis://127.0.0.1:6379',
     resultPath: env.BENCH_RESULT || 'dist/bench-result.json',
     phaseTimeoutMs: positiveInteger(env, 'BENCH_PHASE_TIMEOUT_MS', 120_000),
   };
+}
+
+function onlyPhase(raw: string | undefined): 'ssf' | null {
+  if (raw === undefined || raw === '') return null;
+  if (raw !== 'ssf') throw new Error('BENCH_ONLY must be ssf (or unset: every phase)');
+  return raw;
 }
 
 function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number): number {

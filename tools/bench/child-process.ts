@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
+import type { CpuProfile } from './cpu-profile.js';
 import { parseProcStatTicks, parseVmRssBytes } from './figures.js';
 
 /** The repository root (this file runs from dist/tools/bench/). */
@@ -57,7 +58,9 @@ export class BuiltProcess {
       : [resolve(REPO_ROOT, script)];
     const child = spawn(process.execPath, args, {
       cwd: REPO_ROOT,
-      env: countsFile ? { ...env, BENCH_PG_COUNTS_FILE: countsFile } : env,
+      env: countsFile
+        ? { ...env, BENCH_PG_COUNTS_FILE: countsFile, BENCH_CPU_PROFILE_FILE: `${countsFile}.cpuprofile` }
+        : env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const started = new BuiltProcess(name, child);
@@ -88,6 +91,44 @@ export class BuiltProcess {
       await new Promise((r) => setTimeout(r, 10));
     }
     throw new Error(`${this.name} did not report its Postgres counts within ${timeoutMs} ms`);
+  }
+
+  /** Starts the process's CPU profiler (pg-count-preload.js, SIGURG) and waits until it runs. */
+  async startProfile(timeoutMs = 5000): Promise<void> {
+    const file = this.profileFile();
+    rmSync(file, { force: true });
+    rmSync(`${file}.started`, { force: true });
+    this.child.kill('SIGURG');
+    await this.waitForFile(`${file}.started`, timeoutMs);
+  }
+
+  /** Stops the profiler and returns the V8 `.cpuprofile` it wrote. */
+  async stopProfile(timeoutMs = 15_000): Promise<CpuProfile> {
+    const file = this.profileFile();
+    this.child.kill('SIGURG');
+    await this.waitForFile(file, timeoutMs);
+    // written in one writeFileSync, but the bench may read it mid-write: retry a parse failure
+    for (let i = 0; ; i++) {
+      try {
+        return JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
+      } catch (error) {
+        if (i > 50) throw error;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    }
+  }
+
+  private profileFile(): string {
+    if (!this.countsFile) throw new Error(`${this.name} was started without the bench preload`);
+    return `${this.countsFile}.cpuprofile`;
+  }
+
+  private async waitForFile(file: string, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!existsSync(file)) {
+      if (Date.now() > deadline) throw new Error(`${this.name} did not write ${file} within ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
   }
 
   get pid(): number {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import {
+  callsAfterRevocation,
   cpuMsPer,
   formatMs,
   formatRatio,
@@ -7,6 +8,7 @@ import {
   parseIdempotencyKey,
   parseProcStatTicks,
   parseVmRssBytes,
+  pauseLatencies,
   percentile,
   plainTable,
   rssFlat,
@@ -17,6 +19,7 @@ import {
 } from './figures.js';
 import { benchOptions } from './bench-options.js';
 import { successorsOf } from './floor.js';
+import { revocationRows, type RevocationFigures } from './report.js';
 
 describe('percentile', () => {
   it('takes the nearest rank of the sorted sample', () => {
@@ -215,5 +218,74 @@ describe('floor successors', () => {
   it('names the next node of the linear chain with its one dependency, nothing after the last', () => {
     expect(JSON.parse(successorsOf(1, 5))).toEqual([{ id: 'step2', deps: ['step1'] }]);
     expect(JSON.parse(successorsOf(5, 5))).toEqual([]);
+  });
+});
+
+describe('pauseLatencies', () => {
+  it('measures 202 → paused per run, 0 for runs paused before the 202, and counts runs that ended or never paused', () => {
+    const got = pauseLatencies([
+      { runId: 'a', acceptedAtMs: 1000, pausedAtMs: 1120, ended: false },
+      { runId: 'b', acceptedAtMs: 1000, pausedAtMs: 995, ended: false },
+      { runId: 'c', acceptedAtMs: 1000, pausedAtMs: 1000, ended: false },
+      { runId: 'd', acceptedAtMs: 1000, pausedAtMs: null, ended: true },
+      { runId: 'e', acceptedAtMs: 2000, pausedAtMs: null, ended: false },
+    ]);
+    expect(got).toEqual({ latencies: [120, 0, 0], pausedBeforeAccepted: 2, endedInstead: 1, neverPaused: 1 });
+  });
+});
+
+describe('callsAfterRevocation', () => {
+  it('counts calls of revoked runs after their 202: within the 1 s bound, and late; other runs and earlier calls are ignored', () => {
+    const accepted = new Map([
+      ['r1', 100],
+      ['r2', 500],
+    ]);
+    const calls = [
+      { runId: 'r1', arrivedMs: 50 }, // before its 202
+      { runId: 'r1', arrivedMs: 600 }, // within
+      { runId: 'r1', arrivedMs: 1100 }, // exactly 1 s: within
+      { runId: 'r1', arrivedMs: 1101 }, // late
+      { runId: 'r2', arrivedMs: 1400 }, // within
+      { runId: 'other', arrivedMs: 5000 }, // not revoked
+    ];
+    expect(callsAfterRevocation(calls, accepted)).toEqual({ late: 1, within: 3 });
+    expect(callsAfterRevocation(calls, accepted, 100)).toEqual({ late: 4, within: 0 });
+  });
+});
+
+describe('revocationRows', () => {
+  const figures: RevocationFigures = {
+    users: 100,
+    runsPerUser: 10,
+    stepsPerRun: 10,
+    downstreamMs: 200,
+    inFlight: 1000,
+    revokedUsers: 10,
+    affected: 100,
+    paused: 100,
+    pausedBeforeAccepted: 96,
+    endedInstead: 0,
+    neverPaused: 0,
+    p50: 0,
+    p99: 42,
+    max: 186,
+    acceptP50: 27,
+    acceptMax: 50,
+    lateCalls: 0,
+    callsWithinBound: 0,
+    seconds: 6,
+  };
+
+  it('holds the p99 to SPEC §10.3’s 1 s and the late calls to none', () => {
+    const [latency, late] = revocationRows(figures);
+    expect(latency).toMatchObject({ value: '42.0', target: '≤ 1000', verdict: 'PASS' });
+    expect(latency!.figure).toContain('1000 runs of 100 users in flight');
+    expect(late).toMatchObject({ value: '0', target: '≤ 0', verdict: 'PASS' });
+    expect(revocationRows({ ...figures, p99: 1500 })[0]!.verdict).toBe('MISS');
+    expect(revocationRows({ ...figures, lateCalls: 1 })[1]!.verdict).toBe('MISS');
+  });
+
+  it('misses when a revoked run never paused, whatever the others did', () => {
+    expect(revocationRows({ ...figures, neverPaused: 1 })[0]!.verdict).toBe('MISS');
   });
 });

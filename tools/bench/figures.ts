@@ -171,3 +171,62 @@ export function plainTable(rows: readonly FigureRow[]): string {
     )
     .join('\n');
 }
+
+/** One run a security event revoked, as the bench read it back (times in ms since the epoch: the bench's and Postgres's clock). */
+export interface RevokedRunRecord {
+  runId: string;
+  /** When the SET naming its user was answered 202. */
+  acceptedAtMs: number;
+  /** The `at` of its `token_revoked` escalation's `escalation.created` audit row; null when it did not pause. */
+  pausedAtMs: number | null;
+  /** It ended instead of pausing (its last call was in flight when the SET came: that result stands). */
+  ended: boolean;
+}
+
+export interface PauseLatencies {
+  /** Per paused run, 202 → paused in ms; 0 when it was paused before the 202 reached the bench. */
+  latencies: number[];
+  /** Runs paused before the 202 reached the bench (in the SET's own transaction). */
+  pausedBeforeAccepted: number;
+  endedInstead: number;
+  /** Neither paused nor ended when the bench stopped waiting: a failure of the bound. */
+  neverPaused: number;
+}
+
+/** SPEC §10.3's "within 1 s of the 202": how long each revoked run took to pause. */
+export function pauseLatencies(records: readonly RevokedRunRecord[]): PauseLatencies {
+  const latencies: number[] = [];
+  let pausedBeforeAccepted = 0;
+  let endedInstead = 0;
+  let neverPaused = 0;
+  for (const r of records) {
+    if (r.pausedAtMs !== null) {
+      const ms = r.pausedAtMs - r.acceptedAtMs;
+      if (ms <= 0) pausedBeforeAccepted++;
+      latencies.push(Math.max(0, ms));
+    } else if (r.ended) endedInstead++;
+    else neverPaused++;
+  }
+  return { latencies, pausedBeforeAccepted, endedInstead, neverPaused };
+}
+
+/**
+ * Downstream calls of revoked runs after their SET's 202 (times on the bench's monotonic clock):
+ * `late` arrived more than `boundMs` after it (SPEC §10.3: must be none), `within` before that (calls
+ * whose token was taken, or already sent, when the event came).
+ */
+export function callsAfterRevocation(
+  calls: readonly { runId: string; arrivedMs: number }[],
+  acceptedByRun: ReadonlyMap<string, number>,
+  boundMs = 1000,
+): { late: number; within: number } {
+  let late = 0;
+  let within = 0;
+  for (const call of calls) {
+    const accepted = acceptedByRun.get(call.runId);
+    if (accepted === undefined || call.arrivedMs <= accepted) continue;
+    if (call.arrivedMs - accepted > boundMs) late++;
+    else within++;
+  }
+  return { late, within };
+}

@@ -13,11 +13,29 @@ import { benchOptions } from './bench-options.js';
 import { measureLiveEvents } from './live-events.js';
 import { BuiltProcess, freePort } from './child-process.js';
 import { FastResourceServer } from './fast-resource-server.js';
-import { cpuMsPer, percentile, stepGaps, transactionsPer } from './figures.js';
+import { summarizeProfile } from './cpu-profile.js';
+import { memoryBreakdown } from './memory.js';
+import {
+  callsAfterRevocation,
+  cpuMsPer,
+  pauseLatencies,
+  percentile,
+  stepGaps,
+  transactionsPer,
+  type RevokedRunRecord,
+} from './figures.js';
 import { FLOOR_JOB_OPTIONS, FLOOR_QUEUE, startFloorRun, stepTemplate, type FloorJob } from './floor.js';
 import { BenchDb } from './pg-meter.js';
 import { measureRawBullmq } from './raw-bullmq.js';
-import { figureRows, printReport, type BenchResult, type PhaseFigures } from './report.js';
+import {
+  figureRows,
+  printReport,
+  printRevocationReport,
+  type BenchResult,
+  type PhaseFigures,
+  type RevocationFigures,
+} from './report.js';
+import { BenchTransmitter } from './ssf-transmitter.js';
 import { BENCH_SCOPE, NODES_PER_RUN, Workflow, sequentialHttpWorkflow } from './workload.js';
 
 /**
@@ -29,6 +47,8 @@ import { BENCH_SCOPE, NODES_PER_RUN, Workflow, sequentialHttpWorkflow } from './
 const options = benchOptions();
 const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
 const POLL_MS = 50;
+/** The `aud` of the revocation phase's SETs (baton.yaml's `sharedSignals.audience`). */
+const SSF_AUDIENCE = 'https://baton.bench/ssf';
 
 const closers: { what: string; close: () => Promise<unknown> }[] = [];
 const id = `${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
@@ -39,7 +59,8 @@ const http = new Agent({ keepAliveTimeout: 30_000, connections: 64 });
 closers.push({ what: 'bench http agent', close: () => http.close() });
 
 let exitCode = 0;
-try {
+// Labelled so that BENCH_ONLY can leave it early (`break bench`: `finally` still closes everything).
+bench: try {
   closers.push({ what: 'drop the bench database', close: () => dropDatabase(options.databaseUrl, database) });
   closers.push({ what: 'delete the bench queue keys', close: () => deleteKeys(options.redisUrl, queuePrefix) });
   log(
@@ -55,8 +76,11 @@ try {
     exchangedTokenTtlSeconds: 3600,
   });
   closers.push({ what: 'dev authorization server', close: () => auth.close() });
-  const resource = await FastResourceServer.start();
+  const resource = await FastResourceServer.start({ slowMs: options.ssfDownstreamMs });
   closers.push({ what: 'resource server', close: () => resource.close() });
+  const transmitter = await BenchTransmitter.start();
+  closers.push({ what: 'SSF transmitter', close: () => transmitter.close() });
+  const ssfPushToken = randomBytes(18).toString('base64url');
 
   const dir = mkdtempSync(join(tmpdir(), 'baton-bench-'));
   closers.push({ what: 'temp config', close: async () => rmSync(dir, { recursive: true, force: true }) });
@@ -76,6 +100,11 @@ try {
       },
       // the workload's audiences are names, not URLs: bind them all to the bench's resource server
       http: { allowedHosts: ['127.0.0.1'], audienceOrigins: { '*': [new URL(resource.url).origin] } },
+      // The revocation phase's SETs: signed by the bench's transmitter, naming users of the dev AS.
+      sharedSignals: {
+        audience: SSF_AUDIENCE,
+        transmitters: [{ issuer: transmitter.issuer, subjectIssuer: auth.issuer, authorizationEnv: 'SSF_PUSH_TOKEN' }],
+      },
     }),
   );
   const [apiPort, workerPort] = [await freePort(), await freePort()];
@@ -88,6 +117,7 @@ try {
     BATON_QUEUE_PREFIX: queuePrefix,
     LOG_LEVEL: options.logLevel,
     CORP_CLIENT_SECRET: clientSecret,
+    SSF_PUSH_TOKEN: ssfPushToken,
     PORT: String(apiPort),
     WORKER_PORT: String(workerPort),
   };
@@ -122,6 +152,18 @@ try {
     'POST',
     `${apiUrl}/v1/workflows`,
     sequentialHttpWorkflow(Workflow.SameAudience, resource.url, () => 'https://bench.example.com'),
+    admin,
+    201,
+  );
+  await json(
+    'POST',
+    `${apiUrl}/v1/workflows`,
+    sequentialHttpWorkflow(
+      Workflow.Revocation,
+      `${resource.url}/slow`,
+      () => 'https://bench.example.com',
+      options.ssfSteps,
+    ),
     admin,
     201,
   );
@@ -163,6 +205,18 @@ try {
     throw new Error(`${tag}: runs did not all finish within ${timeoutMs / 1000} s\nworker:\n${worker.tail()}`);
   };
 
+  if (options.only === 'ssf') {
+    log(`BENCH_ONLY=ssf: warming up (${options.warmupRuns} runs), then the revocation phase alone`);
+    await startRuns('warmup', options.warmupRuns, options.concurrency);
+    await finished('warmup', options.warmupRuns);
+    const ssf = await measureRevocation();
+    const at = new Date().toISOString();
+    printRevocationReport(at, options.quick, ssf);
+    mkdirSync(dirname(options.resultPath), { recursive: true });
+    writeFileSync(options.resultPath, `${JSON.stringify({ at, quick: options.quick, ssf }, null, 2)}\n`);
+    log(`result written to ${options.resultPath}`);
+    break bench;
+  }
   // --- raw BullMQ --------------------------------------------------------------------------------
   log(`raw BullMQ: ${options.rawJobs} empty jobs, concurrency ${options.rawConcurrency}`);
   const raw = await measureRawBullmq('bulk', {
@@ -198,6 +252,26 @@ try {
     await startRuns(tag, options.runs, options.concurrency);
   });
   const loadGaps = stepGaps(resource.takeRecords());
+
+  // --- where the time goes: the load phase again, with V8's sampling profiler in the api and the worker
+  log(`CPU profile: ${options.runs} runs as in the load phase, api and worker profiled`);
+  await Promise.all([api.startProfile(), worker.startProfile()]);
+  await startRuns('profile', options.runs, options.concurrency);
+  await finished('profile', options.runs);
+  const [apiProfile, workerProfile] = await Promise.all([api.stopProfile(), worker.stopProfile()]);
+  // The raw profiles beside the result, for Chrome DevTools' Performance panel.
+  mkdirSync(dirname(options.resultPath), { recursive: true });
+  for (const [name, raw] of [
+    ['api', apiProfile],
+    ['worker', workerProfile],
+  ] as const)
+    writeFileSync(options.resultPath.replace(/\.json$/, '') + `.${name}.cpuprofile`, JSON.stringify(raw));
+  const profile = {
+    runs: options.runs,
+    steps: options.runs * NODES_PER_RUN,
+    api: summarizeProfile(apiProfile),
+    worker: summarizeProfile(workerProfile),
+  };
 
   // --- the api alone (worker paused with SIGSTOP): its transactions and CPU per run start, then the
   // worker draining those runs alone: its transactions and CPU per step with nothing else running.
@@ -333,7 +407,8 @@ try {
     await finished(tag, rssRuns, deadline - Date.now());
     sampleMarks();
     samples.push({ share: 1, steps: progress(), bytes: worker.rssBytes() });
-    return { steps: rssRuns * NODES_PER_RUN, afterWarmupBytes: rssAfterWarmup, samples };
+    const memory = memoryBreakdown(await text(`http://127.0.0.1:${workerPort}/metrics`));
+    return { steps: rssRuns * NODES_PER_RUN, afterWarmupBytes: rssAfterWarmup, samples, memory };
   })();
 
   // --- live events: 100 audit streams while runs go by (SPEC §13) --------------------------------
@@ -365,6 +440,9 @@ try {
     }
   }
 
+  // --- revocation under load: SET accepted → runs paused (SPEC §10.3), last: it leaves runs behind ---
+  const ssf = await measureRevocation();
+
   // --- report ------------------------------------------------------------------------------------
   const cpu = cpus();
   const result: BenchResult = {
@@ -387,6 +465,11 @@ try {
       rawJobs: options.rawJobs,
       rawConcurrency: options.rawConcurrency,
       floorConcurrency: options.floorConcurrency,
+      ssfUsers: options.ssfUsers,
+      ssfRunsPerUser: options.ssfRunsPerUser,
+      ssfRevokedUsers: options.ssfRevokedUsers,
+      ssfSteps: options.ssfSteps,
+      ssfDownstreamMs: options.ssfDownstreamMs,
       logLevel: options.logLevel,
     },
     raw,
@@ -409,12 +492,150 @@ try {
     },
     rss,
     live,
+    ssf,
+    profile,
   };
   result.rows = figureRows(result);
   printReport(result);
   mkdirSync(dirname(options.resultPath), { recursive: true });
   writeFileSync(options.resultPath, `${JSON.stringify(result, null, 2)}\n`);
   log(`result written to ${options.resultPath}`);
+
+  /**
+   * SPEC §10.3's 1 s bound with many runs in flight: `ssfUsers` × `ssfRunsPerUser` runs of
+   * `ssfSteps` http steps against a downstream that answers after `ssfDownstreamMs` (so chains stay
+   * busy and the queue stays long), then one signed session-revoked SET per revoked user pushed to
+   * `POST /v1/ssf/events`. Per revoked run: its SET's 202 → the `at` of its token_revoked
+   * `escalation.created` row (Postgres and the bench share the clock); and every downstream call
+   * of a revoked user's run arriving more than 1 s after that 202. Runs stay behind (unfinished).
+   */
+  async function measureRevocation(): Promise<RevocationFigures> {
+    const tag = 'ssf';
+    const users = options.ssfUsers;
+    const runs = users * options.ssfRunsPerUser;
+    const revokedCount = Math.min(options.ssfRevokedUsers, users);
+    log(
+      `revocation: ${runs} runs of ${users} users, ${options.ssfSteps} steps each (downstream ${options.ssfDownstreamMs} ms); ${revokedCount} users revoked`,
+    );
+    const startedAt = Date.now();
+    const subs = Array.from({ length: users }, (_, u) => `bench-ssf-user-${u}`);
+    const tokens = await Promise.all(subs.map((sub) => mint(sub, BENCH_SCOPE)));
+    // Every run is started before the worker takes any: all of them in flight once steps come.
+    const callsBefore = resource.requests;
+    worker.pause();
+    try {
+      await lanes(runs, options.concurrency, async (i) => {
+        await json(
+          'POST',
+          `${apiUrl}/v1/workflows/${Workflow.Revocation}/runs`,
+          { input: { item: i, phase: tag } },
+          tokens[i % users],
+          202,
+        );
+      });
+    } finally {
+      worker.resume();
+    }
+    // Chains under way, three steps each, before the first SET.
+    while (resource.requests === callsBefore) await sleep(10);
+    await sleep(3 * options.ssfDownstreamMs);
+    const [{ n: inFlight }] = (await db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM runs WHERE input->>'phase' = $1 AND status IN ('pending', 'running', 'waiting_for_human')`,
+      [tag],
+    )) as [{ n: number }];
+
+    const calls: { runId: string; arrivedMs: number }[] = [];
+    resource.watch((runId, arrivedMs) => calls.push({ runId, arrivedMs }));
+    const pushes: { sub: string; jti: string; acceptedAtMs: number; acceptedMono: number; tookMs: number }[] = [];
+    try {
+      for (let k = 0; k < revokedCount; k++) {
+        const sub = subs[Math.floor((k * users) / revokedCount)]!;
+        const set = await transmitter.sessionRevoked(SSF_AUDIENCE, auth.issuer, sub);
+        const sent = performance.now();
+        const response = await request(`${apiUrl}/v1/ssf/events`, {
+          dispatcher: http,
+          method: 'POST',
+          headers: { 'content-type': 'application/secevent+jwt', authorization: `Bearer ${ssfPushToken}` },
+          body: set,
+        });
+        const text = await response.body.text();
+        const acceptedMono = performance.now();
+        const acceptedAtMs = Date.now();
+        if (response.statusCode !== 202)
+          throw new Error(`POST /v1/ssf/events answered ${response.statusCode}: ${text}`);
+        const jti = (JSON.parse(Buffer.from(set.split('.')[1]!, 'base64url').toString('utf8')) as { jti: string }).jti;
+        pushes.push({ sub, jti, acceptedAtMs, acceptedMono, tookMs: acceptedMono - sent });
+        await sleep(100);
+      }
+
+      // Until every revoked run paused or ended, and at least 2 s after the last 202 (late calls would show).
+      const jtis = pushes.map((p) => p.jti);
+      const deadline = Date.now() + 30_000;
+      const observeUntil = pushes[pushes.length - 1]!.acceptedMono + 2000;
+      type Affected = { jti: string; run_id: string; status: string; paused_ms: number | null };
+      let affected: Affected[] = [];
+      for (;;) {
+        affected = await db.query<Affected>(
+          `SELECT a.details->>'jti' AS jti, a.run_id, r.status,
+                  (SELECT extract(epoch FROM min(e.at)) * 1000 FROM audit_entries e
+                   WHERE e.run_id = a.run_id AND e.operation = 'escalation.created' AND e.details->>'reason' = 'token_revoked')::float8 AS paused_ms
+           FROM audit_entries a JOIN runs r ON r.id = a.run_id
+           WHERE a.operation = 'security_event.applied' AND a.details->>'jti' = ANY($1)`,
+          [jtis],
+        );
+        const settled = affected.every(
+          (a) => a.paused_ms !== null || ['succeeded', 'failed', 'cancelled'].includes(a.status),
+        );
+        if ((settled && performance.now() >= observeUntil) || Date.now() > deadline) break;
+        await sleep(POLL_MS);
+      }
+
+      const byJti = new Map(pushes.map((p) => [p.jti, p]));
+      const records: RevokedRunRecord[] = affected.map((a) => ({
+        runId: a.run_id,
+        acceptedAtMs: byJti.get(a.jti)!.acceptedAtMs,
+        pausedAtMs: a.paused_ms,
+        ended: ['succeeded', 'failed', 'cancelled'].includes(a.status),
+      }));
+      const pauses = pauseLatencies(records);
+      const revokedRuns = await db.query<{ id: string; user_sub: string }>(
+        `SELECT id, user_sub FROM runs WHERE input->>'phase' = $1 AND user_sub = ANY($2)`,
+        [tag, pushes.map((p) => p.sub)],
+      );
+      const acceptedBySub = new Map(pushes.map((p) => [p.sub, p.acceptedMono]));
+      const acceptedByRun = new Map(revokedRuns.map((r) => [r.id, acceptedBySub.get(r.user_sub)!]));
+      const after = callsAfterRevocation(calls, acceptedByRun);
+      const took = pushes.map((p) => p.tookMs);
+      const figures: RevocationFigures = {
+        users,
+        runsPerUser: options.ssfRunsPerUser,
+        stepsPerRun: options.ssfSteps,
+        downstreamMs: options.ssfDownstreamMs,
+        inFlight,
+        revokedUsers: revokedCount,
+        affected: records.length,
+        paused: pauses.latencies.length,
+        pausedBeforeAccepted: pauses.pausedBeforeAccepted,
+        endedInstead: pauses.endedInstead,
+        neverPaused: pauses.neverPaused,
+        p50: percentile(pauses.latencies, 50),
+        p99: percentile(pauses.latencies, 99),
+        max: percentile(pauses.latencies, 100),
+        acceptP50: percentile(took, 50),
+        acceptMax: percentile(took, 100),
+        lateCalls: after.late,
+        callsWithinBound: after.within,
+        seconds: (Date.now() - startedAt) / 1000,
+      };
+      log(
+        `  ${figures.affected} runs revoked of ${inFlight} in flight: 202 → paused p50 ${figures.p50.toFixed(1)} ms, p99 ${figures.p99.toFixed(1)} ms; ` +
+          `${figures.lateCalls} calls > 1 s after a 202; phase ${figures.seconds.toFixed(1)} s`,
+      );
+      return figures;
+    } finally {
+      resource.watch(null);
+    }
+  }
 
   /**
    * One measured throughput phase: `start` starts the runs tagged `tag`; measured from the first start
@@ -518,6 +739,11 @@ async function stoppedReasons(db: BenchDb, tag: string): Promise<string> {
     [tag],
   );
   return rows.map((r) => `${r.n}× ${r.status} ${JSON.stringify(r.error)}`).join('; ');
+}
+
+async function text(url: string): Promise<string> {
+  const response = await request(url, { dispatcher: http });
+  return response.body.text();
 }
 
 function inheritedEnv(): Record<string, string> {

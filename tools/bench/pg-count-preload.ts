@@ -35,3 +35,31 @@ if (file) {
     writeFileSync(file, JSON.stringify(counts));
   });
 }
+
+/**
+ * With `BENCH_CPU_PROFILE_FILE` set: SIGURG starts V8's sampling profiler in this process and the
+ * next SIGURG stops it and writes the `.cpuprofile` there — the bench profiles one phase of the
+ * built processes without restarting them (cpu-profile.ts summarizes it per component).
+ */
+const profileFile = process.env.BENCH_CPU_PROFILE_FILE;
+if (profileFile) {
+  const { Session } = await import('node:inspector/promises');
+  let session: InstanceType<typeof Session> | null = null;
+  process.on('SIGURG', () => {
+    void (async () => {
+      if (!session) {
+        session = new Session();
+        session.connect();
+        await session.post('Profiler.enable');
+        await session.post('Profiler.setSamplingInterval', { interval: 200 });
+        await session.post('Profiler.start');
+        writeFileSync(`${profileFile}.started`, '1');
+        return;
+      }
+      const { profile } = await session.post('Profiler.stop');
+      session.disconnect();
+      session = null;
+      writeFileSync(profileFile, JSON.stringify(profile));
+    })();
+  });
+}

@@ -1,3 +1,5 @@
+import type { ProfileSummary } from './cpu-profile.js';
+import type { MemoryBreakdown } from './memory.js';
 import type { LiveEventFigures } from './live-events.js';
 import type { RawBullmqResult } from './raw-bullmq.js';
 import {
@@ -38,6 +40,35 @@ export interface GapFigures {
   max: number;
 }
 
+/** SPEC §10.3 under load: SET accepted (202) → each revoked run paused, with many runs in flight. */
+export interface RevocationFigures {
+  users: number;
+  runsPerUser: number;
+  stepsPerRun: number;
+  downstreamMs: number;
+  /** Runs of the phase not terminal when the first SET was sent. */
+  inFlight: number;
+  revokedUsers: number;
+  /** Runs the SETs revoked (their `security_event.applied` rows). */
+  affected: number;
+  paused: number;
+  pausedBeforeAccepted: number;
+  endedInstead: number;
+  neverPaused: number;
+  /** 202 → paused, ms, over the paused runs (0 when paused before the 202 arrived). */
+  p50: number;
+  p99: number;
+  max: number;
+  /** POST of a SET → its 202, ms. */
+  acceptP50: number;
+  acceptMax: number;
+  /** Downstream calls of revoked runs arriving more than 1 s after their SET's 202 (must be 0), and within it. */
+  lateCalls: number;
+  callsWithinBound: number;
+  /** The phase's wall time, s. */
+  seconds: number;
+}
+
 export interface BenchResult {
   at: string;
   quick: boolean;
@@ -54,9 +85,19 @@ export interface BenchResult {
     worker: { statementsPerStep: number; transactionsPerStep: number; cpuMsPerStep: number };
   };
   gaps: { alone: GapFigures; load: GapFigures };
-  rss: { steps: number; afterWarmupBytes: number; samples: { share: number; steps: number; bytes: number }[] };
+  rss: {
+    steps: number;
+    afterWarmupBytes: number;
+    samples: { share: number; steps: number; bytes: number }[];
+    /** The worker's own view of its memory at the end (prom-client's default metrics). */
+    memory?: MemoryBreakdown;
+  };
   /** SPEC §13: commit-to-event latency with many audit streams connected. */
   live: LiveEventFigures;
+  /** The load phase run again under V8's sampling profiler: self time per component. */
+  profile?: { runs: number; steps: number; api: ProfileSummary; worker: ProfileSummary };
+  /** SPEC §10.3 under load: SET 202 → revoked runs paused. */
+  ssf?: RevocationFigures;
   rows?: FigureRow[];
 }
 
@@ -182,7 +223,42 @@ export function figureRows(r: BenchResult): FigureRow[] {
     '',
     at('≤', 250),
   );
+  if (r.ssf) rows.push(...revocationRows(r.ssf));
   return rows;
+}
+
+/** The revocation phase's rows: the pause latency against SPEC §10.3's 1 s, and the late calls (must be none). */
+export function revocationRows(s: RevocationFigures): FigureRow[] {
+  const bound = at('≤', 1000);
+  const p99Verdict = s.neverPaused > 0 ? 'MISS' : verdict(s.p99, bound);
+  return [
+    {
+      figure: `SET accepted (202) → run paused (token_revoked escalation), p99 ms: ${s.paused} runs of ${s.revokedUsers} users revoked, ${s.inFlight} runs of ${s.users} users in flight (${s.stepsPerRun} http steps each, downstream ${s.downstreamMs} ms)`,
+      value: formatMs(s.p99),
+      against:
+        `p50 ${formatMs(s.p50)}, max ${formatMs(s.max)}; ${s.pausedBeforeAccepted} paused before the 202; ` +
+        `${s.endedInstead} ended instead (last call in flight); ${s.neverPaused} never paused; 202 in p50 ${formatMs(s.acceptP50)}, max ${formatMs(s.acceptMax)}`,
+      ratio: '',
+      target: formatTarget(bound),
+      verdict: p99Verdict,
+    },
+    {
+      figure: 'downstream calls of a revoked user arriving > 1 s after the 202',
+      value: String(s.lateCalls),
+      against: `${s.callsWithinBound} within 1 s (already claimed or in flight)`,
+      ratio: '',
+      target: formatTarget(at('≤', 0)),
+      verdict: verdict(s.lateCalls, at('≤', 0)),
+    },
+  ];
+}
+
+/** `BENCH_ONLY=ssf`: the revocation rows alone. */
+export function printRevocationReport(at: string, quick: boolean, ssf: RevocationFigures): void {
+  const rows = revocationRows(ssf);
+  const out = process.stdout;
+  out.write(`\nBaton revocation bench${quick ? ' — QUICK smoke run: too small to mean anything' : ''} (${at})\n\n`);
+  out.write(`${plainTable(rows)}\n\nMarkdown:\n\n${markdownTable(rows)}\n\n`);
 }
 
 export function printReport(r: BenchResult): void {
@@ -203,4 +279,45 @@ export function printReport(r: BenchResult): void {
     `phases: Baton ${r.load.steps} steps in ${r.load.seconds.toFixed(2)} s; floor ${r.floor.steps} steps in ${r.floor.seconds.toFixed(2)} s; ` +
       `raw BullMQ ${r.raw.jobs} jobs in ${r.raw.seconds.toFixed(2)} s\n`,
   );
+  if (r.rss.memory) out.write(`\nworker memory after the RSS phase: ${describeMemory(r.rss.memory)}\n`);
+  if (r.profile) out.write(`\n${profileTables(r.profile)}\n`);
+}
+
+function describeMemory(m: MemoryBreakdown): string {
+  const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+  const spaces = Object.entries(m.heapSpaces)
+    .map(([space, bytes]) => `${space} ${mib(bytes)}`)
+    .join(', ');
+  return `RSS ${mib(m.rssBytes)}; V8 heap ${mib(m.heapTotalBytes)} (used ${mib(m.heapUsedBytes)}: ${spaces}); external ${mib(m.externalBytes)}`;
+}
+
+/**
+ * Markdown tables of where the CPU goes: per component, ms per warm step for the worker and per run
+ * start for the api (the profiled phase's self time ÷ its steps or runs), and the hottest functions.
+ */
+export function profileTables(p: NonNullable<BenchResult['profile']>, top = 12): string {
+  const share = (summary: ProfileSummary, per: number, what: string) => {
+    const lines = [
+      `| component | ms ${what} | share |`,
+      '|---|---|---|',
+      ...summary.components
+        .slice(0, top)
+        .map((c) => `| ${c.name} | ${(c.ms / per).toFixed(3)} | ${((100 * c.ms) / summary.busyMs).toFixed(1)} % |`),
+      `| **all (sampled, not idle)** | **${(summary.busyMs / per).toFixed(3)}** | 100 % |`,
+    ];
+    const hottest = [
+      `| function (self time) | ms ${what} |`,
+      '|---|---|',
+      ...summary.functions
+        .slice(0, top)
+        .map((f) => `| \`${f.name.replaceAll('|', '\\|')}\` | ${(f.ms / per).toFixed(3)} |`),
+    ];
+    return `${lines.join('\n')}\n\n${hottest.join('\n')}`;
+  };
+  return [
+    `CPU profile of the worker (${p.steps} steps):\n`,
+    share(p.worker, p.steps, 'per step'),
+    `\nCPU profile of the api (${p.runs} run starts):\n`,
+    share(p.api, p.runs, 'per run start'),
+  ].join('\n');
 }

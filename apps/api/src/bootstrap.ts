@@ -1,6 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import type { BatonConfig } from '@baton/platform';
+import { REQUEST_LOG, type BatonConfig, type RequestLogMiddleware } from '@baton/platform';
 import { Logger } from 'nestjs-pino';
 import { ApiModule } from './api.module.js';
 import { useJsonBodies } from './http/body-parsing.js';
@@ -19,6 +19,8 @@ export async function createApiApp(config: BatonConfig): Promise<INestApplicatio
     abortOnError: false,
   });
   app.useLogger(app.get(Logger));
+  // First, so that every answer — a 405 or 415 of the checks below included — has its request line.
+  app.use(app.get<symbol, RequestLogMiddleware>(REQUEST_LOG));
   useMethodAndMediaChecks(app);
   useHttpMetrics(app);
   useCors(app, config);

@@ -11,6 +11,8 @@ export * from './runs/runs.module.js';
 export * from './engine/engine.module.js';
 export * from './engine/node-queue.js';
 export * from './engine/node-runner.js';
+export { NodeConcurrency } from './engine/node-concurrency.js';
+export { DEFAULT_CONCURRENCY_LIMIT } from './engine/decisions/concurrency-limit.js';
 export * from './engine/node-sweeper.js';
 export * from './engine/handlers/node-handler.js';
 export * from './nodes/http/audit-target.js';

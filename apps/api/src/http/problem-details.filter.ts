@@ -62,19 +62,23 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     if (isDataException(error)) {
       // A value Postgres cannot take (a NUL byte, an out-of-range number) that validation let
       // through: still the caller's input, so a 400 rather than a 500.
-      this.logger.warn({ code: (error as { code?: string }).code }, 'input rejected by the database');
+      this.logger.warn(
+        { code: (error as { code?: string }).code, reqId: request.id },
+        'input rejected by the database',
+      );
       return { body: problem(400, 'A value in the request is not acceptable'), headers: {} };
     }
     if (isDependencyUnavailable(error)) {
       // Postgres or Redis is unreachable (issue 10 item 14): the caller may try again, so never a 500.
-      this.logger.warn({ code: (error as { code?: string }).code }, 'a dependency is unavailable');
+      this.logger.warn({ code: (error as { code?: string }).code, reqId: request.id }, 'a dependency is unavailable');
       return {
         body: problem(503, 'A dependency of the service is unavailable; try again later'),
         headers: { 'retry-after': String(DEPENDENCY_RETRY_AFTER_SECONDS) },
       };
     }
     const correlationId = randomUUID();
-    this.logger.error({ err: error, correlationId }, 'unhandled error');
+    // No request-scoped logger (see LoggingModule): the line names its request itself.
+    this.logger.error({ err: error, correlationId, reqId: request.id }, 'unhandled error');
     return {
       body: { ...problem(500, `Unexpected error; correlation id ${correlationId}`), correlationId },
       headers: {},

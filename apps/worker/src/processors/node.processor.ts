@@ -1,10 +1,16 @@
 import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
-import { Logger } from '@nestjs/common';
-import { EngineMetrics, NodeRunner, QueueName, nodeJobId, queueWaitSeconds, type RunNodeJob } from '@baton/workflow';
+import { Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import {
+  DEFAULT_CONCURRENCY_LIMIT,
+  EngineMetrics,
+  NodeConcurrency,
+  NodeRunner,
+  QueueName,
+  nodeJobId,
+  queueWaitSeconds,
+  type RunNodeJob,
+} from '@baton/workflow';
 import type { Job } from 'bullmq';
-
-/** Node jobs are I/O bound (exchange, downstream HTTP): many run at once per worker. */
-export const NODE_CONCURRENCY = 32;
 
 /**
  * Thin BullMQ shell over NodeRunner. Throwing here means infrastructure trouble (Postgres lost
@@ -13,20 +19,26 @@ export const NODE_CONCURRENCY = 32;
  * sweeper then finds its node and the retry budget decides.
  */
 @Processor(QueueName.Nodes, {
-  concurrency: NODE_CONCURRENCY,
+  // Node jobs are I/O bound (exchange, downstream HTTP): up to 32 at once, adapted by NodeConcurrency.
+  concurrency: DEFAULT_CONCURRENCY_LIMIT.min,
   // A crashed worker's job is re-delivered once its lock lapses; keep that short.
   lockDuration: 10_000,
   stalledInterval: 5_000,
   maxStalledCount: 5,
 })
-export class NodeProcessor extends WorkerHost {
+export class NodeProcessor extends WorkerHost implements OnApplicationBootstrap {
   private readonly logger = new Logger(NodeProcessor.name);
 
   constructor(
     private readonly runner: NodeRunner,
     private readonly metrics: EngineMetrics,
+    private readonly concurrency: NodeConcurrency,
   ) {
     super();
+  }
+
+  onApplicationBootstrap(): void {
+    this.worker.concurrency = this.concurrency.attach((limit) => (this.worker.concurrency = limit));
   }
 
   async process(job: Job<RunNodeJob>): Promise<void> {

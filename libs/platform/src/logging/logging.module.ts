@@ -1,5 +1,8 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LoggerModule } from 'nestjs-pino';
+import { pino, type Logger } from 'pino';
+import { pinoHttp, type Options } from 'pino-http';
 import { requestIdOf } from './request-id.js';
 import type { BatonConfig } from '../config/config.loader.js';
 
@@ -38,39 +41,54 @@ export const pinoOptions = (config: Pick<BatonConfig, 'logLevel'>, name: string)
   redact: { paths: REDACT_PATHS, censor: '[redacted]' },
 });
 
+/** Injection token of the request-line middleware (pino-http) the api mounts first (see LoggingModule). */
+export const REQUEST_LOG = Symbol('REQUEST_LOG');
+export type RequestLogMiddleware = (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
+
+/** pino-http's options for the api's request lines: one line per response, with its request id and caller. */
+function requestLogOptions(logger: Logger): Options {
+  return {
+    logger,
+    // Health probes and scrapes are noise at info level.
+    autoLogging: { ignore: (req) => /^\/(health|metrics)/.test(req.url ?? '') },
+    // X-Request-Id: the caller's (when it is a sane token), else a fresh UUID; echoed on the response.
+    genReqId: (req, res) => {
+      const id = requestIdOf(req.headers['x-request-id']);
+      res.setHeader('X-Request-Id', id);
+      return id;
+    },
+    // The authenticated user's sub (set by the bearer guard) on the request's completion line.
+    customProps: (req) => {
+      const user = (req as { user?: { subject?: string; issuer?: string } }).user;
+      return user?.subject ? { sub: user.subject, iss: user.issuer } : {};
+    },
+    serializers: {
+      req: (req: { id: unknown; method: string; url: string }) => ({
+        id: req.id,
+        method: req.method,
+        url: req.url?.split('?')[0],
+      }),
+    },
+  };
+}
+
+/**
+ * One pino logger per process, behind Nest's Logger (nestjs-pino). nestjs-pino's own request
+ * middleware is not mounted (`forRoutes: []`): it runs every request inside an AsyncLocalStorage,
+ * and on Node 20 one `AsyncLocalStorage.run` turns on promise hooks for the whole process for good —
+ * measured, every promise then costs about twice as much CPU (the worker's health probe alone did
+ * it to the engine's hot path). The api mounts pino-http directly instead (REQUEST_LOG): the same
+ * request lines, without request-scoped loggers; errors name their request id explicitly.
+ */
 @Module({})
 export class LoggingModule {
   static forRoot(config: BatonConfig, name: string): DynamicModule {
+    const logger = pino(pinoOptions(config, name));
     return {
       module: LoggingModule,
-      imports: [
-        LoggerModule.forRoot({
-          pinoHttp: {
-            ...pinoOptions(config, name),
-            // Health probes and scrapes are noise at info level.
-            autoLogging: { ignore: (req) => /^\/(health|metrics)/.test(req.url ?? '') },
-            // X-Request-Id: the caller's (when it is a sane token), else a fresh UUID; echoed on the response.
-            genReqId: (req, res) => {
-              const id = requestIdOf(req.headers['x-request-id']);
-              res.setHeader('X-Request-Id', id);
-              return id;
-            },
-            // The authenticated user's sub (set by the bearer guard) on the request's completion line.
-            customProps: (req) => {
-              const user = (req as { user?: { subject?: string; issuer?: string } }).user;
-              return user?.subject ? { sub: user.subject, iss: user.issuer } : {};
-            },
-            serializers: {
-              req: (req: { id: unknown; method: string; url: string }) => ({
-                id: req.id,
-                method: req.method,
-                url: req.url?.split('?')[0],
-              }),
-            },
-          },
-        }),
-      ],
-      exports: [LoggerModule],
+      imports: [LoggerModule.forRoot({ pinoHttp: { logger }, forRoutes: [] })],
+      providers: [{ provide: REQUEST_LOG, useValue: pinoHttp(requestLogOptions(logger)) }],
+      exports: [LoggerModule, REQUEST_LOG],
     };
   }
 }

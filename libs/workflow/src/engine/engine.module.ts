@@ -9,6 +9,7 @@ import { WebhookSender } from '../notifications/webhook-sender.js';
 import { HandlerRegistry } from './handlers/handler-registry.js';
 import { NODE_HANDLERS, type NodeHandler } from './handlers/node-handler.js';
 import { NodeExecutor } from './node-executor.js';
+import { NodeConcurrency } from './node-concurrency.js';
 import { NodeRunner } from './node-runner.js';
 import { NodeSweeper } from './node-sweeper.js';
 import { ReadyNodesListener } from './ready-nodes-listener.js';
@@ -37,6 +38,7 @@ export class EngineModule {
       WorkflowNodeExecutor,
       ReadyNodesListener,
       NodeRunner,
+      NodeConcurrency,
       NodeSweeper,
       EscalationRepository,
       EscalationExpirer,
@@ -46,7 +48,16 @@ export class EngineModule {
       module: EngineModule,
       imports: [QueueModule, AuditModule, WorkflowDefinitionsModule, SubjectTokenModule, StoresModule],
       providers,
-      exports: [NodeRunner, NodeSweeper, HandlerRegistry, QueueModule, EscalationExpirer, WebhookSender, StoresModule],
+      exports: [
+        NodeRunner,
+        NodeConcurrency,
+        NodeSweeper,
+        HandlerRegistry,
+        QueueModule,
+        EscalationExpirer,
+        WebhookSender,
+        StoresModule,
+      ],
     };
   }
 }

@@ -62,18 +62,18 @@ export class NodeQueue {
   async enqueue(jobs: readonly RunNodeJob[], options: { delayMs?: number; start?: boolean } = {}): Promise<void> {
     if (jobs.length === 0) return;
     const delay = options.delayMs && options.delayMs > 0 ? options.delayMs : undefined;
-    await this.queue.addBulk(
-      jobs.map((data) => ({
-        name: JobName.RunNode,
-        data: { runId: data.runId, nodeId: data.nodeId, attempt: data.attempt },
-        opts: {
-          ...NODE_JOB_OPTIONS,
-          jobId: nodeJobId(data),
-          delay,
-          ...(options.start && { priority: START_PRIORITY }),
-        },
-      })),
-    );
+    const toJob = (data: RunNodeJob) => ({
+      name: JobName.RunNode,
+      data: { runId: data.runId, nodeId: data.nodeId, attempt: data.attempt },
+      opts: { ...NODE_JOB_OPTIONS, jobId: nodeJobId(data), delay, ...(options.start && { priority: START_PRIORITY }) },
+    });
+    // One job (a run start, a retry — the common case) without addBulk's MULTI/EXEC pipeline around it.
+    if (jobs.length === 1) {
+      const { name, data, opts } = toJob(jobs[0]!);
+      await this.queue.add(name, data, opts);
+      return;
+    }
+    await this.queue.addBulk(jobs.map(toJob));
   }
 
   /**

@@ -33,6 +33,31 @@ export type NonSuccessOutcome =
       ttlSeconds: number;
     };
 
+/** A queued node of a run whose subject token a security event deleted, with the run facts to pause it. */
+export interface QueuedNodeOfRun {
+  runId: string;
+  nodeId: string;
+  /** The attempt its job would claim. */
+  attempt: number;
+  workflowName: string;
+  workflowVersion: number;
+  agentId: string | null;
+  userIss: string;
+  userSub: string;
+  userScopes: string[];
+}
+
+/** What pausing one such node records: as a worker's attempt would (see baton_pause_queued_nodes). */
+export interface QueuedNodePause {
+  runId: string;
+  nodeId: string;
+  attempt: number;
+  grantedScopes: string[];
+  audits: readonly AuditRecord[];
+  escalation: { id: string; reason: string; detail: string };
+  ttlSeconds: number;
+}
+
 export interface CompletionInput {
   output: unknown;
   grantedScopes: string[] | null;
@@ -255,6 +280,82 @@ export class NodeRunStore {
       [runId, nodeId, NodeStatus.Failed, JSON.stringify(error), NodeStatus.WaitingForHuman],
     );
     return rows.length === 1;
+  }
+
+  /**
+   * SPEC §10.3: the queued nodes (due, or waiting out a retry's delay) of these runs, locked for
+   * `pauseQueued` in the caller's transaction. A row a worker is claiming at this moment is skipped,
+   * not waited for: that worker finds the revocation itself (and waiting could deadlock on the run row).
+   */
+  async lockQueuedOfRuns(m: EntityManager, runIds: readonly string[]): Promise<QueuedNodeOfRun[]> {
+    if (runIds.length === 0) return [];
+    const rows: {
+      run_id: string;
+      node_id: string;
+      attempts: number;
+      workflow_name: string;
+      workflow_version: number;
+      agent_id: string | null;
+      user_iss: string;
+      user_sub: string;
+      user_scopes: string[];
+    }[] = await m.query(
+      `SELECT n.run_id, n.node_id, n.attempts, r.workflow_name, r.workflow_version, r.agent_id, r.user_iss, r.user_sub, r.user_scopes
+       FROM node_runs n JOIN runs r ON r.id = n.run_id
+       WHERE n.run_id = ANY($1) AND n.status = $2
+       ORDER BY n.run_id, n.position
+       FOR UPDATE OF n SKIP LOCKED`,
+      [runIds, NodeStatus.Queued],
+    );
+    return rows.map((r) => ({
+      runId: r.run_id,
+      nodeId: r.node_id,
+      attempt: r.attempts + 1,
+      workflowName: r.workflow_name,
+      workflowVersion: r.workflow_version,
+      agentId: r.agent_id,
+      userIss: r.user_iss,
+      userSub: r.user_sub,
+      userScopes: r.user_scopes,
+    }));
+  }
+
+  /**
+   * Each node's next attempt claimed and escalated at once, as a worker would record it (the same
+   * SQL: baton_claim_node, then baton_settle_node), inside the caller's transaction; its job, when
+   * it comes, claims nothing. Returns the escalations opened (for their expiry and webhook).
+   */
+  async pauseQueued(
+    m: EntityManager,
+    pauses: readonly QueuedNodePause[],
+  ): Promise<{ runId: string; nodeId: string; reason: string; escalationId: string; expiresAt: Date }[]> {
+    if (pauses.length === 0) return [];
+    const rows: { item: number; escalation_id: string; expires_at: Date }[] = await m.query(
+      `SELECT item, escalation_id, expires_at FROM baton_pause_queued_nodes($1::jsonb)`,
+      [
+        JSON.stringify(
+          pauses.map((p) => ({
+            run: p.runId,
+            node: p.nodeId,
+            attempt: p.attempt,
+            scopes: p.grantedScopes,
+            audits: auditRows(p.audits),
+            escalation: p.escalation,
+            ttl: p.ttlSeconds,
+          })),
+        ),
+      ],
+    );
+    return rows.map((r) => {
+      const pause = pauses[r.item]!;
+      return {
+        runId: pause.runId,
+        nodeId: pause.nodeId,
+        reason: pause.escalation.reason,
+        escalationId: r.escalation_id,
+        expiresAt: new Date(r.expires_at),
+      };
+    });
   }
 
   /** Queued rows older than `seconds` (a crash between commit and enqueue, a flushed Redis), oldest first. */

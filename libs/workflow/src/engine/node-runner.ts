@@ -7,6 +7,7 @@ import { EscalationEvents } from '../escalations/escalation-events.js';
 import { EngineMetrics } from '../metrics/engine-metrics.js';
 import { RunEndCounter } from '../metrics/run-end-counter.js';
 import type { ClaimedNode } from './claimed-node.js';
+import { NodeConcurrency } from './node-concurrency.js';
 import { NodeExecutor } from './node-executor.js';
 import { NodeLog, debugEnabled } from './node-log.js';
 import { NodeQueue, type RunNodeJob } from './node-queue.js';
@@ -39,6 +40,7 @@ export class NodeRunner implements BeforeApplicationShutdown {
     private readonly runEnds: RunEndCounter,
     private readonly tracing: Tracing,
     private readonly releaser: TokenReleaser,
+    private readonly concurrency: NodeConcurrency,
   ) {
     this.debugLines = debugEnabled(config.logLevel);
   }
@@ -49,6 +51,15 @@ export class NodeRunner implements BeforeApplicationShutdown {
 
   /** `carrier` is the BullMQ job id: every attempt this job runs is recorded under it. */
   async run(job: RunNodeJob, carrier: string): Promise<void> {
+    this.concurrency.jobStarted();
+    try {
+      await this.runChain(job, carrier);
+    } finally {
+      this.concurrency.jobEnded();
+    }
+  }
+
+  private async runChain(job: RunNodeJob, carrier: string): Promise<void> {
     let claim = await this.store.claim(job, carrier);
     if (!claim) {
       // Done already, a duplicate, a cancelled run — or this job was re-delivered after its worker
@@ -93,6 +104,7 @@ export class NodeRunner implements BeforeApplicationShutdown {
     // A workflow node started its child run: nothing to record; the child's end settles the node (SPEC §11).
     if (outcome.kind === 'delegated') return null;
     if (outcome.kind === 'succeeded') {
+      const handedOver = performance.now();
       const completion = await this.store.complete(claim, {
         output: outcome.output,
         grantedScopes: outcome.grantedScopes,
@@ -100,6 +112,7 @@ export class NodeRunner implements BeforeApplicationShutdown {
         successors: definition?.plan.successors.get(claim.nodeId) ?? [],
         carrier: this.draining ? null : carrier,
       });
+      this.concurrency.record(performance.now() - handedOver);
       // Nothing started next: this may have been the run's last node (counted at scrape time).
       if (completion.settled && !completion.next && completion.queued.length === 0) {
         this.runEnds.note(claim.runId, claim.nodeId);

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Counter, Histogram, Registry } from '@baton/platform';
+import { Counter, Gauge, Histogram, Registry } from '@baton/platform';
 import { exchangeErrorLabel, type TokenExchangeError } from '@baton/oauth';
 import type { EscalationReason } from '../domain/index.js';
 
@@ -30,6 +30,8 @@ export class EngineMetrics {
   readonly queueWait: Histogram<'queue'>;
   readonly securityEvents: Counter<'delivery' | 'result'>;
   readonly ssfPolls: Counter<'result'>;
+  readonly ssfPollLastSuccess: Gauge<'transmitter'>;
+  readonly nodeConcurrency: Gauge;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -43,6 +45,13 @@ export class EngineMetrics {
       name: 'baton_ssf_polls_total',
       help: 'RFC 8936 poll requests to transmitters, by result (ok, error)',
       labelNames: ['result'],
+      registers,
+    });
+    // Labelled by the transmitter's configured issuer: a short list set by the operator, not by callers.
+    this.ssfPollLastSuccess = new Gauge({
+      name: 'baton_ssf_poll_last_success_timestamp_seconds',
+      help: 'When the last RFC 8936 poll of each transmitter answered (Unix seconds); poll lag = time() minus this',
+      labelNames: ['transmitter'],
       registers,
     });
     this.runsStarted = new Counter({
@@ -99,6 +108,11 @@ export class EngineMetrics {
       name: 'baton_escalations_resolved_total',
       help: 'Escalations resolved by a human (action) or expired (action="expire"), by reason',
       labelNames: ['reason', 'action'],
+      registers,
+    });
+    this.nodeConcurrency = new Gauge({
+      name: 'baton_worker_node_concurrency',
+      help: 'Node jobs this worker runs at once: adapted to the round trip of its step completions',
       registers,
     });
     this.queueWait = new Histogram({

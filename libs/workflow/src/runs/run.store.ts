@@ -269,7 +269,8 @@ export class RunStore {
   /**
    * SPEC §10.3: deletes the stored subject token of every run of the subject that is not over, and
    * records why; returns those runs with their sealed tokens as they were (to find what was exchanged
-   * from them). Runs already revoked are revoked again (the newer event is the one named).
+   * from them). Runs already revoked are revoked again (the newer event is the one named). Rows are
+   * locked in id order, as the worker's batched completions lock them, so the two never deadlock.
    */
   async revokeSubjectTokens(
     m: EntityManager,
@@ -288,7 +289,7 @@ export class RunStore {
       `WITH target AS (
            SELECT id, subject_token_ciphertext, subject_token_key_id FROM runs
            WHERE user_iss = $1 AND ${matchesUser} AND ($3::text IS NULL OR user_sid = $3) AND status = ANY($4)
-           FOR UPDATE
+           ORDER BY id FOR UPDATE
          )
          UPDATE runs r SET subject_token_ciphertext = NULL, subject_token_key_id = NULL, subject_token_revoked = $5::jsonb, updated_at = now()
          FROM target t WHERE r.id = t.id

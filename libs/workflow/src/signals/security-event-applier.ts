@@ -1,10 +1,17 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { InjectConfig, type BatonConfig } from '@baton/platform';
 import { SubjectCutoffs, SubjectTokenCipher, subjectTokenDigest, type SubjectCutoff } from '@baton/oauth';
-import { DataSource } from 'typeorm';
+import { randomUUID } from 'node:crypto';
+import { DataSource, type EntityManager } from 'typeorm';
 import { AuditWriter } from '../audit/audit-writer.js';
+import { DefinitionCache } from '../definitions/definition-cache.js';
 import { AuditOperation } from '../domain/index.js';
-import { RunStore, type RevokedRun } from '../runs/run.store.js';
+import { NodeRunStore, type QueuedNodePause } from '../engine/node-run.store.js';
+import { EscalationEvents } from '../escalations/escalation-events.js';
+import { EngineMetrics } from '../metrics/engine-metrics.js';
+import { RunStore, type RevokedRun, type SubjectTokenRevocation } from '../runs/run.store.js';
+import { revokedNodePause } from './revoked-node-pause.js';
 import { RevokedSubjectTokens } from './revoked-subject-tokens.js';
 import { SecurityBroadcast, type RevocationNotice } from './security-broadcast.js';
 import { SecurityEventSink, type SecurityEventOutcome, type VerifiedSecurityEvent } from './security-event.js';
@@ -17,10 +24,12 @@ const FORGET_EVERY_MS = 3_600_000;
 
 /**
  * What an accepted SET does (SPEC §10.3), in one transaction: the `jti` is remembered (a duplicate
- * stops there), the subject's runs lose their stored subject token, the cut-offs are recorded, and
- * the audit rows `security_event.received` (one) and `security_event.applied` (one per run) are
- * written. After the commit this process applies the revocation to itself and broadcasts it, so
- * every worker stops using the revoked tokens and every api replica refuses the older ones.
+ * stops there), the subject's runs lose their stored subject token, the cut-offs are recorded, the
+ * audit rows `security_event.received` (one) and `security_event.applied` (one per run) are
+ * written, and the revoked runs' queued nodes that need a token escalate `token_revoked` at once
+ * (rather than when a worker reaches their job, which with many runs in flight can be seconds).
+ * After the commit this process applies the revocation to itself and broadcasts it, so every
+ * worker stops using the revoked tokens and every api replica refuses the older ones.
  */
 @Injectable()
 export class SecurityEventApplier extends SecurityEventSink {
@@ -31,6 +40,11 @@ export class SecurityEventApplier extends SecurityEventSink {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly store: SecurityEventStore,
     private readonly runs: RunStore,
+    private readonly nodes: NodeRunStore,
+    private readonly definitions: DefinitionCache,
+    private readonly escalationEvents: EscalationEvents,
+    private readonly metrics: EngineMetrics,
+    @InjectConfig() private readonly config: BatonConfig,
     private readonly audit: AuditWriter,
     private readonly cipher: SubjectTokenCipher,
     private readonly cutoffs: SubjectCutoffs,
@@ -57,11 +71,11 @@ export class SecurityEventApplier extends SecurityEventSink {
           }))
         : [];
 
-    const applied = await this.dataSource.transaction(async (m) => {
+    const why: SubjectTokenRevocation = { eventType: reading.eventType, jti: event.jti, at: now.toISOString() };
+    const committed = await this.dataSource.transaction(async (m) => {
       if (!(await this.store.remember(m, event.issuer, event.jti))) return null;
       const revokedRuns = new Map<string, RevokedRun>();
       if (revokes) {
-        const why = { eventType: reading.eventType, jti: event.jti, at: now.toISOString() };
         for (const subject of reading.subjects) {
           for (const run of await this.runs.revokeSubjectTokens(m, { issuer: event.subjectIssuer, ...subject }, why))
             revokedRuns.set(run.id, run);
@@ -94,10 +108,11 @@ export class SecurityEventApplier extends SecurityEventSink {
           },
         ],
       );
-      return runs;
+      return { runs, paused: await this.pauseQueuedNodes(m, runs, why) };
     });
     void this.forgetOldEvents();
-    if (applied === null) return { duplicate: true, runsAffected: 0, applied: false };
+    if (committed === null) return { duplicate: true, runsAffected: 0, applied: false };
+    const applied = committed.runs;
 
     const notice: RevocationNotice = {
       digests: applied.flatMap((run) => this.digestOf(run)),
@@ -115,7 +130,44 @@ export class SecurityEventApplier extends SecurityEventSink {
       applyNotice(notice, this.cutoffs, this.revoked);
       await this.broadcast.publish(notice);
     }
+    for (const p of committed.paused) this.metrics.escalationsOpened.inc({ reason: p.reason });
+    await Promise.all(committed.paused.map((p) => this.escalationEvents.opened(p.escalationId, p.expiresAt)));
     return { duplicate: false, runsAffected: applied.length, applied: applied.length > 0 || cutoffs.length > 0 };
+  }
+
+  /** The revoked runs' queued nodes that need a token, escalated `token_revoked` in this transaction. */
+  private async pauseQueuedNodes(m: EntityManager, runs: readonly RevokedRun[], why: SubjectTokenRevocation) {
+    const queued = await this.nodes.lockQueuedOfRuns(
+      m,
+      runs.map((r) => r.id),
+    );
+    const pauses: QueuedNodePause[] = [];
+    for (const q of queued) {
+      const definition = await this.definitions.get(q.workflowName, q.workflowVersion);
+      const node = definition?.nodes.get(q.nodeId);
+      const run = {
+        runId: q.runId,
+        workflow: q.workflowName,
+        agentId: q.agentId,
+        userId: q.userSub,
+        issuer: q.userIss,
+        userScopes: q.userScopes,
+      };
+      const profile =
+        node && 'oauth' in node && node.oauth ? this.config.exchangeProfiles[node.oauth.profile] : undefined;
+      const pause = revokedNodePause(run, node, profile, why);
+      if (!pause) continue;
+      pauses.push({
+        runId: q.runId,
+        nodeId: q.nodeId,
+        attempt: q.attempt,
+        grantedScopes: pause.grantedScopes,
+        audits: pause.audits,
+        escalation: { id: randomUUID(), ...pause.escalation },
+        ttlSeconds: this.config.escalationTtlSeconds,
+      });
+    }
+    return this.nodes.pauseQueued(m, pauses);
   }
 
   /** The digest of the subject token a run held, to find what was exchanged from it (none if it cannot be opened). */

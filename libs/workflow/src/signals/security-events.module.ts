@@ -1,6 +1,8 @@
 import { Global, Module } from '@nestjs/common';
 import { SubjectCutoffs } from '@baton/oauth';
 import { AuditModule } from '../audit/audit.module.js';
+import { WorkflowDefinitionsModule } from '../definitions/definitions.module.js';
+import { QueueModule } from '../engine/queue.module.js';
 import { StoresModule } from '../persistence/stores.module.js';
 import { SubjectTokenModule } from '../runs/subject-token.module.js';
 import { RevokedSubjectTokens } from './revoked-subject-tokens.js';
@@ -18,7 +20,7 @@ import { SetIntake } from './set-intake.js';
  */
 @Global()
 @Module({
-  imports: [AuditModule, StoresModule, SubjectTokenModule],
+  imports: [AuditModule, StoresModule, SubjectTokenModule, WorkflowDefinitionsModule, QueueModule],
   providers: [
     { provide: SubjectCutoffs, useValue: new SubjectCutoffs() },
     { provide: RevokedSubjectTokens, useValue: new RevokedSubjectTokens() },

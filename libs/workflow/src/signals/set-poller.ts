@@ -122,6 +122,7 @@ export class SetPoller implements OnApplicationBootstrap, OnApplicationShutdown 
       try {
         answer = await this.poll(transmitter, ack, setErrs);
         this.metrics.ssfPolls.inc({ result: 'ok' });
+        this.metrics.ssfPollLastSuccess.set({ transmitter: transmitter.issuer }, Date.now() / 1000);
         ack = [];
         setErrs = {};
         backoffMs = 0;
