@@ -160,9 +160,9 @@ export class SubWorkflows1733300000000 implements MigrationInterface {
             INTO result FROM node_runs n WHERE n.run_id = NEW.id AND n.status = 'succeeded';
             completion := baton_complete_node(NEW.parent_run_id, NEW.parent_node_id, NEW.parent_attempt, result, NULL, '[]'::jsonb,
                                               NEW.parent_successors, NULL);
-            IF cardinality(completion.queued) > 0 THEN
-              PERFORM pg_notify('baton_nodes_ready', jsonb_build_object('runId', NEW.parent_run_id, 'nodes', to_jsonb(completion.queued))::text);
-            END IF;
+            -- One notification per node: a NOTIFY payload is limited to 8000 bytes, a fan-out is not.
+            PERFORM pg_notify('baton_nodes_ready', jsonb_build_object('runId', NEW.parent_run_id, 'nodes', jsonb_build_array(n))::text)
+            FROM unnest(completion.queued) AS n;
           ELSE
             PERFORM baton_settle_node(NEW.parent_run_id, NEW.parent_node_id, NEW.parent_attempt, 'failed',
                       jsonb_build_object('code', 'child_run_failed', 'message', format('child run %s %s', NEW.id, NEW.status),

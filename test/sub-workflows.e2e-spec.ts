@@ -169,6 +169,33 @@ describe('sub-workflows: delegation with attenuation (SPEC §11)', () => {
     expect(rows[0].n).toBe(0);
   });
 
+  it('every successor of the workflow node runs at once after the child (announced, not left to the sweeper)', async () => {
+    const successor = (id: string) => ({
+      id,
+      type: 'http' as const,
+      dependsOn: ['research'],
+      oauth: { requiredScopes: ['docs:read'], audience: AUD },
+      request: { method: 'GET', url: `${base}/plan`, query: { from: id } },
+    });
+    await stack.register(
+      definition('fan-out', [
+        {
+          id: 'research',
+          type: 'workflow',
+          workflow: { name: 'research', input: { topic: 'fan' } },
+          oauth: { requiredScopes: ['docs:read'] },
+        },
+        ...['one', 'two', 'three', 'four'].map(successor),
+      ]),
+    );
+    const token = await stack.auth.mintToken('mia', ['docs:read']);
+    const started = await stack.startRun('fan-out', token, {});
+    // Well inside the sweeper's 10 s for queued rows without a job.
+    const run = await stack.waitForRun(started.body.id, token, ['succeeded', 'failed'], 5000);
+    expect(run.status).toBe('succeeded');
+    expect(run.nodes.map((n: { status: string }) => n.status)).toEqual(Array(5).fill('succeeded'));
+  });
+
   it('fails the parent node with child_run_failed (not retried) when the child fails', async () => {
     await stack.register(
       definition('broken-child', [
