@@ -11,7 +11,7 @@ import { stringify } from 'yaml';
 import { DEFAULT_CLIENT_ID, startDevAuthServer } from '../dev-auth-server/server.js';
 import { benchOptions } from './bench-options.js';
 import { measureLiveEvents } from './live-events.js';
-import { BuiltProcess, freePort } from './child-process.js';
+import { BuiltProcess, freePort, npmStartCommand } from './child-process.js';
 import { FastResourceServer } from './fast-resource-server.js';
 import { summarizeProfile } from './cpu-profile.js';
 import { memoryBreakdown } from './memory.js';
@@ -123,12 +123,12 @@ bench: try {
   };
   const apiUrl = `http://127.0.0.1:${apiPort}`;
   log('starting the api (it creates and migrates the database), then the worker');
-  const api = BuiltProcess.start('api', 'dist/apps/api/src/main.js', batonEnv, join(dir, 'api-pg-counts.json'));
+  const api = BuiltProcess.start('api', npmStartCommand('start:api'), batonEnv, join(dir, 'api-pg-counts.json'));
   closers.push({ what: 'api', close: () => api.stop() });
   await api.waitUntilReady(`${apiUrl}/health/ready`, 60_000);
   const worker = BuiltProcess.start(
     'worker',
-    'dist/apps/worker/src/main.js',
+    npmStartCommand('start:worker'),
     batonEnv,
     join(dir, 'worker-pg-counts.json'),
   );
