@@ -112,7 +112,9 @@ export class NodeRunner implements BeforeApplicationShutdown {
         successors: definition?.plan.successors.get(claim.nodeId) ?? [],
         carrier: this.draining ? null : carrier,
       });
-      this.concurrency.record(performance.now() - handedOver);
+      const roundTripMs = performance.now() - handedOver;
+      this.concurrency.record(roundTripMs);
+      this.metrics.completionRoundTrip.observe(roundTripMs / 1000);
       // Nothing started next: this may have been the run's last node (counted at scrape time).
       if (completion.settled && !completion.next && completion.queued.length === 0) {
         this.runEnds.note(claim.runId, claim.nodeId);
