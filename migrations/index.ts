@@ -6,6 +6,7 @@ import { RunTraceContext1732950000000 } from './1732950000000-run-trace-context.
 import { AuditStreamPosition1733000000000 } from './1733000000000-audit-stream-position.js';
 import { SecurityEvents1733150000000 } from './1733150000000-security-events.js';
 import { PauseRevokedNodes1733260000000 } from './1733260000000-pause-revoked-nodes.js';
+import { SubWorkflows1733300000000 } from './1733300000000-sub-workflows.js';
 
 /** Every migration, in order. Listed explicitly: globs break in bundles and under ESM. */
 export const migrations = [
@@ -17,4 +18,5 @@ export const migrations = [
   AuditStreamPosition1733000000000,
   SecurityEvents1733150000000,
   PauseRevokedNodes1733260000000,
+  SubWorkflows1733300000000,
 ];

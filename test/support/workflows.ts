@@ -3,7 +3,7 @@ import { expenseApprovalWorkflow } from '../../tools/demo/sample-workflow.js';
 /** Small factories for workflow definitions used across tests (SPEC §3). */
 export interface NodeSpec {
   id: string;
-  type?: 'http' | 'approval' | 'handler';
+  type?: 'http' | 'approval' | 'handler' | 'workflow';
   dependsOn?: string[];
   [key: string]: unknown;
 }

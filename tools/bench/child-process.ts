@@ -5,11 +5,50 @@ import { resolve } from 'node:path';
 import type { CpuProfile } from './cpu-profile.js';
 import { parseProcStatTicks, parseVmRssBytes } from './figures.js';
 
-/** The repository root (this file runs from dist/tools/bench/). */
-export const REPO_ROOT = resolve(import.meta.dirname, '../../..');
+/** The repository root (this file runs from dist/tools/bench/, and from tools/bench/ in unit tests). */
+export const REPO_ROOT = resolve(
+  import.meta.dirname,
+  /[/\\]dist[/\\]tools[/\\]/.test(import.meta.dirname) ? '../../..' : '../..',
+);
 
 const KEPT_LINES = 100;
 const PRELOAD = 'dist/tools/bench/pg-count-preload.js';
+
+/** How `npm run <script>` starts a process: its environment assignments, node's flags and the script. */
+export interface StartCommand {
+  env: Record<string, string>;
+  nodeArgs: string[];
+  script: string;
+}
+
+/**
+ * Reads a `start:*` script of package.json (`[VAR=value …] node [--flag …] <script>`), so that the
+ * bench starts the api and the worker exactly as `npm run start:api` / `start:worker` do.
+ */
+export function parseStartScript(command: string): StartCommand {
+  const words = command.trim().split(/\s+/);
+  const env: Record<string, string> = {};
+  let i = 0;
+  for (; i < words.length && /^[A-Z_][A-Z0-9_]*=/.test(words[i]!); i++) {
+    const [name, ...value] = words[i]!.split('=');
+    env[name!] = value.join('=');
+  }
+  if (words[i] !== 'node') throw new Error(`not a "[VAR=value …] node [flags] <script>" command: ${command}`);
+  const nodeArgs: string[] = [];
+  for (i++; i < words.length && words[i]!.startsWith('-'); i++) nodeArgs.push(words[i]!);
+  if (i !== words.length - 1) throw new Error(`expected one script after node's flags: ${command}`);
+  return { env, nodeArgs, script: words[i]! };
+}
+
+/** The start command of an npm script of this repository. */
+export function npmStartCommand(name: string): StartCommand {
+  const manifest = JSON.parse(readFileSync(resolve(REPO_ROOT, 'package.json'), 'utf8')) as {
+    scripts: Record<string, string>;
+  };
+  const command = manifest.scripts[name];
+  if (!command) throw new Error(`package.json has no script ${name}`);
+  return parseStartScript(command);
+}
 
 /** What pg-count-preload.js counted in a process. */
 export interface PgCounts {
@@ -52,10 +91,19 @@ export class BuiltProcess {
    * Starts `node <script>` from the repository root. With `countsFile`, the process counts its
    * Postgres statements (pg-count-preload.js, loaded with --import) and `pgCounts` reads them.
    */
-  static start(name: string, script: string, env: Record<string, string>, countsFile?: string): BuiltProcess {
-    const args = countsFile
-      ? ['--import', resolve(REPO_ROOT, PRELOAD), resolve(REPO_ROOT, script)]
-      : [resolve(REPO_ROOT, script)];
+  static start(
+    name: string,
+    script: string | StartCommand,
+    env: Record<string, string>,
+    countsFile?: string,
+  ): BuiltProcess {
+    const command = typeof script === 'string' ? { env: {}, nodeArgs: [], script } : script;
+    const args = [
+      ...command.nodeArgs,
+      ...(countsFile ? ['--import', resolve(REPO_ROOT, PRELOAD)] : []),
+      resolve(REPO_ROOT, command.script),
+    ];
+    env = { ...env, ...command.env };
     const child = spawn(process.execPath, args, {
       cwd: REPO_ROOT,
       env: countsFile

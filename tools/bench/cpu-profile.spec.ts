@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { componentOf, summarizeProfile, type CpuProfile } from './cpu-profile.js';
-import { memoryBreakdown } from './memory.js';
+import { histogramTotals, meanMsBetween, memoryBreakdown } from './exposition.js';
 
 describe('componentOf', () => {
   it.each([
@@ -101,5 +101,25 @@ describe('memoryBreakdown', () => {
 
   it('reports 0 for what the exposition lacks', () => {
     expect(memoryBreakdown('').rssBytes).toBe(0);
+  });
+});
+
+describe('histogramTotals and meanMsBetween', () => {
+  const exposition = [
+    '# TYPE baton_node_completion_seconds histogram',
+    'baton_node_completion_seconds_bucket{le="0.001",app="baton-worker"} 3',
+    'baton_node_completion_seconds_sum{app="baton-worker"} 0.012',
+    'baton_node_completion_seconds_count{app="baton-worker"} 8',
+    'baton_node_completion_seconds_other_sum 99',
+  ].join('\n');
+
+  it('reads _sum and _count of the named histogram only', () => {
+    expect(histogramTotals(exposition, 'baton_node_completion_seconds')).toEqual({ sum: 0.012, count: 8 });
+    expect(histogramTotals(exposition, 'baton_missing')).toEqual({ sum: 0, count: 0 });
+  });
+
+  it('gives the mean in ms of what was observed in between, or null', () => {
+    expect(meanMsBetween({ sum: 0.012, count: 8 }, { sum: 0.032, count: 18 })).toBeCloseTo(2, 10);
+    expect(meanMsBetween({ sum: 1, count: 8 }, { sum: 1, count: 8 })).toBeNull();
   });
 });

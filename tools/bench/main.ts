@@ -11,10 +11,10 @@ import { stringify } from 'yaml';
 import { DEFAULT_CLIENT_ID, startDevAuthServer } from '../dev-auth-server/server.js';
 import { benchOptions } from './bench-options.js';
 import { measureLiveEvents } from './live-events.js';
-import { BuiltProcess, freePort } from './child-process.js';
+import { BuiltProcess, freePort, npmStartCommand } from './child-process.js';
 import { FastResourceServer } from './fast-resource-server.js';
 import { summarizeProfile } from './cpu-profile.js';
-import { memoryBreakdown } from './memory.js';
+import { histogramTotals, meanMsBetween, memoryBreakdown } from './exposition.js';
 import {
   callsAfterRevocation,
   cpuMsPer,
@@ -123,12 +123,12 @@ bench: try {
   };
   const apiUrl = `http://127.0.0.1:${apiPort}`;
   log('starting the api (it creates and migrates the database), then the worker');
-  const api = BuiltProcess.start('api', 'dist/apps/api/src/main.js', batonEnv, join(dir, 'api-pg-counts.json'));
+  const api = BuiltProcess.start('api', npmStartCommand('start:api'), batonEnv, join(dir, 'api-pg-counts.json'));
   closers.push({ what: 'api', close: () => api.stop() });
   await api.waitUntilReady(`${apiUrl}/health/ready`, 60_000);
   const worker = BuiltProcess.start(
     'worker',
-    'dist/apps/worker/src/main.js',
+    npmStartCommand('start:worker'),
     batonEnv,
     join(dir, 'worker-pg-counts.json'),
   );
@@ -240,18 +240,22 @@ bench: try {
   // --- one run alone: step gaps ------------------------------------------------------------------
   log(`step gap, one run alone: ${options.aloneRuns} runs one after another`);
   resource.record();
+  const completionsBeforeAlone = await completionTotals();
   for (let i = 0; i < options.aloneRuns; i++) {
     await startRun(`alone-${i}`, i);
     await finished(`alone-${i}`, 1);
   }
   const aloneGaps = stepGaps(resource.takeRecords());
+  const aloneCompletionMs = meanMsBetween(completionsBeforeAlone, await completionTotals());
 
   // --- the throughput phase: 200 runs, 20 starts at a time, api and worker running together --------
+  const completionsBeforeLoad = await completionTotals();
   const load = await measured(`load`, options.runs, async (tag) => {
     resource.record();
     await startRuns(tag, options.runs, options.concurrency);
   });
   const loadGaps = stepGaps(resource.takeRecords());
+  const loadCompletionMs = meanMsBetween(completionsBeforeLoad, await completionTotals());
 
   // --- where the time goes: the load phase again, with V8's sampling profiler in the api and the worker
   log(`CPU profile: ${options.runs} runs as in the load phase, api and worker profiled`);
@@ -478,12 +482,14 @@ bench: try {
     apiAlone,
     gaps: {
       alone: {
+        completionMs: aloneCompletionMs,
         count: aloneGaps.length,
         p50: percentile(aloneGaps, 50),
         p99: percentile(aloneGaps, 99),
         max: percentile(aloneGaps, 100),
       },
       load: {
+        completionMs: loadCompletionMs,
         count: loadGaps.length,
         p50: percentile(loadGaps, 50),
         p99: percentile(loadGaps, 99),
@@ -635,6 +641,11 @@ bench: try {
     } finally {
       resource.watch(null);
     }
+  }
+
+  /** The worker's completion round-trip histogram (baton_node_completion_seconds), for a phase's mean. */
+  async function completionTotals(): Promise<{ sum: number; count: number }> {
+    return histogramTotals(await text(`http://127.0.0.1:${workerPort}/metrics`), 'baton_node_completion_seconds');
   }
 
   /**

@@ -1,5 +1,5 @@
 import type { ProfileSummary } from './cpu-profile.js';
-import type { MemoryBreakdown } from './memory.js';
+import type { MemoryBreakdown } from './exposition.js';
 import type { LiveEventFigures } from './live-events.js';
 import type { RawBullmqResult } from './raw-bullmq.js';
 import {
@@ -34,6 +34,8 @@ export interface PhaseFigures {
 }
 
 export interface GapFigures {
+  /** Mean round trip of the worker's step completions in the phase (its metric), ms: the Postgres part of a gap. */
+  completionMs?: number | null;
   count: number;
   p50: number;
   p99: number;
@@ -180,7 +182,7 @@ export function figureRows(r: BenchResult): FigureRow[] {
     `step gap, one run alone, p50 ms (${r.gaps.alone.count} gaps)`,
     r.gaps.alone.p50,
     formatMs(r.gaps.alone.p50),
-    '—',
+    completionNote(r.gaps.alone),
     '',
     at('≤', 2),
   );
@@ -196,7 +198,7 @@ export function figureRows(r: BenchResult): FigureRow[] {
     `step gap, ${r.load.runs} runs in flight (${String(r.settings.startConcurrency)} starts at a time), p99 ms (${r.gaps.load.count} gaps)`,
     r.gaps.load.p99,
     formatMs(r.gaps.load.p99),
-    `p50 ${formatMs(r.gaps.load.p50)}, max ${formatMs(r.gaps.load.max)}`,
+    `p50 ${formatMs(r.gaps.load.p50)}, max ${formatMs(r.gaps.load.max)}${r.gaps.load.completionMs ? `; ${completionNote(r.gaps.load)}` : ''}`,
     '',
     at('≤', 50),
   );
@@ -281,6 +283,10 @@ export function printReport(r: BenchResult): void {
   );
   if (r.rss.memory) out.write(`\nworker memory after the RSS phase: ${describeMemory(r.rss.memory)}\n`);
   if (r.profile) out.write(`\n${profileTables(r.profile)}\n`);
+}
+
+function completionNote(gaps: GapFigures): string {
+  return gaps.completionMs ? `completion round trip mean ${formatMs(gaps.completionMs)}` : '—';
 }
 
 function describeMemory(m: MemoryBreakdown): string {

@@ -28,6 +28,10 @@ describe('renderRun', () => {
       createdAt: '2026-01-01T00:00:00.000Z',
       startedAt: null,
       finishedAt: null,
+      parentRunId: null,
+      rootRunId: 'r1',
+      depth: 0,
+      children: [],
       nodes: [
         node('fetch', 'succeeded', { grantedScopes: ['a:read', 'b'] }),
         node('submit', 'failed', { attempts: 3, error: { code: 'http_status', message: '400' } }),
@@ -40,5 +44,26 @@ describe('renderRun', () => {
       '  ✖ submit  failed ×3  http_status: 400',
       '  – notify  skipped',
     ]);
+  });
+
+  it('names the parent of a child run and each child its workflow nodes started (SPEC §11)', () => {
+    const lines = renderRun({
+      id: 'c1',
+      status: 'running',
+      workflow: { name: 'research', version: 1 },
+      agentId: null,
+      userId: 'u',
+      input: {},
+      error: null,
+      createdAt: '2026-01-01T00:00:00.000Z',
+      startedAt: null,
+      finishedAt: null,
+      parentRunId: 'p1',
+      rootRunId: 'p1',
+      depth: 1,
+      children: [{ id: 'g1', nodeId: 'deeper', workflow: { name: 'leaf', version: 3 }, status: 'waiting_for_human' }],
+      nodes: [node('deeper', 'waiting_for_human')],
+    });
+    expect(lines.slice(2)).toEqual(['  parent p1  depth 1', '  ↳ deeper  child g1  leaf v3  waiting_for_human']);
   });
 });

@@ -30,6 +30,12 @@ export function renderRun(run: RunDetail): string[] {
       `  ${MARK[node.status] ?? ' '} ${node.id.padEnd(width)}  ${node.status}${attempts}${detail ? `  ${detail}` : ''}`,
     );
   }
+  // SPEC §11: where the run sits in its tree.
+  if (run.parentRunId) lines.push(`  parent ${run.parentRunId}  depth ${run.depth}`);
+  for (const child of run.children ?? [])
+    lines.push(
+      `  ↳ ${child.nodeId}  child ${child.id}  ${child.workflow.name} v${child.workflow.version}  ${child.status}`,
+    );
   return lines;
 }
 

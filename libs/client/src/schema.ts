@@ -400,6 +400,18 @@ export interface components {
             startedAt: string | null;
             /** Format: date-time */
             finishedAt: string | null;
+            /**
+             * Format: uuid
+             * @description SPEC §11: the run whose workflow node started this one; null at the root
+             */
+            parentRunId: string | null;
+            /**
+             * Format: uuid
+             * @description the root of this run's tree (its own id at the root)
+             */
+            rootRunId: string;
+            /** @description 0 at the root */
+            depth: number;
         };
         StartedRun: {
             /** Format: uuid */
@@ -415,7 +427,7 @@ export interface components {
         };
         Node: {
             id: string;
-            /** @description http, approval or handler */
+            /** @description http, approval, handler or workflow */
             type: string;
             /** @enum {string} */
             status: "pending" | "queued" | "running" | "waiting_for_human" | "succeeded" | "failed" | "skipped" | "cancelled";
@@ -425,7 +437,7 @@ export interface components {
             startedAt: string | null;
             /** Format: date-time */
             finishedAt: string | null;
-            /** @description http nodes: {status, headers, body}; approval nodes: {approved, by, note}; null until it succeeds */
+            /** @description http nodes: {status, headers, body}; approval nodes: {approved, by, note}; workflow nodes: {runId, status, outputs}; null until it succeeds */
             output: unknown;
             /** @description why it failed: a stable code and a human message */
             error: ({
@@ -463,7 +475,32 @@ export interface components {
             startedAt: string | null;
             /** Format: date-time */
             finishedAt: string | null;
+            /**
+             * Format: uuid
+             * @description SPEC §11: the run whose workflow node started this one; null at the root
+             */
+            parentRunId: string | null;
+            /**
+             * Format: uuid
+             * @description the root of this run's tree (its own id at the root)
+             */
+            rootRunId: string;
+            /** @description 0 at the root */
+            depth: number;
             nodes: components["schemas"]["Node"][];
+            /** @description the runs its workflow nodes started, oldest first */
+            children: {
+                /** Format: uuid */
+                id: string;
+                /** @description the workflow node that started it */
+                nodeId: string;
+                workflow: {
+                    name: string;
+                    version: number;
+                };
+                /** @enum {string} */
+                status: "pending" | "running" | "waiting_for_human" | "succeeded" | "failed" | "cancelled";
+            }[];
         };
         Escalation: {
             /** Format: uuid */
@@ -543,6 +580,18 @@ export interface components {
             startedAt: string | null;
             /** Format: date-time */
             finishedAt: string | null;
+            /**
+             * Format: uuid
+             * @description SPEC §11: the run whose workflow node started this one; null at the root
+             */
+            parentRunId: string | null;
+            /**
+             * Format: uuid
+             * @description the root of this run's tree (its own id at the root)
+             */
+            rootRunId: string;
+            /** @description 0 at the root */
+            depth: number;
         };
         RunPage: {
             items: components["schemas"]["RunSummary"][];
@@ -1612,6 +1661,8 @@ export interface operations {
                 status?: "pending" | "running" | "waiting_for_human" | "succeeded" | "failed" | "cancelled";
                 /** @description workflow name */
                 workflow?: string;
+                /** @description true: leave child runs (SPEC §11) out */
+                rootOnly?: "true" | "false";
             };
             header?: never;
             path?: never;
@@ -1929,6 +1980,8 @@ export interface operations {
                 /** @description nextCursor of the previous page */
                 cursor?: string;
                 runId?: string;
+                /** @description SPEC §11: the entries of this run and of all its descendant runs */
+                rootRunId?: string;
                 /** @description the user's sub */
                 userId?: string;
                 /** @description the user's issuer (identities are (issuer, sub) pairs) */
@@ -2041,6 +2094,8 @@ export interface operations {
         parameters: {
             query?: {
                 runId?: string;
+                /** @description SPEC §11: the entries of this run and of all its descendant runs */
+                rootRunId?: string;
                 /** @description the user's sub */
                 userId?: string;
                 /** @description the user's issuer (identities are (issuer, sub) pairs) */

@@ -15,6 +15,16 @@ const instant = { type: 'string', format: 'date-time' } as const;
 export const ApiAuditFilterQueries = (options: { stream?: boolean } = {}): MethodDecorator =>
   applyDecorators(
     ApiQuery({ name: 'runId', required: false, schema: { type: 'string', format: 'uuid' } }),
+    ...(options.stream
+      ? []
+      : [
+          ApiQuery({
+            name: 'rootRunId',
+            required: false,
+            description: 'SPEC §11: the entries of this run and of all its descendant runs',
+            schema: { type: 'string', format: 'uuid' },
+          }),
+        ]),
     ApiQuery({ name: 'userId', required: false, description: "the user's sub", schema: { type: 'string' } }),
     ApiQuery({
       name: 'issuer',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { isDependencyUnavailable } from './dependency-unavailable.js';
+import { isDependencyUnavailable, isTransientConflict } from './dependency-unavailable.js';
 
 describe('isDependencyUnavailable (issue 10 item 14)', () => {
   const withCode = (code: string, message = 'x') => Object.assign(new Error(message), { code });
@@ -50,5 +50,25 @@ describe('isDependencyUnavailable (issue 10 item 14)', () => {
     const a: { cause?: unknown; message: string } = { message: 'a' };
     a.cause = a;
     expect(isDependencyUnavailable(a)).toBe(false);
+  });
+});
+
+describe('isTransientConflict', () => {
+  it.each([
+    ['a deadlock', Object.assign(new Error('deadlock detected'), { code: '40P01' })],
+    ['a serialization failure', Object.assign(new Error('could not serialize access'), { code: '40001' })],
+    ['a deadlock inside a TypeORM QueryFailedError', { message: 'x', driverError: { code: '40P01' } }],
+    ['a deadlock as a cause', new Error('wrapped', { cause: { code: '40001' } })],
+  ])('recognizes %s', (_, error) => {
+    expect(isTransientConflict(error)).toBe(true);
+  });
+
+  it.each([
+    ['a unique violation', { code: '23505' }],
+    ['a connection loss', { code: '08006' }],
+    ['nothing', null],
+    ['a string', '40P01'],
+  ])('leaves %s alone', (_, error) => {
+    expect(isTransientConflict(error)).toBe(false);
   });
 });

@@ -56,3 +56,18 @@ export function isDependencyUnavailable(error: unknown, depth = 0): boolean {
   if (Array.isArray(e.errors) && e.errors.some((inner) => isDependencyUnavailable(inner, depth + 1))) return true;
   return isDependencyUnavailable(e.driverError, depth + 1) || isDependencyUnavailable(e.cause, depth + 1);
 }
+
+/** Seconds to wait after a transient conflict: the competing transaction is over by then. */
+export const CONFLICT_RETRY_AFTER_SECONDS = 1;
+
+/**
+ * A transaction Postgres aborted because of a concurrent one — `40P01` deadlock_detected (a
+ * human's resolve meeting a child run's end in the same run tree, say) or `40001`
+ * serialization_failure: the request itself was fine and may simply be sent again.
+ */
+export function isTransientConflict(error: unknown, depth = 0): boolean {
+  if (depth > 6 || error === null || typeof error !== 'object') return false;
+  const e = error as { code?: unknown; cause?: unknown; driverError?: unknown };
+  if (e.code === '40P01' || e.code === '40001') return true;
+  return isTransientConflict(e.driverError, depth + 1) || isTransientConflict(e.cause, depth + 1);
+}

@@ -5,6 +5,7 @@ import { auditStatsSchema, auditVerdictSchema } from '../audit/audit.openapi.js'
 import { resolveBodySchema } from '../escalations/escalations.openapi.js';
 import { startRunBodySchema } from '../runs/runs.openapi.js';
 import { problemSchema } from './api-problem-responses.decorator.js';
+import { OPERATIONS_PATHS } from './operations.openapi.js';
 
 const TAGS: [name: string, description: string][] = [
   ['workflows', 'Workflow definitions: versioned, immutable, validated (SPEC §3)'],
@@ -39,6 +40,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     );
   for (const [name, description] of TAGS) builder.addTag(name, description);
   const document = SwaggerModule.createDocument(app, builder.build());
+  Object.assign(document.paths, OPERATIONS_PATHS);
 
   document.components = {
     ...document.components,

@@ -3,7 +3,12 @@ import { DomainError, DomainErrorCode } from '@baton/platform';
 import { randomUUID } from 'node:crypto';
 import type { Request, Response } from 'express';
 import { describeBodyParserError } from './body-parsing.js';
-import { DEPENDENCY_RETRY_AFTER_SECONDS, isDependencyUnavailable } from './dependency-unavailable.js';
+import {
+  CONFLICT_RETRY_AFTER_SECONDS,
+  DEPENDENCY_RETRY_AFTER_SECONDS,
+  isDependencyUnavailable,
+  isTransientConflict,
+} from './dependency-unavailable.js';
 import { allowedMethodsFor } from './method-and-media.js';
 import { HttpProblem, PROBLEM_CONTENT_TYPE, problem, type ProblemDetails } from './problem-details.js';
 
@@ -74,6 +79,16 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       return {
         body: problem(503, 'A dependency of the service is unavailable; try again later'),
         headers: { 'retry-after': String(DEPENDENCY_RETRY_AFTER_SECONDS) },
+      };
+    }
+    if (isTransientConflict(error)) {
+      this.logger.warn(
+        { code: (error as { code?: string }).code, reqId: request.id },
+        'a concurrent change conflicted',
+      );
+      return {
+        body: problem(503, 'A concurrent change conflicted with this request; nothing was changed, try again'),
+        headers: { 'retry-after': String(CONFLICT_RETRY_AFTER_SECONDS) },
       };
     }
     const correlationId = randomUUID();

@@ -14,6 +14,7 @@ const listQuery = z.strictObject({
   ...pageQuerySchema,
   status: z.enum(RUN_STATUSES as [RunStatus, ...RunStatus[]]).optional(),
   workflow: z.string().min(1).max(64).optional(),
+  rootOnly: z.enum(['true', 'false']).optional(),
 });
 const idempotencyKey = z
   .string()
@@ -81,8 +82,8 @@ export class RunsController {
   @ApiPageQueries()
   @ApiOkResponse({ schema: refTo('RunPage') })
   list(@Query() query: Record<string, unknown>, @CurrentUser() user: AuthenticatedUser) {
-    const { limit, cursor, status, workflow } = parseQuery(listQuery, query);
-    return this.runs.list(user, { limit, cursor, status, workflow });
+    const { limit, cursor, status, workflow, rootOnly } = parseQuery(listQuery, query);
+    return this.runs.list(user, { limit, cursor, status, workflow, rootOnly: rootOnly === 'true' });
   }
 
   @Get('runs/:id')

@@ -23,4 +23,10 @@ export const ApiRunListQueries = (): MethodDecorator =>
       description: 'workflow name',
       schema: { type: 'string', minLength: 1, maxLength: 64 },
     }),
+    ApiQuery({
+      name: 'rootOnly',
+      required: false,
+      description: 'true: leave child runs (SPEC §11) out',
+      schema: { type: 'string', enum: ['true', 'false'] },
+    }),
   );

@@ -3,7 +3,7 @@ import { duration, h, json, statusBadge } from '../dom.js';
 import { drawDag, type DagNode } from './dag.js';
 import type { PageContext } from './page.js';
 
-type Run = Schemas['RunDetail'] & { children?: { id: string; status: string; workflow?: { name: string } }[] };
+type Run = Schemas['RunDetail'];
 type AuditEntry = Schemas['AuditEntry'];
 
 const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);
@@ -91,6 +91,17 @@ export async function runPage(ctx: PageContext, id: string): Promise<void> {
         h('dd', {}, run.userId),
         h('dt', {}, 'Duration'),
         h('dd', {}, duration(run.startedAt, run.finishedAt)),
+        ...(run.parentRunId
+          ? [
+              h('dt', {}, 'Parent run'),
+              h(
+                'dd',
+                {},
+                h('a', { href: `/console/runs/${run.parentRunId}` }, run.parentRunId),
+                ` (depth ${run.depth})`,
+              ),
+            ]
+          : []),
       ),
     );
     if (run.error) header.append(h('p', { class: 'error' }, `${run.error.code}: ${run.error.message}`));
@@ -127,7 +138,7 @@ export async function runPage(ctx: PageContext, id: string): Promise<void> {
               'li',
               {},
               h('a', { href: `/console/runs/${c.id}` }, c.id),
-              ` ${c.workflow?.name ?? ''} `,
+              ` ${c.workflow.name} v${c.workflow.version} (node ${c.nodeId}) `,
               statusBadge(c.status),
             ),
           ),

@@ -1,22 +1,15 @@
 import { Controller, DynamicModule, Get, Header, Inject, Module } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { Registry } from 'prom-client';
 import { Public } from '../http/public.decorator.js';
 import { createMetricsRegistry } from './metrics.js';
 
-@ApiTags('operations')
+// Documented in the api's OpenAPI document (apps/api/src/http/operations.openapi.ts): no swagger here.
 @Public()
 @Controller('metrics')
 class MetricsController {
   constructor(@Inject(Registry) private readonly registry: Registry) {}
 
   @Get()
-  @ApiOperation({ operationId: 'getMetrics', summary: 'Prometheus metrics' })
-  @ApiOkResponse({
-    description: 'Prometheus text exposition format',
-    content: { 'text/plain': { schema: { type: 'string' } } },
-  })
-  @ApiProduces('text/plain')
   @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
   scrape(): Promise<string> {
     return this.registry.metrics();

@@ -11,6 +11,8 @@ import { parseIsoInstant } from './iso-instant.js';
  */
 export interface AuditFilter {
   runId?: string;
+  /** SPEC §11: this run and all its descendants (not on the live stream). */
+  rootRunId?: string;
   userId?: string;
   /** SPEC §16: identities are pairs, so `userId` is narrowed by the issuer that vouched for it. */
   issuer?: string;
@@ -62,6 +64,7 @@ const operationParam = z
 
 const filterShape = {
   runId: z.guid('must be a run id (UUID)').optional(),
+  rootRunId: z.guid('must be a run id (UUID)').optional(),
   userId: auditTextParam.optional(),
   issuer: auditTextParam.optional(),
   agentId: auditTextParam.optional(),
@@ -88,7 +91,8 @@ const exportParams = z
   .superRefine(fromNotAfterTo);
 
 // The stream is live and in commit order: no `order`, no `to`, no paging (SPEC §13).
-const { order: _order, to: _to, ...streamFilterShape } = filterShape;
+// Nor `rootRunId`: a stream matches entries by their own fields, and tree membership is not one.
+const { order: _order, to: _to, rootRunId: _rootRunId, ...streamFilterShape } = filterShape;
 const streamParams = z.strictObject(streamFilterShape);
 
 /** Parses `GET /v1/audit/stream` query parameters: the list's filters except order, to, cursor and limit. */
@@ -115,6 +119,7 @@ export function parseAuditExportQuery(query: unknown): AuditExportQuery {
 
 interface FilterParams {
   runId?: string;
+  rootRunId?: string;
   userId?: string;
   issuer?: string;
   agentId?: string;
@@ -129,6 +134,7 @@ interface FilterParams {
 function toFilter(params: FilterParams): AuditFilter {
   const filter: AuditFilter = {};
   if (params.runId !== undefined) filter.runId = params.runId;
+  if (params.rootRunId !== undefined) filter.rootRunId = params.rootRunId;
   if (params.userId !== undefined) filter.userId = params.userId;
   if (params.issuer !== undefined) filter.issuer = params.issuer;
   if (params.agentId !== undefined) filter.agentId = params.agentId;

@@ -90,6 +90,10 @@ export function auditStatsStatement(query: AuditStatsQuery): SqlStatement {
   };
 }
 
+/** The ids of a run and all its descendants (SPEC §11): the runs below it share its root, and lie below it by parent links. */
+export const TREE_OF = (run: string): string =>
+  `WITH RECURSIVE tree(id) AS (SELECT ${run} UNION ALL SELECT c.id FROM runs c JOIN tree t ON c.parent_run_id = t.id) SELECT id FROM tree`;
+
 export function auditConditions(filter: AuditFilter): { conditions: string[]; values: unknown[] } {
   const conditions: string[] = [];
   const values: unknown[] = [];
@@ -98,6 +102,10 @@ export function auditConditions(filter: AuditFilter): { conditions: string[]; va
     conditions.push(`${column} = $${values.length}${cast}`);
   };
   if (filter.runId !== undefined) equal('run_id', filter.runId, '::uuid');
+  if (filter.rootRunId !== undefined) {
+    values.push(filter.rootRunId);
+    conditions.push(`run_id IN (${TREE_OF(`$${values.length}::uuid`)})`);
+  }
   if (filter.userId !== undefined) equal('user_id', filter.userId);
   if (filter.issuer !== undefined) equal('issuer', filter.issuer);
   if (filter.agentId !== undefined) equal('agent_id', filter.agentId);

@@ -120,7 +120,5 @@ export const NodeErrorCode = {
   DelegationDepthExceeded: 'delegation_depth_exceeded',
   /** SPEC §11: the child run failed or was cancelled on its own; never retried. */
   ChildRunFailed: 'child_run_failed',
-  /** This engine does not start child runs yet (SPEC §11 lifecycle is not built); never retried. */
-  SubWorkflowsNotSupported: 'sub_workflows_not_supported',
 } as const;
 export type NodeErrorCode = (typeof NodeErrorCode)[keyof typeof NodeErrorCode];

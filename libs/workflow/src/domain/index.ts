@@ -33,3 +33,5 @@ export * from './definition/input-schema.js';
 export * from './trace/trace-context.js';
 export * from './scopes/scope-changes.js';
 export * from './scopes/delegation-ceiling.js';
+export * from './tree/child-run-id.js';
+export * from './tree/child-run-result.js';

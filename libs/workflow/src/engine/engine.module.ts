@@ -12,6 +12,8 @@ import { NodeExecutor } from './node-executor.js';
 import { NodeConcurrency } from './node-concurrency.js';
 import { NodeRunner } from './node-runner.js';
 import { NodeSweeper } from './node-sweeper.js';
+import { ReadyNodesListener } from './ready-nodes-listener.js';
+import { WorkflowNodeExecutor } from './workflow-node.js';
 import { QueueModule } from './queue.module.js';
 import { StoresModule } from '../persistence/stores.module.js';
 import { SubjectTokenModule } from '../runs/subject-token.module.js';
@@ -33,6 +35,8 @@ export class EngineModule {
       SetPoller,
       HandlerRegistry,
       NodeExecutor,
+      WorkflowNodeExecutor,
+      ReadyNodesListener,
       NodeRunner,
       NodeConcurrency,
       NodeSweeper,

@@ -16,6 +16,7 @@ import {
   NodeErrorCode,
   RenderBudget,
   childTraceparent,
+  narrowWithinDelegation,
   parseTraceparent,
   TemplateError,
   renderTemplateString,
@@ -47,6 +48,7 @@ import type { AttemptVerdict } from './decisions/attempt-verdict.js';
 import { decideExchangeFailure } from './decisions/exchange-failure-decision.js';
 import { decideHttpOutcome } from './decisions/http-outcome-decision.js';
 import type { NodeError, NodeOutcome } from './node-outcome.js';
+import { WorkflowNodeExecutor } from './workflow-node.js';
 
 /** A token obtained for this attempt, with what is needed to drop it and ask again. */
 interface TokenLease {
@@ -78,6 +80,7 @@ export class NodeExecutor implements OnModuleDestroy {
     private readonly metrics: EngineMetrics,
     private readonly revoked: RevokedSubjectTokens,
     private readonly runs: RunStore,
+    private readonly workflowNodes: WorkflowNodeExecutor,
   ) {
     // SPEC §10.3: what was exchanged from a revoked subject token is dropped in every worker.
     revoked.onRevoked((digests) => {
@@ -111,11 +114,7 @@ export class NodeExecutor implements OnModuleDestroy {
         case 'handler':
           return await this.runHandler(attempt, node, signal);
         case 'workflow':
-          // SPEC §11's child-run lifecycle is not built in this engine yet: fail clearly, never retried.
-          return attempt.fail({
-            code: NodeErrorCode.SubWorkflowsNotSupported,
-            message: `this engine does not start child runs yet (workflow node calling ${node.workflow.name})`,
-          });
+          return await this.workflowNodes.execute(attempt, node);
       }
     } catch (error) {
       if (error instanceof TemplateError)
@@ -277,13 +276,23 @@ export class NodeExecutor implements OnModuleDestroy {
       };
     }
 
-    // 2. Scope narrowing: granted = required ∪ (optional ∩ user).
-    const { granted, missing } = scopesToRequest({
-      requiredScopes: oauth.requiredScopes,
-      optionalScopes: oauth.optionalScopes,
-      userScopes: run.userScopes,
-      scopeSource: profile.scopeSource,
-    });
+    // 2. Scope narrowing: granted = required ∪ (optional ∩ user). A child run's user scopes are
+    //    already within its ceilings (SPEC §11); when the user's scopes are not known up front, the
+    //    ceilings still bound what is asked.
+    const { granted, missing } =
+      profile.scopeSource === 'authorization-server'
+        ? narrowWithinDelegation({
+            node: oauth,
+            userScopes: run.userScopes,
+            ceilings: await this.workflowNodes.ceilingsOf(attempt.claim.runId),
+            userScopesKnown: false,
+          })
+        : scopesToRequest({
+            requiredScopes: oauth.requiredScopes,
+            optionalScopes: oauth.optionalScopes,
+            userScopes: run.userScopes,
+            scopeSource: profile.scopeSource,
+          });
     if (missing.length > 0) {
       attempt.audit(AuditOperation.ScopeNarrowed, {
         success: false,

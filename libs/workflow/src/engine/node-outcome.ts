@@ -16,9 +16,15 @@ export type NodeOutcome =
       prompt?: string;
       grantedScopes: string[] | null;
       audits: AuditRecord[];
-    };
+    }
+  /** A `workflow` node started (or found) its child run: the node stays running, the child's end settles it (SPEC §11). */
+  | { kind: 'delegated'; childRunId: string; grantedScopes: null; audits: AuditRecord[] };
 
 export interface NodeError {
   code: string;
   message: string;
+  /** `delegation_exceeded`: the child's required scopes outside the ceiling. */
+  scopes?: string[];
+  /** `child_run_failed`: the child run. */
+  childRunId?: string;
 }

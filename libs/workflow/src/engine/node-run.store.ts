@@ -372,7 +372,12 @@ export class NodeRunStore {
   async staleRunning(seconds: number, limit: number): Promise<(RunNodeJob & { carrier: string | null })[]> {
     const rows = await this.sql.query<{ run_id: string; node_id: string; attempts: number; carrier: string | null }>(
       'baton_stale_running',
-      `SELECT run_id, node_id, attempts, carrier FROM node_runs WHERE status = 'running' AND updated_at < now() - make_interval(secs => $1) ORDER BY updated_at LIMIT $2`,
+      // A workflow node whose child run is in flight is running without a job, by design (SPEC §11).
+      `SELECT n.run_id, n.node_id, n.attempts, n.carrier FROM node_runs n
+       WHERE n.status = 'running' AND n.updated_at < now() - make_interval(secs => $1)
+         AND NOT EXISTS (SELECT 1 FROM runs c WHERE c.parent_run_id = n.run_id AND c.parent_node_id = n.node_id
+                           AND c.parent_attempt = n.attempts AND c.status IN ('pending', 'running', 'waiting_for_human'))
+       ORDER BY n.updated_at LIMIT $2`,
       [seconds, limit],
     );
     return rows.map((r) => ({ runId: r.run_id, nodeId: r.node_id, attempt: r.attempts, carrier: r.carrier }));

@@ -101,6 +101,8 @@ export class NodeRunner implements BeforeApplicationShutdown {
     span.set({ 'baton.node.outcome': outcome.kind });
     span.end(outcome.kind === 'failed' ? { ok: false, message: outcome.error.code } : { ok: true });
     this.count(outcome);
+    // A workflow node started its child run: nothing to record; the child's end settles the node (SPEC §11).
+    if (outcome.kind === 'delegated') return null;
     if (outcome.kind === 'succeeded') {
       const handedOver = performance.now();
       const completion = await this.store.complete(claim, {
@@ -110,7 +112,9 @@ export class NodeRunner implements BeforeApplicationShutdown {
         successors: definition?.plan.successors.get(claim.nodeId) ?? [],
         carrier: this.draining ? null : carrier,
       });
-      this.concurrency.record(performance.now() - handedOver);
+      const roundTripMs = performance.now() - handedOver;
+      this.concurrency.record(roundTripMs);
+      this.metrics.completionRoundTrip.observe(roundTripMs / 1000);
       // Nothing started next: this may have been the run's last node (counted at scrape time).
       if (completion.settled && !completion.next && completion.queued.length === 0) {
         this.runEnds.note(claim.runId, claim.nodeId);
@@ -172,7 +176,7 @@ export class NodeRunner implements BeforeApplicationShutdown {
     }
   }
 
-  private nonSuccess(outcome: Exclude<NodeOutcome, { kind: 'succeeded' }>): NonSuccessOutcome {
+  private nonSuccess(outcome: Exclude<NodeOutcome, { kind: 'succeeded' | 'delegated' }>): NonSuccessOutcome {
     switch (outcome.kind) {
       case 'retry':
         return { kind: 'retry', error: outcome.error, delayMs: outcome.delayMs };

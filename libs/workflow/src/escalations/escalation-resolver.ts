@@ -11,6 +11,7 @@ import {
   ESCALATION_ACTIONS,
   EscalationAction,
   NodeErrorCode,
+  delegatedScopes,
   isActionAllowedForReason,
   isTerminalRunStatus,
   type EscalationReason,
@@ -33,7 +34,8 @@ export const resolveBodySchema = z.strictObject({
 
 /** A fresh subject token for `resume`, already verified and sealed. */
 interface FreshSubject {
-  sealed: { ciphertext: Buffer; keyId: string };
+  /** Sealed for one run (the seal binds the run id): every run of the tree gets its own (SPEC §11). */
+  seal(runId: string): { ciphertext: Buffer; keyId: string };
   scopes: string[];
   expiresAt: Date;
   email: string | null;
@@ -147,14 +149,17 @@ export class EscalationResolver {
     switch (action) {
       case EscalationAction.Resume:
       case EscalationAction.Retry: {
+        // One subject token for the tree (SPEC §11): resuming any run replaces it in every run not
+        // over, each child keeping only the user's scopes within its delegation.
         if (fresh)
-          await this.runs.replaceSubjectToken(m, runId, {
-            ...fresh.sealed,
-            expiresAt: fresh.expiresAt,
-            scopes: fresh.scopes,
-            email: fresh.email,
-            sid: fresh.sid,
-          });
+          for (const member of await this.runs.inFlightTree(m, runId))
+            await this.runs.replaceSubjectToken(m, member.id, {
+              ...fresh.seal(member.id),
+              expiresAt: fresh.expiresAt,
+              scopes: delegatedScopes(fresh.scopes, member.delegation),
+              email: fresh.email,
+              sid: fresh.sid,
+            });
         const job = await this.nodes.requeueWaiting(m, runId, nodeId);
         if (!job) throw new DomainError(DomainErrorCode.Conflict, `Node ${nodeId} is no longer waiting`);
         await this.runs.backToRunning(m, runId);
@@ -211,7 +216,7 @@ export class EscalationResolver {
         throw new DomainError(DomainErrorCode.Forbidden, "The subjectToken belongs to another user than the run's");
       }
       return {
-        sealed: this.cipher.seal(subjectToken, { runId: run.id, issuer: run.userIss, subject: run.userSub }),
+        seal: (runId) => this.cipher.seal(subjectToken, { runId, issuer: run.userIss, subject: run.userSub }),
         scopes: principal.scopes,
         expiresAt: principal.expiresAt,
         email: typeof principal.claims.email === 'string' ? principal.claims.email : null,

@@ -1,3 +1,4 @@
+import { TREE_OF } from '../audit/audit-sql.js';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { decodeTimeIdCursor, toPage, type Page } from '@baton/platform';
@@ -85,7 +86,8 @@ export class EscalationRepository {
       .limit(filter.limit + 1);
     if (filter.owner) qb.andWhere('r.user_iss = :iss AND r.user_sub = :sub', filter.owner);
     if (filter.reason) qb.andWhere('e.reason = :reason', { reason: filter.reason });
-    if (filter.runId) qb.andWhere('e.run_id = :runId', { runId: filter.runId });
+    // SPEC §11: a run's escalations include its descendants'.
+    if (filter.runId) qb.andWhere(`e.run_id IN (${TREE_OF(':runId::uuid')})`, { runId: filter.runId });
     if (filter.workflow) qb.andWhere('r.workflow_name = :workflow', { workflow: filter.workflow });
     if (filter.cursor) {
       const [at, id] = decodeTimeIdCursor(filter.cursor);

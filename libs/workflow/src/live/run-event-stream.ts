@@ -125,6 +125,6 @@ export class AuditEventStream extends FeedFollower {
 }
 
 function runOf(detail: RunDetailView): RunView {
-  const { nodes: _nodes, ...run } = detail;
+  const { nodes: _nodes, children: _children, ...run } = detail;
   return run;
 }

@@ -6,6 +6,8 @@ import type { EscalationReason } from '../domain/index.js';
 /** Seconds: a node is an exchange plus a downstream call, or a handler; approvals end at once. */
 const NODE_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 const EXCHANGE_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+/** A completion is one Postgres round trip: a millisecond or two alone, tens of ms on a saturated machine. */
+const COMPLETION_BUCKETS = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1];
 /** Queue wait spans a hop between chained steps (milliseconds) and a retry's backoff (minutes). */
 const QUEUE_WAIT_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
 
@@ -32,6 +34,7 @@ export class EngineMetrics {
   readonly ssfPolls: Counter<'result'>;
   readonly ssfPollLastSuccess: Gauge<'transmitter'>;
   readonly nodeConcurrency: Gauge;
+  readonly completionRoundTrip: Histogram;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -108,6 +111,12 @@ export class EngineMetrics {
       name: 'baton_escalations_resolved_total',
       help: 'Escalations resolved by a human (action) or expired (action="expire"), by reason',
       labelNames: ['reason', 'action'],
+      registers,
+    });
+    this.completionRoundTrip = new Histogram({
+      name: 'baton_node_completion_seconds',
+      help: "Round trip of a step's completion: the one statement that records a succeeded node and claims the next",
+      buckets: COMPLETION_BUCKETS,
       registers,
     });
     this.nodeConcurrency = new Gauge({

@@ -56,4 +56,17 @@ export class RunEntity {
 
   @Column({ name: 'updated_at', type: 'timestamptz' })
   updatedAt: Date;
+
+  /** SPEC §11: the run whose `workflow` node started this one (null at the root). */
+  @Column({ name: 'parent_run_id', type: 'uuid', nullable: true })
+  parentRunId: string | null;
+
+  @Column({ name: 'parent_node_id', type: 'text', nullable: true })
+  parentNodeId: string | null;
+
+  @Column({ name: 'root_run_id', type: 'uuid' })
+  rootRunId: string;
+
+  @Column({ type: 'integer' })
+  depth: number;
 }

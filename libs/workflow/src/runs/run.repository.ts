@@ -9,6 +9,8 @@ export interface RunListFilter {
   owner?: { iss: string; sub: string };
   status?: string;
   workflow?: string;
+  /** SPEC §11: leave child runs out. */
+  rootOnly?: boolean;
   limit: number;
   cursor?: string;
 }
@@ -26,14 +28,16 @@ export class RunRepository {
     return this.dataSource.getRepository(RunEntity).findOneBy({ id });
   }
 
-  /** The run and its nodes as of one snapshot, so a reader never sees a node ahead of its run. */
-  findWithNodes(id: string): Promise<{ run: RunEntity | null; nodes: NodeRunEntity[] }> {
+  /** The run, its nodes and its child runs as of one snapshot, so a reader never sees a node ahead of its run. */
+  findWithNodes(id: string): Promise<{ run: RunEntity | null; nodes: NodeRunEntity[]; children: RunEntity[] }> {
     return this.dataSource.transaction('REPEATABLE READ', async (m) => {
       const run = await m.findOneBy(RunEntity, { id });
-      const nodes = run
-        ? await m.getRepository(NodeRunEntity).find({ where: { runId: id }, order: { position: 'ASC' } })
-        : [];
-      return { run, nodes };
+      if (!run) return { run, nodes: [], children: [] };
+      const nodes = await m.getRepository(NodeRunEntity).find({ where: { runId: id }, order: { position: 'ASC' } });
+      const children = await m
+        .getRepository(RunEntity)
+        .find({ where: { parentRunId: id }, order: { createdAt: 'ASC', id: 'ASC' } });
+      return { run, nodes, children };
     });
   }
 
@@ -48,6 +52,7 @@ export class RunRepository {
     if (filter.owner) qb.andWhere('r.user_iss = :iss AND r.user_sub = :sub', filter.owner);
     if (filter.status) qb.andWhere('r.status = :status', { status: filter.status });
     if (filter.workflow) qb.andWhere('r.workflow_name = :workflow', { workflow: filter.workflow });
+    if (filter.rootOnly) qb.andWhere('r.parent_run_id IS NULL');
     if (filter.cursor) {
       const [at, id] = decodeTimeIdCursor(filter.cursor);
       qb.andWhere('(r.created_at, r.id) < (:at::timestamptz, :id::uuid)', { at, id });

@@ -28,7 +28,14 @@ import { RunRepository } from './run.repository.js';
 import { RunStore } from './run.store.js';
 import { EngineMetrics } from '../metrics/engine-metrics.js';
 import type { TraceParent } from '../domain/trace/trace-context.js';
-import { toNodeRunView, toRunView, type RunDetailView, type RunSummaryView, type RunView } from './run.views.js';
+import {
+  toChildRunView,
+  toNodeRunView,
+  toRunView,
+  type RunDetailView,
+  type RunSummaryView,
+  type RunView,
+} from './run.views.js';
 
 export const startRunBodySchema = z.strictObject({
   input: z.record(z.string(), z.unknown()).default({}),
@@ -183,6 +190,9 @@ export class RunService {
         createdAt: started.createdAt.toISOString(),
         startedAt: null,
         finishedAt: null,
+        parentRunId: null,
+        rootRunId: id,
+        depth: 0,
       };
       return { run, created: true };
     }
@@ -196,14 +206,14 @@ export class RunService {
   }
 
   async get(id: string, caller: Caller): Promise<RunDetailView> {
-    const { run, nodes } = await this.runs.findWithNodes(this.checkedId(id));
+    const { run, nodes, children } = await this.runs.findWithNodes(this.checkedId(id));
     this.assertVisible(id, run, caller);
-    return { ...toRunView(run!), nodes: nodes.map(toNodeRunView) };
+    return { ...toRunView(run!), nodes: nodes.map(toNodeRunView), children: children.map(toChildRunView) };
   }
 
   async list(
     caller: Caller,
-    filter: { status?: RunStatus; workflow?: string; limit: number; cursor?: string },
+    filter: { status?: RunStatus; workflow?: string; rootOnly?: boolean; limit: number; cursor?: string },
   ): Promise<Page<RunSummaryView>> {
     const owner = caller.may(ApiScopeKey.RunsReadAll) ? undefined : { iss: caller.issuer, sub: caller.subject };
     const page = await this.runs.list({ ...filter, owner });

@@ -50,6 +50,34 @@ export interface SubjectTokenRevocation {
   at: string;
 }
 
+/** A child run as the `workflow` node that starts it describes it (SPEC §11). */
+export interface NewChildRun {
+  id: string;
+  parentRunId: string;
+  parentNodeId: string;
+  parentAttempt: number;
+  workflowName: string;
+  workflowVersion: number;
+  agentId: string | null;
+  input: Record<string, unknown>;
+  /** The user's scopes within every ceiling of the child's delegation (what its nodes narrow against). */
+  userScopes: string[];
+  /** The parent's subject token sealed for the child's id, or null when a security event deleted it. */
+  subjectToken: { ciphertext: Buffer; keyId: string } | null;
+  /** The ceilings above the child, root first; its last entry is the starting node's. */
+  delegation: string[][];
+  /** The parent node's successors, for completing it when the child succeeds. */
+  parentSuccessors: readonly unknown[];
+  nodes: { id: string; type: string; queued: boolean; refs: readonly string[] }[];
+}
+
+/** Where a run sits in its tree (SPEC §11). */
+export interface TreePosition {
+  rootRunId: string;
+  depth: number;
+  delegation: string[][];
+}
+
 const IN_FLIGHT_RUN_STATUSES = RUN_STATUSES.filter((s) => !TERMINAL_RUN_STATUSES.includes(s));
 
 export type StartResult =
@@ -97,11 +125,68 @@ export class RunStore {
     return { outcome: 'created', id: row.r_id!, createdAt: row.r_created_at! };
   }
 
-  /** Cancels a run that is not over; returns the escalations it closed, or null when it was already over. */
+  /**
+   * SPEC §11: the child run of a parent node attempt, its node rows and `run.started`, in one
+   * statement that first checks the attempt is still running. `exists`: this attempt's child was
+   * started before (a re-executed attempt); `gone`: the attempt or its run is over.
+   */
+  async startChild(child: NewChildRun): Promise<'created' | 'exists' | 'gone'> {
+    const [row] = await this.sql.query<{ outcome: 'created' | 'exists' | 'gone' }>(
+      'baton_start_child',
+      `SELECT baton_start_child($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10, $11, $12::jsonb, $13::jsonb, $14::jsonb) AS outcome`,
+      [
+        child.id,
+        child.parentRunId,
+        child.parentNodeId,
+        child.parentAttempt,
+        child.workflowName,
+        child.workflowVersion,
+        child.agentId,
+        JSON.stringify(child.input),
+        child.userScopes,
+        child.subjectToken?.ciphertext ?? null,
+        child.subjectToken?.keyId ?? null,
+        JSON.stringify(child.delegation),
+        JSON.stringify(child.parentSuccessors),
+        JSON.stringify(child.nodes),
+      ],
+    );
+    return row!.outcome;
+  }
+
+  async treePosition(runId: string): Promise<TreePosition | null> {
+    const [row] = await this.sql.query<{ root_run_id: string; depth: number; delegation: string[][] }>(
+      'baton_tree_position',
+      `SELECT root_run_id, depth, delegation FROM runs WHERE id = $1`,
+      [runId],
+    );
+    return row ? { rootRunId: row.root_run_id, depth: row.depth, delegation: row.delegation } : null;
+  }
+
+  /** The child a parent node attempt started, if any, with its status and (once it succeeded) its nodes' outputs. */
+  async childOf(
+    parentRunId: string,
+    nodeId: string,
+    attempt: number,
+  ): Promise<{ id: string; status: RunStatus; outputs: Record<string, unknown> } | null> {
+    const [row] = await this.sql.query<{ id: string; status: RunStatus; outputs: Record<string, unknown> }>(
+      'baton_child_of',
+      `SELECT c.id, c.status,
+              (SELECT coalesce(jsonb_object_agg(n.node_id, n.output), '{}'::jsonb) FROM node_runs n WHERE n.run_id = c.id AND n.status = 'succeeded') AS outputs
+       FROM runs c WHERE c.parent_run_id = $1 AND c.parent_node_id = $2 AND c.parent_attempt = $3`,
+      [parentRunId, nodeId, attempt],
+    );
+    return row ?? null;
+  }
+
+  /**
+   * Cancels a run that is not over, and all its descendants (SPEC §11, by the tree trigger); returns
+   * the escalations it closed, or null when it was already over.
+   */
   async cancel(runId: string, by: string): Promise<{ closedEscalations: string[] } | null> {
     const [row] = await this.sql.query<{ closed: string[] | null }>(
-      'baton_cancel_run',
-      `SELECT baton_cancel_run($1, $2) AS closed`,
+      'baton_cancel_tree',
+      `SELECT baton_cancel_tree($1, $2) AS closed`,
       [runId, by],
     );
     return row?.closed ? { closedEscalations: row.closed } : null;
@@ -123,12 +208,31 @@ export class RunStore {
     return row?.closed ?? [];
   }
 
-  /** A human acted on an escalation: the run is running again unless another escalation is still open. */
+  /**
+   * A human acted on an escalation: the run is running again unless another escalation is still
+   * open or one of its child runs still waits for a human (SPEC §11).
+   */
   async backToRunning(m: EntityManager, runId: string): Promise<void> {
     await m.query(
       `UPDATE runs SET status = $2, updated_at = now()
-       WHERE id = $1 AND status = ANY($3) AND NOT EXISTS (SELECT 1 FROM escalations WHERE run_id = $1 AND status = 'open')`,
-      [runId, RunStatus.Running, allowedFromRun(RunStatus.Running).filter((s) => s !== RunStatus.Pending)],
+       WHERE id = $1 AND status = ANY($3) AND NOT EXISTS (SELECT 1 FROM escalations WHERE run_id = $1 AND status = 'open')
+         AND NOT EXISTS (SELECT 1 FROM runs c WHERE c.parent_run_id = $1 AND c.status = $4)`,
+      [
+        runId,
+        RunStatus.Running,
+        allowedFromRun(RunStatus.Running).filter((s) => s !== RunStatus.Pending),
+        RunStatus.WaitingForHuman,
+      ],
+    );
+  }
+
+  /** The runs of `runId`'s tree that are not over (locked), with their delegations: one subject token for the tree. */
+  async inFlightTree(m: EntityManager, runId: string): Promise<{ id: string; delegation: string[][] }[]> {
+    return m.query(
+      `SELECT id, delegation FROM runs
+       WHERE root_run_id = (SELECT root_run_id FROM runs WHERE id = $1) AND status = ANY($2)
+       ORDER BY depth DESC, id FOR UPDATE`,
+      [runId, IN_FLIGHT_RUN_STATUSES],
     );
   }
 

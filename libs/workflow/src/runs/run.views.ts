@@ -17,6 +17,9 @@ export const runViewSchema = z.object({
   createdAt: instant,
   startedAt: nullableInstant,
   finishedAt: nullableInstant,
+  parentRunId: z.uuid().nullable().describe('SPEC §11: the run whose workflow node started this one; null at the root'),
+  rootRunId: z.uuid().describe("the root of this run's tree (its own id at the root)"),
+  depth: z.int().min(0).describe('0 at the root'),
 });
 export type RunView = z.infer<typeof runViewSchema>;
 
@@ -30,7 +33,7 @@ export type StartedRunView = z.infer<typeof startedRunViewSchema>;
 
 export const nodeRunViewSchema = z.object({
   id: z.string(),
-  type: z.string().describe('http, approval or handler'),
+  type: z.string().describe('http, approval, handler or workflow'),
   status: z.enum(NODE_STATUSES as [NodeStatus, ...NodeStatus[]]),
   attempts: z.int().min(0),
   grantedScopes: z.array(z.string()).nullable(),
@@ -38,12 +41,26 @@ export const nodeRunViewSchema = z.object({
   finishedAt: nullableInstant,
   output: z
     .unknown()
-    .describe('http nodes: {status, headers, body}; approval nodes: {approved, by, note}; null until it succeeds'),
+    .describe(
+      'http nodes: {status, headers, body}; approval nodes: {approved, by, note}; workflow nodes: {runId, status, outputs}; null until it succeeds',
+    ),
   error: viewError.nullable(),
 });
 export type NodeRunView = z.infer<typeof nodeRunViewSchema>;
 
-export const runDetailViewSchema = runViewSchema.extend({ nodes: z.array(nodeRunViewSchema) });
+/** A child run as its parent's view lists it (SPEC §11). */
+export const childRunViewSchema = z.object({
+  id: z.uuid(),
+  nodeId: z.string().describe('the workflow node that started it'),
+  workflow: z.object({ name: z.string(), version: z.int().min(1) }),
+  status: z.enum(RUN_STATUSES as [RunStatus, ...RunStatus[]]),
+});
+export type ChildRunView = z.infer<typeof childRunViewSchema>;
+
+export const runDetailViewSchema = runViewSchema.extend({
+  nodes: z.array(nodeRunViewSchema),
+  children: z.array(childRunViewSchema).describe('the runs its workflow nodes started, oldest first'),
+});
 export type RunDetailView = z.infer<typeof runDetailViewSchema>;
 
 export function toRunView(run: RunEntity): RunView {
@@ -58,6 +75,18 @@ export function toRunView(run: RunEntity): RunView {
     createdAt: iso(run.createdAt)!,
     startedAt: iso(run.startedAt),
     finishedAt: iso(run.finishedAt),
+    parentRunId: run.parentRunId,
+    rootRunId: run.rootRunId,
+    depth: run.depth,
+  };
+}
+
+export function toChildRunView(run: RunEntity): ChildRunView {
+  return {
+    id: run.id,
+    nodeId: run.parentNodeId!,
+    workflow: { name: run.workflowName, version: run.workflowVersion },
+    status: run.status as RunStatus,
   };
 }
 

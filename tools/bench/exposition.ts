@@ -32,3 +32,22 @@ export function memoryBreakdown(exposition: string): MemoryBreakdown {
     heapSpaces,
   };
 }
+
+/** A histogram's `_sum` and `_count` (no labels, or only the app's default label) in an exposition. */
+export function histogramTotals(exposition: string, name: string): { sum: number; count: number } {
+  const read = (suffix: string): number => {
+    const line = exposition.split('\n').find((l) => new RegExp(`^${name}_${suffix}(\\{[^,}]*\\})?\\s`).test(l));
+    const value = Number(line?.trim().split(/\s+/).at(-1));
+    return Number.isFinite(value) ? value : 0;
+  };
+  return { sum: read('sum'), count: read('count') };
+}
+
+/** Mean of the observations made between two readings of a histogram, ms (null when none were). */
+export function meanMsBetween(
+  before: { sum: number; count: number },
+  after: { sum: number; count: number },
+): number | null {
+  const count = after.count - before.count;
+  return count > 0 ? ((after.sum - before.sum) / count) * 1000 : null;
+}
