@@ -117,6 +117,8 @@ describe('npm run demo -- --once', () => {
     expect(out).toMatch(/Run [0-9a-f-]{36} succeeded in/);
     // the order of the milestones
     const milestones = [
+      'delegating only expenses:read',
+      'a child run',
       'narrowed to expenses:read',
       'approval_required',
       'session is revoked',
@@ -155,7 +157,9 @@ describe('npm run demo -- --once', () => {
   });
 
   it('leaves a succeeded run with both escalations resolved and a complete audit trail', async () => {
-    const runs = await db.query(`SELECT id, workflow_name, status, user_sub, subject_token_ciphertext FROM runs`);
+    const runs = await db.query(
+      `SELECT id, workflow_name, status, user_sub, subject_token_ciphertext FROM runs WHERE workflow_name = 'expense-approval'`,
+    );
     expect(runs.rows).toHaveLength(1);
     const run = runs.rows[0];
     expect(run).toMatchObject({
@@ -198,6 +202,30 @@ describe('npm run demo -- --once', () => {
     expect(count('node.succeeded', 'approve')).toBe(1);
     expect(count('node.succeeded', 'submit')).toBe(1);
     expect(count('run.succeeded')).toBe(1);
+  });
+
+  it('has the expense agent delegate the receipt check to a child run that only ever held expenses:read', async () => {
+    expect(result.stdout).toMatch(/check-receipt: a child run [0-9a-f-]{36} of receipt-check \(depth 1, parent [0-9a-f-]{36}\)/);
+    expect(result.stdout).toMatch(/the expenses API saw aud=https:\/\/expenses\.example\.com scope="expenses:read" sub=alice/);
+    const tree = await db.query(
+      `SELECT c.id, c.status, c.depth, c.agent_id, p.workflow_name AS parent_workflow, p.status AS parent_status
+       FROM runs c JOIN runs p ON p.id = c.parent_run_id WHERE c.workflow_name = 'receipt-check'`,
+    );
+    expect(tree.rows).toEqual([
+      {
+        id: expect.any(String),
+        status: 'succeeded',
+        depth: 1,
+        agent_id: 'receipts-agent',
+        parent_workflow: 'expense-check',
+        parent_status: 'succeeded',
+      },
+    ]);
+    const exchanged = await db.query(
+      `SELECT node_id, scopes FROM audit_entries WHERE run_id = $1 AND operation = 'token.exchanged'`,
+      [tree.rows[0].id],
+    );
+    expect(exchanged.rows).toEqual([{ node_id: 'read-receipt', scopes: ['expenses:read'] }]);
   });
 
   it('stops every process it started', async () => {

@@ -34,6 +34,12 @@ export class ExpenseReports {
     return report && { ...report };
   }
 
+  /** The receipt on file for a report (what the demo's receipts agent checks); undefined when there is no such report. */
+  receipt(id: string): { reportId: string; file: string; total: number; matchesReport: boolean } | undefined {
+    const report = this.reports.get(id);
+    return report && { reportId: id, file: `receipt-${id}.pdf`, total: report.total, matchesReport: true };
+  }
+
   /** Undefined when there is no such report. */
   submit(
     id: string,

@@ -37,6 +37,7 @@ const MAX_BODY_BYTES = 64 * 1024;
  * /health needs a JWT access token from the trusted issuer, for this audience, with the route's scope.
  *
  * - `GET /reports/:id` (expenses:read) → the report
+ * - `GET /reports/:id/receipt` (expenses:read) → the receipt on file (the demo's receipts agent)
  * - `POST /reports/:id/submit` (expenses:write), body `{total}` → the submission (idempotent per `Idempotency-Key`)
  * - `GET /health` → `{status: "ok"}`
  */
@@ -60,13 +61,16 @@ export async function startExpensesResourceServer(
     if (method === 'GET' && path === '/health') return sendJson(res, 200, { status: 'ok' });
 
     const read = /^\/reports\/([^/]+)$/.exec(path);
+    const receipt = /^\/reports\/([^/]+)\/receipt$/.exec(path);
     const submit = /^\/reports\/([^/]+)\/submit$/.exec(path);
     const route =
       method === 'GET' && read
-        ? { id: read[1]!, scope: ROUTE_SCOPES.readReport }
-        : method === 'POST' && submit
-          ? { id: submit[1]!, scope: ROUTE_SCOPES.submitReport }
-          : undefined;
+        ? { id: read[1]!, scope: ROUTE_SCOPES.readReport, receipt: false }
+        : method === 'GET' && receipt
+          ? { id: receipt[1]!, scope: ROUTE_SCOPES.readReport, receipt: true }
+          : method === 'POST' && submit
+            ? { id: submit[1]!, scope: ROUTE_SCOPES.submitReport, receipt: false }
+            : undefined;
     if (!route) {
       log({ msg: 'request', method, path, status: 404 });
       return sendJson(res, 404, { error: 'not_found' });
@@ -102,7 +106,12 @@ export async function startExpensesResourceServer(
     const idempotencyKey = headerValue(req.headers['idempotency-key']);
     let status: number;
     let body: unknown;
-    if (route.scope === ROUTE_SCOPES.readReport) {
+    if (route.receipt) {
+      const found = reports.receipt(reportId);
+      [status, body] = found
+        ? [200, found]
+        : [404, { error: 'not_found', error_description: `no report ${reportId}` }];
+    } else if (route.scope === ROUTE_SCOPES.readReport) {
       const report = reports.find(reportId);
       [status, body] = report
         ? [200, report]

@@ -44,3 +44,57 @@ export function expenseApprovalWorkflow(expensesUrl: string) {
     ],
   };
 }
+
+/**
+ * The receipts agent's workflow (SPEC §11's child): it reads the receipt on file for a report.
+ * Its one node needs only expenses:read — the ceiling its caller delegates.
+ */
+export function receiptCheckWorkflow(expensesUrl: string) {
+  return {
+    name: 'receipt-check',
+    description: "Check a report's receipt (the receipts agent)",
+    agentId: 'receipts-agent',
+    inputSchema: {
+      type: 'object',
+      required: ['reportId'],
+      properties: { reportId: { type: 'string' } },
+    },
+    defaults: { oauth: { profile: 'corp' }, timeoutMs: 30000 },
+    nodes: [
+      {
+        id: 'read-receipt',
+        type: 'http',
+        oauth: { requiredScopes: ['expenses:read'], audience: 'https://expenses.example.com' },
+        request: { method: 'GET', url: `${expensesUrl}/reports/{{input.reportId}}/receipt` },
+      },
+    ],
+  };
+}
+
+/**
+ * The expense agent fetching a report and handing "check the receipt" to the receipts agent with a
+ * ceiling of expenses:read: however broad the user's token, the child can never get more.
+ */
+export function expenseCheckWorkflow(expensesUrl: string) {
+  return {
+    name: 'expense-check',
+    description: 'Fetch a report and have the receipts agent check its receipt',
+    agentId: 'expense-agent',
+    defaults: { oauth: { profile: 'corp' }, timeoutMs: 30000 },
+    nodes: [
+      {
+        id: 'fetch',
+        type: 'http',
+        oauth: { requiredScopes: ['expenses:read'], audience: 'https://expenses.example.com' },
+        request: { method: 'GET', url: `${expensesUrl}/reports/{{input.reportId}}` },
+      },
+      {
+        id: 'check-receipt',
+        type: 'workflow',
+        dependsOn: ['fetch'],
+        workflow: { name: 'receipt-check', input: { reportId: '{{input.reportId}}' } },
+        oauth: { requiredScopes: ['expenses:read'] },
+      },
+    ],
+  };
+}

@@ -3,7 +3,7 @@ import type { DevAuthAdmin } from './dev-auth-admin.js';
 import type { ProgressView } from './progress-view.js';
 import { describeObservation, type ResourceObservations } from './resource-observations.js';
 import { RunWatcher, node } from './run-watcher.js';
-import { expenseApprovalWorkflow } from './sample-workflow.js';
+import { expenseApprovalWorkflow, expenseCheckWorkflow, receiptCheckWorkflow } from './sample-workflow.js';
 import { StoryFailure, waitFor } from './step-waiter.js';
 
 /** Who takes part, and the scopes each one signs in with. */
@@ -30,7 +30,8 @@ export interface StoryEnding {
 }
 
 /**
- * The SPEC §3 workflow end to end, told as it happens: a narrowed exchange, an approval by a
+ * A sub-agent with a delegated ceiling (SPEC §11), then the SPEC §3 workflow end to end, told as
+ * it happens: a narrowed exchange, an approval by a
  * manager, a session revoked at the IdP (which tells Baton through Shared Signals) that pauses the
  * run before its next step, a fresh sign-in that resumes it, success.
  * Every step talks to the real processes over HTTP; nothing is simulated.
@@ -50,6 +51,8 @@ export async function tellStory({ api, auth, view, expenses, expensesUrl }: Stor
     ++step,
     `${operator.sub} registers the SPEC §3 workflow ${view.bold(workflow.name)} (version ${workflow.version}): fetch → approve → submit`,
   );
+
+  step = await delegateReceiptCheck({ api, auth, view, expenses, expensesUrl }, operatorToken, step);
 
   let userToken = await auth.signIn(employee.sub, employee.scopes);
   const beforeFetch = expenses.count;
@@ -138,6 +141,53 @@ export async function tellStory({ api, auth, view, expenses, expensesUrl }: Stor
     watcher.stop();
   }
   return { runId: started.id, operatorToken };
+}
+
+/**
+ * A sub-agent (SPEC §11): the expense agent fetches the report and hands "check the receipt" to the
+ * receipts agent, delegating only expenses:read. Returns the last step number.
+ */
+async function delegateReceiptCheck(
+  { api, auth, view, expenses, expensesUrl }: StoryContext,
+  operatorToken: string,
+  step: number,
+): Promise<number> {
+  const { employee } = CAST;
+  const receipts = await api.registerWorkflow(operatorToken, receiptCheckWorkflow(expensesUrl));
+  const check = await api.registerWorkflow(operatorToken, expenseCheckWorkflow(expensesUrl));
+  view.step(
+    ++step,
+    `First a smaller job: ${view.bold(check.name)} (expense-agent) fetches the report and hands "check the receipt" to ${view.bold(receipts.name)} (receipts-agent), delegating only expenses:read`,
+  );
+  const token = await auth.signIn(employee.sub, employee.scopes);
+  const beforeReceipt = expenses.count;
+  const started = await api.startRun(token, check.name, { reportId: REPORT_ID });
+  const watcher = new RunWatcher(api, operatorToken, started.id, view);
+  watcher.start();
+  try {
+    const checked = await watcher.until('the receipt check to succeed', (run) => run.status === 'succeeded');
+    const child = checked.children[0];
+    if (!child) throw new StoryFailure(`run ${checked.id} has no child run`);
+    const childRun = await api.run(operatorToken, child.id);
+    const childScopes = node(childRun, 'read-receipt').grantedScopes ?? [];
+    const receiptSeen = await expenses.next(
+      'the receipt request',
+      beforeReceipt,
+      (o) => o.method === 'GET' && o.path.endsWith('/receipt'),
+    );
+    view.step(
+      ++step,
+      `check-receipt: a child run ${view.bold(child.id)} of ${child.workflow.name} (depth ${childRun.depth}, parent ${checked.id}) read the receipt with a token narrowed to ${view.green(childScopes.join(' '))}`,
+    );
+    view.note(
+      `${employee.sub} also holds expenses:write and expenses:notify; nothing above the ceiling expenses:read can reach the receipts agent`,
+    );
+    view.note(`the expenses API saw ${describeObservation(receiptSeen)}`);
+    view.note(`run ${checked.id} ${view.green('succeeded')} with the child's outputs as the node's output`);
+  } finally {
+    watcher.stop();
+  }
+  return step;
 }
 
 /** The run's open escalation on `nodeId`, as the manager's queue shows it. */
