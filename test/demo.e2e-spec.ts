@@ -205,8 +205,12 @@ describe('npm run demo -- --once', () => {
   });
 
   it('has the expense agent delegate the receipt check to a child run that only ever held expenses:read', async () => {
-    expect(result.stdout).toMatch(/check-receipt: a child run [0-9a-f-]{36} of receipt-check \(depth 1, parent [0-9a-f-]{36}\)/);
-    expect(result.stdout).toMatch(/the expenses API saw aud=https:\/\/expenses\.example\.com scope="expenses:read" sub=alice/);
+    expect(result.stdout).toMatch(
+      /check-receipt: a child run [0-9a-f-]{36} of receipt-check \(depth 1, parent [0-9a-f-]{36}\)/,
+    );
+    expect(result.stdout).toMatch(
+      /the expenses API saw aud=https:\/\/expenses\.example\.com scope="expenses:read" sub=alice/,
+    );
     const tree = await db.query(
       `SELECT c.id, c.status, c.depth, c.agent_id, p.workflow_name AS parent_workflow, p.status AS parent_status
        FROM runs c JOIN runs p ON p.id = c.parent_run_id WHERE c.workflow_name = 'receipt-check'`,

@@ -108,9 +108,7 @@ export async function startExpensesResourceServer(
     let body: unknown;
     if (route.receipt) {
       const found = reports.receipt(reportId);
-      [status, body] = found
-        ? [200, found]
-        : [404, { error: 'not_found', error_description: `no report ${reportId}` }];
+      [status, body] = found ? [200, found] : [404, { error: 'not_found', error_description: `no report ${reportId}` }];
     } else if (route.scope === ROUTE_SCOPES.readReport) {
       const report = reports.find(reportId);
       [status, body] = report

@@ -19,7 +19,8 @@ import type { Job } from 'bullmq';
  * sweeper then finds its node and the retry budget decides.
  */
 @Processor(QueueName.Nodes, {
-  // Node jobs are I/O bound (exchange, downstream HTTP): up to 32 at once, adapted by NodeConcurrency.
+  // Node jobs are I/O bound (exchange, downstream HTTP): NodeConcurrency sets the real limit at boot
+  // (baton.yaml worker.nodeConcurrency) and adapts it.
   concurrency: DEFAULT_CONCURRENCY_LIMIT.min,
   // A crashed worker's job is re-delivered once its lock lapses; keep that short.
   lockDuration: 10_000,

@@ -14,6 +14,7 @@ describe('loadConfig', () => {
     expect(config.api.scopes.workflowsWrite).toBe('baton:workflows:write');
     expect(config.escalationTtlSeconds).toBe(86400);
     expect(config.maxDelegationDepth).toBe(3);
+    expect(config.worker.nodeConcurrency).toEqual({ min: 4, max: 32, targetCompletionMs: 10 });
     expect(config.encryptionKey).toHaveLength(32);
   });
 
@@ -39,6 +40,21 @@ describe('loadConfig', () => {
     const config = loadConfig({ BATON_ENCRYPTION_KEY: KEY, CORP_SECRET: 's3' }, read);
     expect(config.exchangeProfiles.corp!.clientSecret).toBe('s3');
     expect(config.exchangeProfiles.corp!.expirySkewSeconds).toBe(30);
+  });
+
+  it('reads worker.nodeConcurrency, and refuses a minimum above the maximum naming the key', () => {
+    const read = () => 'worker:\n  nodeConcurrency:\n    min: 8\n    max: 8\n    targetCompletionMs: 25\n';
+    expect(loadConfig({ BATON_ENCRYPTION_KEY: KEY }, read).worker.nodeConcurrency).toEqual({
+      min: 8,
+      max: 8,
+      targetCompletionMs: 25,
+    });
+    expect(() => loadConfig({ BATON_ENCRYPTION_KEY: KEY }, () => 'worker:\n  nodeConcurrency:\n    min: 40\n')).toThrow(
+      /worker\.nodeConcurrency\.min: /,
+    );
+    expect(() =>
+      loadConfig({ BATON_ENCRYPTION_KEY: KEY }, () => 'worker:\n  nodeConcurrency:\n    speed: 3\n'),
+    ).toThrow(/worker\.nodeConcurrency/);
   });
 
   it('refuses a wrong type and names the key', () => {

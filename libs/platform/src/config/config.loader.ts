@@ -110,6 +110,8 @@ export interface BatonConfig {
   exchangeProfiles: Record<string, ExchangeProfile>;
   http: { allowedHosts: string[]; audienceOrigins?: Record<string, string[]> };
   escalationTtlSeconds: number;
+  /** Node jobs per worker: adapted within [min, max] to the completion round trip (NodeConcurrency). */
+  worker: { nodeConcurrency: { min: number; max: number; targetCompletionMs: number } };
   /** SPEC §11: a run at this depth (the root is 0) cannot start a child run. */
   maxDelegationDepth: number;
   /** Issue 10 item 8: approvals need escalationsResolve and four eyes. */
@@ -264,6 +266,7 @@ export function loadConfig(
       ...(y.http.audienceOrigins && { audienceOrigins: y.http.audienceOrigins }),
     },
     escalationTtlSeconds: y.escalationTtlSeconds,
+    worker: { nodeConcurrency: { ...y.worker.nodeConcurrency } },
     ...(y.console && { console: y.console }),
     maxDelegationDepth: y.maxDelegationDepth,
     approvals: { requireResolveScope: y.approvals.requireResolveScope },

@@ -249,6 +249,20 @@ export const batonYamlSchema = z.strictObject({
     })
     .optional(),
   escalationTtlSeconds: z.number().int().positive().default(86400),
+  /** How many node jobs one worker runs at once: adapted between min and max to its completion round trips. */
+  worker: z
+    .strictObject({
+      nodeConcurrency: z
+        .strictObject({
+          min: z.number().int().min(1).max(1024).default(4),
+          max: z.number().int().min(1).max(1024).default(32),
+          /** Above this mean completion round trip the limit shrinks; equal min and max fix it. */
+          targetCompletionMs: z.number().positive().max(60_000).default(10),
+        })
+        .refine((c) => c.min <= c.max, { message: 'min must not exceed max', path: ['min'] })
+        .prefault({}),
+    })
+    .prefault({}),
   /** SPEC §11: a run at this depth (the root is 0) cannot start a child run. */
   maxDelegationDepth: z.number().int().min(0).max(32).default(3),
   approvals: z.strictObject({ requireResolveScope: z.boolean().default(false) }).prefault({}),

@@ -1,6 +1,11 @@
 import { Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { InjectConfig, type BatonConfig } from '@baton/platform';
 import { EngineMetrics } from '../metrics/engine-metrics.js';
-import { DEFAULT_CONCURRENCY_LIMIT, nextConcurrencyLimit } from './decisions/concurrency-limit.js';
+import {
+  DEFAULT_CONCURRENCY_LIMIT,
+  nextConcurrencyLimit,
+  type ConcurrencyLimitSettings,
+} from './decisions/concurrency-limit.js';
 
 /** A window is judged every 100 ms once it holds this many completions, else after 1 s. */
 const TICK_MS = 100;
@@ -17,7 +22,8 @@ const MAX_SAMPLES = 2000;
  */
 @Injectable()
 export class NodeConcurrency implements OnModuleDestroy {
-  private limit = DEFAULT_CONCURRENCY_LIMIT.min;
+  private readonly settings: ConcurrencyLimitSettings;
+  private limit: number;
   private samples: number[] = [];
   private windowStart = performance.now();
   private timer: NodeJS.Timeout | null = null;
@@ -26,7 +32,14 @@ export class NodeConcurrency implements OnModuleDestroy {
   /** The limit was reached at some point of the current window. */
   private saturated = false;
 
-  constructor(private readonly metrics: EngineMetrics) {}
+  constructor(
+    private readonly metrics: EngineMetrics,
+    @InjectConfig() config: BatonConfig,
+  ) {
+    const { min, max, targetCompletionMs } = config.worker.nodeConcurrency;
+    this.settings = { min, max, targetMs: targetCompletionMs, smoothing: DEFAULT_CONCURRENCY_LIMIT.smoothing };
+    this.limit = min;
+  }
 
   /** Starts adapting; `apply` receives each new whole limit. Returns the limit to start with. */
   attach(apply: (limit: number) => void): number {
@@ -66,7 +79,7 @@ export class NodeConcurrency implements OnModuleDestroy {
     if (this.samples.length < WINDOW_SAMPLES && !(age >= WINDOW_MAX_MS && (this.samples.length > 0 || this.saturated)))
       return;
     const before = this.current();
-    this.limit = nextConcurrencyLimit(this.limit, { samples: this.samples, saturated: this.saturated });
+    this.limit = nextConcurrencyLimit(this.limit, { samples: this.samples, saturated: this.saturated }, this.settings);
     this.samples = [];
     this.saturated = this.active >= this.current();
     this.windowStart = performance.now();
