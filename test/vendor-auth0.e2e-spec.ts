@@ -125,6 +125,43 @@ describe('vendor auth0 with an actor', () => {
     expect(new Set(jtis).size).toBe(2);
   });
 
+  it("inside a sub-workflow the child's actor token names its parent's agent in a nested act (SPEC §9.3, §11)", async () => {
+    const receipts = await stack.post(
+      'auth0-receipts',
+      { requiredScopes: ['read:expenses'], audience: API },
+      {
+        agentId: 'receipts-agent',
+      },
+    );
+    expect(receipts.status).toBe(201);
+    const parent = await stack.post(
+      'auth0-delegating',
+      {},
+      {
+        agentId: 'expense-agent',
+        nodes: [
+          {
+            id: 'delegate',
+            type: 'workflow',
+            workflow: { name: 'auth0-receipts' },
+            oauth: { profile: 'idp', requiredScopes: ['read:expenses'] },
+          },
+        ],
+      },
+    );
+    expect(parent.status).toBe(201);
+    // The parent succeeds once its child did, which took the child's exchange.
+    const { run } = await stack.run('auth0-delegating', await userToken('erin'));
+    expect(run.status).toBe('succeeded');
+    const sent = auth0.lastRequestOf('erin')!;
+    const { payload } = await jwtVerify(sent.form.actor_token!, createLocalJWKSet(jwks), {
+      issuer: AGENTS,
+      audience: auth0.issuer,
+      subject: 'receipts-agent',
+    });
+    expect(payload.act).toEqual({ sub: 'expense-agent', iss: AGENTS });
+  });
+
   it('may_act naming the agent lets the exchange happen', async () => {
     const { run } = await stack.run(
       'auth0-read',

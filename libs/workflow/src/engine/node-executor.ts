@@ -335,6 +335,10 @@ export class NodeExecutor implements OnModuleDestroy {
       requiredScopes: [...oauth.requiredScopes],
       agentId: run.agentId ?? undefined,
       runId: attempt.claim.runId,
+      // SPEC §9.3 in a sub-workflow: the actor token names the parents' agents in a nested `act`.
+      ...(profile.actor && {
+        actorChain: await this.workflowNodes.actorChainOf(attempt.claim.runId, profile.actor.issuer),
+      }),
     };
     return this.exchange(attempt, request, subjectDigest);
   }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectConfig, type BatonConfig } from '@baton/platform';
-import { SubjectTokenCipher } from '@baton/oauth';
+import { SubjectTokenCipher, type ActorChainLink } from '@baton/oauth';
 import type { AuditRecord } from '../audit/audit-writer.js';
 import { DefinitionCache } from '../definitions/definition-cache.js';
 import {
@@ -47,8 +47,9 @@ export interface WorkflowNodeAttempt {
  */
 @Injectable()
 export class WorkflowNodeExecutor {
-  /** Runs' delegations, which never change: asked once per run and process (bounded, oldest out). */
-  private readonly delegations = new Map<string, Promise<string[][]>>();
+  /** Runs' delegations and ancestor agents, which never change: asked once per run and process. */
+  private readonly delegations = new RunFacts<string[][]>();
+  private readonly ancestors = new RunFacts<(string | null)[]>();
 
   constructor(
     private readonly runs: RunStore,
@@ -163,15 +164,17 @@ export class WorkflowNodeExecutor {
 
   /** The chain of ceilings a run narrows within (empty at the root). */
   ceilingsOf(runId: string): Promise<string[][]> {
-    let found = this.delegations.get(runId);
-    if (!found) {
-      found = this.runs.treePosition(runId).then((p) => p?.delegation ?? []);
-      found.catch(() => this.delegations.delete(runId));
-      this.delegations.set(runId, found);
-      if (this.delegations.size > MAX_CACHED_DELEGATIONS)
-        this.delegations.delete(this.delegations.keys().next().value!);
-    }
-    return found;
+    return this.delegations.get(runId, () => this.runs.treePosition(runId).then((p) => p?.delegation ?? []));
+  }
+
+  /**
+   * SPEC §9.3: the parties a child run's agent acts for — its ancestors' agents, nearest parent
+   * first, as the actor token's nested `act` (`baton` for a workflow without `agentId`, as the
+   * actor `sub` is); empty at the root.
+   */
+  async actorChainOf(runId: string, actorIssuer: string): Promise<ActorChainLink[]> {
+    const agents = await this.ancestors.get(runId, () => this.runs.ancestorAgents(runId));
+    return agents.map((agent) => ({ sub: agent || 'baton', iss: actorIssuer }));
   }
 
   /** The attempt's child exists already (this attempt is executed again): its end is the node's, or it still runs. */
@@ -191,7 +194,23 @@ export class WorkflowNodeExecutor {
   }
 }
 
-const MAX_CACHED_DELEGATIONS = 1000;
+const MAX_CACHED_RUN_FACTS = 1000;
+
+/** Per-run facts fixed at the run's start, loaded once per process (bounded, oldest out; a failed load is forgotten). */
+class RunFacts<T> {
+  private readonly byRun = new Map<string, Promise<T>>();
+
+  get(runId: string, load: () => Promise<T>): Promise<T> {
+    let found = this.byRun.get(runId);
+    if (!found) {
+      found = load();
+      found.catch(() => this.byRun.delete(runId));
+      this.byRun.set(runId, found);
+      if (this.byRun.size > MAX_CACHED_RUN_FACTS) this.byRun.delete(this.byRun.keys().next().value!);
+    }
+    return found;
+  }
+}
 
 function delegated(attempt: WorkflowNodeAttempt, childRunId: string): NodeOutcome {
   return { kind: 'delegated', childRunId, grantedScopes: null, audits: attempt.audits };

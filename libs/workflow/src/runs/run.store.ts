@@ -163,6 +163,22 @@ export class RunStore {
     return row ? { rootRunId: row.root_run_id, depth: row.depth, delegation: row.delegation } : null;
   }
 
+  /**
+   * SPEC §9.3 inside a sub-workflow: the agents of the run's ancestors, nearest parent first (`null`
+   * for a workflow without `agentId`); empty for a root run.
+   */
+  async ancestorAgents(runId: string): Promise<(string | null)[]> {
+    const rows = await this.sql.query<{ agent_id: string | null }>(
+      'baton_ancestor_agents',
+      `WITH RECURSIVE up(parent, hops) AS (
+           SELECT parent_run_id, 1 FROM runs WHERE id = $1
+           UNION ALL SELECT r.parent_run_id, up.hops + 1 FROM runs r JOIN up ON r.id = up.parent WHERE up.hops < 64)
+       SELECT r.agent_id FROM up JOIN runs r ON r.id = up.parent ORDER BY up.hops`,
+      [runId],
+    );
+    return rows.map((r) => r.agent_id);
+  }
+
   /** The child a parent node attempt started, if any, with its status and (once it succeeded) its nodes' outputs. */
   async childOf(
     parentRunId: string,
