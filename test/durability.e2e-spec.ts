@@ -8,7 +8,7 @@ import { PrivatePostgres } from './support/private-postgres.js';
 import { PrivateRedis } from './support/private-redis.js';
 import { freePort, spawnBuilt, waitForStatus, type SpawnedProcess } from './support/processes.js';
 import { ResourceServer } from './support/resource-server.js';
-import { eventually } from './support/waiting.js';
+import { blockedOn, eventually } from './support/waiting.js';
 import { definition } from './support/workflows.js';
 
 /**
@@ -170,21 +170,11 @@ describe('durability of chained runs (issue 9)', () => {
     await lock.connect();
     await lock.query('BEGIN');
     await lock.query(`SELECT 1 FROM runs WHERE id = $1 FOR UPDATE`, [id]);
-    const blocked = await eventually(
-      async () =>
-        (
-          await db.query(
-            `SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%baton_complete_node%'`,
-          )
-        ).rows,
-      (rows) => rows.length > 0,
-      5000,
-      20,
-    );
+    const blocked = await blockedOn(db, 'baton_complete_node', 5000);
     expect(blocked.length).toBeGreaterThan(0);
     worker.child.kill('SIGKILL');
     await worker.exited;
-    for (const { pid } of blocked) await db.query(`SELECT pg_terminate_backend($1)`, [pid]);
+    for (const pid of blocked) await db.query(`SELECT pg_terminate_backend($1)`, [pid]);
     await lock.query('ROLLBACK');
     await lock.end();
     expect(

@@ -7,7 +7,7 @@ import { DevAuth } from './support/dev-auth.js';
 import { isolatedEnv } from './support/isolation.js';
 import { freePort, spawnBuilt, waitForStatus, type SpawnedProcess } from './support/processes.js';
 import { ResourceServer } from './support/resource-server.js';
-import { eventually } from './support/waiting.js';
+import { blockedOn, eventually } from './support/waiting.js';
 import { definition } from './support/workflows.js';
 
 /**
@@ -80,20 +80,10 @@ describe('sub-workflows survive a worker killed while starting the child (SPEC Â
       [childId],
     );
     const worker = await startWorker();
-    const blocked = await eventually(
-      async () =>
-        (
-          await db.query(
-            `SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%baton_start_child%'`,
-          )
-        ).rows,
-      (rows) => rows.length > 0,
-      20000,
-      20,
-    );
+    const blocked = await blockedOn(db, 'baton_start_child', 20000);
     worker.child.kill('SIGKILL');
     await worker.exited;
-    for (const { pid } of blocked) await db.query(`SELECT pg_terminate_backend($1)`, [pid]);
+    for (const pid of blocked) await db.query(`SELECT pg_terminate_backend($1)`, [pid]);
     await holder.query('ROLLBACK');
     await holder.end();
     expect((await db.query(`SELECT count(*)::int AS n FROM runs WHERE parent_run_id = $1`, [runId])).rows[0].n).toBe(0);

@@ -13,3 +13,28 @@ export async function eventually<T>(
   }
   return value;
 }
+
+/**
+ * Waits until some backend is blocked on a lock while running a statement that contains `fragment`
+ * (a test holds the row it needs): the process under test is then exactly at that statement.
+ * Returns the blocked backends' pids.
+ */
+export async function blockedOn(
+  db: { query(text: string, values?: unknown[]): Promise<{ rows: { pid: number }[] }> },
+  fragment: string,
+  timeoutMs = 20000,
+): Promise<number[]> {
+  const rows = await eventually(
+    async () =>
+      (
+        await db.query(
+          `SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%' || $1 || '%' AND pid <> pg_backend_pid()`,
+          [fragment],
+        )
+      ).rows,
+    (found) => found.length > 0,
+    timeoutMs,
+    20,
+  );
+  return rows.map((r) => r.pid);
+}
