@@ -47,12 +47,16 @@ describe('npm run bench (a tiny smoke run)', () => {
       'step gap',
       'worker RSS',
       'live events',
+      'sub-workflow overhead per child run',
       'SET accepted (202) → run paused',
       'arriving > 1 s after the 202',
     ])
       expect(figures).toContain(figure);
     expect(result.live.events).toBeGreaterThan(0);
     expect(result.ssf.affected).toBeGreaterThan(0);
+    // every delegating run had its child, and the profile phase found the worker's own code
+    expect(result.subWorkflow.children).toBe(result.subWorkflow.runs);
+    expect(result.profile.worker.components.map((c: { name: string }) => c.name)).toContain('baton libs/workflow');
     expect(run.stdout).toContain('Cold token exchange per vendor strategy'); // the exchange bench ran
     expect(run.stdout).toContain('bench-audit'); // and the audit bench
   }, 300_000);

@@ -36,7 +36,7 @@ import {
   type RevocationFigures,
 } from './report.js';
 import { BenchTransmitter } from './ssf-transmitter.js';
-import { BENCH_SCOPE, NODES_PER_RUN, Workflow, sequentialHttpWorkflow } from './workload.js';
+import { BENCH_SCOPE, NODES_PER_RUN, Workflow, subWorkflowWorkloads, sequentialHttpWorkflow } from './workload.js';
 
 /**
  * `npm run bench` (issue 9's "Targets"): Baton as two built processes (`dist/apps/api`, `dist/apps/worker`),
@@ -444,6 +444,46 @@ bench: try {
     }
   }
 
+  // --- sub-workflow overhead per child run (SPEC §11): runs one at a time, flat and delegating alternately
+  const subRuns = options.quick ? 5 : 30;
+  log(
+    `sub-workflow overhead: ${subRuns} delegating runs (http → child run of one http node) beside ${subRuns} flat runs of two http nodes`,
+  );
+  for (const definition of subWorkflowWorkloads(resource.url, 'https://bench.example.com'))
+    await json('POST', `${apiUrl}/v1/workflows`, definition, admin, 201);
+  for (let i = 0; i < subRuns; i++) {
+    for (const [workflow, tag] of [
+      [Workflow.FlatTwo, 'sub-flat'],
+      [Workflow.Delegating, 'sub-delegating'],
+    ] as const) {
+      await json(
+        'POST',
+        `${apiUrl}/v1/workflows/${workflow}/runs`,
+        { input: { item: i, phase: `${tag}-${i}` } },
+        userToken,
+        202,
+      );
+      await finished(`${tag}-${i}`, 1);
+    }
+  }
+  const subWorkflow = await (async () => {
+    const durations = async (tag: string) =>
+      (
+        await db.query<{ ms: number }>(
+          `SELECT (extract(epoch FROM finished_at - created_at) * 1000)::float8 AS ms FROM runs WHERE input->>'phase' LIKE $1 || '-%'`,
+          [tag],
+        )
+      ).map((r) => r.ms);
+    const [flat, delegating] = [await durations('sub-flat'), await durations('sub-delegating')];
+    const [{ children }] = (await db.query<{ children: number }>(
+      `SELECT count(*)::int AS children FROM runs WHERE workflow_name = $1 AND status = 'succeeded'`,
+      [Workflow.DelegatedChild],
+    )) as [{ children: number }];
+    const flatMs = percentile(flat, 50);
+    const delegatingMs = percentile(delegating, 50);
+    return { runs: subRuns, children, flatMs, delegatingMs, overheadMs: delegatingMs - flatMs };
+  })();
+
   // --- revocation under load: SET accepted → runs paused (SPEC §10.3), last: it leaves runs behind ---
   const ssf = await measureRevocation();
 
@@ -498,6 +538,7 @@ bench: try {
     },
     rss,
     live,
+    subWorkflow,
     ssf,
     profile,
   };

@@ -100,6 +100,8 @@ export interface BenchResult {
   profile?: { runs: number; steps: number; api: ProfileSummary; worker: ProfileSummary };
   /** SPEC §10.3 under load: SET 202 → revoked runs paused. */
   ssf?: RevocationFigures;
+  /** SPEC §11: a delegating run (http → child run of one http node) beside a flat run of two http nodes, one at a time. */
+  subWorkflow?: { runs: number; children: number; flatMs: number; delegatingMs: number; overheadMs: number };
   rows?: FigureRow[];
 }
 
@@ -225,6 +227,17 @@ export function figureRows(r: BenchResult): FigureRow[] {
     '',
     at('≤', 250),
   );
+  if (r.subWorkflow) {
+    const w = r.subWorkflow;
+    row(
+      `sub-workflow overhead per child run, ms: median run time of http → workflow (child: one http node) − of two http nodes in one run (${w.runs} each, one at a time)`,
+      w.overheadMs,
+      formatMs(w.overheadMs),
+      `delegating ${formatMs(w.delegatingMs)}, flat ${formatMs(w.flatMs)}; ${w.children} child runs succeeded`,
+      '',
+      null,
+    );
+  }
   if (r.ssf) rows.push(...revocationRows(r.ssf));
   return rows;
 }

@@ -8,6 +8,11 @@ export const Workflow = {
   DistinctAudiences: 'bench-seq5-distinct',
   /** The revocation phase: `BENCH_SSF_STEPS` sequential http nodes against the slow downstream. */
   Revocation: 'bench-ssf',
+  /** Sub-workflow overhead: an http node, then a `workflow` node whose child is one http node … */
+  Delegating: 'bench-delegating',
+  DelegatedChild: 'bench-child',
+  /** … against the same two http calls in one flat run. */
+  FlatTwo: 'bench-flat2',
 } as const;
 
 export const NODES_PER_RUN = 5;
@@ -32,4 +37,25 @@ export function sequentialHttpWorkflow(
       request: { method: 'GET', url: `${resourceUrl}/items/{{input.item}}/step${i + 1}` },
     })),
   };
+}
+
+/**
+ * SPEC §11's overhead: `Delegating` (http, then a `workflow` node starting `DelegatedChild`, one
+ * http node) does the same two calls as `FlatTwo` (two sequential http nodes), plus one child run.
+ */
+export function subWorkflowWorkloads(resourceUrl: string, audience: string): Record<string, unknown>[] {
+  const flat = sequentialHttpWorkflow(Workflow.FlatTwo, resourceUrl, () => audience, 2);
+  const child = {
+    ...sequentialHttpWorkflow(Workflow.DelegatedChild, resourceUrl, () => audience, 1),
+    agentId: 'bench-child',
+  };
+  const parent = sequentialHttpWorkflow(Workflow.Delegating, resourceUrl, () => audience, 1);
+  const delegate = {
+    id: 'delegate',
+    type: 'workflow',
+    dependsOn: ['step1'],
+    workflow: { name: Workflow.DelegatedChild, input: { item: '{{input.item}}' } },
+    oauth: { requiredScopes: [BENCH_SCOPE] },
+  };
+  return [flat, child, { ...parent, nodes: [...(parent.nodes as unknown[]), delegate] }];
 }
