@@ -4,6 +4,7 @@ export * from './config/config.module.js';
 export * from './database/database.js';
 export * from './database/database.module.js';
 export * from './database/sql-pool.js';
+export { ChannelListener, type ChannelListenerOptions } from './database/channel-listener.js';
 export * from './errors/domain-error.js';
 export * from './health/health.module.js';
 export * from './http/public.decorator.js';

@@ -1,7 +1,6 @@
 import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
-import { InjectConfig, SqlPool, type BatonConfig } from '@baton/platform';
+import { ChannelListener, InjectConfig, SqlPool, type BatonConfig } from '@baton/platform';
 import { InjectDataSource } from '@nestjs/typeorm';
-import pg from 'pg';
 import { DataSource } from 'typeorm';
 import { toAuditEntryView, type AuditEntryRow, type AuditEntryView } from '../audit/audit-entry.view.js';
 import type { AuditFilter } from '../audit/audit-filter.js';
@@ -63,7 +62,8 @@ type FeedRow = AuditEntryRow & { tx: string; horizon?: string };
 export class AuditFeed implements OnModuleDestroy {
   private readonly logger = new Logger(AuditFeed.name);
   private readonly subscribers = new Set<FeedSubscriber>();
-  private listener: pg.Client | null = null;
+  /** LISTEN baton_audit; after a reconnect, reads whatever was committed meanwhile. */
+  private readonly listener: ChannelListener;
   private holders = 0;
   private starting: Promise<void> | null = null;
   /** Every final entry up to here has been fanned out. Null while no one is subscribed. */
@@ -78,8 +78,16 @@ export class AuditFeed implements OnModuleDestroy {
   constructor(
     private readonly sql: SqlPool,
     @InjectDataSource() private readonly dataSource: DataSource,
-    @InjectConfig() private readonly config: BatonConfig,
-  ) {}
+    @InjectConfig() config: BatonConfig,
+  ) {
+    this.listener = new ChannelListener({
+      databaseUrl: config.databaseUrl,
+      channel: NOTIFY_CHANNEL,
+      applicationName: 'baton-audit-feed',
+      onNotify: () => this.wake(),
+      onReconnected: () => this.wake(),
+    });
+  }
 
   /**
    * A stream opens: makes sure the feed is live and answers its head. A follower that catches up to
@@ -145,13 +153,11 @@ export class AuditFeed implements OnModuleDestroy {
     this.closed = true;
     if (this.retry) clearTimeout(this.retry);
     this.subscribers.clear();
-    const listener = this.listener;
-    this.listener = null;
-    await listener?.end().catch(() => undefined);
+    await this.listener.close();
   }
 
   private async start(): Promise<void> {
-    if (!this.listener) await this.listen();
+    await this.listener.start();
     if (this.holders === 0) return;
     // Entries of transactions that finished before now are history; the stream starts at the horizon.
     const [row] = await this.sql.query<{ horizon: string }>(
@@ -160,50 +166,6 @@ export class AuditFeed implements OnModuleDestroy {
       [],
     );
     this.position ??= { tx: BigInt(row!.horizon), id: 0n };
-  }
-
-  private async listen(): Promise<void> {
-    const client = new pg.Client({
-      connectionString: this.config.databaseUrl,
-      application_name: 'baton-audit-feed',
-      connectionTimeoutMillis: 5000,
-    });
-    try {
-      await client.connect();
-      await client.query(`LISTEN ${NOTIFY_CHANNEL}`);
-    } catch (err) {
-      client.end().catch(() => undefined);
-      throw err;
-    }
-    if (this.listener) {
-      client.end().catch(() => undefined); // another start or reconnect got there first
-      return;
-    }
-    client.on('notification', () => this.wake());
-    client.on('error', (err) => this.lost(client, err.message));
-    client.on('end', () => this.lost(client, 'connection ended'));
-    this.listener = client;
-  }
-
-  /** The LISTEN connection dropped: reconnect, then read whatever was committed meanwhile. */
-  private lost(client: pg.Client, why: string): void {
-    if (this.closed || this.listener !== client) return;
-    this.listener = null;
-    this.logger.warn(`audit feed connection lost (${why}); reconnecting`);
-    client.end().catch(() => undefined);
-    const again = (): void => {
-      setTimeout(() => {
-        if (this.closed) return;
-        this.listen().then(
-          () => this.wake(),
-          (err: Error) => {
-            this.logger.warn(`audit feed cannot reconnect: ${err.message}`);
-            again();
-          },
-        );
-      }, RECONNECT_MS).unref();
-    };
-    again();
   }
 
   private wake(): void {
