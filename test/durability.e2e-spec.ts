@@ -6,7 +6,7 @@ import { testEnv, writeBatonYaml } from './support/config.js';
 import { DevAuth } from './support/dev-auth.js';
 import { PrivatePostgres } from './support/private-postgres.js';
 import { PrivateRedis } from './support/private-redis.js';
-import { freePort, spawnBuilt, waitForStatus, type SpawnedProcess } from './support/processes.js';
+import { freePort, spawnBuilt, waitForStatus, type SpawnedProcess, startReadyWorker } from './support/processes.js';
 import { ResourceServer } from './support/resource-server.js';
 import { blockedOn, eventually } from './support/waiting.js';
 import { definition } from './support/workflows.js';
@@ -30,13 +30,7 @@ describe('durability of chained runs (issue 9)', () => {
   let userToken: string;
   let admin: string;
 
-  const startWorker = async (): Promise<SpawnedProcess> => {
-    const port = await freePort();
-    const worker = spawnBuilt('dist/apps/worker/src/main.js', { ...env, WORKER_PORT: String(port) });
-    workers.push(worker);
-    expect(await waitForStatus(`http://127.0.0.1:${port}/health/ready`, 200)).toBe(200);
-    return worker;
-  };
+  const startWorker = (): Promise<SpawnedProcess> => startReadyWorker(env, workers);
 
   const startRun = async (workflow: string): Promise<string> => {
     const started = await call(`${apiUrl}/v1/workflows/${workflow}/runs`, { token: userToken, body: { input: {} } });

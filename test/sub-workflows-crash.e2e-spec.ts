@@ -5,7 +5,7 @@ import { call } from './support/api.js';
 import { testEnv, writeBatonYaml } from './support/config.js';
 import { DevAuth } from './support/dev-auth.js';
 import { isolatedEnv } from './support/isolation.js';
-import { freePort, spawnBuilt, waitForStatus, type SpawnedProcess } from './support/processes.js';
+import { freePort, spawnBuilt, waitForStatus, type SpawnedProcess, startReadyWorker } from './support/processes.js';
 import { ResourceServer } from './support/resource-server.js';
 import { blockedOn, eventually } from './support/waiting.js';
 import { definition } from './support/workflows.js';
@@ -24,13 +24,7 @@ describe('sub-workflows survive a worker killed while starting the child (SPEC Â
   const workers: SpawnedProcess[] = [];
   let db: pg.Client;
 
-  const startWorker = async (): Promise<SpawnedProcess> => {
-    const port = await freePort();
-    const worker = spawnBuilt('dist/apps/worker/src/main.js', { ...env, WORKER_PORT: String(port) });
-    workers.push(worker);
-    expect(await waitForStatus(`http://127.0.0.1:${port}/health/ready`, 200)).toBe(200);
-    return worker;
-  };
+  const startWorker = (): Promise<SpawnedProcess> => startReadyWorker(env, workers);
 
   beforeAll(async () => {
     auth = await DevAuth.start();

@@ -63,3 +63,19 @@ export async function waitForStatus(url: string, status: number, timeoutMs = 200
   }
   return last;
 }
+
+/**
+ * Starts the built worker on a free port and waits until it is ready (throws otherwise); it is
+ * added to `started` so that the suite's afterAll stops it whatever happens.
+ */
+export async function startReadyWorker(
+  env: Record<string, string | undefined>,
+  started: SpawnedProcess[],
+): Promise<SpawnedProcess> {
+  const port = await freePort();
+  const worker = spawnBuilt('dist/apps/worker/src/main.js', { ...env, WORKER_PORT: String(port) });
+  started.push(worker);
+  const status = await waitForStatus(`http://127.0.0.1:${port}/health/ready`, 200);
+  if (status !== 200) throw new Error(`the worker did not become ready (health answered ${status})`);
+  return worker;
+}
