@@ -18,8 +18,11 @@ import {
   formatTraceparent,
   isTerminalRunStatus,
   parseTraceparent,
+  DEFAULT_TENANT,
+  rootsToEnqueue,
   validateRunInput,
 } from '../domain/index.js';
+import { TenantLimits } from '../persistence/tenant-limits.js';
 import { DefinitionCache } from '../definitions/definition-cache.js';
 import { NodeQueue } from '../engine/node-queue.js';
 import { EscalationEvents } from '../escalations/escalation-events.js';
@@ -60,6 +63,7 @@ export class RunService {
     private readonly escalationEvents: EscalationEvents,
     private readonly metrics: EngineMetrics,
     private readonly tracing: Tracing,
+    private readonly tenantLimits: TenantLimits,
   ) {}
 
   /**
@@ -174,8 +178,13 @@ export class RunService {
         const earlier = (await this.runs.findById(started.id))!;
         return { run: toRunView(assertSameRequest(earlier, workflowName, version, input)), created: false };
       }
+      // A limited tenant's roots were parked or handed out by the start statement itself (SPEC §12.1).
       await this.queue.enqueueAfterCommit(
-        nodes.filter((n) => n.queued).map((n) => ({ runId: id, nodeId: n.id, attempt: 1 })),
+        rootsToEnqueue(nodes, this.tenantLimits.isLimited(tenantOf(caller))).map((n) => ({
+          runId: id,
+          nodeId: n.id,
+          attempt: 1,
+        })),
         { start: true },
       );
       this.metrics.runsStarted.inc({ workflow: stored.name });
@@ -302,4 +311,9 @@ export function canonicalJson(value: unknown): string {
       .join(',')}}`;
   }
   return JSON.stringify(value);
+}
+
+/** The caller's tenant (SPEC §12.1): its issuer's, `default` in a single-tenant deployment. */
+function tenantOf(caller: Caller): string {
+  return (caller as Caller & { tenant?: string }).tenant ?? DEFAULT_TENANT;
 }
