@@ -178,13 +178,12 @@ export class RunService {
         const earlier = (await this.runs.findById(started.id))!;
         return { run: toRunView(assertSameRequest(earlier, workflowName, version, input)), created: false };
       }
-      // A limited tenant's roots were parked or handed out by the start statement itself (SPEC §12.1).
+      // A limited tenant's roots were parked or handed a slot by the start statement (SPEC §12.1).
+      const limited = this.tenantLimits.isLimited(tenantOf(caller));
+      const roots = rootsToEnqueue(nodes, limited).map((n) => n.id);
+      if (limited) roots.push(...(await this.store.handedOutRoots(id)));
       await this.queue.enqueueAfterCommit(
-        rootsToEnqueue(nodes, this.tenantLimits.isLimited(tenantOf(caller))).map((n) => ({
-          runId: id,
-          nodeId: n.id,
-          attempt: 1,
-        })),
+        roots.map((nodeId) => ({ runId: id, nodeId, attempt: 1 })),
         { start: true },
       );
       this.metrics.runsStarted.inc({ workflow: stored.name });

@@ -13,7 +13,9 @@ describe('tenantNodeLimits', () => {
 
   it('reads each tenant of tenants:, leaving the unlimited ones out', () => {
     expect(
-      tenantNodeLimits({ tenants: { acme: { maxConcurrentNodes: 20 }, globex: {}, initech: { maxConcurrentNodes: 1 } } }),
+      tenantNodeLimits({
+        tenants: { acme: { maxConcurrentNodes: 20 }, globex: {}, initech: { maxConcurrentNodes: 1 } },
+      }),
     ).toEqual(
       new Map([
         ['acme', 20],

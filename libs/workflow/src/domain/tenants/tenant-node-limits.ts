@@ -27,7 +27,10 @@ export function tenantNodeLimits(config: NodeLimitsConfig): ReadonlyMap<string, 
  * nodes, which never wait for a slot: a parent waiting on its child must not hold the slot the
  * child needs.
  */
-export function rootsToEnqueue<N extends { type: string; queued: boolean }>(nodes: readonly N[], limited: boolean): N[] {
+export function rootsToEnqueue<N extends { type: string; queued: boolean }>(
+  nodes: readonly N[],
+  limited: boolean,
+): N[] {
   return nodes.filter((n) => n.queued && (!limited || n.type === WORKFLOW_NODE_TYPE));
 }
 
