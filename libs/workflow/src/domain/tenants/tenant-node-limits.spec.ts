@@ -1,14 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
-import { DEFAULT_TENANT, rootsToEnqueue, tenantNodeLimits } from './tenant-node-limits.js';
+import { rootsToEnqueue, tenantNodeLimits } from './tenant-node-limits.js';
 
 describe('tenantNodeLimits', () => {
   it('is empty when nothing is limited', () => {
-    expect(tenantNodeLimits({})).toEqual(new Map());
+    expect(tenantNodeLimits({ tenants: {} })).toEqual(new Map());
     expect(tenantNodeLimits({ tenants: { acme: {}, globex: {} } })).toEqual(new Map());
-  });
-
-  it('gives the single default tenant the top-level limit', () => {
-    expect(tenantNodeLimits({ maxConcurrentNodes: 2 })).toEqual(new Map([[DEFAULT_TENANT, 2]]));
   });
 
   it('reads each tenant of tenants:, leaving the unlimited ones out', () => {
@@ -22,10 +18,6 @@ describe('tenantNodeLimits', () => {
         ['initech', 1],
       ]),
     );
-  });
-
-  it('ignores a top-level limit once tenants: is there (the loader refuses that file anyway)', () => {
-    expect(tenantNodeLimits({ tenants: { acme: {} }, maxConcurrentNodes: 3 })).toEqual(new Map());
   });
 
   it('never yields a limit that could not admit a node', () => {

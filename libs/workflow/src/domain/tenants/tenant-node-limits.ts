@@ -1,20 +1,15 @@
-/** The tenant a deployment without `tenants:` in baton.yaml has (SPEC §12.1). */
-export const DEFAULT_TENANT = 'default';
-
 /**
- * The configuration as far as node limits go: `tenants.<t>.maxConcurrentNodes`, or, without
- * `tenants`, a top-level `maxConcurrentNodes` for the single tenant `default`.
+ * The configuration as far as node limits go: each tenant's `maxConcurrentNodes` (the loader puts a
+ * top-level one on the single tenant `default`).
  */
 export interface NodeLimitsConfig {
-  tenants?: Readonly<Record<string, { maxConcurrentNodes?: number }>>;
-  maxConcurrentNodes?: number;
+  tenants: Readonly<Record<string, { maxConcurrentNodes?: number }>>;
 }
 
 /** The limited tenants and their `maxConcurrentNodes`; a tenant not in the map is unlimited. */
 export function tenantNodeLimits(config: NodeLimitsConfig): ReadonlyMap<string, number> {
-  const tenants = config.tenants ?? { [DEFAULT_TENANT]: { maxConcurrentNodes: config.maxConcurrentNodes } };
   const limits = new Map<string, number>();
-  for (const [tenant, settings] of Object.entries(tenants)) {
+  for (const [tenant, settings] of Object.entries(config.tenants)) {
     const limit = settings.maxConcurrentNodes;
     if (limit !== undefined && Number.isInteger(limit) && limit > 0) limits.set(tenant, limit);
   }
