@@ -28,6 +28,8 @@ describe('npm run bench (a tiny smoke run)', () => {
         BENCH_SSF_USERS: '4',
         BENCH_SSF_RUNS_PER_USER: '2',
         BENCH_SSF_REVOKED: '2',
+        BENCH_FAIRNESS_RUNS: '60',
+        BENCH_FAIRNESS_B_RUNS: '5',
         BENCH_PHASE_TIMEOUT_MS: '60000',
         BENCH_EXCHANGES: '5',
         BENCH_AUDIT_ENTRIES: '200000',
@@ -50,10 +52,15 @@ describe('npm run bench (a tiny smoke run)', () => {
       'sub-workflow overhead per child run',
       'SET accepted (202) → run paused',
       'arriving > 1 s after the 202',
+      "tenant B's first node, ready (run.started) → node.started",
+      "tenant A's nodes in flight at once",
     ])
       expect(figures).toContain(figure);
     expect(result.live.events).toBeGreaterThan(0);
     expect(result.ssf.affected).toBeGreaterThan(0);
+    // every one of tenant B's runs had its first node started, and A's downstream saw calls
+    expect(result.fairness.first.count).toBe(5);
+    expect(result.fairness.floodMaxInFlight).toBeGreaterThan(0);
     // every delegating run had its child, and the profile phase found the worker's own code
     expect(result.subWorkflow.children).toBe(result.subWorkflow.runs);
     expect(result.profile.worker.components.map((c: { name: string }) => c.name)).toContain('baton libs/workflow');

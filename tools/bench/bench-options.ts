@@ -20,8 +20,11 @@ export interface BenchOptions {
   floorConcurrency: number;
   /** Audit streams connected during the live-events phase (`BENCH_LIVE_STREAMS`, default 100; quick 10). */
   liveStreams: number;
-  /** `BENCH_ONLY=ssf`: the stack, the warm-up and the revocation phase alone (the other phases skipped). */
-  only: 'ssf' | null;
+  /**
+   * `BENCH_ONLY=ssf`: the stack, the warm-up and the revocation phase alone (the other phases skipped);
+   * `BENCH_ONLY=fairness`: the tenant fairness phase alone, on its own two-tenant stack.
+   */
+  only: BenchPhase | null;
   /** Revocation phase: users whose runs are in flight (`BENCH_SSF_USERS`, default 100; quick 10). */
   ssfUsers: number;
   /** Revocation phase: runs per user (`BENCH_SSF_RUNS_PER_USER`, default 10; quick 5). */
@@ -32,6 +35,16 @@ export interface BenchOptions {
   ssfSteps: number;
   /** Revocation phase: how long the downstream takes to answer each step, ms (`BENCH_SSF_DOWNSTREAM_MS`, default 200). */
   ssfDownstreamMs: number;
+  /** Fairness phase: runs tenant A starts at once, its flood (`BENCH_FAIRNESS_RUNS`, default 1000; quick 60). */
+  fairnessRuns: number;
+  /** Fairness phase: tenant A's `maxConcurrentNodes` (`BENCH_FAIRNESS_LIMIT`, default 20); tenant B has none. */
+  fairnessLimit: number;
+  /** Fairness phase: runs tenant B starts one at a time during A's flood (`BENCH_FAIRNESS_B_RUNS`, default 40; quick 5). */
+  fairnessQuietRuns: number;
+  /** Fairness phase: how long the downstream takes to answer each step, ms (`BENCH_FAIRNESS_DOWNSTREAM_MS`, default 30). */
+  fairnessDownstreamMs: number;
+  /** `BENCH_FAIRNESS_UNLIMITED=1`: the fairness phase once more with tenant A unlimited, for reference. */
+  fairnessUnlimited: boolean;
   /** Level of the Baton apps' logs (`BENCH_LOG_LEVEL`, default warn: the shipped hot path logs nothing at info either). */
   logLevel: string;
   /** Postgres server to create the bench database on (`DATABASE_URL`; its database name is ignored). */
@@ -66,6 +79,11 @@ export function benchOptions(
     ssfRevokedUsers: positiveInteger(env, 'BENCH_SSF_REVOKED', quick ? 3 : 10),
     ssfSteps: positiveInteger(env, 'BENCH_SSF_STEPS', quick ? 5 : 10),
     ssfDownstreamMs: positiveInteger(env, 'BENCH_SSF_DOWNSTREAM_MS', 200),
+    fairnessRuns: positiveInteger(env, 'BENCH_FAIRNESS_RUNS', quick ? 60 : 1000),
+    fairnessLimit: positiveInteger(env, 'BENCH_FAIRNESS_LIMIT', 20),
+    fairnessQuietRuns: positiveInteger(env, 'BENCH_FAIRNESS_B_RUNS', quick ? 5 : 40),
+    fairnessDownstreamMs: positiveInteger(env, 'BENCH_FAIRNESS_DOWNSTREAM_MS', 30),
+    fairnessUnlimited: env.BENCH_FAIRNESS_UNLIMITED === '1' || env.BENCH_FAIRNESS_UNLIMITED === 'true',
     logLevel: env.BENCH_LOG_LEVEL || 'warn',
     databaseUrl: env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres',
     redisUrl: env.REDIS_URL || 'redis://127.0.0.1:6379',
@@ -74,10 +92,15 @@ export function benchOptions(
   };
 }
 
-function onlyPhase(raw: string | undefined): 'ssf' | null {
+/** The phases `BENCH_ONLY` can pick. */
+export type BenchPhase = 'ssf' | 'fairness';
+const ONLY_PHASES: readonly BenchPhase[] = ['ssf', 'fairness'];
+
+function onlyPhase(raw: string | undefined): BenchPhase | null {
   if (raw === undefined || raw === '') return null;
-  if (raw !== 'ssf') throw new Error('BENCH_ONLY must be ssf (or unset: every phase)');
-  return raw;
+  if (!(ONLY_PHASES as readonly string[]).includes(raw))
+    throw new Error(`BENCH_ONLY must be one of ${ONLY_PHASES.join(', ')} (or unset: every phase)`);
+  return raw as BenchPhase;
 }
 
 function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number): number {

@@ -9,10 +9,13 @@ import { parseIdempotencyKey, type CallRecord } from './figures.js';
  * While `recording`, it notes when each call arrived and when it was answered, by run and step
  * (from the `Idempotency-Key: <runId>:<nodeId>` header), for the step gaps. Paths under `/slow/`
  * are answered after `slowMs` (the revocation phase's runs, which must stay in flight), and a
- * `watch`er hears every call's run and arrival.
+ * `watch`er hears every call's run and arrival. `maxInFlight` is the most calls it held at once (the
+ * fairness phase's check of a tenant's limit, seen from downstream).
  */
 export class FastResourceServer {
   requests = 0;
+  inFlight = 0;
+  maxInFlight = 0;
   private records: CallRecord[] = [];
   private recording = false;
   private watcher: ((runId: string, arrivedMs: number) => void) | null = null;
@@ -30,12 +33,14 @@ export class FastResourceServer {
     const server = createServer((req, res) => {
       const arrivedMs = performance.now();
       self!.requests++;
+      self!.maxInFlight = Math.max(self!.maxInFlight, ++self!.inFlight);
       req.resume();
       if (self!.watcher) {
         const key = (req.headers['idempotency-key'] as string | undefined) ?? '';
         self!.watcher(key.slice(0, Math.max(0, key.lastIndexOf(':'))), arrivedMs);
       }
       const answer = () => {
+        self!.inFlight--;
         res.writeHead(200, { 'content-type': 'application/json', 'content-length': length });
         if (self!.recording) {
           const key = parseIdempotencyKey(req.headers['idempotency-key'] as string | undefined);

@@ -11,6 +11,7 @@ import {
   pauseLatencies,
   percentile,
   plainTable,
+  readinessLatencies,
   rssFlat,
   stepGaps,
   transactionsPer,
@@ -19,7 +20,7 @@ import {
 } from './figures.js';
 import { benchOptions } from './bench-options.js';
 import { successorsOf } from './floor.js';
-import { revocationRows, type RevocationFigures } from './report.js';
+import { fairnessRows, revocationRows, type FairnessFigures, type RevocationFigures } from './report.js';
 
 describe('percentile', () => {
   it('takes the nearest rank of the sorted sample', () => {
@@ -208,6 +209,12 @@ describe('benchOptions', () => {
     });
   });
 
+  it('picks one phase with BENCH_ONLY and refuses a phase it does not know', () => {
+    expect(benchOptions({ BENCH_ONLY: 'fairness' }, [])).toMatchObject({ only: 'fairness', fairnessRuns: 1000 });
+    expect(benchOptions({ BENCH_ONLY: '' }, []).only).toBeNull();
+    expect(() => benchOptions({ BENCH_ONLY: 'load' }, [])).toThrow(/BENCH_ONLY must be one of ssf, fairness/);
+  });
+
   it('refuses a setting that is not a positive integer', () => {
     expect(() => benchOptions({ BENCH_RUNS: '0' }, [])).toThrow(/BENCH_RUNS/);
     expect(() => benchOptions({ BENCH_RSS_STEPS: '1e5' }, [])).toThrow(/BENCH_RSS_STEPS/);
@@ -287,5 +294,61 @@ describe('revocationRows', () => {
 
   it('misses when a revoked run never paused, whatever the others did', () => {
     expect(revocationRows({ ...figures, neverPaused: 1 })[0]!.verdict).toBe('MISS');
+  });
+});
+
+describe('readinessLatencies', () => {
+  it('measures ready → started per node, clamps clock ties at 0 and counts nodes never started apart', () => {
+    const got = readinessLatencies([
+      { readyMs: 1000, startedMs: 1012 },
+      { readyMs: 1000, startedMs: 1900 },
+      { readyMs: 1000, startedMs: 999 },
+      { readyMs: 1000, startedMs: null },
+    ]);
+    expect(got).toEqual({ summary: { count: 3, p50: 12, p99: 900, max: 900 }, neverStarted: 1 });
+  });
+});
+
+describe('fairnessRows', () => {
+  const figures: FairnessFigures = {
+    limit: 20,
+    floodRuns: 1000,
+    quietRuns: 40,
+    nodesPerRun: 5,
+    downstreamMs: 30,
+    first: { count: 40, p50: 300, p99: 600, max: 650 },
+    every: { count: 200, p50: 0, p99: 600, max: 650 },
+    neverStarted: 0,
+    floodBacklogAtFirst: 4800,
+    floodBacklogAtLast: 1200,
+    floodStartsPerSecond: 130,
+    floodStepsPerSecond: 150,
+    floodMaxInFlight: 12,
+    floodMaxSlots: 20,
+    floodMaxRunning: 12,
+    quietStartP50: 15,
+    seconds: 60,
+  };
+
+  it('holds tenant B’s first-node p99 to SPEC §12.1’s 1 s and tenant A to its limit', () => {
+    const [latency, cap, throughput] = fairnessRows(figures);
+    expect(latency).toMatchObject({ value: '600.0', target: '≤ 1000', verdict: 'PASS' });
+    expect(latency!.figure).toContain('tenant A (maxConcurrentNodes 20) floods with 1000 runs');
+    expect(cap).toMatchObject({ value: '12', target: '≤ 20', verdict: 'PASS' });
+    expect(throughput).toMatchObject({ value: '150.0', verdict: 'n/a' });
+    expect(fairnessRows({ ...figures, first: { ...figures.first, p99: 1001 } })[0]!.verdict).toBe('MISS');
+  });
+
+  it('misses when a node of B never started or A ran more nodes than its limit, downstream or in Postgres', () => {
+    expect(fairnessRows({ ...figures, neverStarted: 1 })[0]!.verdict).toBe('MISS');
+    expect(fairnessRows({ ...figures, floodMaxInFlight: 21 })[1]!.verdict).toBe('MISS');
+    expect(fairnessRows({ ...figures, floodMaxRunning: 21 })[1]!.verdict).toBe('MISS');
+    expect(fairnessRows({ ...figures, floodMaxSlots: 21 })[1]!.verdict).toBe('MISS');
+  });
+
+  it('shows the unlimited run beside, and no limit row for it', () => {
+    const unlimited = { ...figures, limit: null, first: { count: 40, p50: 12, p99: 7903, max: 7903 } };
+    expect(fairnessRows(figures, unlimited)[0]!.against).toContain('A unlimited: p99 7903.0');
+    expect(fairnessRows(unlimited).map((r) => r.target)).toEqual(['≤ 1000', '—']);
   });
 });

@@ -230,3 +230,37 @@ export function callsAfterRevocation(
   }
   return { late, within };
 }
+
+/** p50, p99 and max of a sample of latencies (ms), with its size. */
+export interface LatencySummary {
+  count: number;
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+export function summarizeLatencies(sample: readonly number[]): LatencySummary {
+  return {
+    count: sample.length,
+    p50: percentile(sample, 50),
+    p99: percentile(sample, 99),
+    max: percentile(sample, 100),
+  };
+}
+
+/**
+ * SPEC §12.1's "started within 1 s of becoming ready": per node, ready → started (ms since the
+ * epoch, both Postgres's clock); a node not started at all is counted apart, not as a latency.
+ */
+export function readinessLatencies(nodes: readonly { readyMs: number; startedMs: number | null }[]): {
+  summary: LatencySummary;
+  neverStarted: number;
+} {
+  const latencies: number[] = [];
+  let neverStarted = 0;
+  for (const n of nodes) {
+    if (n.startedMs === null) neverStarted++;
+    else latencies.push(Math.max(0, n.startedMs - n.readyMs));
+  }
+  return { summary: summarizeLatencies(latencies), neverStarted };
+}

@@ -4,15 +4,16 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, platform, release, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { Redis } from 'ioredis';
 import pg from 'pg';
 import { Agent, request } from 'undici';
 import { stringify } from 'yaml';
 import { DEFAULT_CLIENT_ID, startDevAuthServer } from '../dev-auth-server/server.js';
 import { benchOptions } from './bench-options.js';
+import { deleteKeys, dropDatabase, inheritedEnv, lanes, requestJson, sleep, withDatabase } from './bench-support.js';
 import { measureLiveEvents } from './live-events.js';
 import { BuiltProcess, freePort, npmStartCommand } from './child-process.js';
 import { FastResourceServer } from './fast-resource-server.js';
+import { measureFairness, type FairnessSettings } from './fairness.js';
 import { summarizeProfile } from './cpu-profile.js';
 import { histogramTotals, meanMsBetween, memoryBreakdown } from './exposition.js';
 import {
@@ -28,10 +29,13 @@ import { FLOOR_JOB_OPTIONS, FLOOR_QUEUE, startFloorRun, stepTemplate, type Floor
 import { BenchDb } from './pg-meter.js';
 import { measureRawBullmq } from './raw-bullmq.js';
 import {
+  fairnessRows,
   figureRows,
+  printFairnessReport,
   printReport,
   printRevocationReport,
   type BenchResult,
+  type FairnessFigures,
   type PhaseFigures,
   type RevocationFigures,
 } from './report.js';
@@ -66,6 +70,20 @@ bench: try {
   log(
     `${options.quick ? 'QUICK smoke run (figures are not meaningful); ' : ''}database ${database}, queue prefix ${queuePrefix}`,
   );
+
+  if (options.only === 'fairness') {
+    log('BENCH_ONLY=fairness: the tenant fairness phase alone, on its own two-tenant stack');
+    const { fairness, fairnessUnlimited } = await measureFairnessPhases();
+    const at = new Date().toISOString();
+    printFairnessReport(at, options.quick, fairness, fairnessUnlimited);
+    mkdirSync(dirname(options.resultPath), { recursive: true });
+    writeFileSync(
+      options.resultPath,
+      `${JSON.stringify({ at, quick: options.quick, fairness, fairnessUnlimited, rows: fairnessRows(fairness, fairnessUnlimited) }, null, 2)}\n`,
+    );
+    log(`result written to ${options.resultPath}`);
+    break bench;
+  }
 
   // --- the stack: dev AS and resource server here; api and worker as built processes ----------------
   const clientSecret = randomBytes(18).toString('base64url');
@@ -487,6 +505,11 @@ bench: try {
   // --- revocation under load: SET accepted → runs paused (SPEC §10.3), last: it leaves runs behind ---
   const ssf = await measureRevocation();
 
+  // --- tenant fairness (SPEC §12.1), on a two-tenant stack of its own: this stack's processes stop first
+  await worker.stop();
+  await api.stop();
+  const { fairness, fairnessUnlimited } = await measureFairnessPhases();
+
   // --- report ------------------------------------------------------------------------------------
   const cpu = cpus();
   const result: BenchResult = {
@@ -514,6 +537,10 @@ bench: try {
       ssfRevokedUsers: options.ssfRevokedUsers,
       ssfSteps: options.ssfSteps,
       ssfDownstreamMs: options.ssfDownstreamMs,
+      fairnessRuns: options.fairnessRuns,
+      fairnessLimit: options.fairnessLimit,
+      fairnessQuietRuns: options.fairnessQuietRuns,
+      fairnessDownstreamMs: options.fairnessDownstreamMs,
       logLevel: options.logLevel,
     },
     raw,
@@ -540,6 +567,8 @@ bench: try {
     live,
     subWorkflow,
     ssf,
+    fairness,
+    ...(fairnessUnlimited && { fairnessUnlimited }),
     profile,
   };
   result.rows = figureRows(result);
@@ -758,31 +787,27 @@ setTimeout(() => {
   process.exit(exitCode);
 }, 10_000).unref();
 
-/** A JSON request from the bench (keep-alive); throws unless it answers `expect` (any 2xx when unset). */
-async function json(method: string, url: string, body?: unknown, bearer?: string, expect?: number): Promise<unknown> {
-  const response = await request(url, {
-    dispatcher: http,
-    method: method as 'GET' | 'POST',
-    headers: {
-      ...(body !== undefined && { 'content-type': 'application/json' }),
-      ...(bearer && { authorization: `Bearer ${bearer}` }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
+/**
+ * The fairness phase (fairness.ts) with tenant A limited to `BENCH_FAIRNESS_LIMIT`, then, with
+ * `BENCH_FAIRNESS_UNLIMITED=1`, once more with A unlimited for reference. Each on a fresh stack.
+ */
+async function measureFairnessPhases(): Promise<{ fairness: FairnessFigures; fairnessUnlimited?: FairnessFigures }> {
+  const settings = (suffix: string, limit: number | null): FairnessSettings => ({
+    serverDatabaseUrl: options.databaseUrl,
+    redisUrl: options.redisUrl,
+    name: `${database}_${suffix}`,
+    logLevel: options.logLevel,
+    floodRuns: options.fairnessRuns,
+    limit,
+    quietRuns: options.fairnessQuietRuns,
+    downstreamMs: options.fairnessDownstreamMs,
+    concurrency: options.concurrency,
+    timeoutMs: options.phaseTimeoutMs,
+    log,
   });
-  const text = await response.body.text();
-  const ok =
-    expect === undefined ? response.statusCode >= 200 && response.statusCode < 300 : response.statusCode === expect;
-  if (!ok) throw new Error(`${method} ${url} answered ${response.statusCode}: ${text}`);
-  return text ? JSON.parse(text) : undefined;
-}
-
-/** Runs `task(i)` for i < count, at most `concurrency` at once. */
-async function lanes(count: number, concurrency: number, task: (i: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  const lane = async (): Promise<void> => {
-    while (next < count) await task(next++);
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, lane));
+  const fairness = await measureFairness(settings('fair', options.fairnessLimit));
+  if (!options.fairnessUnlimited) return { fairness };
+  return { fairness, fairnessUnlimited: await measureFairness(settings('fair_unlimited', null)) };
 }
 
 async function stoppedReasons(db: BenchDb, tag: string): Promise<string> {
@@ -793,47 +818,12 @@ async function stoppedReasons(db: BenchDb, tag: string): Promise<string> {
   return rows.map((r) => `${r.n}× ${r.status} ${JSON.stringify(r.error)}`).join('; ');
 }
 
+/** A JSON request from the bench (keep-alive); throws unless it answers `expect` (any 2xx when unset). */
+function json(method: string, url: string, body?: unknown, bearer?: string, expect?: number): Promise<unknown> {
+  return requestJson(http, method, url, body, bearer, expect);
+}
+
 async function text(url: string): Promise<string> {
   const response = await request(url, { dispatcher: http });
   return response.body.text();
-}
-
-function inheritedEnv(): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [name, value] of Object.entries(process.env)) if (value !== undefined) env[name] = value;
-  return env;
-}
-
-function withDatabase(url: string, name: string): string {
-  const copy = new URL(url);
-  copy.pathname = `/${name}`;
-  return copy.toString();
-}
-
-async function dropDatabase(serverUrl: string, name: string): Promise<void> {
-  const admin = new pg.Client({ connectionString: withDatabase(serverUrl, 'postgres') });
-  await admin.connect();
-  try {
-    await admin.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`);
-  } finally {
-    await admin.end();
-  }
-}
-
-async function deleteKeys(redisUrl: string, prefix: string): Promise<void> {
-  const redis = new Redis(redisUrl);
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      if (keys.length) await redis.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-  } finally {
-    await redis.quit();
-  }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

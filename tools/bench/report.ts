@@ -11,6 +11,7 @@ import {
   rssFlat,
   verdict,
   type FigureRow,
+  type LatencySummary,
   type Target,
 } from './figures.js';
 
@@ -71,6 +72,36 @@ export interface RevocationFigures {
   seconds: number;
 }
 
+/** SPEC §12.1 under a flood: tenant B's readiness → `node.started` while tenant A has many runs queued. */
+export interface FairnessFigures {
+  limit: number | null;
+  floodRuns: number;
+  quietRuns: number;
+  nodesPerRun: number;
+  downstreamMs: number;
+  /** Tenant B's first node of each run: `run.started` → `node.started` (audit `at`s, Postgres's clock), ms. */
+  first: LatencySummary;
+  /** Every node of tenant B's runs: `queued_at` (ready) → `started_at` of its node row, ms. */
+  every: LatencySummary;
+  /** B's nodes never started when the bench stopped waiting (a failure of the bound). */
+  neverStarted: number;
+  /** Tenant A's nodes not yet run (queued or pending) when B started its first and its last run. */
+  floodBacklogAtFirst: number;
+  floodBacklogAtLast: number;
+  /** Tenant A's run starts accepted per second (the api under the flood). */
+  floodStartsPerSecond: number;
+  /** Tenant A's nodes that succeeded per second while B's runs went by. */
+  floodStepsPerSecond: number;
+  /** The most of A's nodes in one downstream call at once (seen by A's resource server). */
+  floodMaxInFlight: number;
+  /** The most slots A held (node_runs.slot_tenant, queued or running) and A nodes running, sampled every 50 ms. */
+  floodMaxSlots: number;
+  floodMaxRunning: number;
+  /** B's start request → its 202 (the bench's clock), p50 ms. */
+  quietStartP50: number;
+  seconds: number;
+}
+
 export interface BenchResult {
   at: string;
   quick: boolean;
@@ -102,6 +133,10 @@ export interface BenchResult {
   ssf?: RevocationFigures;
   /** SPEC §11: a delegating run (http → child run of one http node) beside a flat run of two http nodes, one at a time. */
   subWorkflow?: { runs: number; children: number; flatMs: number; delegatingMs: number; overheadMs: number };
+  /** SPEC §12.1: tenant B's nodes start within 1 s while tenant A floods the queue under its limit. */
+  fairness?: FairnessFigures;
+  /** The same with tenant A unlimited (`BENCH_FAIRNESS_UNLIMITED=1`), for reference. */
+  fairnessUnlimited?: FairnessFigures;
   rows?: FigureRow[];
 }
 
@@ -239,7 +274,71 @@ export function figureRows(r: BenchResult): FigureRow[] {
     );
   }
   if (r.ssf) rows.push(...revocationRows(r.ssf));
+  if (r.fairness) rows.push(...fairnessRows(r.fairness, r.fairnessUnlimited));
   return rows;
+}
+
+/**
+ * The fairness phase's rows: tenant B's first-node start latency against SPEC §12.1's 1 s, tenant
+ * A's concurrency against its limit (seen downstream), and A's throughput under the limit.
+ */
+export function fairnessRows(f: FairnessFigures, unlimited?: FairnessFigures): FigureRow[] {
+  const bound = at('≤', 1000);
+  const limited = f.limit === null ? 'unlimited' : `maxConcurrentNodes ${f.limit}`;
+  const reference = unlimited
+    ? `; A unlimited: p99 ${formatMs(unlimited.first.p99)}, max ${formatMs(unlimited.first.max)}`
+    : '';
+  const rows: FigureRow[] = [
+    {
+      figure:
+        `tenant B's first node, ready (run.started) → node.started, p99 ms: ${f.first.count} runs one at a time while tenant A (${limited}) ` +
+        `floods with ${f.floodRuns} runs of ${f.nodesPerRun} http steps (downstream ${f.downstreamMs} ms; ${f.floodBacklogAtFirst} → ${f.floodBacklogAtLast} of A's nodes waiting)`,
+      value: formatMs(f.first.p99),
+      against:
+        `p50 ${formatMs(f.first.p50)}, max ${formatMs(f.first.max)}; every node of B (queued → started): p99 ${formatMs(f.every.p99)}, ` +
+        `max ${formatMs(f.every.max)} (${f.every.count}); ${f.neverStarted} never started${reference}`,
+      ratio: '',
+      target: formatTarget(bound),
+      verdict: f.neverStarted > 0 ? 'MISS' : verdict(f.first.p99, bound),
+    },
+  ];
+  if (f.limit !== null) {
+    const cap = at('≤', f.limit);
+    rows.push({
+      figure: `tenant A's nodes in flight at once during the flood, most seen downstream (its limit ${f.limit})`,
+      value: String(f.floodMaxInFlight),
+      against: `Postgres, sampled every 50 ms: at most ${f.floodMaxSlots} slots held, ${f.floodMaxRunning} nodes running`,
+      ratio: '',
+      target: formatTarget(cap),
+      verdict: Math.max(f.floodMaxInFlight, f.floodMaxRunning) > f.limit ? 'MISS' : verdict(f.floodMaxSlots, cap),
+    });
+  }
+  rows.push({
+    figure: `tenant A's steps/s while tenant B's runs went by (${limited})`,
+    value: f.floodStepsPerSecond.toFixed(1),
+    against:
+      `A's run starts accepted ${f.floodStartsPerSecond.toFixed(0)}/s; B's start 202 p50 ${formatMs(f.quietStartP50)} ms` +
+      (unlimited ? `; A unlimited: ${unlimited.floodStepsPerSecond.toFixed(1)} steps/s` : ''),
+    ratio: '',
+    target: formatTarget(null),
+    verdict: 'n/a',
+  });
+  return rows;
+}
+
+/** `BENCH_ONLY=fairness`: the fairness rows alone. */
+export function printFairnessReport(
+  at: string,
+  quick: boolean,
+  fairness: FairnessFigures,
+  unlimited?: FairnessFigures,
+): void {
+  const rows = fairnessRows(fairness, unlimited);
+  const out = process.stdout;
+  out.write(
+    `\nBaton tenant fairness bench${quick ? ' — QUICK smoke run: too small to mean anything' : ''} (${at})\n\n`,
+  );
+  out.write(`${plainTable(rows)}\n\nMarkdown:\n\n${markdownTable(rows)}\n\n`);
 }
 
 /** The revocation phase's rows: the pause latency against SPEC §10.3's 1 s, and the late calls (must be none). */

@@ -8,6 +8,8 @@ export const Workflow = {
   DistinctAudiences: 'bench-seq5-distinct',
   /** The revocation phase: `BENCH_SSF_STEPS` sequential http nodes against the slow downstream. */
   Revocation: 'bench-ssf',
+  /** Tenant fairness: 5 sequential http nodes against the slow downstream, one such workflow in each tenant. */
+  Fairness: 'bench-fair',
   /** Sub-workflow overhead: an http node, then a `workflow` node whose child is one http node … */
   Delegating: 'bench-delegating',
   DelegatedChild: 'bench-child',
