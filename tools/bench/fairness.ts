@@ -46,7 +46,7 @@ export interface FairnessSettings {
  * downstream per tenant answering after `downstreamMs`, a two-tenant baton.yaml (A limited to
  * `limit`, B unlimited), api and worker as built processes on a fresh database and queue prefix.
  * Tenant A starts `floodRuns` runs as fast as the api takes them; then B starts `quietRuns` runs one
- * after another, each once the previous ended (100 ms apart), while A's backlog drains.
+ * after another, each 100 ms after the previous one's first node started, while A's backlog drains.
  */
 export async function measureFairness(s: FairnessSettings): Promise<FairnessFigures> {
   const closers: { what: string; close: () => Promise<unknown> }[] = [];
@@ -193,6 +193,18 @@ export async function measureFairness(s: FairnessSettings): Promise<FairnessFigu
         await sleep(SAMPLE_MS);
       }
     })();
+    const firstNodeStarted = async (runId: string): Promise<void> => {
+      const deadline = Date.now() + s.timeoutMs;
+      for (;;) {
+        const [row] = await db.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM node_runs WHERE run_id = $1 AND started_at IS NOT NULL`,
+          [runId],
+        );
+        if (row!.n > 0) return;
+        if (Date.now() > deadline) throw new Error(`fairness: tenant B's run ${runId} did not start a node in time`);
+        await sleep(POLL_MS);
+      }
+    };
     const backlog = async (): Promise<number> => {
       const [row] = await db.query<{ n: number }>(
         `SELECT count(*)::int AS n FROM node_runs n JOIN runs r ON r.id = n.run_id
@@ -211,17 +223,18 @@ export async function measureFairness(s: FairnessSettings): Promise<FairnessFigu
       await lanes(s.floodRuns, s.concurrency, (i) => startRun(FLOOD_TENANT, FLOOD_TAG, i).then(() => undefined));
       const floodStartsPerSecond = s.floodRuns / ((performance.now() - floodStart) / 1000);
 
-      const floodBacklogAtFirst = await backlog();
-      let floodBacklogAtLast = floodBacklogAtFirst;
+      // B's next run once the previous one's first node started (its later nodes may still run).
+      const backlogs: number[] = [];
       const quietStarts: number[] = [];
       for (let i = 0; i < s.quietRuns; i++) {
-        if (i === s.quietRuns - 1) floodBacklogAtLast = await backlog();
+        backlogs.push(await backlog());
         const sent = performance.now();
-        await startRun(QUIET_TENANT, QUIET_TAG, i);
+        const runId = await startRun(QUIET_TENANT, QUIET_TAG, i);
         quietStarts.push(performance.now() - sent);
-        await settle(QUIET_TAG);
+        await firstNodeStarted(runId);
         await sleep(100);
       }
+      await settle(QUIET_TAG);
       sampling = false;
       await sampled;
 
@@ -258,8 +271,9 @@ export async function measureFairness(s: FairnessSettings): Promise<FairnessFigu
         first: first.summary,
         every: every.summary,
         neverStarted: every.neverStarted,
-        floodBacklogAtFirst,
-        floodBacklogAtLast,
+        floodBacklogAtFirst: backlogs[0]!,
+        floodBacklogAtLast: backlogs[backlogs.length - 1]!,
+        quietUnderFlood: backlogs.filter((n) => n > 0).length,
         floodStartsPerSecond,
         floodStepsPerSecond: window!.steps / ((window!.to_ms - window!.from_ms) / 1000),
         floodMaxInFlight: resource[FLOOD_TENANT]!.maxInFlight,
@@ -270,7 +284,7 @@ export async function measureFairness(s: FairnessSettings): Promise<FairnessFigu
       };
       s.log(
         `  tenant B's first node ready → started p50 ${figures.first.p50.toFixed(1)} ms, p99 ${figures.first.p99.toFixed(1)} ms, max ${figures.first.max.toFixed(1)} ms; ` +
-          `A: ${floodBacklogAtFirst} → ${floodBacklogAtLast} nodes waiting, ${figures.floodStepsPerSecond.toFixed(1)} steps/s, at most ${figures.floodMaxInFlight} calls in flight`,
+          `A: ${figures.floodBacklogAtFirst} → ${figures.floodBacklogAtLast} nodes waiting (${figures.quietUnderFlood} of B's ${s.quietRuns} runs started under it), ${figures.floodStepsPerSecond.toFixed(1)} steps/s, at most ${figures.floodMaxInFlight} calls in flight`,
       );
       return figures;
     } finally {

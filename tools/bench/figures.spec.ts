@@ -321,6 +321,7 @@ describe('fairnessRows', () => {
     neverStarted: 0,
     floodBacklogAtFirst: 4800,
     floodBacklogAtLast: 1200,
+    quietUnderFlood: 40,
     floodStartsPerSecond: 130,
     floodStepsPerSecond: 150,
     floodMaxInFlight: 12,

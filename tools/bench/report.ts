@@ -85,9 +85,11 @@ export interface FairnessFigures {
   every: LatencySummary;
   /** B's nodes never started when the bench stopped waiting (a failure of the bound). */
   neverStarted: number;
-  /** Tenant A's nodes not yet run (queued or pending) when B started its first and its last run. */
+  /** Tenant A's nodes not yet run (pending or queued) when B started its first and its last run. */
   floodBacklogAtFirst: number;
   floodBacklogAtLast: number;
+  /** B's runs started while A still had nodes waiting (the ones the bound is about). */
+  quietUnderFlood: number;
   /** Tenant A's run starts accepted per second (the api under the flood). */
   floodStartsPerSecond: number;
   /** Tenant A's nodes that succeeded per second while B's runs went by. */
@@ -292,7 +294,8 @@ export function fairnessRows(f: FairnessFigures, unlimited?: FairnessFigures): F
     {
       figure:
         `tenant B's first node, ready (run.started) → node.started, p99 ms: ${f.first.count} runs one at a time while tenant A (${limited}) ` +
-        `floods with ${f.floodRuns} runs of ${f.nodesPerRun} http steps (downstream ${f.downstreamMs} ms; ${f.floodBacklogAtFirst} → ${f.floodBacklogAtLast} of A's nodes waiting)`,
+        `floods with ${f.floodRuns} runs of ${f.nodesPerRun} http steps (downstream ${f.downstreamMs} ms; ${f.floodBacklogAtFirst} → ${f.floodBacklogAtLast} of A's nodes waiting, ` +
+        `${f.quietUnderFlood} of B's runs started under the backlog)`,
       value: formatMs(f.first.p99),
       against:
         `p50 ${formatMs(f.first.p50)}, max ${formatMs(f.first.max)}; every node of B (queued → started): p99 ${formatMs(f.every.p99)}, ` +
