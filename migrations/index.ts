@@ -7,6 +7,7 @@ import { AuditStreamPosition1733000000000 } from './1733000000000-audit-stream-p
 import { SecurityEvents1733150000000 } from './1733150000000-security-events.js';
 import { PauseRevokedNodes1733260000000 } from './1733260000000-pause-revoked-nodes.js';
 import { SubWorkflows1733300000000 } from './1733300000000-sub-workflows.js';
+import { Tenants1733400000000 } from './1733400000000-tenants.js';
 
 /** Every migration, in order. Listed explicitly: globs break in bundles and under ESM. */
 export const migrations = [
@@ -19,4 +20,5 @@ export const migrations = [
   SecurityEvents1733150000000,
   PauseRevokedNodes1733260000000,
   SubWorkflows1733300000000,
+  Tenants1733400000000,
 ];

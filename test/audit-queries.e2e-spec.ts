@@ -31,8 +31,8 @@ async function insertEntries(db: pg.Client, entries: Entry[]): Promise<string[]>
   const ids: string[] = [];
   for (const e of entries) {
     const { rows } = await db.query(
-      `INSERT INTO audit_entries (at, operation, run_id, node_id, workflow, agent_id, user_id, issuer, success, error, details)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $11, $8, $9, $10) RETURNING id::text`,
+      `INSERT INTO audit_entries (tenant, at, operation, run_id, node_id, workflow, agent_id, user_id, issuer, success, error, details)
+       VALUES ('default', $1, $2, $3, $4, $5, $6, $7, $11, $8, $9, $10) RETURNING id::text`,
       [
         e.at,
         e.operation,
@@ -387,7 +387,7 @@ describe('audit trail queries, stats and export (SPEC §7)', () => {
             await client.query('BEGIN');
             for (let i = 0; i < 3; i++) {
               await client.query(
-                `INSERT INTO audit_entries (operation, run_id, workflow, success) VALUES ('node.started', $1, 'fx-busy', true)`,
+                `INSERT INTO audit_entries (tenant, operation, run_id, workflow, success) VALUES ('default', 'node.started', $1, 'fx-busy', true)`,
                 [other],
               );
             }
@@ -425,7 +425,7 @@ describe('audit trail queries, stats and export (SPEC §7)', () => {
       const insertTail = async (client: pg.Client, count: number): Promise<string[]> =>
         (
           await client.query(
-            `INSERT INTO audit_entries (operation, workflow, success) SELECT 'node.started', 'fx-tail', true FROM generate_series(1, $1::int) RETURNING id::text`,
+            `INSERT INTO audit_entries (tenant, operation, workflow, success) SELECT 'default', 'node.started', 'fx-tail', true FROM generate_series(1, $1::int) RETURNING id::text`,
             [count],
           )
         ).rows.map((r) => r.id);
@@ -637,7 +637,7 @@ describe('audit trail queries, stats and export (SPEC §7)', () => {
       await kolkata.initialize();
       try {
         expect((await kolkata.query('SHOW TimeZone'))[0].TimeZone).toBe('Asia/Kolkata');
-        const query = parseAuditStatsQuery({ from: FROM, to: TO, bucket: 'day', groupBy: 'workflow' });
+        const query = parseAuditStatsQuery({ from: FROM, to: TO, bucket: 'day', groupBy: 'workflow' }, 'default');
         const stats = await new AuditQuery(kolkata).stats(query);
         expect(stats.items).toEqual([
           { start: '2001-04-03T00:00:00.000Z', group: 'fx-s1', success: 2, failure: 1 },
@@ -682,8 +682,8 @@ describe('audit trail queries, stats and export (SPEC §7)', () => {
 
     beforeAll(async () => {
       await stack.db.query(
-        `INSERT INTO audit_entries (at, operation, run_id, workflow, agent_id, user_id, success, error, details)
-         SELECT timestamptz '2001-03-01 00:00:00+00' + g * interval '1 second' + (g % 7) * interval '1 millisecond',
+        `INSERT INTO audit_entries (tenant, at, operation, run_id, workflow, agent_id, user_id, success, error, details)
+         SELECT 'default', timestamptz '2001-03-01 00:00:00+00' + g * interval '1 second' + (g % 7) * interval '1 millisecond',
                 (ARRAY['node.started', 'token.used', 'node.failed'])[g % 3 + 1], ($1::uuid[])[g % 3 + 1], 'fx-export', 'fx-export-agent', 'fx-user-' || (g % 4),
                 g % 3 <> 2, CASE WHEN g % 3 = 2 THEN E'boom\\n"quoted"\\u2028' END, jsonb_build_object('g', g, 'text', E'line\\nbreak')
          FROM generate_series(1, ${ROWS}) AS g`,
@@ -793,7 +793,7 @@ describe('audit trail queries, stats and export (SPEC §7)', () => {
         });
         const abort = new AbortController();
         const batches: number[] = [];
-        for await (const batch of new AuditQuery(counting).export(parseAuditExportQuery({ workflow: 'fx-export' }), {
+        for await (const batch of new AuditQuery(counting).export(parseAuditExportQuery({ workflow: 'fx-export' }, 'default'), {
           batchSize: 100,
           signal: abort.signal,
         })) {

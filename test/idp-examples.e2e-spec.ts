@@ -44,10 +44,10 @@ describe('examples/idp', () => {
     };
     const config = loadConfig(env);
     const vendor = file.replace('.yaml', '');
-    const profiles = Object.values(config.exchangeProfiles);
+    const profiles = Object.values(config.tenants.default!.exchangeProfiles);
     expect(profiles.length).toBeGreaterThan(0);
     for (const profile of profiles) expect(profile.vendor).toBe(vendor);
-    const jwks = await actorPublicJwks(config.exchangeProfiles);
+    const jwks = await actorPublicJwks(config.tenants.default!.exchangeProfiles);
     const actors = profiles.filter((p) => p.actor);
     expect(jwks.keys.length).toBe(actors.reduce((n, p) => n + 1 + p.actor!.retiredKeys.length, 0));
   });

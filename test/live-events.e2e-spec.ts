@@ -188,12 +188,12 @@ describe('live events (SPEC §13)', () => {
       await late.query('BEGIN');
       const [older] = (
         await late.query(
-          `INSERT INTO audit_entries (operation, workflow, success) VALUES ('node.started', 'fx-late', true) RETURNING id::text`,
+          `INSERT INTO audit_entries (tenant, operation, workflow, success) VALUES ('default', 'node.started', 'fx-late', true) RETURNING id::text`,
         )
       ).rows;
       const [newer] = (
         await stack.db.query(
-          `INSERT INTO audit_entries (operation, workflow, success) VALUES ('node.started', 'fx-late', true) RETURNING id::text`,
+          `INSERT INTO audit_entries (tenant, operation, workflow, success) VALUES ('default', 'node.started', 'fx-late', true) RETURNING id::text`,
         )
       ).rows;
       // Committed, but behind a transaction that may still commit before it in stream order.
@@ -236,7 +236,7 @@ describe('live events (SPEC §13)', () => {
       await other.query('SELECT pg_current_xact_id()'); // a writing transaction: it has an xid
       const [entry] = (
         await stack.db.query(
-          `INSERT INTO audit_entries (operation, workflow, success) VALUES ('node.started', 'fx-elsewhere', true) RETURNING id::text`,
+          `INSERT INTO audit_entries (tenant, operation, workflow, success) VALUES ('default', 'node.started', 'fx-elsewhere', true) RETURNING id::text`,
         )
       ).rows;
       await stream.until((events) => events.length >= 1, 5000);
@@ -254,7 +254,7 @@ describe('live events (SPEC §13)', () => {
     const insert = async () =>
       (
         await stack.db.query(
-          `INSERT INTO audit_entries (operation, workflow, success) VALUES ('node.started', 'fx-reconnect', true) RETURNING id::text`,
+          `INSERT INTO audit_entries (tenant, operation, workflow, success) VALUES ('default', 'node.started', 'fx-reconnect', true) RETURNING id::text`,
         )
       ).rows[0].id as string;
     try {
@@ -315,8 +315,8 @@ describe('live events (SPEC §13)', () => {
     const batches = 40;
     for (let i = 0; i < batches; i++) {
       await stack.db.query(
-        `INSERT INTO audit_entries (operation, workflow, success, details)
-         SELECT 'node.started', 'fx-flood', true, jsonb_build_object('pad', $1::text, 'n', n) FROM generate_series(1, 100) n`,
+        `INSERT INTO audit_entries (tenant, operation, workflow, success, details)
+         SELECT 'default', 'node.started', 'fx-flood', true, jsonb_build_object('pad', $1::text, 'n', n) FROM generate_series(1, 100) n`,
         [padding],
       );
     }

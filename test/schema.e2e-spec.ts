@@ -18,7 +18,7 @@ describe('schema (migrations)', () => {
 
   async function insertAudit(runId: string, operation: string): Promise<string> {
     const { rows } = await client.query(
-      `INSERT INTO audit_entries (operation, run_id, success, details) VALUES ($1, $2, true, '{"b":1,"a":2}') RETURNING id`,
+      `INSERT INTO audit_entries (tenant, operation, run_id, success, details) VALUES ('default', $1, $2, true, '{"b":1,"a":2}') RETURNING id`,
       [operation, runId],
     );
     return rows[0].id;
@@ -60,9 +60,9 @@ describe('schema (migrations)', () => {
   });
 
   it('workflow versions are immutable', async () => {
-    await client.query(`INSERT INTO workflows (name, latest_version) VALUES ('immutable-test', 1)`);
+    await client.query(`INSERT INTO workflows (tenant, name, latest_version) VALUES ('default', 'immutable-test', 1)`);
     await client.query(
-      `INSERT INTO workflow_versions (name, version, definition, created_by_iss, created_by_sub) VALUES ('immutable-test', 1, $1, 'i', 's')`,
+      `INSERT INTO workflow_versions (tenant, name, version, definition, created_by_iss, created_by_sub) VALUES ('default', 'immutable-test', 1, $1, 'i', 's')`,
       // A definition the API could have stored: other suites list workflows from this database.
       [JSON.stringify({ name: 'immutable-test', nodes: [{ id: 'a', type: 'approval', approval: { prompt: 'p' } }] })],
     );

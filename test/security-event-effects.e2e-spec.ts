@@ -68,6 +68,7 @@ describe('security events: effects (SPEC §10.3)', () => {
   ): VerifiedSecurityEvent => ({
     issuer: stack.auth.issuer,
     subjectIssuer: stack.auth.issuer,
+    tenant: 'default',
     jti: randomUUID(),
     issuedAt: Math.floor(Date.now() / 1000),
     events: [{ type, claims: { event_timestamp: Math.floor(Date.now() / 1000), ...claims } }],

@@ -70,7 +70,7 @@ describe('sub-workflows survive a worker killed while starting the child (SPEC Â
     await holder.connect();
     await holder.query('BEGIN');
     await holder.query(
-      `INSERT INTO runs (id, workflow_name, workflow_version, status, user_iss, user_sub) VALUES ($1, 'leaf', 1, 'cancelled', 'x', 'y')`,
+      `INSERT INTO runs (tenant, id, workflow_name, workflow_version, status, user_iss, user_sub) VALUES ('default', $1, 'leaf', 1, 'cancelled', 'x', 'y')`,
       [childId],
     );
     const worker = await startWorker();

@@ -196,9 +196,9 @@ const chainSql = (part: 0 | 1) => `
   RESET enable_mergejoin`;
 
 const LOAD_SQL = `
-  INSERT INTO audit_entries (id, at, operation, run_id, node_id, workflow, agent_id, user_id, issuer, scopes, target, success, error, details, run_seq, prev_hash, hash)
+  INSERT INTO audit_entries (tenant, id, at, operation, run_id, node_id, workflow, agent_id, user_id, issuer, scopes, target, success, error, details, run_seq, prev_hash, hash)
   OVERRIDING SYSTEM VALUE
-  SELECT e.id, e.at, e.operation, e.run_id, e.node_id, e.workflow, e.agent_id, e.user_id, e.issuer, e.scopes, e.target, e.success, e.error, e.details, e.run_seq, c.prev_hash, c.hash
+  SELECT 'default', e.id, e.at, e.operation, e.run_id, e.node_id, e.workflow, e.agent_id, e.user_id, e.issuer, e.scopes, e.target, e.success, e.error, e.details, e.run_seq, c.prev_hash, c.hash
   FROM bench_entries e JOIN (SELECT * FROM bench_chain_0 UNION ALL SELECT * FROM bench_chain_1) c USING (id)
   ORDER BY e.id`;
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
-import { loadConfig } from '../../libs/platform/src/index.js';
+import { DEFAULT_TENANT, loadConfig, tenantConfig } from '../../libs/platform/src/index.js';
 import { TokenExchanger } from '../../libs/oauth/src/public-api.js';
 import { BENCH_CASES, BENCH_SECRET_ENVS, type BenchCase, type FixtureMessage } from './vendor-cases.js';
 
@@ -53,7 +53,10 @@ try {
     [BENCH_SECRET_ENVS.key]: message.privateKey,
     [BENCH_SECRET_ENVS.certificate]: message.certificate,
   });
-  const exchanger = new TokenExchanger({ profiles: config.exchangeProfiles, httpTimeoutSeconds: 10 });
+  const exchanger = new TokenExchanger({
+    profiles: tenantConfig(config, DEFAULT_TENANT).exchangeProfiles,
+    httpTimeoutSeconds: 10,
+  });
 
   // Token i of a fixture is presented once per case; the warm-up takes the last one.
   const tokensOf = (c: BenchCase) => message.fixtures[c.fixture].tokens;

@@ -138,8 +138,14 @@ document.addEventListener('click', (event) => {
 });
 window.addEventListener('popstate', () => void render());
 
+const TENANT_KEY = 'baton.console.tenant';
+
 async function start(): Promise<void> {
-  const response = await fetch('/console/config.json');
+  // SPEC §12.1: each tenant signs in at its own issuer; `/console?tenant=acme` picks it for the session.
+  const named = new URLSearchParams(window.location.search).get('tenant');
+  if (named) sessionStorage.setItem(TENANT_KEY, named);
+  const tenant = named ?? sessionStorage.getItem(TENANT_KEY);
+  const response = await fetch(`/console/config.json${tenant ? `?tenant=${encodeURIComponent(tenant)}` : ''}`);
   if (!response.ok) {
     root.replaceChildren(
       h(

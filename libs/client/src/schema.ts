@@ -375,6 +375,8 @@ export interface components {
         Run: {
             /** Format: uuid */
             id: string;
+            /** @description SPEC §12.1: the tenant whose run this is (the tenant of the issuer of its starter) */
+            tenant: string;
             /** @enum {string} */
             status: "pending" | "running" | "waiting_for_human" | "succeeded" | "failed" | "cancelled";
             workflow: {
@@ -450,6 +452,8 @@ export interface components {
         RunDetail: {
             /** Format: uuid */
             id: string;
+            /** @description SPEC §12.1: the tenant whose run this is (the tenant of the issuer of its starter) */
+            tenant: string;
             /** @enum {string} */
             status: "pending" | "running" | "waiting_for_human" | "succeeded" | "failed" | "cancelled";
             workflow: {
@@ -535,6 +539,8 @@ export interface components {
             id: string;
             /** Format: date-time */
             at: string;
+            /** @description SPEC §12.1: the tenant whose trail holds it */
+            tenant: string;
             /** @enum {string} */
             operation: "run.started" | "run.succeeded" | "run.failed" | "run.cancelled" | "node.started" | "node.succeeded" | "node.failed" | "scope.narrowed" | "token.exchanged" | "token.used" | "token.expired" | "token.revoked" | "escalation.created" | "escalation.resolved" | "escalation.expired" | "workflow.version_created" | "workflow.preflight" | "security_event.received" | "security_event.applied" | "token.released";
             /** Format: uuid */
@@ -558,6 +564,8 @@ export interface components {
         RunSummary: {
             /** Format: uuid */
             id: string;
+            /** @description SPEC §12.1: the tenant whose run this is (the tenant of the issuer of its starter) */
+            tenant: string;
             /** @enum {string} */
             status: "pending" | "running" | "waiting_for_human" | "succeeded" | "failed" | "cancelled";
             workflow: {

@@ -49,8 +49,8 @@ export class AuditController {
   @ApiPageQueries()
   @ApiOkResponse({ schema: refTo('AuditEntryPage') })
   @ApiProblemResponses(403)
-  list(@Query() query: Record<string, unknown>) {
-    return this.query.list(parseAuditListQuery(query));
+  list(@Query() query: Record<string, unknown>, @CurrentUser() user: AuthenticatedUser) {
+    return this.query.list(parseAuditListQuery(query, user.tenant));
   }
 
   @Get('audit/stats')
@@ -62,8 +62,8 @@ export class AuditController {
   @ApiAuditStatsQueries()
   @ApiOkResponse({ schema: refTo('AuditStats') })
   @ApiProblemResponses(403)
-  stats(@Query() query: Record<string, unknown>) {
-    return this.query.stats(parseAuditStatsQuery(query));
+  stats(@Query() query: Record<string, unknown>, @CurrentUser() user: AuthenticatedUser) {
+    return this.query.stats(parseAuditStatsQuery(query, user.tenant));
   }
 
   @Get('audit/export')
@@ -79,8 +79,12 @@ export class AuditController {
     content: { [NDJSON_CONTENT_TYPE]: { schema: { type: 'string' } } },
   })
   @ApiProblemResponses(403)
-  async export(@Query() query: Record<string, unknown>, @Res() res: Response): Promise<void> {
-    const parsed = parseAuditExportQuery(query);
+  async export(
+    @Query() query: Record<string, unknown>,
+    @CurrentUser() user: AuthenticatedUser,
+    @Res() res: Response,
+  ): Promise<void> {
+    const parsed = parseAuditExportQuery(query, user.tenant);
     await streamNdjson(res, (signal) => this.query.export(parsed, { signal }), this.logger);
   }
 

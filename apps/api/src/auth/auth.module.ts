@@ -16,8 +16,10 @@ import { BearerAuthGuard } from './bearer-auth.guard.js';
         new InboundTokenVerifier({
           cutoffs,
           audience: config.api.audience,
-          trustedIssuers: config.trustedIssuers,
-          refusedClientIds: Object.values(config.exchangeProfiles).map((profile) => profile.clientId),
+          trustedIssuers: Object.values(config.tenants).flatMap((tenant) => tenant.trustedIssuers),
+          refusedClientIds: Object.values(config.tenants).flatMap((tenant) =>
+            Object.values(tenant.exchangeProfiles).map((profile) => profile.clientId),
+          ),
         }),
     },
     ApiScopes,

@@ -1,7 +1,7 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { InboundTokenError, InboundTokenVerifier } from '@baton/oauth';
-import { IS_PUBLIC, type ApiScopeKey } from '@baton/platform';
+import { IS_PUBLIC, InjectConfig, type ApiScopeKey, type BatonConfig } from '@baton/platform';
 import { HttpProblem } from '../http/problem-details.js';
 import { ApiScopes } from './api-scopes.js';
 import type { AuthenticatedRequest } from './authenticated-user.js';
@@ -19,6 +19,7 @@ export class BearerAuthGuard implements CanActivate {
     private readonly reflector: Reflector,
     private readonly verifier: InboundTokenVerifier,
     private readonly scopes: ApiScopes,
+    @InjectConfig() private readonly config: BatonConfig,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -37,6 +38,8 @@ export class BearerAuthGuard implements CanActivate {
     try {
       const principal = await this.verifier.verify(token);
       request.user = {
+        // The verifier accepts trusted issuers only, and each belongs to exactly one tenant (SPEC §12.1).
+        tenant: this.config.issuerTenants[principal.issuer]!,
         issuer: principal.issuer,
         subject: principal.subject,
         scopes: principal.scopes,

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { INestApplication } from '@nestjs/common';
-import type { BatonConfig } from '@baton/platform';
+import type { BatonConfig, ConsoleSettings } from '@baton/platform';
 import express, { type Request, type Response, type NextFunction } from 'express';
 
 /**
@@ -40,9 +40,21 @@ export function consoleContentSecurityPolicy(issuerOrigin: string | undefined): 
   ].join('; ');
 }
 
+/**
+ * The console settings a request asks for: its `?tenant=` tenant's (SPEC §12.1: each tenant signs in
+ * at its own issuer), or without one the only tenant that configures a console.
+ */
+export function consoleSettingsFor(
+  config: Pick<BatonConfig, 'tenants'>,
+  tenant: string | undefined,
+): ConsoleSettings | undefined {
+  if (tenant !== undefined) return Object.hasOwn(config.tenants, tenant) ? config.tenants[tenant]!.console : undefined;
+  const configured = Object.values(config.tenants).filter((t) => t.console);
+  return configured.length === 1 ? configured[0]!.console : undefined;
+}
+
 /** The console's public settings for the SPA (SPEC §14); no secrets, the console is a public PKCE client. */
-export function consolePublicSettings(config: Pick<BatonConfig, 'console' | 'api'>, apiOrigin: string) {
-  const c = config.console;
+export function consolePublicSettings(c: ConsoleSettings | undefined, apiOrigin: string) {
   if (!c) return undefined;
   return {
     issuer: c.issuer,
@@ -62,9 +74,11 @@ function requestOrigin(req: Request): string {
  * `/console/assets/*` and `/console/config.json`, before Nest's routes and guards: these are public
  * static files, the API calls they make carry the bearer token as everywhere.
  */
-export function useConsole(app: INestApplication, config: Pick<BatonConfig, 'console' | 'api'>): void {
-  const issuerOrigin = config.console ? new URL(config.console.issuer).origin : undefined;
-  const csp = consoleContentSecurityPolicy(issuerOrigin);
+export function useConsole(app: INestApplication, config: Pick<BatonConfig, 'tenants'>): void {
+  const issuerOrigins = [
+    ...new Set(Object.values(config.tenants).flatMap((t) => (t.console ? [new URL(t.console.issuer).origin] : []))),
+  ];
+  const csp = consoleContentSecurityPolicy(issuerOrigins.length > 0 ? issuerOrigins.join(' ') : undefined);
   const securityHeaders = (_req: Request, res: Response, next: NextFunction) => {
     res.setHeader('Content-Security-Policy', csp);
     res.setHeader('X-Content-Type-Options', 'nosniff');
@@ -84,14 +98,18 @@ export function useConsole(app: INestApplication, config: Pick<BatonConfig, 'con
   const router = express.Router();
   router.use(securityHeaders);
   router.get('/config.json', (req, res) => {
-    const settings = consolePublicSettings(config, requestOrigin(req));
+    const tenant = typeof req.query.tenant === 'string' ? req.query.tenant : undefined;
+    const settings = consolePublicSettings(consoleSettingsFor(config, tenant), requestOrigin(req));
     res.setHeader('Cache-Control', 'no-store');
     if (!settings) {
       res.status(404).type('application/problem+json').json({
         type: 'about:blank',
         title: 'Not Found',
         status: 404,
-        detail: 'console is not configured (baton.yaml console: {issuer, clientId, scopes})',
+        detail:
+          tenant === undefined
+            ? 'console is not configured (baton.yaml console: {issuer, clientId, scopes}); with several tenants, name one: /console?tenant=<name>'
+            : `tenant ${tenant} configures no console`,
       });
       return;
     }

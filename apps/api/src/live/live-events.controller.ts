@@ -85,7 +85,7 @@ export class LiveEventsController implements OnModuleDestroy {
     @CurrentUser() user: AuthenticatedUser,
     @Res() res: Response,
   ): Promise<void> {
-    const filter = parseAuditStreamQuery(query);
+    const filter = parseAuditStreamQuery(query, user.tenant);
     const resumeAfter = resumePosition(lastEventId);
     const sink = this.sseFor(res, user);
     const stream = new AuditEventStream(this.feed, filter, sink);

@@ -44,9 +44,9 @@ export class WorkflowsController {
   @ApiOperation({ operationId: 'listWorkflows', summary: 'List workflows (latest version of each), by name' })
   @ApiPageQueries()
   @ApiOkResponse({ schema: refTo('WorkflowPage') })
-  list(@Query() query: Record<string, unknown>) {
+  list(@Query() query: Record<string, unknown>, @CurrentUser() user: AuthenticatedUser) {
     const { limit, cursor } = parseQuery(listQuery, query);
-    return this.definitions.list(limit, cursor);
+    return this.definitions.list(user.tenant, limit, cursor);
   }
 
   @Get(':name')
@@ -54,8 +54,8 @@ export class WorkflowsController {
   @ApiParam({ name: 'name', schema: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,63}$' } })
   @ApiOkResponse({ schema: refTo('Workflow') })
   @ApiProblemResponses(404)
-  latest(@Param('name') name: string) {
-    return this.definitions.getLatest(name);
+  latest(@Param('name') name: string, @CurrentUser() user: AuthenticatedUser) {
+    return this.definitions.getLatest(user.tenant, name);
   }
 
   @Get(':name/versions/:version')
@@ -67,8 +67,8 @@ export class WorkflowsController {
   @ApiParam({ name: 'version', schema: { type: 'integer', minimum: 1 } })
   @ApiOkResponse({ schema: refTo('WorkflowVersion') })
   @ApiProblemResponses(404)
-  version(@Param('name') name: string, @Param('version') version: string) {
-    return this.definitions.getVersion(name, parseQuery(versionParam, version));
+  version(@Param('name') name: string, @Param('version') version: string, @CurrentUser() user: AuthenticatedUser) {
+    return this.definitions.getVersion(user.tenant, name, parseQuery(versionParam, version));
   }
 
   @Post(':name/preflight')

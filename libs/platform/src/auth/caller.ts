@@ -6,6 +6,8 @@ import type { ApiScopeKey } from '../config/config.schema.js';
  * shape every service checks ownership and privileges against.
  */
 export interface Caller {
+  /** SPEC §12.1: the tenant of the token's issuer; everything the caller sees or touches is this tenant's. */
+  readonly tenant: string;
   readonly issuer: string;
   readonly subject: string;
   readonly scopes: readonly string[];

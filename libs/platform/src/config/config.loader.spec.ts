@@ -38,8 +38,8 @@ describe('loadConfig', () => {
       'exchangeProfiles.corp.clientSecretEnv: environment variable CORP_SECRET is not set',
     );
     const config = loadConfig({ BATON_ENCRYPTION_KEY: KEY, CORP_SECRET: 's3' }, read);
-    expect(config.exchangeProfiles.corp!.clientSecret).toBe('s3');
-    expect(config.exchangeProfiles.corp!.expirySkewSeconds).toBe(30);
+    expect(config.tenants.default!.exchangeProfiles.corp!.clientSecret).toBe('s3');
+    expect(config.tenants.default!.exchangeProfiles.corp!.expirySkewSeconds).toBe(30);
   });
 
   it('reads worker.nodeConcurrency, and refuses a minimum above the maximum naming the key', () => {

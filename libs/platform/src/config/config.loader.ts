@@ -11,7 +11,10 @@ import {
   defaultRequestedTokenType,
   defaultSubjectTokenType,
   envSchema,
+  DEFAULT_TENANT,
+  PER_TENANT_KEYS,
   type ExchangeVendor,
+  type TenantYaml,
 } from './config.schema.js';
 
 /** `exchangeProfiles.<p>.actor` with its keys read from the environment (SPEC §9.3). */
@@ -78,6 +81,10 @@ export interface SsfTransmitter {
   pollIntervalSeconds: number;
   /** Baton creates or updates its stream at the metadata's `configuration_endpoint` at start (api). */
   manageStream: boolean;
+  /** The tenant whose `sharedSignals` names it (SPEC §12.1). */
+  tenant: string;
+  /** Its tenant's `sharedSignals.endpointUrl`: a managed push stream's `endpoint_url`. */
+  endpointUrl?: string;
 }
 
 /** The SSF 1.0 metadata URL of an issuer: `/.well-known/ssf-configuration` between its host and its path. */
@@ -106,9 +113,10 @@ export interface BatonConfig {
     cors: { origins: string[] };
     events: { heartbeatSeconds: number; maxBufferedKiB: number };
   };
-  trustedIssuers: TrustedIssuer[];
-  exchangeProfiles: Record<string, ExchangeProfile>;
-  http: { allowedHosts: string[]; audienceOrigins?: Record<string, string[]> };
+  /** SPEC §12.1: every tenant by name (`default` alone without `tenants:` in baton.yaml). */
+  tenants: Record<string, TenantConfig>;
+  /** The tenant of each trusted issuer: an inbound token's tenant is its issuer's (SPEC §12.1). */
+  issuerTenants: Record<string, string>;
   escalationTtlSeconds: number;
   /** Node jobs per worker: adapted within [min, max] to the completion round trip (NodeConcurrency). */
   worker: { nodeConcurrency: { min: number; max: number; targetCompletionMs: number } };
@@ -116,9 +124,17 @@ export interface BatonConfig {
   maxDelegationDepth: number;
   /** Issue 10 item 8: approvals need escalationsResolve and four eyes. */
   approvals: { requireResolveScope: boolean };
-  notifications?: { webhookUrl: string; secret: string; allowPrivate: boolean };
   /** OpenTelemetry export (issue 14): off without an endpoint. */
   tracing: { otlpEndpoint?: string };
+}
+
+/** What one tenant configures for itself (SPEC §12.1); everything else is the deployment's. */
+export interface TenantConfig {
+  name: string;
+  trustedIssuers: TrustedIssuer[];
+  exchangeProfiles: Record<string, ExchangeProfile>;
+  http: { allowedHosts: string[]; audienceOrigins?: Record<string, string[]> };
+  notifications?: { webhookUrl: string; secret: string; allowPrivate: boolean };
   /** SPEC §14: the console's public sign-in settings; the console is off without them. */
   console?: ConsoleSettings;
   /** SPEC §10: Shared Signals receiving; null when not configured. */
@@ -128,6 +144,20 @@ export interface BatonConfig {
     endpointUrl?: string;
     transmitters: SsfTransmitter[];
   } | null;
+  /** At most this many of the tenant's nodes run at once, across all workers; unlimited when absent. */
+  maxConcurrentNodes?: number;
+}
+
+/** Every tenant's Shared Signals transmitters (each names its tenant). */
+export function allTransmitters(config: Pick<BatonConfig, 'tenants'>): SsfTransmitter[] {
+  return Object.values(config.tenants).flatMap((t) => t.sharedSignals?.transmitters ?? []);
+}
+
+/** A tenant's configuration; a tenant name Baton does not know is a programming error (names come from rows and issuers). */
+export function tenantConfig(config: Pick<BatonConfig, 'tenants'>, tenant: string): TenantConfig {
+  const found = config.tenants[tenant];
+  if (!found) throw new Error(`unknown tenant ${tenant}`);
+  return found;
 }
 
 /** What the console's single-page app needs to sign in (public: served at /console/config.json). */
@@ -170,15 +200,23 @@ export function loadConfig(
       );
     }
   }
+  const file = `${e.BATON_CONFIG}: `;
+  // With `tenants:`, a per-tenant key at the top level would silently be nobody's: refuse it (SPEC §12.1).
+  const raw = (typeof rawYaml === 'object' && rawYaml !== null ? rawYaml : {}) as Record<string, unknown>;
+  if (raw.tenants !== undefined && raw.tenants !== null) {
+    const misplaced = PER_TENANT_KEYS.find((key) => key in raw);
+    if (misplaced)
+      throw new ConfigError(`${file}${misplaced}: is a per-tenant key: with tenants, move it under tenants.<name>`);
+  }
   const yamlResult = batonYamlSchema.safeParse(rawYaml);
-  if (!yamlResult.success) throw new ConfigError(describe(yamlResult.error, `${e.BATON_CONFIG}: `));
+  if (!yamlResult.success) throw new ConfigError(describe(yamlResult.error, file));
   const y = yamlResult.data;
 
   const secretFrom = (key: string, varName: string | undefined): string | undefined => {
     if (!varName) return undefined;
     const value = env[varName];
     if (value === undefined || value === '')
-      throw new ConfigError(`${e.BATON_CONFIG}: ${key}: environment variable ${varName} is not set`);
+      throw new ConfigError(`${file}${key}: environment variable ${varName} is not set`);
     return value;
   };
 
@@ -187,46 +225,110 @@ export function loadConfig(
     const text = secretFrom(key, varName)!;
     if (!isActorSigningKey(text)) {
       throw new ConfigError(
-        `${e.BATON_CONFIG}: ${key}: environment variable ${varName} does not hold an RSA, P-256 or Ed25519 private key (PEM or JWK)`,
+        `${file}${key}: environment variable ${varName} does not hold an RSA, P-256 or Ed25519 private key (PEM or JWK)`,
       );
     }
     return text;
   };
 
-  const exchangeProfiles: Record<string, ExchangeProfile> = {};
-  for (const [name, p] of Object.entries(y.exchangeProfiles)) {
-    const key = `exchangeProfiles.${name}`;
-    const clientAuth = p.clientAuth ?? defaultClientAuth(p.vendor);
-    const usesSecret = clientAuth === 'client_secret_basic' || clientAuth === 'client_secret_post';
-    exchangeProfiles[name] = {
+  const tenantFrom = (name: string, t: TenantYaml, at: string): TenantConfig => {
+    const exchangeProfiles: Record<string, ExchangeProfile> = {};
+    for (const [profileName, p] of Object.entries(t.exchangeProfiles)) {
+      const key = `${at}exchangeProfiles.${profileName}`;
+      const clientAuth = p.clientAuth ?? defaultClientAuth(p.vendor);
+      const usesSecret = clientAuth === 'client_secret_basic' || clientAuth === 'client_secret_post';
+      exchangeProfiles[profileName] = {
+        name: profileName,
+        vendor: p.vendor,
+        issuer: p.issuer ?? defaultIssuer(p.vendor)!,
+        tokenEndpoint: p.tokenEndpoint ?? (p.vendor === 'google' ? GOOGLE_STS_TOKEN_ENDPOINT : undefined),
+        // Google STS takes no client: the id is never sent (see the google vendor strategy).
+        clientId: p.clientId ?? 'baton',
+        clientAuth,
+        clientSecret: usesSecret ? secretFrom(`${key}.clientSecretEnv`, p.clientSecretEnv) : undefined,
+        privateKey: clientAuth === 'private_key_jwt' ? secretFrom(`${key}.privateKeyEnv`, p.privateKeyEnv) : undefined,
+        privateKeyAlg: p.privateKeyAlg,
+        subjectTokenType: p.subjectTokenType ?? defaultSubjectTokenType(p.vendor),
+        requestedTokenType: p.requestedTokenType ?? defaultRequestedTokenType(p.vendor),
+        extraParams: p.extraParams,
+        expirySkewSeconds: p.expirySkewSeconds,
+        certificate: p.certificateEnv ? secretFrom(`${key}.certificateEnv`, p.certificateEnv) : undefined,
+        scopeSource: p.scopeSource,
+        revokeOnRunEnd: p.revokeOnRunEnd,
+        ...(p.revocationEndpoint && { revocationEndpoint: p.revocationEndpoint }),
+        actor: p.actor && {
+          issuer: p.actor.issuer,
+          signingKey: actorKeyFrom(`${key}.actor.signingKeyEnv`, p.actor.signingKeyEnv),
+          retiredKeys: p.actor.retiredKeyEnvs.map((envName, i) =>
+            actorKeyFrom(`${key}.actor.retiredKeyEnvs.${i}`, envName),
+          ),
+          tokenType: p.actor.tokenType,
+        },
+      };
+    }
+    const signals = t.sharedSignals;
+    return {
       name,
-      vendor: p.vendor,
-      issuer: p.issuer ?? defaultIssuer(p.vendor)!,
-      tokenEndpoint: p.tokenEndpoint ?? (p.vendor === 'google' ? GOOGLE_STS_TOKEN_ENDPOINT : undefined),
-      // Google STS takes no client: the id is never sent (see the google vendor strategy).
-      clientId: p.clientId ?? 'baton',
-      clientAuth,
-      clientSecret: usesSecret ? secretFrom(`${key}.clientSecretEnv`, p.clientSecretEnv) : undefined,
-      privateKey: clientAuth === 'private_key_jwt' ? secretFrom(`${key}.privateKeyEnv`, p.privateKeyEnv) : undefined,
-      privateKeyAlg: p.privateKeyAlg,
-      subjectTokenType: p.subjectTokenType ?? defaultSubjectTokenType(p.vendor),
-      requestedTokenType: p.requestedTokenType ?? defaultRequestedTokenType(p.vendor),
-      extraParams: p.extraParams,
-      expirySkewSeconds: p.expirySkewSeconds,
-      certificate: p.certificateEnv ? secretFrom(`${key}.certificateEnv`, p.certificateEnv) : undefined,
-      scopeSource: p.scopeSource,
-      revokeOnRunEnd: p.revokeOnRunEnd,
-      ...(p.revocationEndpoint && { revocationEndpoint: p.revocationEndpoint }),
-      actor: p.actor && {
-        issuer: p.actor.issuer,
-        signingKey: actorKeyFrom(`${key}.actor.signingKeyEnv`, p.actor.signingKeyEnv),
-        retiredKeys: p.actor.retiredKeyEnvs.map((envName, i) =>
-          actorKeyFrom(`${key}.actor.retiredKeyEnvs.${i}`, envName),
-        ),
-        tokenType: p.actor.tokenType,
+      trustedIssuers: t.trustedIssuers.map((issuer, i) => ({
+        issuer: issuer.issuer,
+        jwksUri: issuer.jwksUri,
+        requireTyp: issuer.requireTyp,
+        introspection: issuer.introspection && {
+          endpoint: issuer.introspection.endpoint,
+          clientId: issuer.introspection.clientId,
+          clientSecret: secretFrom(
+            `${at}trustedIssuers.${i}.introspection.clientSecretEnv`,
+            issuer.introspection.clientSecretEnv,
+          )!,
+        },
+      })),
+      exchangeProfiles,
+      http: {
+        allowedHosts: t.http.allowedHosts,
+        ...(t.http.audienceOrigins && { audienceOrigins: t.http.audienceOrigins }),
       },
+      ...(t.console && { console: t.console }),
+      ...(t.maxConcurrentNodes !== undefined && { maxConcurrentNodes: t.maxConcurrentNodes }),
+      sharedSignals: signals
+        ? {
+            audience: signals.audience,
+            ...(signals.endpointUrl && { endpointUrl: signals.endpointUrl }),
+            transmitters: signals.transmitters.map((tr, i) => ({
+              issuer: tr.issuer,
+              metadataUrl: tr.metadataUrl ?? defaultSsfMetadataUrl(tr.issuer),
+              ...(tr.jwksUri && { jwksUri: tr.jwksUri }),
+              audiences: tr.audience === undefined ? [signals.audience] : [tr.audience].flat(),
+              requireTyp: tr.requireTyp,
+              subjectIssuer: tr.subjectIssuer ?? tr.issuer,
+              delivery: tr.delivery,
+              ...(tr.authorizationEnv && {
+                authorization: secretFrom(`${at}sharedSignals.transmitters.${i}.authorizationEnv`, tr.authorizationEnv),
+              }),
+              ...(tr.pollEndpoint && { pollEndpoint: tr.pollEndpoint }),
+              pollIntervalSeconds: tr.pollIntervalSeconds,
+              manageStream: tr.manageStream,
+              tenant: name,
+              ...(signals.endpointUrl && { endpointUrl: signals.endpointUrl }),
+            })),
+          }
+        : null,
+      notifications: t.notifications
+        ? {
+            webhookUrl: t.notifications.webhookUrl,
+            secret: secretFrom(`${at}notifications.secretEnv`, t.notifications.secretEnv)!,
+            allowPrivate: t.notifications.allowPrivate,
+          }
+        : undefined,
     };
+  };
+
+  const tenants: Record<string, TenantConfig> = {};
+  if (y.tenants) {
+    for (const [name, t] of Object.entries(y.tenants)) tenants[name] = tenantFrom(name, t, `tenants.${name}.`);
+  } else {
+    tenants[DEFAULT_TENANT] = tenantFrom(DEFAULT_TENANT, y, '');
   }
+  const issuerTenants = tenantsByIssuer(tenants, file);
 
   return {
     databaseUrl: e.DATABASE_URL,
@@ -250,55 +352,41 @@ export function loadConfig(
       cors: { origins: y.api.cors.origins },
       events: { heartbeatSeconds: y.api.events.heartbeatSeconds, maxBufferedKiB: y.api.events.maxBufferedKiB },
     },
-    trustedIssuers: y.trustedIssuers.map((t, i) => ({
-      issuer: t.issuer,
-      jwksUri: t.jwksUri,
-      requireTyp: t.requireTyp,
-      introspection: t.introspection && {
-        endpoint: t.introspection.endpoint,
-        clientId: t.introspection.clientId,
-        clientSecret: secretFrom(`trustedIssuers.${i}.introspection.clientSecretEnv`, t.introspection.clientSecretEnv)!,
-      },
-    })),
-    exchangeProfiles,
-    http: {
-      allowedHosts: y.http.allowedHosts,
-      ...(y.http.audienceOrigins && { audienceOrigins: y.http.audienceOrigins }),
-    },
+    tenants,
+    issuerTenants,
     escalationTtlSeconds: y.escalationTtlSeconds,
     worker: { nodeConcurrency: { ...y.worker.nodeConcurrency } },
-    ...(y.console && { console: y.console }),
     maxDelegationDepth: y.maxDelegationDepth,
     approvals: { requireResolveScope: y.approvals.requireResolveScope },
-    sharedSignals: y.sharedSignals
-      ? {
-          audience: y.sharedSignals.audience,
-          ...(y.sharedSignals.endpointUrl && { endpointUrl: y.sharedSignals.endpointUrl }),
-          transmitters: y.sharedSignals.transmitters.map((t, i) => ({
-            issuer: t.issuer,
-            metadataUrl: t.metadataUrl ?? defaultSsfMetadataUrl(t.issuer),
-            ...(t.jwksUri && { jwksUri: t.jwksUri }),
-            audiences: t.audience === undefined ? [y.sharedSignals!.audience] : [t.audience].flat(),
-            requireTyp: t.requireTyp,
-            subjectIssuer: t.subjectIssuer ?? t.issuer,
-            delivery: t.delivery,
-            ...(t.authorizationEnv && {
-              authorization: secretFrom(`sharedSignals.transmitters.${i}.authorizationEnv`, t.authorizationEnv),
-            }),
-            ...(t.pollEndpoint && { pollEndpoint: t.pollEndpoint }),
-            pollIntervalSeconds: t.pollIntervalSeconds,
-            manageStream: t.manageStream,
-          })),
-        }
-      : null,
-    notifications: y.notifications
-      ? {
-          webhookUrl: y.notifications.webhookUrl,
-          secret: secretFrom('notifications.secretEnv', y.notifications.secretEnv)!,
-          allowPrivate: y.notifications.allowPrivate,
-        }
-      : undefined,
   };
+}
+
+/**
+ * One issuer belongs to one tenant only (SPEC §12.1): an inbound token's issuer names its tenant,
+ * and a Shared Signals transmitter's events reach the one tenant that trusts it.
+ */
+function tenantsByIssuer(tenants: Record<string, TenantConfig>, file: string): Record<string, string> {
+  const byIssuer: Record<string, string> = {};
+  const transmitterTenant: Record<string, string> = {};
+  for (const tenant of Object.values(tenants)) {
+    tenant.trustedIssuers.forEach((t, i) => {
+      const owner = byIssuer[t.issuer];
+      if (owner !== undefined && owner !== tenant.name)
+        throw new ConfigError(
+          `${file}tenants.${tenant.name}.trustedIssuers.${i}.issuer: ${t.issuer} is already trusted by tenant ${owner} (an issuer belongs to one tenant)`,
+        );
+      byIssuer[t.issuer] = tenant.name;
+    });
+    tenant.sharedSignals?.transmitters.forEach((t, i) => {
+      const owner = transmitterTenant[t.issuer];
+      if (owner !== undefined && owner !== tenant.name)
+        throw new ConfigError(
+          `${file}tenants.${tenant.name}.sharedSignals.transmitters.${i}.issuer: ${t.issuer} is already a transmitter of tenant ${owner}`,
+        );
+      transmitterTenant[t.issuer] = tenant.name;
+    });
+  }
+  return byIssuer;
 }
 
 function describe(error: z.ZodError, prefix: string): string {

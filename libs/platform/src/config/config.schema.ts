@@ -187,6 +187,53 @@ const sharedSignalsSchema = z
     });
   });
 
+/** The per-tenant keys of `baton.yaml` (SPEC §12.1): under `tenants.<name>`, or at the top level for the single tenant `default`. */
+const tenantKeys = {
+  trustedIssuers: z
+    .array(
+      z.strictObject({
+        issuer: url,
+        jwksUri: url.optional(),
+        requireTyp: z.boolean().default(true),
+        introspection: introspectionSchema.optional(),
+      }),
+    )
+    .default([]),
+  exchangeProfiles: z.record(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/), exchangeProfileSchema).default({}),
+  http: z
+    .strictObject({
+      // SPEC §16: `host`, `host:port`, `*.example.com` (the form is checked by libs/workflow's parseAllowedHost)
+      allowedHosts: z.array(z.string().regex(ALLOWED_HOST, 'must be host, host:port or *.domain[:port]')).default([]),
+      audienceOrigins: z
+        .record(z.string().min(1), z.array(z.string().regex(ORIGIN, 'must be an origin scheme://host[:port]')))
+        .optional(),
+    })
+    .prefault({}),
+  // SPEC §14: the web console's public OpenID Connect settings (no secrets: it is a public PKCE client).
+  console: z
+    .strictObject({
+      issuer: url,
+      clientId: z.string().min(1),
+      scopes: z.array(z.string().min(1)).default(['openid']),
+      audience: z.string().min(1).optional(),
+      redirectUri: url.optional(),
+    })
+    .optional(),
+  notifications: z
+    .strictObject({ webhookUrl: url, secretEnv: z.string().min(1), allowPrivate: z.boolean().default(false) })
+    .optional(),
+  sharedSignals: sharedSignalsSchema.optional(),
+  /** SPEC §12.1: at most this many of the tenant's nodes run at once, across all workers. */
+  maxConcurrentNodes: z.number().int().min(1).max(100_000).optional(),
+};
+
+/** The tenant without `tenants:` (SPEC §12.1). */
+export const DEFAULT_TENANT = 'default';
+const TENANT_NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+/** Keys that belong to a tenant: with `tenants:`, any of them at the top level is a configuration error. */
+export const PER_TENANT_KEYS = Object.keys(tenantKeys) as readonly string[];
+const tenantSchema = z.strictObject(tenantKeys);
+
 /** The shape of `baton.yaml` (SPEC §2). Unknown keys are errors. */
 export const batonYamlSchema = z.strictObject({
   api: z
@@ -218,36 +265,9 @@ export const batonYamlSchema = z.strictObject({
         .prefault({}),
     })
     .prefault({}),
-  trustedIssuers: z
-    .array(
-      z.strictObject({
-        issuer: url,
-        jwksUri: url.optional(),
-        requireTyp: z.boolean().default(true),
-        introspection: introspectionSchema.optional(),
-      }),
-    )
-    .default([]),
-  exchangeProfiles: z.record(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/), exchangeProfileSchema).default({}),
-  http: z
-    .strictObject({
-      // SPEC §16: `host`, `host:port`, `*.example.com` (the form is checked by libs/workflow's parseAllowedHost)
-      allowedHosts: z.array(z.string().regex(ALLOWED_HOST, 'must be host, host:port or *.domain[:port]')).default([]),
-      audienceOrigins: z
-        .record(z.string().min(1), z.array(z.string().regex(ORIGIN, 'must be an origin scheme://host[:port]')))
-        .optional(),
-    })
-    .prefault({}),
-  // SPEC §14: the web console's public OpenID Connect settings (no secrets: it is a public PKCE client).
-  console: z
-    .strictObject({
-      issuer: url,
-      clientId: z.string().min(1),
-      scopes: z.array(z.string().min(1)).default(['openid']),
-      audience: z.string().min(1).optional(),
-      redirectUri: url.optional(),
-    })
-    .optional(),
+  ...tenantKeys,
+  /** SPEC §12.1: tenants by name; without it, the keys above form the single tenant `default`. */
+  tenants: z.record(z.string().regex(TENANT_NAME, 'must be a tenant name: a-z, 0-9, _ and -, at most 64'), tenantSchema).optional(),
   escalationTtlSeconds: z.number().int().positive().default(86400),
   /** How many node jobs one worker runs at once: adapted between min and max to its completion round trips. */
   worker: z
@@ -266,12 +286,9 @@ export const batonYamlSchema = z.strictObject({
   /** SPEC §11: a run at this depth (the root is 0) cannot start a child run. */
   maxDelegationDepth: z.number().int().min(0).max(32).default(3),
   approvals: z.strictObject({ requireResolveScope: z.boolean().default(false) }).prefault({}),
-  notifications: z
-    .strictObject({ webhookUrl: url, secretEnv: z.string().min(1), allowPrivate: z.boolean().default(false) })
-    .optional(),
-  sharedSignals: sharedSignalsSchema.optional(),
 });
 export type BatonYaml = z.infer<typeof batonYamlSchema>;
+export type TenantYaml = z.infer<typeof tenantSchema>;
 export type ExchangeProfileYaml = z.infer<typeof exchangeProfileSchema>;
 
 const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);

@@ -3,7 +3,7 @@ import { stringify } from 'yaml';
 import { defaultSsfMetadataUrl, loadConfig } from './config.loader.js';
 
 const ENV = { BATON_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'), PUSH: 'push-secret' };
-const load = (sharedSignals: unknown) => loadConfig(ENV, () => stringify({ sharedSignals })).sharedSignals;
+const load = (sharedSignals: unknown) => loadConfig(ENV, () => stringify({ sharedSignals })).tenants.default!.sharedSignals;
 
 describe('sharedSignals (SPEC §10.1)', () => {
   it('the SSF 1.0 metadata URL puts the well-known path between host and path', () => {
@@ -37,6 +37,7 @@ describe('sharedSignals (SPEC §10.1)', () => {
           authorization: 'push-secret',
           pollIntervalSeconds: 5,
           manageStream: false,
+          tenant: 'default',
         },
       ],
     });

@@ -24,7 +24,7 @@ const ENV = {
 };
 
 function load(profile: Record<string, unknown>, extra: Record<string, unknown> = {}) {
-  return loadConfig(ENV, () => stringify({ exchangeProfiles: { p: profile }, ...extra })).exchangeProfiles.p!;
+  return loadConfig(ENV, () => stringify({ exchangeProfiles: { p: profile }, ...extra })).tenants.default!.exchangeProfiles.p!;
 }
 
 const failure = (profile: Record<string, unknown>) => () => load(profile);
@@ -225,7 +225,7 @@ describe('trustedIssuers[].introspection', () => {
           { issuer: 'https://idp.example.com', introspection: { clientId: 'baton-api', clientSecretEnv: 'SECRET' } },
         ],
       });
-    expect(loadConfig(ENV, read).trustedIssuers[0]!.introspection).toEqual({
+    expect(loadConfig(ENV, read).tenants.default!.trustedIssuers[0]!.introspection).toEqual({
       endpoint: undefined,
       clientId: 'baton-api',
       clientSecret: 's3',

@@ -7,6 +7,7 @@ import { instant } from '../views/view-fields.js';
 export const auditEntryViewSchema = z.object({
   id: z.string().describe('a decimal integer, increasing in insert order'),
   at: instant,
+  tenant: z.string().describe('SPEC §12.1: the tenant whose trail holds it'),
   operation: z.enum(AUDIT_OPERATIONS as [AuditOperation, ...AuditOperation[]]),
   runId: z.uuid().nullable(),
   nodeId: z.string().nullable(),
@@ -29,6 +30,7 @@ export function toAuditEntryView(e: AuditEntryRow): AuditEntryView {
   return {
     id: String(e.id),
     at: new Date(e.at).toISOString(),
+    tenant: e.tenant,
     operation: e.operation as AuditOperation,
     runId: e.runId,
     nodeId: e.nodeId,

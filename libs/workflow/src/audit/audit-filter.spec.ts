@@ -19,8 +19,8 @@ const RUN = '3f1c2a4e-5b6d-4e7f-8a9b-0c1d2e3f4a5b';
 
 describe('parseAuditListQuery', () => {
   it('defaults to newest first, 50 per page, no filter', () => {
-    expect(parseAuditListQuery({})).toEqual({ filter: {}, order: 'desc', limit: 50, after: undefined });
-    expect(parseAuditListQuery(undefined)).toEqual({ filter: {}, order: 'desc', limit: 50, after: undefined });
+    expect(parseAuditListQuery({}, 't1')).toEqual({ filter: { tenant: 't1' }, order: 'desc', limit: 50, after: undefined });
+    expect(parseAuditListQuery(undefined, 't1')).toEqual({ filter: { tenant: 't1' }, order: 'desc', limit: 50, after: undefined });
   });
 
   it('reads every filter', () => {
@@ -35,9 +35,10 @@ describe('parseAuditListQuery', () => {
       to: '2026-11-21T00:00:00+01:00',
       order: 'asc',
       limit: '2',
-    });
+    }, 't1');
     expect(parsed).toEqual({
       filter: {
+        tenant: 't1',
         runId: RUN,
         userId: 'alice',
         agentId: 'expense-agent',
@@ -54,7 +55,8 @@ describe('parseAuditListQuery', () => {
   });
 
   it('takes a single operation as a one-element list, and success=true', () => {
-    expect(parseAuditListQuery({ operation: 'run.started', success: 'true' }).filter).toEqual({
+    expect(parseAuditListQuery({ operation: 'run.started', success: 'true' }, 't1').filter).toEqual({
+      tenant: 't1',
       operations: ['run.started'],
       success: true,
     });
@@ -62,8 +64,8 @@ describe('parseAuditListQuery', () => {
 
   it('decodes a cursor issued for the same order', () => {
     const key = { at: new Date('2026-11-20T10:00:00.001Z'), id: '42' };
-    expect(parseAuditListQuery({ cursor: encodeAuditCursor('desc', key) }).after).toEqual(key);
-    expect(paths(() => parseAuditListQuery({ cursor: encodeAuditCursor('desc', key), order: 'asc' }))).toEqual([
+    expect(parseAuditListQuery({ cursor: encodeAuditCursor('desc', key) }, 't1').after).toEqual(key);
+    expect(paths(() => parseAuditListQuery({ cursor: encodeAuditCursor('desc', key), order: 'asc' }, 't1'))).toEqual([
       '$.query.cursor',
     ]);
   });
@@ -91,18 +93,19 @@ describe('parseAuditListQuery', () => {
     [{ colour: 'blue' }, '$.query.colour'],
     [{ format: 'ndjson' }, '$.query.format'],
   ])('refuses %j (400 at %s)', (query, path) => {
-    expect(paths(() => parseAuditListQuery(query))).toContain(path);
+    expect(paths(() => parseAuditListQuery(query, 't1'))).toContain(path);
   });
 
   it('accepts from equal to to (an empty range)', () => {
-    expect(parseAuditListQuery({ from: '2026-11-20', to: '2026-11-20' }).filter).toEqual({
+    expect(parseAuditListQuery({ from: '2026-11-20', to: '2026-11-20' }, 't1').filter).toEqual({
+      tenant: 't1',
       from: new Date('2026-11-20'),
       to: new Date('2026-11-20'),
     });
   });
 
   it('lists every problem at once', () => {
-    expect(paths(() => parseAuditListQuery({ operation: 'bogus', limit: '0', extra: '1' }))).toEqual(
+    expect(paths(() => parseAuditListQuery({ operation: 'bogus', limit: '0', extra: '1' }, 't1'))).toEqual(
       expect.arrayContaining(['$.query.operation.0', '$.query.limit', '$.query.extra']),
     );
   });
@@ -110,13 +113,13 @@ describe('parseAuditListQuery', () => {
 
 describe('parseAuditExportQuery', () => {
   it('takes the same filters and format=ndjson (the default), but no paging', () => {
-    expect(parseAuditExportQuery({ format: 'ndjson', workflow: 'w', order: 'asc' })).toEqual({
-      filter: { workflow: 'w' },
+    expect(parseAuditExportQuery({ format: 'ndjson', workflow: 'w', order: 'asc' }, 't1')).toEqual({
+      filter: { tenant: 't1', workflow: 'w' },
       order: 'asc',
     });
-    expect(parseAuditExportQuery({})).toEqual({ filter: {}, order: 'desc' });
-    expect(paths(() => parseAuditExportQuery({ format: 'csv' }))).toEqual(['$.query.format']);
-    expect(paths(() => parseAuditExportQuery({ limit: '10' }))).toEqual(['$.query.limit']);
-    expect(paths(() => parseAuditExportQuery({ from: '2026-11-21', to: '2026-11-20' }))).toEqual(['$.query.from']);
+    expect(parseAuditExportQuery({}, 't1')).toEqual({ filter: { tenant: 't1' }, order: 'desc' });
+    expect(paths(() => parseAuditExportQuery({ format: 'csv' }, 't1'))).toEqual(['$.query.format']);
+    expect(paths(() => parseAuditExportQuery({ limit: '10' }, 't1'))).toEqual(['$.query.limit']);
+    expect(paths(() => parseAuditExportQuery({ from: '2026-11-21', to: '2026-11-20' }, 't1'))).toEqual(['$.query.from']);
   });
 });

@@ -10,6 +10,8 @@ import { parseIsoInstant } from './iso-instant.js';
  * are a half-open range, `from ≤ at < to`.
  */
 export interface AuditFilter {
+  /** SPEC §12.1: the caller's tenant; every audit query is within one. */
+  tenant: string;
   runId?: string;
   /** SPEC §11: this run and all its descendants (not on the live stream). */
   rootRunId?: string;
@@ -96,15 +98,15 @@ const { order: _order, to: _to, rootRunId: _rootRunId, ...streamFilterShape } = 
 const streamParams = z.strictObject(streamFilterShape);
 
 /** Parses `GET /v1/audit/stream` query parameters: the list's filters except order, to, cursor and limit. */
-export function parseAuditStreamQuery(query: unknown): AuditFilter {
-  return toFilter(parseQuery(streamParams, query));
+export function parseAuditStreamQuery(query: unknown, tenant: string): AuditFilter {
+  return toFilter(parseQuery(streamParams, query), tenant);
 }
 
 /** Parses `GET /v1/audit` query parameters; anything wrong is a 400 naming each parameter. */
-export function parseAuditListQuery(query: unknown): AuditListQuery {
+export function parseAuditListQuery(query: unknown, tenant: string): AuditListQuery {
   const { limit, cursor, order, ...params } = parseQuery(listParams, query);
   return {
-    filter: toFilter(params),
+    filter: toFilter(params, tenant),
     order,
     limit,
     after: cursor === undefined ? undefined : decodeAuditCursor(cursor, order),
@@ -112,9 +114,9 @@ export function parseAuditListQuery(query: unknown): AuditListQuery {
 }
 
 /** Parses `GET /v1/audit/export` query parameters (the list's filters, no paging). */
-export function parseAuditExportQuery(query: unknown): AuditExportQuery {
+export function parseAuditExportQuery(query: unknown, tenant: string): AuditExportQuery {
   const { order, format: _format, ...params } = parseQuery(exportParams, query);
-  return { filter: toFilter(params), order };
+  return { filter: toFilter(params, tenant), order };
 }
 
 interface FilterParams {
@@ -131,8 +133,8 @@ interface FilterParams {
 }
 
 /** Only the parameters given, so a filter compares (and logs) as what the caller asked. */
-function toFilter(params: FilterParams): AuditFilter {
-  const filter: AuditFilter = {};
+function toFilter(params: FilterParams, tenant: string): AuditFilter {
+  const filter: AuditFilter = { tenant };
   if (params.runId !== undefined) filter.runId = params.runId;
   if (params.rootRunId !== undefined) filter.rootRunId = params.rootRunId;
   if (params.userId !== undefined) filter.userId = params.userId;

@@ -2,19 +2,20 @@ import { describe, expect, it } from '@jest/globals';
 import { auditEntriesStatement, auditStatsStatement } from './audit-sql.js';
 
 const SELECT =
-  'SELECT id, at, operation, run_id AS "runId", node_id AS "nodeId", workflow, agent_id AS "agentId", user_id AS "userId", issuer, scopes, target, success, error, details FROM audit_entries';
+  'SELECT id, at, tenant, operation, run_id AS "runId", node_id AS "nodeId", workflow, agent_id AS "agentId", user_id AS "userId", issuer, scopes, target, success, error, details FROM audit_entries';
 
 describe('audit SQL', () => {
   it('lists everything newest first without a filter', () => {
-    expect(auditEntriesStatement({}, 'desc', { limit: 51 })).toEqual({
-      text: `${SELECT} ORDER BY at DESC, id DESC LIMIT $1`,
-      values: [51],
+    expect(auditEntriesStatement({ tenant: 't1' }, 'desc', { limit: 51 })).toEqual({
+      text: `${SELECT} WHERE tenant = $1 ORDER BY at DESC, id DESC LIMIT $2`,
+      values: ['t1', 51],
     });
   });
 
   it('puts each filter in a parameter (success as a literal, for the partial index), then the keyset and the limit', () => {
     const statement = auditEntriesStatement(
       {
+        tenant: 't1',
         runId: 'r',
         userId: "o'brien",
         agentId: 'a',
@@ -28,10 +29,11 @@ describe('audit SQL', () => {
       { after: { at: new Date('2026-11-20T12:00:00.5Z'), id: '77' }, limit: 3 },
     );
     expect(statement.text).toBe(
-      `${SELECT} WHERE run_id = $1::uuid AND user_id = $2 AND agent_id = $3 AND workflow = $4 AND operation = $5 AND NOT success` +
-        ` AND at >= $6::timestamptz AND at < $7::timestamptz AND (at, id) < ($8::timestamptz, $9::bigint) ORDER BY at DESC, id DESC LIMIT $10`,
+      `${SELECT} WHERE tenant = $1 AND run_id = $2::uuid AND user_id = $3 AND agent_id = $4 AND workflow = $5 AND operation = $6 AND NOT success` +
+        ` AND at >= $7::timestamptz AND at < $8::timestamptz AND (at, id) < ($9::timestamptz, $10::bigint) ORDER BY at DESC, id DESC LIMIT $11`,
     );
     expect(statement.values).toEqual([
+      't1',
       'r',
       "o'brien",
       'a',
@@ -46,18 +48,19 @@ describe('audit SQL', () => {
   });
 
   it('matches several operations with ANY, and pages forward for asc', () => {
-    const statement = auditEntriesStatement({ operations: ['run.started', 'run.failed'], success: true }, 'asc', {
+    const statement = auditEntriesStatement({ tenant: 't1', operations: ['run.started', 'run.failed'], success: true }, 'asc', {
       after: { at: new Date(0), id: '1' },
       limit: 2,
     });
     expect(statement.text).toBe(
-      `${SELECT} WHERE operation = ANY($1::text[]) AND success AND (at, id) > ($2::timestamptz, $3::bigint) ORDER BY at ASC, id ASC LIMIT $4`,
+      `${SELECT} WHERE tenant = $1 AND operation = ANY($2::text[]) AND success AND (at, id) > ($3::timestamptz, $4::bigint) ORDER BY at ASC, id ASC LIMIT $5`,
     );
-    expect(statement.values).toEqual([['run.started', 'run.failed'], '1970-01-01T00:00:00.000Z', '1', 2]);
+    expect(statement.values).toEqual(['t1', ['run.started', 'run.failed'], '1970-01-01T00:00:00.000Z', '1', 2]);
   });
 
   it('counts per UTC bucket and group, whatever the session time zone', () => {
     const statement = auditStatsStatement({
+      tenant: 't1',
       from: new Date('2026-11-20T00:00:00Z'),
       to: new Date('2026-11-21T00:00:00Z'),
       bucket: 'hour',
@@ -67,8 +70,8 @@ describe('audit SQL', () => {
       `date_bin($1::interval, at, TIMESTAMPTZ '2001-01-01 00:00:00+00') AS start, agent_id AS "group"`,
     );
     expect(statement.text).toContain(
-      'WHERE at >= $2::timestamptz AND at < $3::timestamptz GROUP BY 1, 2 ORDER BY 1, 2',
+      'WHERE tenant = $4 AND at >= $2::timestamptz AND at < $3::timestamptz GROUP BY 1, 2 ORDER BY 1, 2',
     );
-    expect(statement.values).toEqual(['1 hour', '2026-11-20T00:00:00.000Z', '2026-11-21T00:00:00.000Z']);
+    expect(statement.values).toEqual(['1 hour', '2026-11-20T00:00:00.000Z', '2026-11-21T00:00:00.000Z', 't1']);
   });
 });

@@ -12,7 +12,7 @@ export interface SqlStatement {
 
 /** The columns an entry shows (SPEC §6), named as AuditEntryRow's fields; the chain stays inside. */
 export const AUDIT_ENTRY_COLUMNS =
-  'id, at, operation, run_id AS "runId", node_id AS "nodeId", workflow, agent_id AS "agentId", user_id AS "userId", ' +
+  'id, at, tenant, operation, run_id AS "runId", node_id AS "nodeId", workflow, agent_id AS "agentId", user_id AS "userId", ' +
   'issuer, scopes, target, success, error, details';
 
 const GROUP_COLUMN: Record<AuditStatsGroupBy, string> = {
@@ -70,7 +70,12 @@ const BUCKET_INTERVAL: Record<AuditStatsBucket, string> = {
  */
 export function auditStatsStatement(query: AuditStatsQuery): SqlStatement {
   const group = GROUP_COLUMN[query.groupBy];
-  const values: unknown[] = [BUCKET_INTERVAL[query.bucket], query.from.toISOString(), query.to.toISOString()];
+  const values: unknown[] = [
+    BUCKET_INTERVAL[query.bucket],
+    query.from.toISOString(),
+    query.to.toISOString(),
+    query.tenant,
+  ];
   let identity = '';
   if (query.userId !== undefined) {
     values.push(query.userId);
@@ -84,7 +89,7 @@ export function auditStatsStatement(query: AuditStatsQuery): SqlStatement {
     text:
       `SELECT date_bin($1::interval, at, TIMESTAMPTZ '2001-01-01 00:00:00+00') AS start, ${group} AS "group", ` +
       `count(*) FILTER (WHERE success) AS success, count(*) FILTER (WHERE NOT success) AS failure ` +
-      `FROM audit_entries WHERE at >= $2::timestamptz AND at < $3::timestamptz${identity} ` +
+      `FROM audit_entries WHERE tenant = $4 AND at >= $2::timestamptz AND at < $3::timestamptz${identity} ` +
       `GROUP BY 1, 2 ORDER BY 1, 2`,
     values,
   };
@@ -101,6 +106,8 @@ export function auditConditions(filter: AuditFilter): { conditions: string[]; va
     values.push(value);
     conditions.push(`${column} = $${values.length}${cast}`);
   };
+  // First: the (tenant, at, id) index leads with it (SPEC §12.1: nothing crosses tenants).
+  equal('tenant', filter.tenant);
   if (filter.runId !== undefined) equal('run_id', filter.runId, '::uuid');
   if (filter.rootRunId !== undefined) {
     values.push(filter.rootRunId);

@@ -14,13 +14,14 @@ function problemsOf(fn: () => unknown): { path: string; message: string }[] {
 
 describe('parseAuditStatsQuery', () => {
   it('needs from and to; bucket defaults to hour and groupBy to operation', () => {
-    expect(parseAuditStatsQuery({ from: '2026-11-20', to: '2026-11-21' })).toEqual({
+    expect(parseAuditStatsQuery({ from: '2026-11-20', to: '2026-11-21' }, 't1')).toEqual({
+      tenant: 't1',
       from: new Date('2026-11-20T00:00:00Z'),
       to: new Date('2026-11-21T00:00:00Z'),
       bucket: 'hour',
       groupBy: 'operation',
     });
-    expect(problemsOf(() => parseAuditStatsQuery({})).map((p) => p.path)).toEqual(
+    expect(problemsOf(() => parseAuditStatsQuery({}, 't1')).map((p) => p.path)).toEqual(
       expect.arrayContaining(['$.query.from', '$.query.to']),
     );
   });
@@ -28,7 +29,7 @@ describe('parseAuditStatsQuery', () => {
   it('reads every bucket and groupBy', () => {
     for (const bucket of ['minute', 'hour', 'day']) {
       for (const groupBy of ['operation', 'workflow', 'agentId', 'userId']) {
-        expect(parseAuditStatsQuery({ from: '2026-11-20', to: '2026-11-21', bucket, groupBy })).toMatchObject({
+        expect(parseAuditStatsQuery({ from: '2026-11-20', to: '2026-11-21', bucket, groupBy }, 't1')).toMatchObject({
           bucket,
           groupBy,
         });
@@ -38,13 +39,13 @@ describe('parseAuditStatsQuery', () => {
 
   it('refuses more than 10,000 buckets, naming the count', () => {
     expect(
-      parseAuditStatsQuery({ from: '2026-11-20T00:00:00Z', to: '2026-11-26T22:40:00Z', bucket: 'minute' }).bucket,
+      parseAuditStatsQuery({ from: '2026-11-20T00:00:00Z', to: '2026-11-26T22:40:00Z', bucket: 'minute' }, 't1').bucket,
     ).toBe('minute'); // exactly 10,000
-    const problems = problemsOf(() => parseAuditStatsQuery({ from: '2026-11-20', to: '2026-11-27', bucket: 'minute' }));
+    const problems = problemsOf(() => parseAuditStatsQuery({ from: '2026-11-20', to: '2026-11-27', bucket: 'minute' }, 't1'));
     expect(problems).toEqual([
       { path: '$.query.bucket', message: 'from–to spans 10080 minute buckets; at most 10000 are allowed' },
     ]);
-    expect(parseAuditStatsQuery({ from: '2000-01-01', to: '2026-01-01', bucket: 'day' }).bucket).toBe('day');
+    expect(parseAuditStatsQuery({ from: '2000-01-01', to: '2026-01-01', bucket: 'day' }, 't1').bucket).toBe('day');
   });
 
   it.each([
@@ -54,6 +55,6 @@ describe('parseAuditStatsQuery', () => {
     [{ from: '2026-11-20', to: '2026-11-21', groupBy: 'success' }, '$.query.groupBy'],
     [{ from: '2026-11-20', to: '2026-11-21', operation: 'run.started' }, '$.query.operation'],
   ])('refuses %j (400 at %s)', (query, path) => {
-    expect(problemsOf(() => parseAuditStatsQuery(query)).map((p) => p.path)).toContain(path);
+    expect(problemsOf(() => parseAuditStatsQuery(query, 't1')).map((p) => p.path)).toContain(path);
   });
 });

@@ -19,6 +19,8 @@ export const AUDIT_STATS_GROUP_BYS: readonly AuditStatsGroupBy[] = Object.values
  * narrowed to one user — an identity is the (issuer, userId) pair (SPEC §16), so both filter.
  */
 export interface AuditStatsQuery {
+  /** SPEC §12.1: stats count the caller's tenant only. */
+  tenant: string;
   from: Date;
   to: Date;
   bucket: AuditStatsBucket;
@@ -54,6 +56,6 @@ const statsParams = z
   });
 
 /** Parses `GET /v1/audit/stats` query parameters; anything wrong is a 400 naming each parameter. */
-export function parseAuditStatsQuery(query: unknown): AuditStatsQuery {
-  return parseQuery(statsParams, query);
+export function parseAuditStatsQuery(query: unknown, tenant: string): AuditStatsQuery {
+  return { ...parseQuery(statsParams, query), tenant };
 }

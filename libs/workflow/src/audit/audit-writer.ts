@@ -50,15 +50,16 @@ export class AuditWriter {
   }
 
   /**
-   * One audit row that belongs to no run (`runId` null: a workflow version stored, a preflight),
-   * inside the caller's transaction; the caller names the workflow, agent and user itself. Such rows
+   * One audit row that belongs to no run (`runId` null: a workflow version stored, a preflight)
+   * of `tenant`, inside the caller's transaction; the caller names the workflow, agent and user itself. Such rows
    * are outside every run's hash chain.
    */
-  async writeWithoutRun(manager: EntityManager, record: Omit<AuditRecord, 'runId'>): Promise<void> {
+  async writeWithoutRun(manager: EntityManager, tenant: string, record: Omit<AuditRecord, 'runId'>): Promise<void> {
     await manager.query(
-      `INSERT INTO audit_entries (operation, run_id, node_id, workflow, agent_id, user_id, issuer, scopes, target, success, error, details)
-       VALUES ($1, NULL, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+      `INSERT INTO audit_entries (tenant, operation, run_id, node_id, workflow, agent_id, user_id, issuer, scopes, target, success, error, details)
+       VALUES ($1, $2, NULL, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
       [
+        tenant,
         record.operation,
         record.nodeId ?? null,
         record.workflow ?? null,

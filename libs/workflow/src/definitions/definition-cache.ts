@@ -9,6 +9,7 @@ import {
 import { WorkflowRepository } from './workflow.repository.js';
 
 export interface CachedDefinition {
+  tenant: string;
   name: string;
   version: number;
   agentId: string | null;
@@ -33,12 +34,12 @@ export class DefinitionCache {
 
   constructor(private readonly workflows: WorkflowRepository) {}
 
-  /** A stored version, or null when there is none. */
-  get(name: string, version: number): Promise<CachedDefinition | null> {
-    const key = `${name}@${version}`;
+  /** A stored version of the tenant's workflow `name`, or null when there is none. */
+  get(tenant: string, name: string, version: number): Promise<CachedDefinition | null> {
+    const key = `${tenant}/${name}@${version}`;
     let entry = this.entries.get(key);
     if (!entry) {
-      entry = this.load(name, version);
+      entry = this.load(tenant, name, version);
       // Misses and failures are not remembered: the version may be posted (or Postgres come back) later.
       entry.then(
         (found) => found ?? this.entries.delete(key),
@@ -51,24 +52,26 @@ export class DefinitionCache {
   }
 
   /** The version believed latest (from the database when not known, or when `refresh`). */
-  async latest(name: string, refresh = false): Promise<CachedDefinition | null> {
-    let version = refresh ? undefined : this.latestVersions.get(name);
+  async latest(tenant: string, name: string, refresh = false): Promise<CachedDefinition | null> {
+    const key = `${tenant}/${name}`;
+    let version = refresh ? undefined : this.latestVersions.get(key);
     if (version === undefined) {
-      const found = await this.workflows.latestVersion(name);
+      const found = await this.workflows.latestVersion(tenant, name);
       if (found === null) return null;
       version = found;
-      this.latestVersions.set(name, version);
+      this.latestVersions.set(key, version);
       if (this.latestVersions.size > MAX_ENTRIES) this.latestVersions.delete(this.latestVersions.keys().next().value!);
     }
-    return this.get(name, version);
+    return this.get(tenant, name, version);
   }
 
-  private async load(name: string, version: number): Promise<CachedDefinition | null> {
-    const stored = await this.workflows.findVersion(name, version);
+  private async load(tenant: string, name: string, version: number): Promise<CachedDefinition | null> {
+    const stored = await this.workflows.findVersion(tenant, name, version);
     if (!stored) return null;
     const definition = stored.definition as unknown as WorkflowDefinition;
     const graph = effectiveNodes(definition);
     return {
+      tenant,
       name: stored.name,
       version: stored.version,
       agentId: stored.agentId,

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DomainError, DomainErrorCode, InjectConfig, type BatonConfig, type Page } from '@baton/platform';
+import { DomainError, DomainErrorCode, InjectConfig, tenantConfig, type BatonConfig, type Page } from '@baton/platform';
 import {
   WORKFLOW_NAME_PATTERN,
   calledWorkflowNames,
@@ -29,26 +29,32 @@ export class WorkflowDefinitionService {
   /** Validates (shape → 400, meaning → 422, every problem listed) and stores the next version. */
   async register(
     body: unknown,
-    author: { issuer: string; subject: string; scopes?: readonly string[] },
+    author: { tenant: string; issuer: string; subject: string; scopes?: readonly string[] },
   ): Promise<WorkflowVersionView> {
     const shape = validateDefinitionShape(body);
     if (!shape.ok)
       throw new DomainError(DomainErrorCode.InvalidInput, 'The workflow definition is malformed', shape.problems);
+    // SPEC §12.1: a workflow may name only its tenant's profiles, hosts and workflows.
+    const tenant = tenantConfig(this.config, author.tenant);
     const problems = validateDefinitionMeaning(shape.value, {
-      profiles: Object.keys(this.config.exchangeProfiles),
-      allowedHosts: this.config.http.allowedHosts,
+      profiles: Object.keys(tenant.exchangeProfiles),
+      allowedHosts: tenant.http.allowedHosts,
       // SPEC §9.1: Keycloak's standard token exchange takes no `resource`.
-      profilesWithoutResource: Object.values(this.config.exchangeProfiles)
+      profilesWithoutResource: Object.values(tenant.exchangeProfiles)
         .filter((p) => p.vendor === 'keycloak')
         .map((p) => p.name),
       baton: { audience: this.config.api.audience, scopes: Object.values(this.config.api.scopes) },
-      audienceOrigins: this.config.http.audienceOrigins,
-      workflowVersions: await this.latestVersionsOf([...calledWorkflowNames(shape.value), shape.value.name]),
+      audienceOrigins: tenant.http.audienceOrigins,
+      workflowVersions: await this.latestVersionsOf(author.tenant, [
+        ...calledWorkflowNames(shape.value),
+        shape.value.name,
+      ]),
     });
     if (problems.length > 0)
       throw new DomainError(DomainErrorCode.Unprocessable, 'The workflow definition is not valid', problems);
     const { stored, scopeChanges } = await this.workflows
       .createVersion({
+        tenant: author.tenant,
         name: shape.value.name,
         description: shape.value.description ?? null,
         agentId: shape.value.agentId ?? null,
@@ -68,24 +74,26 @@ export class WorkflowDefinitionService {
   }
 
   /** SPEC §11: the latest stored version of each named workflow that exists. */
-  private async latestVersionsOf(names: readonly string[]): Promise<Map<string, number>> {
+  private async latestVersionsOf(tenant: string, names: readonly string[]): Promise<Map<string, number>> {
     const versions = new Map<string, number>();
     for (const name of new Set(names)) {
-      const latest = await this.workflows.latestVersion(name);
+      const latest = await this.workflows.latestVersion(tenant, name);
       if (latest !== null) versions.set(name, latest);
     }
     return versions;
   }
 
-  async getLatest(name: string): Promise<StoredWorkflow> {
-    const found = WORKFLOW_NAME_PATTERN.test(name) ? await this.workflows.findLatest(name) : null;
+  async getLatest(tenant: string, name: string): Promise<StoredWorkflow> {
+    const found = WORKFLOW_NAME_PATTERN.test(name) ? await this.workflows.findLatest(tenant, name) : null;
     if (!found) throw new DomainError(DomainErrorCode.NotFound, `Workflow ${name} does not exist`);
     return toStoredWorkflow(found);
   }
 
   /** A given version, with its scope changes against the version before it. */
-  async getVersion(name: string, version: number): Promise<WorkflowVersionView> {
-    const found = WORKFLOW_NAME_PATTERN.test(name) ? await this.workflows.findVersionWithPrevious(name, version) : null;
+  async getVersion(tenant: string, name: string, version: number): Promise<WorkflowVersionView> {
+    const found = WORKFLOW_NAME_PATTERN.test(name)
+      ? await this.workflows.findVersionWithPrevious(tenant, name, version)
+      : null;
     if (!found) throw new DomainError(DomainErrorCode.NotFound, `Workflow ${name} has no version ${version}`);
     const { stored, previous } = found;
     const scopeChanges = diffScopeChanges(
@@ -95,8 +103,8 @@ export class WorkflowDefinitionService {
     return { ...toStoredWorkflow(stored), scopeChanges };
   }
 
-  async list(limit: number, cursor?: string): Promise<Page<StoredWorkflow>> {
-    const page = await this.workflows.listLatest(limit, cursor);
+  async list(tenant: string, limit: number, cursor?: string): Promise<Page<StoredWorkflow>> {
+    const page = await this.workflows.listLatest(tenant, limit, cursor);
     return { items: page.items.map(toStoredWorkflow), nextCursor: page.nextCursor };
   }
 }

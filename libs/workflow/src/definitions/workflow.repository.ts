@@ -7,6 +7,7 @@ import { AuditOperation, diffScopeChanges, type ScopeChanges, type WorkflowDefin
 import { WorkflowVersionEntity } from '../persistence/workflow-version.entity.js';
 
 export interface NewWorkflowVersion {
+  tenant: string;
   name: string;
   description: string | null;
   agentId: string | null;
@@ -28,7 +29,10 @@ export interface CreatedWorkflowVersion {
   scopeChanges: ScopeChanges;
 }
 
-/** Workflow definitions and their immutable versions. */
+/**
+ * Workflow definitions and their immutable versions. Every method takes the tenant first: a name
+ * means a workflow only within its tenant (SPEC §12.1), so no query can leave it out.
+ */
 @Injectable()
 export class WorkflowRepository {
   constructor(
@@ -46,19 +50,19 @@ export class WorkflowRepository {
   async createVersion(input: NewWorkflowVersion): Promise<CreatedWorkflowVersion> {
     return this.dataSource.transaction(async (manager) => {
       const bumped: { latest_version: number }[] = await manager.query(
-        `INSERT INTO workflows (name, latest_version) VALUES ($1, 1)
-         ON CONFLICT (name) DO UPDATE SET latest_version = workflows.latest_version + 1, updated_at = now()
-         WHERE $2 OR EXISTS (SELECT 1 FROM workflow_versions o WHERE o.name = workflows.name AND o.version = 1
-                                AND o.created_by_iss = $3 AND o.created_by_sub = $4)
+        `INSERT INTO workflows (tenant, name, latest_version) VALUES ($5, $1, 1)
+         ON CONFLICT (tenant, name) DO UPDATE SET latest_version = workflows.latest_version + 1, updated_at = now()
+         WHERE $2 OR EXISTS (SELECT 1 FROM workflow_versions o WHERE o.tenant = workflows.tenant AND o.name = workflows.name
+                                AND o.version = 1 AND o.created_by_iss = $3 AND o.created_by_sub = $4)
          RETURNING latest_version`,
-        [input.name, input.mayAddToAnyName === true, input.createdByIss, input.createdBySub],
+        [input.name, input.mayAddToAnyName === true, input.createdByIss, input.createdBySub, input.tenant],
       );
       if (bumped.length === 0) throw new NotWorkflowOwnerError(`workflow ${input.name} belongs to another author`);
       const [{ latest_version: version }] = bumped as [{ latest_version: number }];
       const rows: WorkflowVersionEntity[] = await manager.query(
-        `INSERT INTO workflow_versions (name, version, description, agent_id, definition, created_by_iss, created_by_sub)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)
-         RETURNING name, version, description, agent_id AS "agentId", definition, created_by_iss AS "createdByIss",
+        `INSERT INTO workflow_versions (tenant, name, version, description, agent_id, definition, created_by_iss, created_by_sub)
+         VALUES ($8, $1, $2, $3, $4, $5, $6, $7)
+         RETURNING tenant, name, version, description, agent_id AS "agentId", definition, created_by_iss AS "createdByIss",
                    created_by_sub AS "createdBySub", created_at AS "createdAt"`,
         [
           input.name,
@@ -68,21 +72,22 @@ export class WorkflowRepository {
           JSON.stringify(input.definition),
           input.createdByIss,
           input.createdBySub,
+          input.tenant,
         ],
       );
       const stored = rows[0]!;
       const [previous] =
         version > 1
-          ? ((await manager.query(`SELECT definition FROM workflow_versions WHERE name = $1 AND version = $2`, [
-              input.name,
-              version - 1,
-            ])) as { definition: WorkflowDefinition }[])
+          ? ((await manager.query(
+              `SELECT definition FROM workflow_versions WHERE tenant = $1 AND name = $2 AND version = $3`,
+              [input.tenant, input.name, version - 1],
+            )) as { definition: WorkflowDefinition }[])
           : [];
       const scopeChanges = diffScopeChanges(
         previous ? { version: version - 1, definition: previous.definition } : null,
         input.definition as unknown as WorkflowDefinition,
       );
-      await this.audit.writeWithoutRun(manager, {
+      await this.audit.writeWithoutRun(manager, input.tenant, {
         operation: AuditOperation.WorkflowVersionCreated,
         success: true,
         workflow: input.name,
@@ -97,49 +102,59 @@ export class WorkflowRepository {
 
   /** A version with the one before it (one statement), for the scope changes a version view shows. */
   async findVersionWithPrevious(
+    tenant: string,
     name: string,
     version: number,
   ): Promise<{ stored: WorkflowVersionEntity; previous: WorkflowVersionEntity | null } | null> {
     const rows = await this.dataSource
       .getRepository(WorkflowVersionEntity)
       .createQueryBuilder('v')
-      .where('v.name = :name AND v.version IN (:version, :before)', { name, version, before: version - 1 })
+      .where('v.tenant = :tenant AND v.name = :name AND v.version IN (:version, :before)', {
+        tenant,
+        name,
+        version,
+        before: version - 1,
+      })
       .getMany();
     const stored = rows.find((r) => r.version === version);
     if (!stored) return null;
     return { stored, previous: rows.find((r) => r.version === version - 1) ?? null };
   }
 
-  findVersion(name: string, version: number): Promise<WorkflowVersionEntity | null> {
-    return this.dataSource.getRepository(WorkflowVersionEntity).findOneBy({ name, version });
+  findVersion(tenant: string, name: string, version: number): Promise<WorkflowVersionEntity | null> {
+    return this.dataSource.getRepository(WorkflowVersionEntity).findOneBy({ tenant, name, version });
   }
 
   /** The latest version number of `name`, or null when there is no such workflow. */
-  async latestVersion(name: string): Promise<number | null> {
-    const [row] = await this.dataSource.query(`SELECT latest_version FROM workflows WHERE name = $1`, [name]);
+  async latestVersion(tenant: string, name: string): Promise<number | null> {
+    const [row] = await this.dataSource.query(`SELECT latest_version FROM workflows WHERE tenant = $1 AND name = $2`, [
+      tenant,
+      name,
+    ]);
     return row ? Number(row.latest_version) : null;
   }
 
-  async findLatest(name: string): Promise<WorkflowVersionEntity | null> {
+  async findLatest(tenant: string, name: string): Promise<WorkflowVersionEntity | null> {
     return this.dataSource
       .getRepository(WorkflowVersionEntity)
       .createQueryBuilder('v')
-      .innerJoin('workflows', 'w', 'w.name = v.name AND w.latest_version = v.version')
-      .where('v.name = :name', { name })
+      .innerJoin('workflows', 'w', 'w.tenant = v.tenant AND w.name = v.name AND w.latest_version = v.version')
+      .where('v.tenant = :tenant AND v.name = :name', { tenant, name })
       .getOne();
   }
 
   /** The latest version of each workflow, by name (keyset on name). */
-  async listLatest(limit: number, cursor?: string): Promise<Page<WorkflowVersionEntity>> {
+  async listLatest(tenant: string, limit: number, cursor?: string): Promise<Page<WorkflowVersionEntity>> {
     const qb = this.dataSource
       .getRepository(WorkflowVersionEntity)
       .createQueryBuilder('v')
-      .innerJoin('workflows', 'w', 'w.name = v.name AND w.latest_version = v.version')
+      .innerJoin('workflows', 'w', 'w.tenant = v.tenant AND w.name = v.name AND w.latest_version = v.version')
+      .where('v.tenant = :tenant', { tenant })
       .orderBy('v.name', 'ASC')
       .limit(limit + 1);
     if (cursor) {
       const [after] = decodeCursor(cursor, 1);
-      qb.where('v.name > :after', { after: String(after) });
+      qb.andWhere('v.name > :after', { after: String(after) });
     }
     return toPage(await qb.getMany(), limit, (v) => [v.name]);
   }

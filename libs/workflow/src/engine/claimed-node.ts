@@ -6,6 +6,8 @@ export interface ClaimedNode {
   nodeId: string;
   attempt: number;
   run: {
+    /** SPEC §12.1: the run's tenant, whose profiles and allowed hosts its nodes use. */
+    tenant: string;
     workflowName: string;
     workflowVersion: number;
     agentId: string | null;

@@ -1,6 +1,5 @@
 import { DynamicModule, Module, type Provider } from '@nestjs/common';
 import { BATON_CONFIG, type BatonConfig } from '@baton/platform';
-import { TokenExchanger } from '@baton/oauth';
 import { AuditModule } from '../audit/audit.module.js';
 import { WorkflowDefinitionsModule } from '../definitions/definitions.module.js';
 import { EscalationExpirer } from '../escalations/escalation-expirer.js';
@@ -13,6 +12,7 @@ import { NodeConcurrency } from './node-concurrency.js';
 import { NodeRunner } from './node-runner.js';
 import { NodeSweeper } from './node-sweeper.js';
 import { ReadyNodesListener } from './ready-nodes-listener.js';
+import { TenantExchangers } from './tenant-exchangers.js';
 import { WorkflowNodeExecutor } from './workflow-node.js';
 import { QueueModule } from './queue.module.js';
 import { StoresModule } from '../persistence/stores.module.js';
@@ -27,9 +27,9 @@ export class EngineModule {
     const providers: Provider[] = [
       { provide: NODE_HANDLERS, useValue: options.handlers ?? [] },
       {
-        provide: TokenExchanger,
+        provide: TenantExchangers,
         inject: [BATON_CONFIG],
-        useFactory: (config: BatonConfig) => new TokenExchanger({ profiles: config.exchangeProfiles }),
+        useFactory: (config: BatonConfig) => new TenantExchangers(config),
       },
       TokenReleaser,
       SetPoller,

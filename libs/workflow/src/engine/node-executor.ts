@@ -3,7 +3,6 @@ import { InjectConfig, NO_SPAN, type BatonConfig, type TraceSpan } from '@baton/
 import {
   SubjectTokenCipher,
   TokenExchangeError,
-  TokenExchanger,
   exchangeErrorLabel,
   scopesToRequest,
   subjectTokenDigest,
@@ -48,7 +47,15 @@ import type { AttemptVerdict } from './decisions/attempt-verdict.js';
 import { decideExchangeFailure } from './decisions/exchange-failure-decision.js';
 import { decideHttpOutcome } from './decisions/http-outcome-decision.js';
 import type { NodeError, NodeOutcome } from './node-outcome.js';
+import { TenantExchangers } from './tenant-exchangers.js';
 import { WorkflowNodeExecutor } from './workflow-node.js';
+
+/** Where a tenant's nodes may call (SPEC §16 per tenant, §12.1), and the guarded agent that enforces it. */
+interface TenantDestinations {
+  entries: ReturnType<typeof parseAllowedHosts>;
+  audienceOrigins?: Record<string, string[]>;
+  agent: ReturnType<typeof createGuardedAgent>;
+}
 
 /** A token obtained for this attempt, with what is needed to drop it and ask again. */
 interface TokenLease {
@@ -68,12 +75,11 @@ type TokenStep = { token: TokenLease } | { outcome: NodeOutcome };
  */
 @Injectable()
 export class NodeExecutor implements OnModuleDestroy {
-  /** Issue 10: every downstream connection goes through the destination guard. */
-  private readonly destinations;
-  private readonly guardedAgent;
+  /** Issue 10: every downstream connection goes through the destination guard of its run's tenant. */
+  private readonly destinations: ReadonlyMap<string, TenantDestinations>;
 
   constructor(
-    private readonly exchanger: TokenExchanger,
+    private readonly exchangers: TenantExchangers,
     private readonly cipher: SubjectTokenCipher,
     private readonly handlers: HandlerRegistry,
     @InjectConfig() private readonly config: BatonConfig,
@@ -84,17 +90,19 @@ export class NodeExecutor implements OnModuleDestroy {
   ) {
     // SPEC §10.3: what was exchanged from a revoked subject token is dropped in every worker.
     revoked.onRevoked((digests) => {
-      for (const digest of digests) exchanger.dropSubject(digest);
+      for (const digest of digests) exchangers.dropSubject(digest);
     });
-    this.destinations = {
-      entries: parseAllowedHosts(config.http.allowedHosts),
-      audienceOrigins: config.http.audienceOrigins,
-    };
-    this.guardedAgent = createGuardedAgent(this.destinations.entries, DOWNSTREAM_AGENT_OPTIONS);
+    this.destinations = new Map(
+      Object.values(config.tenants).map((tenant) => {
+        const entries = parseAllowedHosts(tenant.http.allowedHosts);
+        const agent = createGuardedAgent(entries, DOWNSTREAM_AGENT_OPTIONS);
+        return [tenant.name, { entries, audienceOrigins: tenant.http.audienceOrigins, agent }];
+      }),
+    );
   }
 
   async onModuleDestroy(): Promise<void> {
-    await this.guardedAgent.close();
+    await Promise.all([...this.destinations.values()].map((d) => d.agent.close()));
   }
 
   /** `span` is the attempt's node span (NodeRunner's); exchanges and downstream calls are its children. */
@@ -137,10 +145,13 @@ export class NodeExecutor implements OnModuleDestroy {
       body: node.request.body === undefined ? undefined : renderTemplateValue(node.request.body, attempt.scope),
     };
     const target = auditTarget(request.method, request.url);
+    const destinations = this.destinations.get(attempt.claim.run.tenant);
+    if (!destinations)
+      return attempt.fail({ code: NodeErrorCode.DestinationNotAllowed, message: 'the run belongs to no configured tenant' });
     const refused = refuseCallDestination(
       request.url,
       node.oauth && (node.oauth.audience ?? node.oauth.resource),
-      this.destinations,
+      destinations,
     );
     if (refused) return attempt.fail({ code: refused.code, message: refused.message });
 
@@ -167,7 +178,7 @@ export class NodeExecutor implements OnModuleDestroy {
         traceparent: callSpan.traceparent() ?? (trace ? childTraceparent(trace) : undefined),
         timeoutMs: node.timeoutMs,
         signal,
-        dispatcher: this.guardedAgent,
+        dispatcher: destinations.agent,
       });
       if (result.kind === 'response') {
         callSpan.set({ 'http.response.status_code': result.status });
@@ -184,7 +195,7 @@ export class NodeExecutor implements OnModuleDestroy {
         attempt.audit(audit.operation as AuditOperation, { target, scopes: attempt.grantedScopes, ...audit });
       if (decision.kind === 'succeed') return attempt.succeed(decision.output);
       if (decision.kind !== 'refresh_token') return attempt.conclude(decision);
-      this.exchanger.invalidate(token!.request);
+      this.exchangers.of(attempt.claim.run.tenant).invalidate(token!.request);
       const step = await this.exchange(attempt, token!.request, token!.subjectDigest);
       if ('outcome' in step) return step.outcome;
       token = step.token;
@@ -241,7 +252,7 @@ export class NodeExecutor implements OnModuleDestroy {
   /** Steps 1–3 for a node with `oauth`. */
   private async acquireToken(attempt: Attempt, node: EffectiveHttpNode | EffectiveHandlerNode): Promise<TokenStep> {
     const oauth = node.oauth!;
-    const profile = this.config.exchangeProfiles[oauth.profile];
+    const profile = this.config.tenants[attempt.claim.run.tenant]?.exchangeProfiles[oauth.profile];
     if (!profile)
       return {
         outcome: attempt.fail({
@@ -372,7 +383,7 @@ export class NodeExecutor implements OnModuleDestroy {
       'baton.exchange.scopes': request.scopes.join(' '),
     });
     try {
-      const result = await this.exchanger.exchange(request);
+      const result = await this.exchangers.of(attempt.claim.run.tenant).exchange(request);
       if (!result.cached) endTimer({ result: 'success' });
       span.set({ 'baton.exchange.cached': result.cached });
       span.end({ ok: true });

@@ -81,6 +81,8 @@ interface CompletionItem {
 interface PendingCompletion {
   item: CompletionItem;
   runId: string;
+  /** The run's tenant: baton_complete_nodes does not return it (a chain stays in its run). */
+  tenant: string;
   resolve(completion: Completion): void;
   reject(error: unknown): void;
 }
@@ -103,13 +105,15 @@ interface ClaimRow {
   subject_token_expires_at: Date | null;
   outputs: Record<string, { output: unknown }>;
   traceparent: string | null;
+  /** Absent from baton_complete_nodes' rows; the chain's tenant is the claim's before it. */
+  tenant?: string;
 }
 
 const CLAIM_COLUMNS =
   'node_id, attempt, workflow_name, workflow_version, agent_id, input, user_iss, user_sub, user_scopes, subject_token_ciphertext, subject_token_key_id, subject_token_expires_at, outputs, traceparent';
 
 const SQL = {
-  claim: `SELECT ${CLAIM_COLUMNS} FROM baton_claim_node($1, $2, $3, $4)`,
+  claim: `SELECT ${CLAIM_COLUMNS}, tenant FROM baton_claim_node($1, $2, $3, $4)`,
   complete: `SELECT c.settled, c.queued, (c.next).* FROM baton_complete_node($1, $2, $3, $4::jsonb, $5, $6::jsonb, $7::jsonb, $8) c`,
   completeMany: `SELECT item, settled, queued, ${CLAIM_COLUMNS} FROM baton_complete_nodes($1::jsonb)`,
   settle: `SELECT settled, kind, closed, escalation_id, expires_at FROM baton_settle_node($1, $2, $3, $4, $5::jsonb, $6, $7::jsonb, $8, $9::jsonb, $10)`,
@@ -151,7 +155,13 @@ export class NodeRunStore {
    */
   complete(node: ClaimedNode, result: CompletionInput): Promise<Completion> {
     return new Promise((resolve, reject) => {
-      this.pending.push({ item: completionItem(node, result), runId: node.runId, resolve, reject });
+      this.pending.push({
+        item: completionItem(node, result),
+        runId: node.runId,
+        tenant: node.run.tenant,
+        resolve,
+        reject,
+      });
       if (this.pending.length === 1) setImmediate(() => void this.flushCompletions());
     });
   }
@@ -165,7 +175,10 @@ export class NodeRunStore {
       const rows = await this.sql.query<CompletionRow & { item: number }>('baton_complete_nodes', SQL.completeMany, [
         JSON.stringify(batch.map((b) => b.item)),
       ]);
-      for (const row of rows) batch[row.item]!.resolve(toCompletion(batch[row.item]!.runId, row));
+      for (const row of rows) {
+        const entry = batch[row.item]!;
+        entry.resolve(toCompletion(entry.runId, { ...row, tenant: entry.tenant }));
+      }
     } catch {
       // One bad completion must not fail the others: each goes alone (and fails alone).
       for (const entry of batch) await this.completeAlone(entry);
@@ -185,7 +198,7 @@ export class NodeRunStore {
         JSON.stringify(item.successors),
         item.carrier,
       ]);
-      entry.resolve(toCompletion(entry.runId, row!));
+      entry.resolve(toCompletion(entry.runId, { ...row!, tenant: row!.tenant ?? entry.tenant }));
     } catch (error) {
       entry.reject(error);
     }
@@ -411,6 +424,7 @@ function toClaimedNode(runId: string, row: ClaimRow): ClaimedNode {
     nodeId: row.node_id!,
     attempt: row.attempt,
     run: {
+      tenant: row.tenant!,
       workflowName: row.workflow_name,
       workflowVersion: row.workflow_version,
       agentId: row.agent_id,

@@ -74,7 +74,7 @@ export class NodeRunner implements BeforeApplicationShutdown {
 
   /** Executes one claimed attempt and records it; returns the next node when this job goes on with one. */
   private async step(claim: ClaimedNode, carrier: string): Promise<ClaimedNode | null> {
-    const definition = await this.definitions.get(claim.run.workflowName, claim.run.workflowVersion);
+    const definition = await this.definitions.get(claim.run.tenant, claim.run.workflowName, claim.run.workflowVersion);
     const node = definition?.nodes.get(claim.nodeId);
     const endTimer = this.metrics.nodeDuration.startTimer({ type: node?.type ?? 'unknown' });
     // The node's span continues the run's trace (its stored traceparent: the caller's, or the api's run start span).

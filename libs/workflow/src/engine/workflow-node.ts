@@ -67,7 +67,7 @@ export class WorkflowNodeExecutor {
     const position = await this.runs.treePosition(claim.runId);
     if (!position) return attempt.fail({ code: NodeErrorCode.InternalError, message: `run ${claim.runId} has no row` });
     const oauth = node.oauth!; // required on workflow nodes by validation
-    const profile = this.config.exchangeProfiles[oauth.profile];
+    const profile = this.config.tenants[claim.run.tenant]?.exchangeProfiles[oauth.profile];
     const decision = decideParentStart({
       node: oauth,
       depth: position.depth,
@@ -97,8 +97,8 @@ export class WorkflowNodeExecutor {
       return attempt.fail({ code: NodeErrorCode.TemplateError, message: 'workflow.input must render to an object' });
     // Latest at the moment the child starts (asked of the database, not a cache), then pinned on the child.
     const child = node.workflow.version
-      ? await this.definitions.get(node.workflow.name, node.workflow.version)
-      : await this.definitions.latest(node.workflow.name, true);
+      ? await this.definitions.get(claim.run.tenant, node.workflow.name, node.workflow.version)
+      : await this.definitions.latest(claim.run.tenant, node.workflow.name, true);
     if (!child)
       return attempt.fail({
         code: NodeErrorCode.ChildRunFailed,
@@ -132,7 +132,7 @@ export class WorkflowNodeExecutor {
           ...user,
         })
       : null;
-    const definition = await this.definitions.get(claim.run.workflowName, claim.run.workflowVersion);
+    const definition = await this.definitions.get(claim.run.tenant, claim.run.workflowName, claim.run.workflowVersion);
     const nodes = child.graph.map((n) => ({
       id: n.id,
       type: n.type,

@@ -4,6 +4,7 @@ import { approvalRefusal, type ApprovalDecisionInput } from './approval-policy.j
 
 /** A caller that holds escalationsResolve or nothing. */
 const caller = (issuer: string, subject: string, resolver: boolean): Caller => ({
+  tenant: 'default',
   issuer,
   subject,
   scopes: [],

@@ -46,7 +46,7 @@ export class ApprovalPolicy {
 
   async assertMayResolve(id: string, body: unknown, caller: ApprovalDecisionInput['caller']): Promise<void> {
     if (!this.config.approvals.requireResolveScope || !z.uuid().safeParse(id).success) return;
-    const found = await this.escalations.findWithRun(id);
+    const found = await this.escalations.findWithRun(caller.tenant, id);
     if (!found) return;
     const { escalation, run } = found;
     if (!caller.may(ApiScopeKey.EscalationsResolve) && !isCaller(caller, run.userIss, run.userSub)) return;

@@ -13,9 +13,9 @@ export class EscalationQueries {
     private readonly resolver: EscalationResolver,
   ) {}
 
-  async list(caller: Caller, filter: Omit<EscalationListFilter, 'owner'>): Promise<Page<EscalationView>> {
+  async list(caller: Caller, filter: Omit<EscalationListFilter, 'owner' | 'tenant'>): Promise<Page<EscalationView>> {
     const owner = caller.may(ApiScopeKey.EscalationsResolve) ? undefined : { iss: caller.issuer, sub: caller.subject };
-    const page = await this.escalations.list({ ...filter, owner });
+    const page = await this.escalations.list({ ...filter, tenant: caller.tenant, owner });
     return { items: page.items.map((e) => toEscalationView(e, e.workflow)), nextCursor: page.nextCursor };
   }
 

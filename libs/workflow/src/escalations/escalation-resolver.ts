@@ -87,7 +87,7 @@ export class EscalationResolver {
     }
     const fresh = action === EscalationAction.Resume ? await this.freshSubject(subjectToken, run) : undefined;
 
-    const definition = await this.definitions.get(run.workflowName, run.workflowVersion);
+    const definition = await this.definitions.get(run.tenant, run.workflowName, run.workflowVersion);
     if (!definition) throw new Error(`workflow ${run.workflowName} version ${run.workflowVersion} is missing`);
     const outcome = await this.dataSource.transaction(async (m) => {
       if (
@@ -118,13 +118,13 @@ export class EscalationResolver {
       this.runEnds.note(escalation.runId, escalation.nodeId);
     await this.queue.enqueueAfterCommit(outcome.jobs);
     await this.events.resolved([id, ...outcome.closed]);
-    const resolved = (await this.escalations.findWithRun(id))!;
+    const resolved = (await this.escalations.findWithRun(caller.tenant, id))!;
     return toEscalationView(resolved.escalation, resolved.run.workflowName);
   }
 
   /** The escalation if the caller owns its run or may resolve all; otherwise 404. */
   async visible(id: string, caller: Caller): Promise<EscalationWithRun> {
-    const found = z.uuid().safeParse(id).success ? await this.escalations.findWithRun(id) : null;
+    const found = z.uuid().safeParse(id).success ? await this.escalations.findWithRun(caller.tenant, id) : null;
     if (
       !found ||
       (!caller.may(ApiScopeKey.EscalationsResolve) && !isCaller(caller, found.run.userIss, found.run.userSub))

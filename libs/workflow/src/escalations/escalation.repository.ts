@@ -9,6 +9,8 @@ import { EscalationEntity } from '../persistence/escalation.entity.js';
 import type { RunEntity } from '../persistence/run.entity.js';
 
 export interface EscalationListFilter {
+  /** SPEC §12.1: only this tenant's escalations, always. */
+  tenant: string;
   /** Only escalations of this user's runs; all when absent (escalationsResolve). */
   owner?: { iss: string; sub: string };
   status: string;
@@ -21,7 +23,10 @@ export interface EscalationListFilter {
 
 export interface EscalationWithRun {
   escalation: EscalationEntity;
-  run: Pick<RunEntity, 'id' | 'workflowName' | 'workflowVersion' | 'agentId' | 'userIss' | 'userSub' | 'status'>;
+  run: Pick<
+    RunEntity,
+    'id' | 'tenant' | 'workflowName' | 'workflowVersion' | 'agentId' | 'userIss' | 'userSub' | 'status'
+  >;
 }
 
 /** The escalations table: its state changes, and reads together with the facts of their run that decide visibility. */
@@ -62,11 +67,18 @@ export class EscalationRepository {
     return row ? { runId: row.run_id, nodeId: row.node_id, reason: row.reason } : null;
   }
 
-  async findWithRun(id: string): Promise<EscalationWithRun | null> {
+  /** The tenant's escalation with its run; another tenant's id is as absent as an unknown one (SPEC §12.1). */
+  async findWithRun(tenant: string, id: string): Promise<EscalationWithRun | null> {
+    const found = await this.findInAnyTenant(id);
+    return found?.run.tenant === tenant ? found : null;
+  }
+
+  /** For the deployment's own jobs (webhook delivery), which act for whichever tenant the run is in. */
+  async findInAnyTenant(id: string): Promise<EscalationWithRun | null> {
     const escalation = await this.dataSource.getRepository(EscalationEntity).findOneBy({ id });
     if (!escalation) return null;
     const [run] = await this.dataSource.query(
-      `SELECT id, workflow_name AS "workflowName", workflow_version AS "workflowVersion", agent_id AS "agentId",
+      `SELECT id, tenant, workflow_name AS "workflowName", workflow_version AS "workflowVersion", agent_id AS "agentId",
               user_iss AS "userIss", user_sub AS "userSub", status FROM runs WHERE id = $1`,
       [escalation.runId],
     );
@@ -80,7 +92,7 @@ export class EscalationRepository {
       .createQueryBuilder('e')
       .innerJoin('runs', 'r', 'r.id = e.run_id')
       .addSelect('r.workflow_name', 'workflow')
-      .where('e.status = :status', { status: filter.status })
+      .where('r.tenant = :tenant AND e.status = :status', { tenant: filter.tenant, status: filter.status })
       .orderBy('e.created_at', 'DESC')
       .addOrderBy('e.id', 'DESC')
       .limit(filter.limit + 1);

@@ -6,6 +6,7 @@ import { matchesAuditFilter } from './audit-filter-match.js';
 const entry: AuditEntryView = {
   id: '7',
   at: '2026-12-03T10:00:00.000Z',
+  tenant: 'acme',
   operation: 'token.exchanged',
   runId: '00000000-0000-4000-8000-000000000001',
   nodeId: 'fetch',
@@ -21,32 +22,33 @@ const entry: AuditEntryView = {
 };
 
 describe('matchesAuditFilter (the live twin of auditConditions)', () => {
-  it('matches everything with no filter', () => expect(matchesAuditFilter(entry, {})).toBe(true));
+  it('matches everything with no filter', () => expect(matchesAuditFilter(entry, { tenant: 'acme' })).toBe(true));
 
   const cases: [string, AuditFilter, boolean][] = [
-    ['runId equal', { runId: entry.runId! }, true],
-    ['runId other', { runId: '00000000-0000-4000-8000-000000000002' }, false],
-    ['userId equal', { userId: 'alice' }, true],
-    ['userId other', { userId: 'bob' }, false],
-    ['issuer equal', { issuer: 'https://idp.example.com' }, true],
-    ['issuer other', { issuer: 'https://other.example.com' }, false],
-    ['userId and issuer: both must match', { userId: 'alice', issuer: 'https://other.example.com' }, false],
-    ['agentId equal', { agentId: 'agent-1' }, true],
-    ['agentId other', { agentId: 'agent-2' }, false],
-    ['workflow equal', { workflow: 'expenses' }, true],
-    ['workflow other', { workflow: 'payroll' }, false],
-    ['one of the operations', { operations: ['run.started', 'token.exchanged'] }, true],
-    ['none of the operations', { operations: ['run.started'] }, false],
-    ['success false', { success: false }, true],
-    ['success true', { success: true }, false],
-    ['from at the instant (inclusive)', { from: new Date('2026-12-03T10:00:00.000Z') }, true],
-    ['from after it', { from: new Date('2026-12-03T10:00:00.001Z') }, false],
-    ['to after it', { to: new Date('2026-12-03T10:00:00.001Z') }, true],
-    ['to at the instant (exclusive)', { to: new Date('2026-12-03T10:00:00.000Z') }, false],
+    ['another tenant never matches (SPEC §12.1)', { tenant: 'globex' }, false],
+    ['runId equal', { tenant: 'acme', runId: entry.runId! }, true],
+    ['runId other', { tenant: 'acme', runId: '00000000-0000-4000-8000-000000000002' }, false],
+    ['userId equal', { tenant: 'acme', userId: 'alice' }, true],
+    ['userId other', { tenant: 'acme', userId: 'bob' }, false],
+    ['issuer equal', { tenant: 'acme', issuer: 'https://idp.example.com' }, true],
+    ['issuer other', { tenant: 'acme', issuer: 'https://other.example.com' }, false],
+    ['userId and issuer: both must match', { tenant: 'acme', userId: 'alice', issuer: 'https://other.example.com' }, false],
+    ['agentId equal', { tenant: 'acme', agentId: 'agent-1' }, true],
+    ['agentId other', { tenant: 'acme', agentId: 'agent-2' }, false],
+    ['workflow equal', { tenant: 'acme', workflow: 'expenses' }, true],
+    ['workflow other', { tenant: 'acme', workflow: 'payroll' }, false],
+    ['one of the operations', { tenant: 'acme', operations: ['run.started', 'token.exchanged'] }, true],
+    ['none of the operations', { tenant: 'acme', operations: ['run.started'] }, false],
+    ['success false', { tenant: 'acme', success: false }, true],
+    ['success true', { tenant: 'acme', success: true }, false],
+    ['from at the instant (inclusive)', { tenant: 'acme', from: new Date('2026-12-03T10:00:00.000Z') }, true],
+    ['from after it', { tenant: 'acme', from: new Date('2026-12-03T10:00:00.001Z') }, false],
+    ['to after it', { tenant: 'acme', to: new Date('2026-12-03T10:00:00.001Z') }, true],
+    ['to at the instant (exclusive)', { tenant: 'acme', to: new Date('2026-12-03T10:00:00.000Z') }, false],
   ];
   it.each(cases)('%s', (_, filter, expected) => expect(matchesAuditFilter(entry, filter)).toBe(expected));
 
   it('an entry without a run never matches a runId filter', () => {
-    expect(matchesAuditFilter({ ...entry, runId: null }, { runId: entry.runId! })).toBe(false);
+    expect(matchesAuditFilter({ ...entry, runId: null }, { tenant: 'acme', runId: entry.runId! })).toBe(false);
   });
 });

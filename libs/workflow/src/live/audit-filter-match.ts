@@ -6,6 +6,7 @@ import type { AuditEntryView } from '../audit/audit-entry.view.js';
  * entries the live stream fans out to many subscribers without asking Postgres once per subscriber.
  */
 export function matchesAuditFilter(entry: AuditEntryView, filter: AuditFilter): boolean {
+  if (entry.tenant !== filter.tenant) return false;
   if (filter.runId !== undefined && entry.runId !== filter.runId) return false;
   if (filter.userId !== undefined && entry.userId !== filter.userId) return false;
   if (filter.issuer !== undefined && entry.issuer !== filter.issuer) return false;

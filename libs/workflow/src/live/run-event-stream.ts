@@ -48,7 +48,7 @@ export class RunEventStream extends FeedFollower {
     private readonly runs: RunService,
     private readonly escalations: EscalationQueries,
   ) {
-    super(feed, { runId }, sink);
+    super(feed, { tenant: caller.tenant, runId }, sink);
   }
 
   /** After open(); the caller may see the run (checked before). Resolves once it is live or over. */

@@ -11,7 +11,8 @@ import { signWebhook } from './webhook-signature.js';
 const TIMEOUT_MS = 10_000;
 
 /**
- * Delivers one escalation event to `notifications.webhookUrl` (operator configuration, so not
+ * Delivers one escalation event to its run's tenant's `notifications.webhookUrl` (SPEC §12.1: a
+ * tenant hears only of its own escalations; operator configuration, so not
  * subject to `http.allowedHosts`). A non-2xx answer throws, and BullMQ retries with backoff.
  * Loopback, link-local, private and unspecified addresses are refused (checked on the address the
  * name resolves to) unless `notifications.allowPrivate: true`; a refusal is not retried.
@@ -19,24 +20,25 @@ const TIMEOUT_MS = 10_000;
  */
 @Injectable()
 export class WebhookSender implements OnModuleDestroy {
-  private readonly guardedAgent: Agent | undefined;
+  /** Refuses private addresses for every tenant without `allowPrivate`; created on first use. */
+  private guardedAgent: Agent | undefined;
 
   constructor(
     @InjectConfig() private readonly config: BatonConfig,
     private readonly escalations: EscalationRepository,
-  ) {
-    this.guardedAgent = config.notifications && !config.notifications.allowPrivate ? createGuardedAgent([]) : undefined;
-  }
+  ) {}
 
   async onModuleDestroy(): Promise<void> {
     await this.guardedAgent?.close();
   }
 
   async deliver(job: EscalationEventJob): Promise<'sent' | 'disabled' | 'gone'> {
-    const target = this.config.notifications;
-    if (!target) return 'disabled';
-    const found = await this.escalations.findWithRun(job.escalationId);
+    if (!Object.values(this.config.tenants).some((t) => t.notifications)) return 'disabled';
+    const found = await this.escalations.findInAnyTenant(job.escalationId);
     if (!found) return 'gone';
+    const target = this.config.tenants[found.run.tenant]?.notifications;
+    if (!target) return 'disabled';
+    if (!target.allowPrivate) this.guardedAgent ??= createGuardedAgent([]);
     const body = JSON.stringify({
       id: job.eventId,
       type: job.type,
@@ -45,7 +47,7 @@ export class WebhookSender implements OnModuleDestroy {
       run: { id: found.run.id, workflow: found.run.workflowName, status: found.run.status },
     });
     const response = await fetch(target.webhookUrl, {
-      ...(this.guardedAgent && { dispatcher: this.guardedAgent }),
+      ...(!target.allowPrivate && { dispatcher: this.guardedAgent }),
       method: 'POST',
       headers: {
         'content-type': 'application/json',

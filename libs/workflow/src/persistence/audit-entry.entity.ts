@@ -9,6 +9,10 @@ export class AuditEntryEntity {
   @Column({ type: 'timestamptz' })
   at: Date;
 
+  /** SPEC §12.1: the tenant whose trail this entry is part of. */
+  @Column({ type: 'text' })
+  tenant: string;
+
   @Column({ type: 'text' })
   operation: string;
 

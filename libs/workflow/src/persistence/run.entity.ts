@@ -5,6 +5,10 @@ export class RunEntity {
   @PrimaryColumn({ type: 'uuid' })
   id: string;
 
+  /** SPEC §12.1: the tenant whose resource this is. */
+  @Column({ type: 'text' })
+  tenant: string;
+
   @Column({ name: 'workflow_name', type: 'text' })
   workflowName: string;
 

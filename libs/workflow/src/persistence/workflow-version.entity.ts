@@ -3,6 +3,10 @@ import { Column, Entity, PrimaryColumn } from 'typeorm';
 /** An immutable version of a workflow definition (a trigger refuses UPDATE and DELETE). */
 @Entity({ name: 'workflow_versions' })
 export class WorkflowVersionEntity {
+  /** SPEC §12.1: the tenant whose resource this is. */
+  @PrimaryColumn({ type: 'text' })
+  tenant: string;
+
   @PrimaryColumn({ type: 'text' })
   name: string;
 

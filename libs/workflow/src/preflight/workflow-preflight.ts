@@ -1,11 +1,11 @@
 import type { Caller } from '@baton/platform';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DomainError, DomainErrorCode, InjectConfig, type BatonConfig } from '@baton/platform';
-import { TokenExchanger } from '@baton/oauth';
+import { DomainError, DomainErrorCode, InjectConfig, tenantConfig, type BatonConfig } from '@baton/platform';
 import { DataSource } from 'typeorm';
 import { AuditWriter } from '../audit/audit-writer.js';
 import { DefinitionCache } from '../definitions/definition-cache.js';
+import { TenantExchangers } from '../engine/tenant-exchangers.js';
 import {
   AuditOperation,
   NodeType,
@@ -24,14 +24,14 @@ export type PreflightCaller = Caller & { token: string };
 /**
  * SPEC §12.2: what a run of a workflow would meet if the caller started it now, without starting
  * it. Narrowing is the engine's; with `exchange: true` each distinct exchange is made once for real
- * through `TokenExchanger.probe` (no cache; the token is discarded and revoked inside the oauth lib
+ * through the tenant's `TokenExchanger.probe` (no cache; the token is discarded and revoked inside the oauth lib
  * and never reaches this service). Nothing is stored but one `workflow.preflight` audit entry.
  */
 @Injectable()
 export class WorkflowPreflight {
   constructor(
     private readonly definitions: DefinitionCache,
-    private readonly exchanger: TokenExchanger,
+    private readonly exchangers: TenantExchangers,
     private readonly audit: AuditWriter,
     @InjectDataSource() private readonly dataSource: DataSource,
     @InjectConfig() private readonly config: BatonConfig,
@@ -57,8 +57,8 @@ export class WorkflowPreflight {
     const stored = !WORKFLOW_NAME_PATTERN.test(workflowName)
       ? null
       : version
-        ? await this.definitions.get(workflowName, version)
-        : await this.definitions.latest(workflowName, true);
+        ? await this.definitions.get(caller.tenant, workflowName, version)
+        : await this.definitions.latest(caller.tenant, workflowName, true);
     if (!stored) {
       throw new DomainError(
         DomainErrorCode.NotFound,
@@ -69,11 +69,12 @@ export class WorkflowPreflight {
     const problems: Problem[] = stored.definition.inputSchema
       ? validateRunInput(stored.definition.inputSchema, input, `${stored.name}@${stored.version}`)
       : [];
-    const children = await this.childDefinitions(stored.graph, this.config.maxDelegationDepth);
+    const children = await this.childDefinitions(caller.tenant, stored.graph, this.config.maxDelegationDepth);
+    const profiles = tenantConfig(this.config, caller.tenant).exchangeProfiles;
     const plan = planPreflight(
       stored.graph,
       caller.scopes,
-      (profile) => this.config.exchangeProfiles[profile]?.scopeSource,
+      (profile) => profiles[profile]?.scopeSource,
       {
         childOf: (node) => children.get(childKey(node.workflow.name, node.workflow.version)),
         maxDepth: this.config.maxDelegationDepth,
@@ -84,7 +85,7 @@ export class WorkflowPreflight {
       const answers = new Map<string, ProbeAnswer>();
       await Promise.all(
         plan.exchanges.map(async (planned) => {
-          const probe = await this.exchanger.probe({
+          const probe = await this.exchangers.of(caller.tenant).probe({
             profile: planned.profile,
             subjectToken: caller.token,
             audience: planned.audience,
@@ -106,7 +107,7 @@ export class WorkflowPreflight {
     }
     const ready = isReady(nodes, problems);
 
-    await this.audit.writeWithoutRun(this.dataSource.manager, {
+    await this.audit.writeWithoutRun(this.dataSource.manager, caller.tenant, {
       operation: AuditOperation.WorkflowPreflight,
       success: ready,
       workflow: stored.name,
@@ -132,6 +133,7 @@ export class WorkflowPreflight {
 
   /** SPEC §11: the nodes of every workflow the graph's `workflow` nodes call, level by level down to `levels`. */
   private async childDefinitions(
+    tenant: string,
     graph: readonly EffectiveNode[],
     levels: number,
   ): Promise<Map<string, readonly EffectiveNode[]>> {
@@ -144,8 +146,8 @@ export class WorkflowPreflight {
         const key = childKey(node.workflow.name, node.workflow.version);
         if (found.has(key)) continue;
         const child = node.workflow.version
-          ? await this.definitions.get(node.workflow.name, node.workflow.version)
-          : await this.definitions.latest(node.workflow.name, true);
+          ? await this.definitions.get(tenant, node.workflow.name, node.workflow.version)
+          : await this.definitions.latest(tenant, node.workflow.name, true);
         found.set(key, child?.graph ?? []);
         next.push(...(child?.graph ?? []));
       }

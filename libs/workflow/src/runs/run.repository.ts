@@ -6,6 +6,8 @@ import { NodeRunEntity } from '../persistence/node-run.entity.js';
 import { RunEntity } from '../persistence/run.entity.js';
 
 export interface RunListFilter {
+  /** SPEC §12.1: only this tenant's runs, always. */
+  tenant: string;
   owner?: { iss: string; sub: string };
   status?: string;
   workflow?: string;
@@ -15,23 +17,31 @@ export interface RunListFilter {
   cursor?: string;
 }
 
-/** Reads of runs and their node rows for the API (state changes are RunStore's and NodeRunStore's). */
+/**
+ * Reads of runs and their node rows for the API (state changes are RunStore's and NodeRunStore's).
+ * Every read takes the caller's tenant first: another tenant's run is as absent as an unknown id.
+ */
 @Injectable()
 export class RunRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  findByIdempotencyKey(iss: string, sub: string, key: string): Promise<RunEntity | null> {
-    return this.dataSource.getRepository(RunEntity).findOneBy({ userIss: iss, userSub: sub, idempotencyKey: key });
+  findByIdempotencyKey(tenant: string, iss: string, sub: string, key: string): Promise<RunEntity | null> {
+    return this.dataSource
+      .getRepository(RunEntity)
+      .findOneBy({ tenant, userIss: iss, userSub: sub, idempotencyKey: key });
   }
 
-  findById(id: string): Promise<RunEntity | null> {
-    return this.dataSource.getRepository(RunEntity).findOneBy({ id });
+  findById(tenant: string, id: string): Promise<RunEntity | null> {
+    return this.dataSource.getRepository(RunEntity).findOneBy({ tenant, id });
   }
 
   /** The run, its nodes and its child runs as of one snapshot, so a reader never sees a node ahead of its run. */
-  findWithNodes(id: string): Promise<{ run: RunEntity | null; nodes: NodeRunEntity[]; children: RunEntity[] }> {
+  findWithNodes(
+    tenant: string,
+    id: string,
+  ): Promise<{ run: RunEntity | null; nodes: NodeRunEntity[]; children: RunEntity[] }> {
     return this.dataSource.transaction('REPEATABLE READ', async (m) => {
-      const run = await m.findOneBy(RunEntity, { id });
+      const run = await m.findOneBy(RunEntity, { tenant, id });
       if (!run) return { run, nodes: [], children: [] };
       const nodes = await m.getRepository(NodeRunEntity).find({ where: { runId: id }, order: { position: 'ASC' } });
       const children = await m
@@ -46,6 +56,7 @@ export class RunRepository {
     const qb = this.dataSource
       .getRepository(RunEntity)
       .createQueryBuilder('r')
+      .where('r.tenant = :tenant', { tenant: filter.tenant })
       .orderBy('r.created_at', 'DESC')
       .addOrderBy('r.id', 'DESC')
       .limit(filter.limit + 1);

@@ -120,14 +120,14 @@ export class RunService {
     // Twice at most: the second time after learning that another version became the latest.
     for (let refresh = false; ; refresh = true) {
       const stored = version
-        ? await this.definitions.get(workflowName, version)
-        : await this.definitions.latest(workflowName, refresh);
+        ? await this.definitions.get(caller.tenant, workflowName, version)
+        : await this.definitions.latest(caller.tenant, workflowName, refresh);
       if (!stored) {
         // A key already used for another request is that mistake first (IETF idempotency draft: 422).
         const earlier =
           idempotencyKey === undefined
             ? null
-            : await this.runs.findByIdempotencyKey(caller.issuer, caller.subject, idempotencyKey);
+            : await this.runs.findByIdempotencyKey(caller.tenant, caller.issuer, caller.subject, idempotencyKey);
         if (earlier) assertSameRequest(earlier, workflowName, version, input);
         throw this.noSuchWorkflow(workflowName, version);
       }
@@ -148,6 +148,7 @@ export class RunService {
       }));
       const started = await this.store.start({
         id,
+        tenant: caller.tenant,
         workflowName: stored.name,
         workflowVersion: stored.version,
         expectLatest: version === undefined,
@@ -171,7 +172,7 @@ export class RunService {
         );
       if (started.outcome === 'exists') {
         // The same Idempotency-Key again: the earlier run, if this is the same request (else 422).
-        const earlier = (await this.runs.findById(started.id))!;
+        const earlier = (await this.runs.findById(caller.tenant, started.id))!;
         return { run: toRunView(assertSameRequest(earlier, workflowName, version, input)), created: false };
       }
       await this.queue.enqueueAfterCommit(
@@ -181,6 +182,7 @@ export class RunService {
       this.metrics.runsStarted.inc({ workflow: stored.name });
       const run: RunView = {
         id,
+        tenant: caller.tenant,
         status: RunStatus.Pending,
         workflow: { name: stored.name, version: stored.version },
         agentId: stored.agentId,
@@ -206,7 +208,7 @@ export class RunService {
   }
 
   async get(id: string, caller: Caller): Promise<RunDetailView> {
-    const { run, nodes, children } = await this.runs.findWithNodes(this.checkedId(id));
+    const { run, nodes, children } = await this.runs.findWithNodes(caller.tenant, this.checkedId(id));
     this.assertVisible(id, run, caller);
     return { ...toRunView(run!), nodes: nodes.map(toNodeRunView), children: children.map(toChildRunView) };
   }
@@ -216,7 +218,7 @@ export class RunService {
     filter: { status?: RunStatus; workflow?: string; rootOnly?: boolean; limit: number; cursor?: string },
   ): Promise<Page<RunSummaryView>> {
     const owner = caller.may(ApiScopeKey.RunsReadAll) ? undefined : { iss: caller.issuer, sub: caller.subject };
-    const page = await this.runs.list({ ...filter, owner });
+    const page = await this.runs.list({ ...filter, tenant: caller.tenant, owner });
     // Lists never carry `input` (issue 10 item 11): it may be large or sensitive; the run view has it.
     return { items: page.items.map((run) => withoutInput(toRunView(run))), nextCursor: page.nextCursor };
   }
@@ -239,7 +241,7 @@ export class RunService {
 
   /** The run if the caller owns it or may read all runs; otherwise 404, so ids do not leak. */
   async visibleRun(id: string, caller: Caller, readAll: ApiScopeKey = ApiScopeKey.RunsReadAll): Promise<RunEntity> {
-    const run = await this.runs.findById(this.checkedId(id));
+    const run = await this.runs.findById(caller.tenant, this.checkedId(id));
     this.assertVisible(id, run, caller, readAll);
     return run!;
   }

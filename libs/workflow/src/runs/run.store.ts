@@ -7,6 +7,8 @@ import { updateReturning } from '../persistence/sql.js';
 
 export interface NewRun {
   id: string;
+  /** SPEC §12.1: the caller's tenant, fixed for the run's life (children inherit it). */
+  tenant: string;
   workflowName: string;
   workflowVersion: number;
   /** The caller validated against what it believes is the latest version: refuse if another was posted since. */
@@ -99,9 +101,10 @@ export class RunStore {
       r_created_at: Date | null;
     }>(
       'baton_start_run',
-      `SELECT r_outcome, r_id, r_created_at FROM baton_start_run($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9, $10, $11, $12, $13, $14::jsonb, $15, $16, $17)`,
+      `SELECT r_outcome, r_id, r_created_at FROM baton_start_run($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, $10, $11, $12, $13, $14, $15::jsonb, $16, $17, $18)`,
       [
         run.id,
+        run.tenant,
         run.workflowName,
         run.workflowVersion,
         run.expectLatest,
@@ -290,6 +293,7 @@ export class RunStore {
    */
   async revokeSubjectTokens(
     m: EntityManager,
+    tenant: string,
     subject: RevokedSubject,
     why: SubjectTokenRevocation,
   ): Promise<RevokedRun[]> {
@@ -304,13 +308,13 @@ export class RunStore {
       m,
       `WITH target AS (
            SELECT id, subject_token_ciphertext, subject_token_key_id FROM runs
-           WHERE user_iss = $1 AND ${matchesUser} AND ($3::text IS NULL OR user_sid = $3) AND status = ANY($4)
+           WHERE user_iss = $1 AND ${matchesUser} AND ($3::text IS NULL OR user_sid = $3) AND status = ANY($4) AND tenant = $6
            ORDER BY id FOR UPDATE
          )
          UPDATE runs r SET subject_token_ciphertext = NULL, subject_token_key_id = NULL, subject_token_revoked = $5::jsonb, updated_at = now()
          FROM target t WHERE r.id = t.id
          RETURNING r.id, r.user_iss, r.user_sub, t.subject_token_ciphertext AS ciphertext, t.subject_token_key_id AS key_id`,
-      [subject.issuer, subject.value, subject.sid ?? null, IN_FLIGHT_RUN_STATUSES, JSON.stringify(why)],
+      [subject.issuer, subject.value, subject.sid ?? null, IN_FLIGHT_RUN_STATUSES, JSON.stringify(why), tenant],
     );
     return rows.map((r) => ({
       id: r.id,

@@ -8,6 +8,7 @@ import { instant, iso, nullableInstant, viewError } from '../views/view-fields.j
 /** A run as the API shows it (SPEC §7). Never carries the subject token. The one definition of its shape. */
 export const runViewSchema = z.object({
   id: z.uuid(),
+  tenant: z.string().describe('SPEC §12.1: the tenant whose run this is (the tenant of the issuer of its starter)'),
   status: z.enum(RUN_STATUSES as [RunStatus, ...RunStatus[]]),
   workflow: z.object({ name: z.string(), version: z.int().min(1) }),
   agentId: z.string().nullable(),
@@ -66,6 +67,7 @@ export type RunDetailView = z.infer<typeof runDetailViewSchema>;
 export function toRunView(run: RunEntity): RunView {
   return {
     id: run.id,
+    tenant: run.tenant,
     status: run.status as RunStatus,
     workflow: { name: run.workflowName, version: run.workflowVersion },
     agentId: run.agentId,

@@ -77,14 +77,19 @@ export class SecurityEventApplier extends SecurityEventSink {
       const revokedRuns = new Map<string, RevokedRun>();
       if (revokes) {
         for (const subject of reading.subjects) {
-          for (const run of await this.runs.revokeSubjectTokens(m, { issuer: event.subjectIssuer, ...subject }, why))
+          for (const run of await this.runs.revokeSubjectTokens(
+            m,
+            event.tenant,
+            { issuer: event.subjectIssuer, ...subject },
+            why,
+          ))
             revokedRuns.set(run.id, run);
         }
       }
       for (const cutoff of cutoffs) await this.store.cutOff(m, cutoff);
       const runs = [...revokedRuns.values()];
       const users = new Set(runs.map((r) => r.userSub));
-      await this.audit.writeWithoutRun(m, {
+      await this.audit.writeWithoutRun(m, event.tenant, {
         operation: AuditOperation.SecurityEventReceived,
         success: true,
         issuer: event.issuer,
@@ -108,7 +113,7 @@ export class SecurityEventApplier extends SecurityEventSink {
           },
         ],
       );
-      return { runs, paused: await this.pauseQueuedNodes(m, runs, why) };
+      return { runs, paused: await this.pauseQueuedNodes(m, event.tenant, runs, why) };
     });
     void this.forgetOldEvents();
     if (committed === null) return { duplicate: true, runsAffected: 0, applied: false };
@@ -136,14 +141,19 @@ export class SecurityEventApplier extends SecurityEventSink {
   }
 
   /** The revoked runs' queued nodes that need a token, escalated `token_revoked` in this transaction. */
-  private async pauseQueuedNodes(m: EntityManager, runs: readonly RevokedRun[], why: SubjectTokenRevocation) {
+  private async pauseQueuedNodes(
+    m: EntityManager,
+    tenant: string,
+    runs: readonly RevokedRun[],
+    why: SubjectTokenRevocation,
+  ) {
     const queued = await this.nodes.lockQueuedOfRuns(
       m,
       runs.map((r) => r.id),
     );
     const pauses: QueuedNodePause[] = [];
     for (const q of queued) {
-      const definition = await this.definitions.get(q.workflowName, q.workflowVersion);
+      const definition = await this.definitions.get(tenant, q.workflowName, q.workflowVersion);
       const node = definition?.nodes.get(q.nodeId);
       const run = {
         runId: q.runId,
@@ -154,7 +164,7 @@ export class SecurityEventApplier extends SecurityEventSink {
         userScopes: q.userScopes,
       };
       const profile =
-        node && 'oauth' in node && node.oauth ? this.config.exchangeProfiles[node.oauth.profile] : undefined;
+        node && 'oauth' in node && node.oauth ? this.config.tenants[tenant]?.exchangeProfiles[node.oauth.profile] : undefined;
       const pause = revokedNodePause(run, node, profile, why);
       if (!pause) continue;
       pauses.push({

@@ -18,6 +18,7 @@ function event(
   return {
     issuer: IDP,
     subjectIssuer: IDP,
+    tenant: 'default',
     jti: 'j1',
     issuedAt: 1_800_000_000,
     events: events.map((e) => ({ type: e.type, claims: e.claims ?? {} })),

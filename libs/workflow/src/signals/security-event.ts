@@ -8,6 +8,8 @@ export interface VerifiedSecurityEvent {
   issuer: string;
   /** Whose users the events name: the transmitter's `subjectIssuer` (default: its `issuer`). */
   subjectIssuer: string;
+  /** SPEC §12.1: the tenant whose `sharedSignals` names the transmitter; its events reach that tenant's runs only. */
+  tenant: string;
   jti: string;
   /** The SET's `iat`, seconds since the epoch. */
   issuedAt: number;

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { InjectConfig, type BatonConfig, type SsfTransmitter } from '@baton/platform';
+import { InjectConfig, allTransmitters, type BatonConfig, type SsfTransmitter } from '@baton/platform';
 import { SetRefusal, SetVerifier, type SetTransmitter } from '@baton/oauth';
 import { EngineMetrics } from '../metrics/engine-metrics.js';
 import { SecurityEventSink, type SecurityEventOutcome } from './security-event.js';
@@ -19,7 +19,7 @@ export class SetIntake {
     private readonly sink: SecurityEventSink,
     private readonly metrics: EngineMetrics,
   ) {
-    const transmitters = config.sharedSignals?.transmitters ?? [];
+    const transmitters = allTransmitters(config);
     this.verifier = new SetVerifier(transmitters);
     this.byIssuer = new Map(transmitters.map((t) => [t.issuer, t]));
   }
@@ -55,6 +55,7 @@ export class SetIntake {
     return this.sink.accept({
       issuer: set.transmitter.issuer,
       subjectIssuer: set.transmitter.subjectIssuer,
+      tenant: this.byIssuer.get(set.transmitter.issuer)!.tenant,
       jti: set.jti,
       issuedAt: set.issuedAt,
       events: set.events,

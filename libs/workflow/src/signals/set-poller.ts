@@ -1,5 +1,5 @@
 import { Injectable, Logger, type OnApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
-import { InjectConfig, type BatonConfig, type SsfTransmitter } from '@baton/platform';
+import { InjectConfig, allTransmitters, type BatonConfig, type SsfTransmitter } from '@baton/platform';
 import { SetRefusal } from '@baton/oauth';
 import pg from 'pg';
 import { EngineMetrics } from '../metrics/engine-metrics.js';
@@ -40,7 +40,7 @@ export class SetPoller implements OnApplicationBootstrap, OnApplicationShutdown 
     private readonly intake: SetIntake,
     private readonly metrics: EngineMetrics,
   ) {
-    this.transmitters = (config.sharedSignals?.transmitters ?? []).filter((t) => t.delivery === 'poll');
+    this.transmitters = allTransmitters(config).filter((t) => t.delivery === 'poll');
   }
 
   /** True while this worker holds the poller lock. */

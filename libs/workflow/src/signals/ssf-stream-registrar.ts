@@ -1,7 +1,7 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { InjectConfig, type BatonConfig, type SsfTransmitter } from '@baton/platform';
+import { InjectConfig, allTransmitters, type BatonConfig, type SsfTransmitter } from '@baton/platform';
 import { fetchSsfMetadata, ourStream, streamRequestBody, streamsOf, type WantedStream } from '@baton/oauth';
 import type { Server } from 'node:http';
 import type { DataSource } from 'typeorm';
@@ -47,11 +47,11 @@ export class SsfStreamRegistrar implements OnApplicationBootstrap, OnApplication
   private task?: Promise<void>;
 
   constructor(
-    @InjectConfig() private readonly config: BatonConfig,
+    @InjectConfig() config: BatonConfig,
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly adapterHost: HttpAdapterHost,
   ) {
-    this.transmitters = (config.sharedSignals?.transmitters ?? []).filter((t) => t.manageStream);
+    this.transmitters = allTransmitters(config).filter((t) => t.manageStream);
   }
 
   onApplicationBootstrap(): void {
@@ -107,7 +107,7 @@ export class SsfStreamRegistrar implements OnApplicationBootstrap, OnApplication
   private async manage(transmitter: SsfTransmitter): Promise<void> {
     const wanted: WantedStream = {
       delivery: transmitter.delivery,
-      ...(this.config.sharedSignals?.endpointUrl && { endpointUrl: this.config.sharedSignals.endpointUrl }),
+      ...(transmitter.endpointUrl && { endpointUrl: transmitter.endpointUrl }),
       ...(transmitter.pollEndpoint && { pollEndpoint: transmitter.pollEndpoint }),
       eventsRequested: RUN_REVOKING_EVENT_TYPES,
     };

@@ -1,7 +1,8 @@
 import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { SqlPool } from '@baton/platform';
-import { TokenExchanger, type ReleasedToken } from '@baton/oauth';
+import type { ReleasedToken } from '@baton/oauth';
+import { TenantExchangers } from '../engine/tenant-exchangers.js';
 import { DataSource } from 'typeorm';
 import { AuditWriter } from '../audit/audit-writer.js';
 import { AuditOperation, NodeStatus, TERMINAL_RUN_STATUSES } from '../domain/index.js';
@@ -24,7 +25,7 @@ export class TokenReleaser implements OnModuleInit, OnApplicationShutdown {
   private readonly releasing = new Set<Promise<void>>();
 
   constructor(
-    private readonly exchanger: TokenExchanger,
+    private readonly exchanger: TenantExchangers,
     private readonly sql: SqlPool,
     private readonly audit: AuditWriter,
     @InjectDataSource() private readonly dataSource: DataSource,
