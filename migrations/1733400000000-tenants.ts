@@ -80,7 +80,9 @@ export class Tenants1733400000000 implements MigrationInterface {
     await q.query(`CREATE INDEX runs_by_created ON runs (created_at DESC, id DESC)`);
     await q.query(`ALTER TABLE runs DROP CONSTRAINT runs_workflow_version_fkey`);
     await q.query(`ALTER TABLE workflow_versions DROP CONSTRAINT workflow_versions_tenant_name_fkey`);
-    await q.query(`ALTER TABLE workflow_versions DROP CONSTRAINT workflow_versions_pkey, ADD PRIMARY KEY (name, version)`);
+    await q.query(
+      `ALTER TABLE workflow_versions DROP CONSTRAINT workflow_versions_pkey, ADD PRIMARY KEY (name, version)`,
+    );
     await q.query(`ALTER TABLE workflows DROP CONSTRAINT workflows_pkey, ADD PRIMARY KEY (name)`);
     for (const table of ['workflows', 'workflow_versions', 'runs', 'audit_entries']) {
       await q.query(`ALTER TABLE ${table} DROP COLUMN tenant`);

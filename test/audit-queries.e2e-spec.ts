@@ -793,10 +793,13 @@ describe('audit trail queries, stats and export (SPEC §7)', () => {
         });
         const abort = new AbortController();
         const batches: number[] = [];
-        for await (const batch of new AuditQuery(counting).export(parseAuditExportQuery({ workflow: 'fx-export' }, 'default'), {
-          batchSize: 100,
-          signal: abort.signal,
-        })) {
+        for await (const batch of new AuditQuery(counting).export(
+          parseAuditExportQuery({ workflow: 'fx-export' }, 'default'),
+          {
+            batchSize: 100,
+            signal: abort.signal,
+          },
+        )) {
           batches.push(batch.length);
           abort.abort();
         }

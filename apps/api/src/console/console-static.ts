@@ -102,15 +102,18 @@ export function useConsole(app: INestApplication, config: Pick<BatonConfig, 'ten
     const settings = consolePublicSettings(consoleSettingsFor(config, tenant), requestOrigin(req));
     res.setHeader('Cache-Control', 'no-store');
     if (!settings) {
-      res.status(404).type('application/problem+json').json({
-        type: 'about:blank',
-        title: 'Not Found',
-        status: 404,
-        detail:
-          tenant === undefined
-            ? 'console is not configured (baton.yaml console: {issuer, clientId, scopes}); with several tenants, name one: /console?tenant=<name>'
-            : `tenant ${tenant} configures no console`,
-      });
+      res
+        .status(404)
+        .type('application/problem+json')
+        .json({
+          type: 'about:blank',
+          title: 'Not Found',
+          status: 404,
+          detail:
+            tenant === undefined
+              ? 'console is not configured (baton.yaml console: {issuer, clientId, scopes}); with several tenants, name one: /console?tenant=<name>'
+              : `tenant ${tenant} configures no console`,
+        });
       return;
     }
     res.json(settings);

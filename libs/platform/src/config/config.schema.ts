@@ -267,7 +267,9 @@ export const batonYamlSchema = z.strictObject({
     .prefault({}),
   ...tenantKeys,
   /** SPEC §12.1: tenants by name; without it, the keys above form the single tenant `default`. */
-  tenants: z.record(z.string().regex(TENANT_NAME, 'must be a tenant name: a-z, 0-9, _ and -, at most 64'), tenantSchema).optional(),
+  tenants: z
+    .record(z.string().regex(TENANT_NAME, 'must be a tenant name: a-z, 0-9, _ and -, at most 64'), tenantSchema)
+    .optional(),
   escalationTtlSeconds: z.number().int().positive().default(86400),
   /** How many node jobs one worker runs at once: adapted between min and max to its completion round trips. */
   worker: z

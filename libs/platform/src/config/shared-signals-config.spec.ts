@@ -3,7 +3,8 @@ import { stringify } from 'yaml';
 import { defaultSsfMetadataUrl, loadConfig } from './config.loader.js';
 
 const ENV = { BATON_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'), PUSH: 'push-secret' };
-const load = (sharedSignals: unknown) => loadConfig(ENV, () => stringify({ sharedSignals })).tenants.default!.sharedSignals;
+const load = (sharedSignals: unknown) =>
+  loadConfig(ENV, () => stringify({ sharedSignals })).tenants.default!.sharedSignals;
 
 describe('sharedSignals (SPEC §10.1)', () => {
   it('the SSF 1.0 metadata URL puts the well-known path between host and path', () => {

@@ -24,7 +24,8 @@ const ENV = {
 };
 
 function load(profile: Record<string, unknown>, extra: Record<string, unknown> = {}) {
-  return loadConfig(ENV, () => stringify({ exchangeProfiles: { p: profile }, ...extra })).tenants.default!.exchangeProfiles.p!;
+  return loadConfig(ENV, () => stringify({ exchangeProfiles: { p: profile }, ...extra })).tenants.default!
+    .exchangeProfiles.p!;
 }
 
 const failure = (profile: Record<string, unknown>) => () => load(profile);

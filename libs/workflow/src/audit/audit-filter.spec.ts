@@ -19,23 +19,36 @@ const RUN = '3f1c2a4e-5b6d-4e7f-8a9b-0c1d2e3f4a5b';
 
 describe('parseAuditListQuery', () => {
   it('defaults to newest first, 50 per page, no filter', () => {
-    expect(parseAuditListQuery({}, 't1')).toEqual({ filter: { tenant: 't1' }, order: 'desc', limit: 50, after: undefined });
-    expect(parseAuditListQuery(undefined, 't1')).toEqual({ filter: { tenant: 't1' }, order: 'desc', limit: 50, after: undefined });
+    expect(parseAuditListQuery({}, 't1')).toEqual({
+      filter: { tenant: 't1' },
+      order: 'desc',
+      limit: 50,
+      after: undefined,
+    });
+    expect(parseAuditListQuery(undefined, 't1')).toEqual({
+      filter: { tenant: 't1' },
+      order: 'desc',
+      limit: 50,
+      after: undefined,
+    });
   });
 
   it('reads every filter', () => {
-    const parsed = parseAuditListQuery({
-      runId: RUN,
-      userId: 'alice',
-      agentId: 'expense-agent',
-      workflow: 'expense-approval',
-      operation: ['token.exchanged', 'token.used', 'token.exchanged'],
-      success: 'false',
-      from: '2026-11-20',
-      to: '2026-11-21T00:00:00+01:00',
-      order: 'asc',
-      limit: '2',
-    }, 't1');
+    const parsed = parseAuditListQuery(
+      {
+        runId: RUN,
+        userId: 'alice',
+        agentId: 'expense-agent',
+        workflow: 'expense-approval',
+        operation: ['token.exchanged', 'token.used', 'token.exchanged'],
+        success: 'false',
+        from: '2026-11-20',
+        to: '2026-11-21T00:00:00+01:00',
+        order: 'asc',
+        limit: '2',
+      },
+      't1',
+    );
     expect(parsed).toEqual({
       filter: {
         tenant: 't1',
@@ -120,6 +133,8 @@ describe('parseAuditExportQuery', () => {
     expect(parseAuditExportQuery({}, 't1')).toEqual({ filter: { tenant: 't1' }, order: 'desc' });
     expect(paths(() => parseAuditExportQuery({ format: 'csv' }, 't1'))).toEqual(['$.query.format']);
     expect(paths(() => parseAuditExportQuery({ limit: '10' }, 't1'))).toEqual(['$.query.limit']);
-    expect(paths(() => parseAuditExportQuery({ from: '2026-11-21', to: '2026-11-20' }, 't1'))).toEqual(['$.query.from']);
+    expect(paths(() => parseAuditExportQuery({ from: '2026-11-21', to: '2026-11-20' }, 't1'))).toEqual([
+      '$.query.from',
+    ]);
   });
 });

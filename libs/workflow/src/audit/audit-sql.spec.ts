@@ -48,10 +48,14 @@ describe('audit SQL', () => {
   });
 
   it('matches several operations with ANY, and pages forward for asc', () => {
-    const statement = auditEntriesStatement({ tenant: 't1', operations: ['run.started', 'run.failed'], success: true }, 'asc', {
-      after: { at: new Date(0), id: '1' },
-      limit: 2,
-    });
+    const statement = auditEntriesStatement(
+      { tenant: 't1', operations: ['run.started', 'run.failed'], success: true },
+      'asc',
+      {
+        after: { at: new Date(0), id: '1' },
+        limit: 2,
+      },
+    );
     expect(statement.text).toBe(
       `${SELECT} WHERE tenant = $1 AND operation = ANY($2::text[]) AND success AND (at, id) > ($3::timestamptz, $4::bigint) ORDER BY at ASC, id ASC LIMIT $5`,
     );

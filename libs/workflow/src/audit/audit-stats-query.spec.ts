@@ -41,7 +41,9 @@ describe('parseAuditStatsQuery', () => {
     expect(
       parseAuditStatsQuery({ from: '2026-11-20T00:00:00Z', to: '2026-11-26T22:40:00Z', bucket: 'minute' }, 't1').bucket,
     ).toBe('minute'); // exactly 10,000
-    const problems = problemsOf(() => parseAuditStatsQuery({ from: '2026-11-20', to: '2026-11-27', bucket: 'minute' }, 't1'));
+    const problems = problemsOf(() =>
+      parseAuditStatsQuery({ from: '2026-11-20', to: '2026-11-27', bucket: 'minute' }, 't1'),
+    );
     expect(problems).toEqual([
       { path: '$.query.bucket', message: 'from–to spans 10080 minute buckets; at most 10000 are allowed' },
     ]);

@@ -147,7 +147,10 @@ export class NodeExecutor implements OnModuleDestroy {
     const target = auditTarget(request.method, request.url);
     const destinations = this.destinations.get(attempt.claim.run.tenant);
     if (!destinations)
-      return attempt.fail({ code: NodeErrorCode.DestinationNotAllowed, message: 'the run belongs to no configured tenant' });
+      return attempt.fail({
+        code: NodeErrorCode.DestinationNotAllowed,
+        message: 'the run belongs to no configured tenant',
+      });
     const refused = refuseCallDestination(
       request.url,
       node.oauth && (node.oauth.audience ?? node.oauth.resource),

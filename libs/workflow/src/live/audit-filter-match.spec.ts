@@ -32,7 +32,11 @@ describe('matchesAuditFilter (the live twin of auditConditions)', () => {
     ['userId other', { tenant: 'acme', userId: 'bob' }, false],
     ['issuer equal', { tenant: 'acme', issuer: 'https://idp.example.com' }, true],
     ['issuer other', { tenant: 'acme', issuer: 'https://other.example.com' }, false],
-    ['userId and issuer: both must match', { tenant: 'acme', userId: 'alice', issuer: 'https://other.example.com' }, false],
+    [
+      'userId and issuer: both must match',
+      { tenant: 'acme', userId: 'alice', issuer: 'https://other.example.com' },
+      false,
+    ],
     ['agentId equal', { tenant: 'acme', agentId: 'agent-1' }, true],
     ['agentId other', { tenant: 'acme', agentId: 'agent-2' }, false],
     ['workflow equal', { tenant: 'acme', workflow: 'expenses' }, true],

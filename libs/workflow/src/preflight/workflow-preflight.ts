@@ -71,15 +71,10 @@ export class WorkflowPreflight {
       : [];
     const children = await this.childDefinitions(caller.tenant, stored.graph, this.config.maxDelegationDepth);
     const profiles = tenantConfig(this.config, caller.tenant).exchangeProfiles;
-    const plan = planPreflight(
-      stored.graph,
-      caller.scopes,
-      (profile) => profiles[profile]?.scopeSource,
-      {
-        childOf: (node) => children.get(childKey(node.workflow.name, node.workflow.version)),
-        maxDepth: this.config.maxDelegationDepth,
-      },
-    );
+    const plan = planPreflight(stored.graph, caller.scopes, (profile) => profiles[profile]?.scopeSource, {
+      childOf: (node) => children.get(childKey(node.workflow.name, node.workflow.version)),
+      maxDepth: this.config.maxDelegationDepth,
+    });
     let nodes = plan.nodes;
     if (exchange && plan.exchanges.length > 0) {
       const answers = new Map<string, ProbeAnswer>();

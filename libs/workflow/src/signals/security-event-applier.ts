@@ -164,7 +164,9 @@ export class SecurityEventApplier extends SecurityEventSink {
         userScopes: q.userScopes,
       };
       const profile =
-        node && 'oauth' in node && node.oauth ? this.config.tenants[tenant]?.exchangeProfiles[node.oauth.profile] : undefined;
+        node && 'oauth' in node && node.oauth
+          ? this.config.tenants[tenant]?.exchangeProfiles[node.oauth.profile]
+          : undefined;
       const pause = revokedNodePause(run, node, profile, why);
       if (!pause) continue;
       pauses.push({
