@@ -81,7 +81,8 @@ function tenantYaml(issuer: string, tenant: 'acme' | 'globex', hookUrl: string, 
       },
       ...(extra.profiles as Record<string, unknown>),
     },
-    http: { allowedHosts: ['127.0.0.1'], audienceOrigins: { '*': ['http://127.0.0.1'] } },
+    // Each tenant may also call its own domain (and only its own): SPEC §12.1 makes `http` per tenant.
+    http: { allowedHosts: ['127.0.0.1', `*.${tenant}.example.com`], audienceOrigins: { '*': ['http://127.0.0.1'] } },
     notifications: { webhookUrl: hookUrl, secretEnv: `${upper}_WEBHOOK_SECRET`, allowPrivate: true },
     ...(extra.maxConcurrentNodes !== undefined && { maxConcurrentNodes: extra.maxConcurrentNodes }),
   };
@@ -398,6 +399,19 @@ describe('tenants (SPEC §12.1)', () => {
       body: { ...usesLedger, nodes: [httpNode('fetch', `${resource.url}/acme/reports/1`)] },
     });
     expect(accepted.status).toBe(201);
+  });
+
+  it("a workflow may call only its own tenant's allowed hosts (422 for another tenant's)", async () => {
+    // No oauth: only the host is in question, no audience binding.
+    const ping = (name: string) =>
+      definition(name, [
+        { id: 'ping', type: 'http', request: { method: 'GET', url: 'https://api.acme.example.com/ping' } },
+      ]);
+    const refused = await call(url('/v1/workflows'), { token: tokens.globexAdmin, body: ping('ping-acme') });
+    expect(refused.status).toBe(422);
+    expect((refused.body.errors as { path: string }[]).map((e) => e.path)).toContain('$.nodes[0].request.url');
+    expect((await call(url('/v1/workflows/ping-acme'), { token: tokens.globexAdmin })).status).toBe(404);
+    expect((await call(url('/v1/workflows'), { token: tokens.acmeAdmin, body: ping('ping-acme') })).status).toBe(201);
   });
 
   it('run views and audit entries carry their tenant', async () => {
