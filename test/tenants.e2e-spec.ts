@@ -36,6 +36,8 @@ const SCOPES = {
 };
 const EVERY_API_SCOPE = Object.values(SCOPES);
 const USER_SCOPES = ['expenses:read', 'expenses:write'];
+const ACME_MAX_CONCURRENT_NODES = 3;
+const SLOW_CALL_MS = 1500;
 const WEBHOOK_SECRET = { acme: 'acme-hook-secret', globex: 'globex-hook-secret' };
 
 /** A webhook receiver per tenant: records every event posted to it. */
@@ -229,6 +231,7 @@ describe('tenants (SPEC §12.1)', () => {
       maxDelegationDepth: 3,
       tenants: {
         acme: tenantYaml(acmeAs.issuer, 'acme', hooks.acme.url, {
+          maxConcurrentNodes: ACME_MAX_CONCURRENT_NODES,
           // A profile globex does not have (a globex workflow naming it answers 422).
           profiles: {
             ledger: {
@@ -239,7 +242,7 @@ describe('tenants (SPEC §12.1)', () => {
             },
           },
         }),
-        globex: tenantYaml(globexAs.issuer, 'globex', hooks.globex.url, { maxConcurrentNodes: 20 }),
+        globex: tenantYaml(globexAs.issuer, 'globex', hooks.globex.url),
       },
     };
     const config = loadConfig(testEnv(writeYaml(yaml), { ...isolatedEnv(), ...SECRETS }));
@@ -250,6 +253,7 @@ describe('tenants (SPEC §12.1)', () => {
 
     resource.on('GET', '/acme/reports/1', { status: 200, body: { total: 100 } });
     resource.on('GET', '/globex/reports/1', { status: 200, body: { total: 200 } });
+    resource.on('GET', '/acme/slow', { status: 200, body: { ok: true }, delayMs: SLOW_CALL_MS });
 
     [
       tokens.acmeAdmin,
@@ -284,6 +288,7 @@ describe('tenants (SPEC §12.1)', () => {
       tokens.acmeAdmin,
       definition('acme-claims', [httpNode('claim', `${resource.url}/acme/reports/1`)], { description: 'acme claims' }),
     );
+    await register(tokens.acmeAdmin, definition('acme-slow', [httpNode('slow', `${resource.url}/acme/slow`)]));
     // globex: its own `expense` (one fetch, no approval) and an approval workflow.
     await register(
       tokens.globexAdmin,
@@ -348,7 +353,7 @@ describe('tenants (SPEC §12.1)', () => {
         ((await call(url('/v1/workflows?limit=200'), { token })).body.items as { name: string }[])
           .map((w) => w.name)
           .sort();
-      expect(await names(tokens.acmeAlice)).toEqual(['acme-claims', 'acme-payroll', 'expense']);
+      expect(await names(tokens.acmeAlice)).toEqual(['acme-claims', 'acme-payroll', 'acme-slow', 'expense']);
       expect(await names(tokens.globexAlice)).toEqual(['expense', 'review']);
     });
 
@@ -733,4 +738,40 @@ describe('tenants (SPEC §12.1)', () => {
       expect(audit.body.items.length).toBeGreaterThan(0);
     });
   });
+
+  /**
+   * Last, because it leaves acme's queue full: acme floods more runs than a worker runs nodes at once,
+   * each held downstream; acme never has more than its `maxConcurrentNodes` running, and globex's
+   * node still starts within 1 s of becoming ready (SPEC §12.1).
+   */
+  it("maxConcurrentNodes: a tenant flooding the queue runs at most that many nodes at once and never starves another's", async () => {
+    const FLOOD = 60;
+    const started = Date.now();
+    await Promise.all(Array.from({ length: FLOOD }, () => startRun(tokens.acmeAlice, 'acme-slow')));
+    await eventually(
+      async () => resource.seen('GET', '/acme/slow').length,
+      (n) => n >= ACME_MAX_CONCURRENT_NODES,
+      10_000,
+    );
+    const victim = await startRun(tokens.globexAlice, 'expense', { reportId: 1 });
+    await waitForRun(tokens.globexAlice, victim, 'succeeded');
+    const { rows } = await db.query(
+      `SELECT operation, at FROM audit_entries WHERE run_id = $1 AND operation IN ('run.started', 'node.started') ORDER BY run_seq`,
+      [victim],
+    );
+    const at = (operation: string) => new Date(rows.find((r) => r.operation === operation)!.at).getTime();
+    expect(at('node.started') - at('run.started')).toBeLessThanOrEqual(1000);
+
+    // Downstream calls overlapping in time are nodes running at once: never more than acme's limit.
+    await new Promise((r) => setTimeout(r, Math.max(0, started + 3 * SLOW_CALL_MS - Date.now())));
+    const arrivals = resource
+      .seen('GET', '/acme/slow')
+      .filter((r) => r.at >= started)
+      .map((r) => r.at)
+      .sort((a, b) => a - b);
+    expect(arrivals.length).toBeGreaterThanOrEqual(ACME_MAX_CONCURRENT_NODES);
+    // A call arriving within SLOW_CALL_MS of another overlaps it (each is held that long); margin for timers.
+    const overlapping = arrivals.map((t) => arrivals.filter((u) => u >= t && u < t + SLOW_CALL_MS - 100).length);
+    expect(Math.max(...overlapping)).toBeLessThanOrEqual(ACME_MAX_CONCURRENT_NODES);
+  }, 30_000);
 });
