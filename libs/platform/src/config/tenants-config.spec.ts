@@ -103,6 +103,16 @@ describe('tenants in baton.yaml (SPEC §12.1)', () => {
     expect(error.message).toContain('https://acme.example.com');
   });
 
+  it('one Shared Signals transmitter in two tenants is a configuration error naming it (SPEC §10.1)', () => {
+    const yaml = twoTenants();
+    const signals = { audience: 'https://baton/ssf', transmitters: [{ issuer: 'https://ssf.example.com' }] };
+    Object.assign(yaml.tenants.acme, { sharedSignals: signals });
+    Object.assign(yaml.tenants.globex, { sharedSignals: signals });
+    const error = thrown(() => load(yaml));
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error.message).toContain('https://ssf.example.com');
+  });
+
   it('a global key inside a tenant is refused, naming its path', () => {
     const yaml = twoTenants();
     (yaml.tenants.acme as Record<string, unknown>).escalationTtlSeconds = 60;
