@@ -8,6 +8,7 @@ import { SecurityEvents1733150000000 } from './1733150000000-security-events.js'
 import { PauseRevokedNodes1733260000000 } from './1733260000000-pause-revoked-nodes.js';
 import { SubWorkflows1733300000000 } from './1733300000000-sub-workflows.js';
 import { Tenants1733400000000 } from './1733400000000-tenants.js';
+import { TenantNodeLimits1733450000000 } from './1733450000000-tenant-node-limits.js';
 
 /** Every migration, in order. Listed explicitly: globs break in bundles and under ESM. */
 export const migrations = [
@@ -21,4 +22,5 @@ export const migrations = [
   PauseRevokedNodes1733260000000,
   SubWorkflows1733300000000,
   Tenants1733400000000,
+  TenantNodeLimits1733450000000,
 ];

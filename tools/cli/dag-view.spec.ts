@@ -19,6 +19,7 @@ describe('renderRun', () => {
   it('shows the run, then each node with its status, attempts, scopes or error', () => {
     const lines = renderRun({
       id: 'r1',
+      tenant: 'default',
       status: 'failed',
       workflow: { name: 'wf', version: 2 },
       agentId: null,
@@ -49,6 +50,7 @@ describe('renderRun', () => {
   it('names the parent of a child run and each child its workflow nodes started (SPEC §11)', () => {
     const lines = renderRun({
       id: 'c1',
+      tenant: 'default',
       status: 'running',
       workflow: { name: 'research', version: 1 },
       agentId: null,

@@ -51,6 +51,7 @@ describe('auditLine', () => {
       auditLine({
         id: '1',
         at: '2026-12-03T00:00:00.000Z',
+        tenant: 'default',
         operation: 'token.exchanged',
         runId: 'r1',
         nodeId: 'fetch',

@@ -5,6 +5,7 @@ import { auditTable, outcome } from './audit-table.js';
 const entry = (operation: AuditEntryView['operation'], fields: Partial<AuditEntryView> = {}): AuditEntryView => ({
   id: '1',
   at: '2026-11-22T10:00:00.000Z',
+  tenant: 'default',
   operation,
   runId: null,
   nodeId: null,

@@ -35,3 +35,4 @@ export * from './scopes/scope-changes.js';
 export * from './scopes/delegation-ceiling.js';
 export * from './tree/child-run-id.js';
 export * from './tree/child-run-result.js';
+export * from './tenants/tenant-node-limits.js';

@@ -278,7 +278,10 @@ export class NodeRunStore {
   async requeueWaiting(m: EntityManager, runId: string, nodeId: string): Promise<RunNodeJob | null> {
     const [row] = await updateReturning<{ attempts: number }>(
       m,
-      `UPDATE node_runs SET status = $3, queued_at = now(), updated_at = now() WHERE run_id = $1 AND node_id = $2 AND status = ANY($4) RETURNING attempts`,
+      // A limited tenant's node waits for a slot again (parked); its job's claim takes one if free.
+      `UPDATE node_runs SET status = $3, queued_at = now(), updated_at = now(), slot_tenant = NULL,
+         parked_tenant = CASE WHEN type <> 'workflow' THEN (SELECT l.tenant FROM runs r JOIN tenant_limits l ON l.tenant = r.tenant WHERE r.id = $1) END
+       WHERE run_id = $1 AND node_id = $2 AND status = ANY($4) RETURNING attempts`,
       [runId, nodeId, NodeStatus.Queued, [NodeStatus.WaitingForHuman]],
     );
     return row ? { runId, nodeId, attempt: row.attempts + 1 } : null;
@@ -315,7 +318,7 @@ export class NodeRunStore {
     }[] = await m.query(
       `SELECT n.run_id, n.node_id, n.attempts, r.workflow_name, r.workflow_version, r.agent_id, r.user_iss, r.user_sub, r.user_scopes
        FROM node_runs n JOIN runs r ON r.id = n.run_id
-       WHERE n.run_id = ANY($1) AND n.status = $2
+       WHERE n.run_id = ANY($1) AND n.status = $2 AND n.parked_tenant IS NULL
        ORDER BY n.run_id, n.position
        FOR UPDATE OF n SKIP LOCKED`,
       [runIds, NodeStatus.Queued],
@@ -371,14 +374,30 @@ export class NodeRunStore {
     });
   }
 
-  /** Queued rows older than `seconds` (a crash between commit and enqueue, a flushed Redis), oldest first. */
+  /**
+   * Queued rows older than `seconds` (a crash between commit and enqueue, a flushed Redis), oldest
+   * first. Parked rows have no job by design: `fillTenants` hands them out.
+   */
   async staleQueued(seconds: number, limit: number): Promise<RunNodeJob[]> {
     const rows = await this.sql.query<{ run_id: string; node_id: string; attempts: number }>(
       'baton_stale_queued',
-      `SELECT run_id, node_id, attempts FROM node_runs WHERE status = 'queued' AND queued_at < now() - make_interval(secs => $1) ORDER BY queued_at LIMIT $2`,
+      `SELECT run_id, node_id, attempts FROM node_runs WHERE status = 'queued' AND parked_tenant IS NULL AND queued_at < now() - make_interval(secs => $1) ORDER BY queued_at LIMIT $2`,
       [seconds, limit],
     );
     return rows.map((r) => ({ runId: r.run_id, nodeId: r.node_id, attempt: r.attempts + 1 }));
+  }
+
+  /**
+   * Hands out the parked nodes of every tenant with free slots (SPEC §12.1), as the end of each
+   * worker statement does for its own tenant; they are announced on `baton_nodes_ready`.
+   */
+  async fillTenants(): Promise<number> {
+    const [row] = await this.sql.query<{ handed: number }>(
+      'baton_fill_tenants',
+      `SELECT baton_fill_tenants() AS handed`,
+      [],
+    );
+    return row?.handed ?? 0;
   }
 
   /** Running rows that have not moved for `seconds`, with the job that carries each. */

@@ -54,7 +54,10 @@ export class NodeSweeper {
     }
     const created = await this.queue.ensure([...queued, ...orphans]);
     if (created > 0) this.logger.log({ jobs: created }, 'sweeper re-enqueued nodes');
-    return created;
+    // Slots a crash, a cancel or a security event freed without handing them on (SPEC §12.1).
+    const handedOut = await this.store.fillTenants();
+    if (handedOut > 0) this.logger.log({ nodes: handedOut }, 'sweeper handed out parked nodes');
+    return created + handedOut;
   }
 
   /**

@@ -2,8 +2,19 @@ import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy }
 import { ChannelListener, InjectConfig, type BatonConfig } from '@baton/platform';
 import { NodeQueue } from './node-queue.js';
 
-/** The channel the tree trigger (migration 1733300000000) announces a parent's newly queued nodes on. */
+/**
+ * The channel the tree trigger (migration 1733300000000) announces a parent's newly queued nodes
+ * on, and baton_fill_tenant (migration 1733450000000) the parked nodes it handed a slot.
+ */
 export const NODES_READY_CHANNEL = 'baton_nodes_ready';
+
+interface ReadyNodes {
+  runId: string;
+  nodes: string[];
+  /** The attempt the job performs (a parked retry's is above 1). */
+  attempt?: number;
+  handedOut?: boolean;
+}
 
 /**
  * SPEC §11: a child run that ends settles its parent node inside the child's transaction, in SQL;
@@ -39,8 +50,13 @@ export class ReadyNodesListener implements OnApplicationBootstrap, OnModuleDestr
 
   private async enqueue(payload: string | undefined): Promise<void> {
     try {
-      const { runId, nodes } = JSON.parse(payload ?? '') as { runId: string; nodes: string[] };
-      await this.queue.enqueueAfterCommit(nodes.map((nodeId) => ({ runId, nodeId, attempt: 1 })));
+      const { runId, nodes, attempt, handedOut } = JSON.parse(payload ?? '') as ReadyNodes;
+      // A parked node handed a slot queues like a run start: behind the other tenants' runs in
+      // flight, in turn with their new ones, never ahead of them (SPEC §12.1).
+      await this.queue.enqueueAfterCommit(
+        nodes.map((nodeId) => ({ runId, nodeId, attempt: attempt ?? 1 })),
+        { start: handedOut === true },
+      );
     } catch (err) {
       this.logger.warn({ err }, 'unreadable ready-nodes notification; the sweeper will enqueue its nodes');
     }

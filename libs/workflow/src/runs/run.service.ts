@@ -18,8 +18,10 @@ import {
   formatTraceparent,
   isTerminalRunStatus,
   parseTraceparent,
+  rootsToEnqueue,
   validateRunInput,
 } from '../domain/index.js';
+import { TenantLimits } from '../persistence/tenant-limits.js';
 import { DefinitionCache } from '../definitions/definition-cache.js';
 import { NodeQueue } from '../engine/node-queue.js';
 import { EscalationEvents } from '../escalations/escalation-events.js';
@@ -60,6 +62,7 @@ export class RunService {
     private readonly escalationEvents: EscalationEvents,
     private readonly metrics: EngineMetrics,
     private readonly tracing: Tracing,
+    private readonly tenantLimits: TenantLimits,
   ) {}
 
   /**
@@ -175,8 +178,12 @@ export class RunService {
         const earlier = (await this.runs.findById(caller.tenant, started.id))!;
         return { run: toRunView(assertSameRequest(earlier, workflowName, version, input)), created: false };
       }
+      // A limited tenant's roots were parked or handed a slot by the start statement (SPEC §12.1).
+      const limited = this.tenantLimits.isLimited(caller.tenant);
+      const roots = rootsToEnqueue(nodes, limited).map((n) => n.id);
+      if (limited) roots.push(...(await this.store.handedOutRoots(id)));
       await this.queue.enqueueAfterCommit(
-        nodes.filter((n) => n.queued).map((n) => ({ runId: id, nodeId: n.id, attempt: 1 })),
+        roots.map((nodeId) => ({ runId: id, nodeId, attempt: 1 })),
         { start: true },
       );
       this.metrics.runsStarted.inc({ workflow: stored.name });

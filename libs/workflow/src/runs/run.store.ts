@@ -94,6 +94,19 @@ export class RunStore {
   constructor(private readonly sql: SqlPool) {}
 
   /** The run, its node rows and `run.started`: one statement, one round trip. */
+  /**
+   * The roots of a limited tenant's new run that its start handed a slot (SPEC §12.1): the starter
+   * enqueues them too, so they run even when no worker heard the hand-out.
+   */
+  async handedOutRoots(runId: string): Promise<string[]> {
+    const rows = await this.sql.query<{ node_id: string }>(
+      'baton_handed_out_roots',
+      `SELECT node_id FROM node_runs WHERE run_id = $1 AND status = 'queued' AND slot_tenant IS NOT NULL`,
+      [runId],
+    );
+    return rows.map((r) => r.node_id);
+  }
+
   async start(run: NewRun): Promise<StartResult> {
     const [row] = await this.sql.query<{
       r_outcome: StartResult['outcome'];
