@@ -16,6 +16,7 @@ import { isolatedEnv } from './support/isolation.js';
 import { spawnBuilt } from './support/processes.js';
 import { ResourceServer } from './support/resource-server.js';
 import { SseClient } from './support/sse-client.js';
+import { SsfTestTransmitter } from './support/ssf-transmitter.js';
 import { eventually } from './support/waiting.js';
 import { startWorker } from './support/worker.js';
 import { definition, httpNode } from './support/workflows.js';
@@ -38,6 +39,7 @@ const EVERY_API_SCOPE = Object.values(SCOPES);
 const USER_SCOPES = ['expenses:read', 'expenses:write'];
 const ACME_MAX_CONCURRENT_NODES = 3;
 const SLOW_CALL_MS = 1500;
+const SSF_AUDIENCE = 'baton-ssf';
 const WEBHOOK_SECRET = { acme: 'acme-hook-secret', globex: 'globex-hook-secret' };
 
 /** A webhook receiver per tenant: records every event posted to it. */
@@ -87,6 +89,7 @@ function tenantYaml(issuer: string, tenant: 'acme' | 'globex', hookUrl: string, 
     http: { allowedHosts: ['127.0.0.1', `*.${tenant}.example.com`], audienceOrigins: { '*': ['http://127.0.0.1'] } },
     notifications: { webhookUrl: hookUrl, secretEnv: `${upper}_WEBHOOK_SECRET`, allowPrivate: true },
     ...(extra.maxConcurrentNodes !== undefined && { maxConcurrentNodes: extra.maxConcurrentNodes }),
+    ...(extra.sharedSignals !== undefined && { sharedSignals: extra.sharedSignals }),
   };
 }
 
@@ -147,6 +150,7 @@ describe('tenants (SPEC §12.1)', () => {
   let acmeAs: DevAuth;
   let globexAs: DevAuth;
   let resource: ResourceServer;
+  let acmeSignals: SsfTestTransmitter;
   const hooks = {} as { acme: WebhookReceiver; globex: WebhookReceiver };
   let yaml: Record<string, unknown>;
   let api: RunningApi;
@@ -225,6 +229,7 @@ describe('tenants (SPEC §12.1)', () => {
       WebhookReceiver.start(),
       WebhookReceiver.start(),
     ]);
+    acmeSignals = await SsfTestTransmitter.start();
     yaml = {
       api: { audience: 'baton-api' },
       escalationTtlSeconds: 86400,
@@ -232,6 +237,11 @@ describe('tenants (SPEC §12.1)', () => {
       tenants: {
         acme: tenantYaml(acmeAs.issuer, 'acme', hooks.acme.url, {
           maxConcurrentNodes: ACME_MAX_CONCURRENT_NODES,
+          // acme's Shared Signals transmitter speaks of acme's users only (SPEC §10.1 with §12.1).
+          sharedSignals: {
+            audience: SSF_AUDIENCE,
+            transmitters: [{ issuer: acmeSignals.issuer, subjectIssuer: acmeAs.issuer }],
+          },
           // A profile globex does not have (a globex workflow naming it answers 422).
           profiles: {
             ledger: {
@@ -760,6 +770,59 @@ describe('tenants (SPEC §12.1)', () => {
   });
 
   /**
+   * Late, because it cuts off acme's `alice` (SPEC §10.3): a revoking event from acme's transmitter
+   * reaches acme's alice only — globex's alice (same sub, other issuer) keeps her runs and her token,
+   * and the security event is in acme's trail, not globex's.
+   */
+  it("a Shared Signals event of acme's transmitter revokes acme's alice only", async () => {
+    const acmeAliceRuns = (
+      await db.query(
+        `SELECT id FROM runs WHERE user_iss = $1 AND user_sub = 'alice' AND status = 'waiting_for_human'`,
+        [acmeAs.issuer],
+      )
+    ).rows.map((r) => r.id as string);
+    expect(acmeAliceRuns).toContain(acme.waitingRunId);
+    const set = await acmeSignals.set(SSF_AUDIENCE, 'alice', {
+      claims: { sub_id: { format: 'iss_sub', iss: acmeAs.issuer, sub: 'alice' } },
+    });
+    const pushed = await fetch(url('/v1/ssf/events'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/secevent+jwt' },
+      body: set,
+    });
+    expect(pushed.status).toBe(202);
+    const applied = await eventually(
+      async () =>
+        (await db.query(`SELECT run_id FROM audit_entries WHERE operation = 'security_event.applied'`)).rows.map(
+          (r) => r.run_id as string,
+        ),
+      (ids) => ids.length >= acmeAliceRuns.length,
+      5000,
+    );
+    expect(applied.sort()).toEqual([...acmeAliceRuns].sort());
+    // acme's alice is cut off; globex's alice is not, and her waiting run still holds its subject token.
+    expect((await call(url(`/v1/runs/${acme.waitingRunId}`), { token: tokens.acmeAlice })).status).toBe(401);
+    expect((await call(url(`/v1/runs/${globex.waitingRunId}`), { token: tokens.globexAlice })).status).toBe(200);
+    const { rows } = await db.query(`SELECT subject_token_ciphertext IS NOT NULL AS held FROM runs WHERE id = $1`, [
+      globex.waitingRunId,
+    ]);
+    expect(rows[0].held).toBe(true);
+    // The event is acme's to read.
+    const operations = async (token: string) =>
+      (
+        (
+          await call(url('/v1/audit?limit=200&operation=security_event.received&operation=security_event.applied'), {
+            token,
+          })
+        ).body.items as { operation: string; tenant: string }[]
+      ).map((e) => `${e.tenant} ${e.operation}`);
+    expect(await operations(tokens.globexOperator)).toEqual([]);
+    expect(new Set(await operations(tokens.acmeOperator))).toEqual(
+      new Set(['acme security_event.received', 'acme security_event.applied']),
+    );
+  });
+
+  /**
    * Last, because it leaves acme's queue full: acme floods more runs than a worker runs nodes at once,
    * each held downstream; acme never has more than its `maxConcurrentNodes` running, and globex's
    * node still starts within 1 s of becoming ready (SPEC §12.1).
@@ -767,7 +830,8 @@ describe('tenants (SPEC §12.1)', () => {
   it("maxConcurrentNodes: a tenant flooding the queue runs at most that many nodes at once and never starves another's", async () => {
     const FLOOD = 60;
     const started = Date.now();
-    await Promise.all(Array.from({ length: FLOOD }, () => startRun(tokens.acmeAlice, 'acme-slow')));
+    const flooder = await acmeAs.mintToken('flooder', USER_SCOPES);
+    await Promise.all(Array.from({ length: FLOOD }, () => startRun(flooder, 'acme-slow')));
     await eventually(
       async () => resource.seen('GET', '/acme/slow').length,
       (n) => n >= ACME_MAX_CONCURRENT_NODES,
