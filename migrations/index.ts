@@ -9,6 +9,7 @@ import { PauseRevokedNodes1733260000000 } from './1733260000000-pause-revoked-no
 import { SubWorkflows1733300000000 } from './1733300000000-sub-workflows.js';
 import { Tenants1733400000000 } from './1733400000000-tenants.js';
 import { TenantNodeLimits1733450000000 } from './1733450000000-tenant-node-limits.js';
+import { TreeEscalationEvents1733500000000 } from './1733500000000-tree-escalation-events.js';
 
 /** Every migration, in order. Listed explicitly: globs break in bundles and under ESM. */
 export const migrations = [
@@ -23,4 +24,5 @@ export const migrations = [
   SubWorkflows1733300000000,
   Tenants1733400000000,
   TenantNodeLimits1733450000000,
+  TreeEscalationEvents1733500000000,
 ];

@@ -303,6 +303,7 @@ describe('audit trail queries, stats and export (SPEC §7)', () => {
       expect(page.body.items[1]).toEqual({
         id: expect.any(String),
         at: T(3),
+        tenant: 'default',
         operation: 'token.used',
         runId: RUN_2,
         nodeId: 'lead',
@@ -725,6 +726,7 @@ describe('audit trail queries, stats and export (SPEC §7)', () => {
       expect(Object.keys(entries[0])).toEqual([
         'id',
         'at',
+        'tenant',
         'operation',
         'runId',
         'nodeId',

@@ -411,6 +411,46 @@ describe('sub-workflows: delegation with attenuation (SPEC §11)', () => {
     expect(rows[0].n).toBe(0);
   });
 
+  it("a child's failure fails its parent, whose open escalations close and are announced by webhook", async () => {
+    await stack.register(definition('hold-reject', [{ id: 'wait', type: 'approval', approval: { prompt: 'wait' } }]));
+    await stack.register(
+      definition('planner-two', [
+        { id: 'ask', type: 'approval', approval: { prompt: 'go?' } },
+        {
+          id: 'research',
+          type: 'workflow',
+          workflow: { name: 'hold-reject' },
+          oauth: { requiredScopes: ['docs:read'] },
+        },
+      ]),
+    );
+    const token = await stack.auth.mintToken('mona', ['docs:read']);
+    const started = await stack.startRun('planner-two', token, {});
+    const child = await waitForChild(started.body.id);
+    const childEscalation = await stack.openEscalation(child.id);
+    const parentEscalation = await stack.openEscalation(started.body.id);
+
+    const rejected = await call(`${stack.api.url}/v1/escalations/${childEscalation.id}/resolve`, {
+      token,
+      body: { action: 'reject' },
+    });
+    expect(rejected.status).toBe(200);
+    const run = await stack.waitForRun(started.body.id, token, ['failed', 'succeeded', 'cancelled']);
+    expect(run.status).toBe('failed');
+    // Closed by Baton inside the child's transaction (the tree trigger), not by a JavaScript caller.
+    expect((await stack.escalationsOf(started.body.id)).find((e) => e.id === parentEscalation.id)!.status).toBe(
+      'resolved',
+    );
+    await eventually(
+      async () => hookEvents.filter((e) => e.escalation.id === parentEscalation.id).map((e) => e.type),
+      (types) => types.includes('escalation.resolved'),
+      15000,
+    );
+    expect(
+      hookEvents.filter((e) => e.escalation.id === parentEscalation.id && e.type === 'escalation.resolved'),
+    ).toHaveLength(1);
+  });
+
   it('a child cancelled on its own fails the parent node child_run_failed, and the parent run with it', async () => {
     await stack.register(definition('hold-alone', [{ id: 'wait', type: 'approval', approval: { prompt: 'wait' } }]));
     await stack.register(parent('planner-hold', 'hold-alone'));

@@ -173,7 +173,7 @@ const ENTRIES_SQL = `
 
 /** The row as the table's composite type, for baton_audit_hash (the column order of audit_entries). */
 const AS_AUDIT_ROW = (prev: string) =>
-  `ROW(e.id, e.at, e.operation, e.run_id, e.node_id, e.workflow, e.agent_id, e.user_id, e.issuer, e.scopes, e.target, e.success, e.error, e.details, e.run_seq, ${prev}, NULL::bytea, '0'::xid8)::audit_entries`;
+  `ROW(e.id, e.at, e.operation, e.run_id, e.node_id, e.workflow, e.agent_id, e.user_id, e.issuer, e.scopes, e.target, e.success, e.error, e.details, e.run_seq, ${prev}, NULL::bytea, '0'::xid8, 'default')::audit_entries`;
 
 /**
  * The chains of half the runs (`part` 0 or 1), one chain level per recursion step. Nested loops

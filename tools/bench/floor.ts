@@ -64,7 +64,7 @@ export async function startFloorRun(
   const nodes = Array.from({ length }, (_, i) => ({ id: nodeId(i + 1), type: 'http', queued: i === 0, refs: [] }));
   const { rows } = await pool.query<{ r_outcome: string }>({
     name: 'floor_start_run',
-    text: `SELECT r_outcome FROM baton_start_run($1, $2, 1, false, 'bench-agent', $3::jsonb, $4, $5, $6, $7, 'floor', now() + interval '1 hour', NULL, $8::jsonb, NULL)`,
+    text: `SELECT r_outcome FROM baton_start_run($1, 'default', $2, 1, false, 'bench-agent', $3::jsonb, $4, $5, $6, $7, 'floor', now() + interval '1 hour', NULL, $8::jsonb, NULL)`,
     values: [
       id,
       workflow,

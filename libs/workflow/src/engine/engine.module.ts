@@ -2,6 +2,7 @@ import { DynamicModule, Module, type Provider } from '@nestjs/common';
 import { BATON_CONFIG, type BatonConfig } from '@baton/platform';
 import { AuditModule } from '../audit/audit.module.js';
 import { WorkflowDefinitionsModule } from '../definitions/definitions.module.js';
+import { ClosedEscalationsListener } from '../escalations/closed-escalations-listener.js';
 import { EscalationExpirer } from '../escalations/escalation-expirer.js';
 import { EscalationRepository } from '../escalations/escalation.repository.js';
 import { WebhookSender } from '../notifications/webhook-sender.js';
@@ -37,6 +38,7 @@ export class EngineModule {
       NodeExecutor,
       WorkflowNodeExecutor,
       ReadyNodesListener,
+      ClosedEscalationsListener,
       NodeRunner,
       NodeConcurrency,
       NodeSweeper,
