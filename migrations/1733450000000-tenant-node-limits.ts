@@ -353,49 +353,11 @@ export class TenantNodeLimits1733450000000 implements MigrationInterface {
 
     // The security event's transaction goes on after pausing (and locks more runs): no fill here;
     // the slots it frees are filled by the tenant's next statement or the sweeper.
-    await q.query(`
-      CREATE OR REPLACE FUNCTION baton_pause_queued_nodes(p_items jsonb)
-      RETURNS TABLE(item integer, escalation_id uuid, expires_at timestamptz) LANGUAGE plpgsql AS $$
-      DECLARE i record; s baton_settlement;
-      BEGIN
-        FOR i IN SELECT x.value AS v, x.ord FROM jsonb_array_elements(p_items) WITH ORDINALITY AS x(value, ord)
-                 ORDER BY (x.value->>'run')::uuid, x.ord LOOP
-          PERFORM 1 FROM baton_claim_node((i.v->>'run')::uuid, i.v->>'node', (i.v->>'attempt')::integer, NULL);
-          IF NOT FOUND THEN CONTINUE; END IF;
-          s := baton_settle_node_core((i.v->>'run')::uuid, i.v->>'node', (i.v->>'attempt')::integer, 'escalate', NULL,
-                 CASE WHEN jsonb_typeof(i.v->'scopes') = 'array' THEN ARRAY(SELECT jsonb_array_elements_text(i.v->'scopes')) END,
-                 i.v->'audits', 0, i.v->'escalation', (i.v->>'ttl')::integer);
-          IF s.settled AND s.kind = 'escalate' THEN
-            item := i.ord::integer - 1;
-            escalation_id := s.escalation_id;
-            expires_at := s.expires_at;
-            RETURN NEXT;
-          END IF;
-        END LOOP;
-      END $$`);
+    await q.query(pauseQueuedNodes('baton_settle_node_core'));
   }
 
   async down(q: QueryRunner): Promise<void> {
-    await q.query(`
-      CREATE OR REPLACE FUNCTION baton_pause_queued_nodes(p_items jsonb)
-      RETURNS TABLE(item integer, escalation_id uuid, expires_at timestamptz) LANGUAGE plpgsql AS $$
-      DECLARE i record; s baton_settlement;
-      BEGIN
-        FOR i IN SELECT x.value AS v, x.ord FROM jsonb_array_elements(p_items) WITH ORDINALITY AS x(value, ord)
-                 ORDER BY (x.value->>'run')::uuid, x.ord LOOP
-          PERFORM 1 FROM baton_claim_node((i.v->>'run')::uuid, i.v->>'node', (i.v->>'attempt')::integer, NULL);
-          IF NOT FOUND THEN CONTINUE; END IF;
-          s := baton_settle_node((i.v->>'run')::uuid, i.v->>'node', (i.v->>'attempt')::integer, 'escalate', NULL,
-                 CASE WHEN jsonb_typeof(i.v->'scopes') = 'array' THEN ARRAY(SELECT jsonb_array_elements_text(i.v->'scopes')) END,
-                 i.v->'audits', 0, i.v->'escalation', (i.v->>'ttl')::integer);
-          IF s.settled AND s.kind = 'escalate' THEN
-            item := i.ord::integer - 1;
-            escalation_id := s.escalation_id;
-            expires_at := s.expires_at;
-            RETURN NEXT;
-          END IF;
-        END LOOP;
-      END $$`);
+    await q.query(pauseQueuedNodes('baton_settle_node'));
     // The public functions take back their previous bodies: the cores without the slot lines.
     await q.query(`DROP TRIGGER node_runs_gate ON node_runs`);
     await q.query(`DROP FUNCTION baton_gate_new_nodes()`);
@@ -407,3 +369,27 @@ export class TenantNodeLimits1733450000000 implements MigrationInterface {
 
 /** The first key of the two-key advisory locks that serialize one tenant's slot count. */
 const TENANT_LOCK_SPACE = 0x0ba7_0003;
+
+/** baton_pause_queued_nodes of migration 1733260000000, settling through `settle` (the core here: no fill). */
+function pauseQueuedNodes(settle: 'baton_settle_node' | 'baton_settle_node_core'): string {
+  return `
+      CREATE OR REPLACE FUNCTION baton_pause_queued_nodes(p_items jsonb)
+      RETURNS TABLE(item integer, escalation_id uuid, expires_at timestamptz) LANGUAGE plpgsql AS $$
+      DECLARE i record; s baton_settlement;
+      BEGIN
+        FOR i IN SELECT x.value AS v, x.ord FROM jsonb_array_elements(p_items) WITH ORDINALITY AS x(value, ord)
+                 ORDER BY (x.value->>'run')::uuid, x.ord LOOP
+          PERFORM 1 FROM baton_claim_node((i.v->>'run')::uuid, i.v->>'node', (i.v->>'attempt')::integer, NULL);
+          IF NOT FOUND THEN CONTINUE; END IF;
+          s := ${settle}((i.v->>'run')::uuid, i.v->>'node', (i.v->>'attempt')::integer, 'escalate', NULL,
+                 CASE WHEN jsonb_typeof(i.v->'scopes') = 'array' THEN ARRAY(SELECT jsonb_array_elements_text(i.v->'scopes')) END,
+                 i.v->'audits', 0, i.v->'escalation', (i.v->>'ttl')::integer);
+          IF s.settled AND s.kind = 'escalate' THEN
+            item := i.ord::integer - 1;
+            escalation_id := s.escalation_id;
+            expires_at := s.expires_at;
+            RETURN NEXT;
+          END IF;
+        END LOOP;
+      END $$`;
+}
