@@ -10,6 +10,7 @@ import { SubWorkflows1733300000000 } from './1733300000000-sub-workflows.js';
 import { Tenants1733400000000 } from './1733400000000-tenants.js';
 import { TenantNodeLimits1733450000000 } from './1733450000000-tenant-node-limits.js';
 import { TreeEscalationEvents1733500000000 } from './1733500000000-tree-escalation-events.js';
+import { AuditHeadPerStatement1733600000000 } from './1733600000000-audit-head-per-statement.js';
 
 /** Every migration, in order. Listed explicitly: globs break in bundles and under ESM. */
 export const migrations = [
@@ -25,4 +26,5 @@ export const migrations = [
   Tenants1733400000000,
   TenantNodeLimits1733450000000,
   TreeEscalationEvents1733500000000,
+  AuditHeadPerStatement1733600000000,
 ];

@@ -59,6 +59,39 @@ describe('audit trail integrity and who may read it (SPEC §6, §7)', () => {
     expect(response.body).toEqual({ valid: true, entries: run.entries.length, brokenAt: null });
   });
 
+  it('chains entries of two runs interleaved in one INSERT, and several INSERTs of one transaction', async () => {
+    // The trigger keeps one run's unwritten head between rows; a row of another run must write it
+    // first, and a later statement must chain on what the earlier ones wrote.
+    const [a, b] = [await finishedRun(), await finishedRun()];
+    const row = (run: string, op: string) => `('default', '${op}', '${run}'::uuid, 'chained', 'alice', 'iss', true)`;
+    await stack.db.query('BEGIN');
+    await stack.db.query(
+      `INSERT INTO audit_entries (tenant, operation, run_id, workflow, user_id, issuer, success)
+       VALUES ${[row(a.id, 'test.a1'), row(b.id, 'test.b1'), row(a.id, 'test.a2'), row(b.id, 'test.b2')].join(', ')}`,
+    );
+    await stack.db.query(
+      `INSERT INTO audit_entries (tenant, operation, run_id, workflow, user_id, issuer, success) VALUES ${row(a.id, 'test.a3')}`,
+    );
+    await stack.db.query('COMMIT');
+    for (const [run, added] of [
+      [a, ['test.a1', 'test.a2', 'test.a3']],
+      [b, ['test.b1', 'test.b2']],
+    ] as const) {
+      const { rows } = await stack.db.query(
+        `SELECT operation, run_seq FROM audit_entries WHERE run_id = $1 AND run_seq > $2 ORDER BY run_seq`,
+        [run.id, run.entries.length],
+      );
+      expect(rows).toEqual(added.map((operation, i) => ({ operation, run_seq: run.entries.length + i + 1 })));
+      const head = await stack.db.query(`SELECT audit_seq FROM runs WHERE id = $1`, [run.id]);
+      expect(head.rows[0].audit_seq).toBe(run.entries.length + added.length);
+      expect((await verify(run.id)).body).toEqual({
+        valid: true,
+        entries: run.entries.length + added.length,
+        brokenAt: null,
+      });
+    }
+  });
+
   it('detects a row altered with the trigger disabled, at that row', async () => {
     const run = await finishedRun();
     const victim = run.entries[4]!;
