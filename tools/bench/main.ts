@@ -188,14 +188,23 @@ bench: try {
   const userToken = await mint('bench-warm-user', BENCH_SCOPE);
 
   // --- Baton over REST ------------------------------------------------------------------------------
+  // The runs each tag started, so that waiting for them reads them by primary key: a scan of `runs`
+  // on `input->>'phase'` every poll would load the Postgres being measured.
+  const startedRuns = new Map<string, string[]>();
+  const track = (tag: string, runId: string): void => {
+    const ids = startedRuns.get(tag);
+    if (ids) ids.push(runId);
+    else startedRuns.set(tag, [runId]);
+  };
   const startRun = async (tag: string, item: number): Promise<void> => {
-    await json(
+    const started = (await json(
       'POST',
       `${apiUrl}/v1/workflows/${Workflow.SameAudience}/runs`,
       { input: { item, phase: tag } },
       userToken,
       202,
-    );
+    )) as { id: string };
+    track(tag, started.id);
   };
   /** Starts `runs` runs tagged `tag`, `concurrency` requests in flight. */
   const startRuns = (
@@ -207,13 +216,14 @@ bench: try {
   /** Waits until every run tagged `tag` succeeded; the end as Postgres recorded it (ms since the epoch). */
   const finished = async (tag: string, runs: number, timeoutMs = options.phaseTimeoutMs): Promise<number> => {
     const deadline = Date.now() + timeoutMs;
+    const ids = startedRuns.get(tag);
     while (Date.now() < deadline) {
       const [row] = await db.query<{ succeeded: number; stopped: number; last_ms: number | null }>(
         `SELECT count(*) FILTER (WHERE status = 'succeeded')::int AS succeeded,
                 count(*) FILTER (WHERE status IN ('failed', 'cancelled', 'waiting_for_human'))::int AS stopped,
                 (extract(epoch FROM max(finished_at)) * 1000)::float8 AS last_ms
-         FROM runs WHERE input->>'phase' = $1`,
-        [tag],
+         FROM runs WHERE ${ids ? 'id = ANY($1::uuid[])' : `input->>'phase' = $1`}`,
+        [ids ?? tag],
       );
       if (row!.stopped > 0)
         throw new Error(`${tag}: ${row!.stopped} runs did not succeed (${await stoppedReasons(db, tag)})`);
@@ -365,6 +375,7 @@ bench: try {
   closers.push({ what: 'floor queue', close: () => floorQueue.close() });
   const startFloor = async (tag: string, item: number): Promise<void> => {
     const runId = await startFloorRun(floorPool, Workflow.SameAudience, NODES_PER_RUN, { item, phase: tag });
+    track(tag, runId);
     await floorQueue.add(
       'step',
       { runId, step: 1, item, claimed: false },
@@ -474,13 +485,14 @@ bench: try {
       [Workflow.FlatTwo, 'sub-flat'],
       [Workflow.Delegating, 'sub-delegating'],
     ] as const) {
-      await json(
+      const started = (await json(
         'POST',
         `${apiUrl}/v1/workflows/${workflow}/runs`,
         { input: { item: i, phase: `${tag}-${i}` } },
         userToken,
         202,
-      );
+      )) as { id: string };
+      track(`${tag}-${i}`, started.id);
       await finished(`${tag}-${i}`, 1);
     }
   }

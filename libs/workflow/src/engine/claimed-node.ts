@@ -22,6 +22,18 @@ export interface ClaimedNode {
   };
   /** Outputs of the run's succeeded nodes, for templates. */
   outputs: Record<string, { output: unknown }>;
+  /**
+   * The subject token as this chain last opened it: the next step of the chain reuses it while the
+   * stored ciphertext is the same (a resume seals a new one), instead of decrypting it again.
+   */
+  opened?: OpenedSubjectToken;
+}
+
+export interface OpenedSubjectToken {
+  ciphertext: Buffer;
+  token: string;
+  /** Its `subjectTokenDigest`. */
+  digest: string;
 }
 
 /** The run facts every audit entry of this attempt repeats. */

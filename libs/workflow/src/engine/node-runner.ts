@@ -121,6 +121,8 @@ export class NodeRunner implements BeforeApplicationShutdown {
         this.releaser.runMayHaveEnded();
       }
       await this.queue.enqueueAfterCommit(completion.queued);
+      // The next step is of the same run: it may reuse the subject token this one opened.
+      if (completion.next && claim.opened) completion.next.opened = claim.opened;
       return completion.next;
     }
 
