@@ -274,6 +274,58 @@ describe('live events (SPEC §13)', () => {
     }
   });
 
+  it('writers NOTIFY only while a feed is registered, and the feed reads on its own for one that missed it', async () => {
+    const auditor = await stack.auth.mintToken('auditor', [AUDIT_READ]);
+    const insert = async (workflow: string) =>
+      (
+        await stack.db.query(
+          `INSERT INTO audit_entries (tenant, operation, workflow, success) VALUES ('default', 'node.started', $1, true) RETURNING id::text`,
+          [workflow],
+        )
+      ).rows[0].id as string;
+    const listener = new pg.Client({ connectionString: stack.config.databaseUrl });
+    await listener.connect();
+    const heard: string[] = [];
+    listener.on('notification', (n) => heard.push(n.channel));
+    await listener.query('LISTEN baton_audit');
+    const registrations = async () =>
+      (await stack.db.query(`SELECT count(*)::int AS n FROM audit_stream_listeners WHERE expires_at > now()`)).rows[0]
+        .n as number;
+    try {
+      // No stream open: nothing registered, and a commit sends no notification.
+      expect(await eventually(registrations, (n) => n === 0)).toBe(0);
+      await insert('fx-quiet');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(heard).toEqual([]);
+
+      const stream = await SseClient.connect(auditStream('workflow=fx-backstop'), { token: auditor });
+      try {
+        expect(await registrations()).toBe(1);
+        await insert('fx-heard');
+        await eventually(
+          async () => heard.length,
+          (n) => n > 0,
+          5000,
+        );
+        expect(heard).toEqual(['baton_audit']);
+
+        // A writer that checked for listeners before this feed registered commits silently: the
+        // feed's own reads still deliver its entry (the registration removed stands in for that).
+        await stack.db.query(`DELETE FROM audit_stream_listeners`);
+        const silent = await insert('fx-backstop');
+        await stream.until(() => stream.audits().length >= 1, 5000);
+        expect(stream.audits().map((a) => a.id)).toEqual([silent]);
+        expect(heard).toEqual(['baton_audit']);
+      } finally {
+        stream.close();
+      }
+      // The last stream closed: the api takes its registration back.
+      expect(await eventually(registrations, (n) => n === 0, 5000)).toBe(0);
+    } finally {
+      await listener.end();
+    }
+  });
+
   it('misses nothing while many runs write at once', async () => {
     const auditor = await stack.auth.mintToken('auditor', [AUDIT_READ]);
     // No wait for a heartbeat: once the stream answered 200, nothing written after it may be missed.

@@ -1,4 +1,5 @@
 import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import { ChannelListener, InjectConfig, SqlPool, type BatonConfig } from '@baton/platform';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
@@ -28,6 +29,18 @@ const RECONNECT_MS = 1000;
 const HELD_BACK_WARNING_MS = 5000;
 
 const NOTIFY_CHANNEL = 'baton_audit';
+/**
+ * Writers NOTIFY only while some feed is registered in `audit_stream_listeners` (a NOTIFY takes a
+ * database-wide lock at commit: ~20 % of Postgres's throughput under concurrent writes). A feed
+ * with subscribers keeps its row alive; a crashed api's row expires.
+ */
+const REGISTRATION_TTL_S = 60;
+const REGISTRATION_REFRESH_MS = 20_000;
+/**
+ * While subscribed, the feed also reads on its own this often: a writer that checked for listeners
+ * just before this feed registered commits without a NOTIFY, and its entries must not wait for the next one.
+ */
+const BACKSTOP_READ_MS = 2000;
 
 /**
  * The read horizon: every audit entry with `tx` below it is final. A snapshot's in-progress list
@@ -74,6 +87,12 @@ export class AuditFeed implements OnModuleDestroy {
   private heldSince: number | null = null;
   private warnedAbout: bigint | null = null;
   private closed = false;
+  /** This process's row in audit_stream_listeners while it has subscribers. */
+  private readonly listenerId = randomUUID();
+  /** Registration changes, one after another (an unregister must not overtake the next register). */
+  private registration: Promise<void> = Promise.resolve();
+  private timers: NodeJS.Timeout[] = [];
+  private registered = false;
 
   constructor(
     private readonly sql: SqlPool,
@@ -110,7 +129,10 @@ export class AuditFeed implements OnModuleDestroy {
   /** A stream closed. With none left the feed forgets its head; the next one starts at the horizon. */
   release(): void {
     this.holders = Math.max(0, this.holders - 1);
-    if (this.holders === 0) this.position = null;
+    if (this.holders === 0) {
+      this.position = null;
+      this.stopListening();
+    }
   }
 
   /** The head as it is now (between retain() and release()). */
@@ -152,13 +174,26 @@ export class AuditFeed implements OnModuleDestroy {
   async onModuleDestroy(): Promise<void> {
     this.closed = true;
     if (this.retry) clearTimeout(this.retry);
+    this.stopListening();
     this.subscribers.clear();
+    await this.registration;
     await this.listener.close();
   }
 
   private async start(): Promise<void> {
     await this.listener.start();
     if (this.holders === 0) return;
+    // Registered before the horizon is read: a writer that missed the registration is still running
+    // then, so its entries are after the head and the backstop read finds them.
+    this.changeRegistration(true);
+    this.registered = true;
+    await this.registration;
+    this.stopTimers();
+    this.timers = [
+      setInterval(() => this.changeRegistration(true), REGISTRATION_REFRESH_MS),
+      setInterval(() => this.wake(), BACKSTOP_READ_MS),
+    ];
+    for (const timer of this.timers) timer.unref();
     // Entries of transactions that finished before now are history; the stream starts at the horizon.
     const [row] = await this.sql.query<{ horizon: string }>(
       'baton_feed_horizon',
@@ -166,6 +201,11 @@ export class AuditFeed implements OnModuleDestroy {
       [],
     );
     this.position ??= { tx: BigInt(row!.horizon), id: 0n };
+    // Every holder left while this started.
+    if (this.holders === 0) {
+      this.position = null;
+      this.stopListening();
+    }
   }
 
   private wake(): void {
@@ -236,6 +276,42 @@ export class AuditFeed implements OnModuleDestroy {
       { horizon: horizon.toString(), holders },
       'live events held back for over 5 s by a transaction still open in this database',
     );
+  }
+
+  /** Registers (or refreshes) this feed in audit_stream_listeners, or removes it; failures are logged, not thrown. */
+  private changeRegistration(listening: boolean): void {
+    this.registration = this.registration.then(async () => {
+      try {
+        if (listening)
+          await this.sql.query(
+            'baton_feed_register',
+            `INSERT INTO audit_stream_listeners (id, expires_at) VALUES ($1, now() + make_interval(secs => $2))
+             ON CONFLICT (id) DO UPDATE SET expires_at = EXCLUDED.expires_at`,
+            [this.listenerId, REGISTRATION_TTL_S],
+          );
+        else
+          await this.sql.query('baton_feed_unregister', `DELETE FROM audit_stream_listeners WHERE id = $1`, [
+            this.listenerId,
+          ]);
+      } catch (err) {
+        this.logger.warn(
+          `audit feed ${listening ? 'registration' : 'unregistration'} failed: ${(err as Error).message}`,
+        );
+      }
+    });
+  }
+
+  /** No subscriber left (or shutting down): writers may stop notifying. */
+  private stopListening(): void {
+    this.stopTimers();
+    if (!this.registered) return;
+    this.registered = false;
+    this.changeRegistration(false);
+  }
+
+  private stopTimers(): void {
+    for (const timer of this.timers) clearInterval(timer);
+    this.timers = [];
   }
 
   private scheduleRetry(ms: number): void {
