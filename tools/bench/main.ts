@@ -25,6 +25,7 @@ import {
   transactionsPer,
   type RevokedRunRecord,
 } from './figures.js';
+import { cpuBetween, cpuSnapshot } from './machine-cpu.js';
 import { FLOOR_JOB_OPTIONS, FLOOR_QUEUE, startFloorRun, stepTemplate, type FloorJob } from './floor.js';
 import { BenchDb } from './pg-meter.js';
 import { measureRawBullmq } from './raw-bullmq.js';
@@ -747,9 +748,11 @@ bench: try {
     const before = await db.settledCommits();
     const ticks = { api: api.cpuTicks(), worker: workerProcess.cpuTicks() };
     const counted = { api: await api.pgCounts(), worker: await workerProcess.pgCounts() };
+    const machineBefore = cpuSnapshot();
     const startedAt = Date.now();
     await start(tag);
     const lastMs = await finished(tag, runs);
+    const machineAfter = cpuSnapshot();
     const used = { api: api.cpuTicks() - ticks.api, worker: workerProcess.cpuTicks() - ticks.worker };
     const [apiPg, workerPg] = [await api.pgCounts(), await workerProcess.pgCounts()];
     const after = await db.settledCommits();
@@ -771,9 +774,11 @@ bench: try {
       },
       workerCpuMsPerStep: cpuMsPer(used.worker, steps),
       apiCpuMsPerStart: cpuMsPer(used.api, runs),
+      machineCpuPerStep: cpuBetween(machineBefore, machineAfter, steps),
     };
+    const m = figures.machineCpuPerStep!;
     log(
-      `  ${figures.stepsPerSecond.toFixed(1)} steps/s, worker ${figures.worker.statementsPerStep.toFixed(2)} statements/step, ${figures.transactionsPerStep.toFixed(2)} tx/step in pg_stat_database, worker ${figures.workerCpuMsPerStep.toFixed(2)} ms CPU/step`,
+      `  ${figures.stepsPerSecond.toFixed(1)} steps/s, worker ${figures.worker.statementsPerStep.toFixed(2)} statements/step, ${figures.transactionsPerStep.toFixed(2)} tx/step in pg_stat_database, worker ${figures.workerCpuMsPerStep.toFixed(2)} ms CPU/step; per step: postgres ${m.postgresMs.toFixed(2)} ms, redis ${m.redisMs.toFixed(2)} ms, all CPUs busy ${m.busyMs.toFixed(2)} ms, steal ${m.stealMs.toFixed(2)} ms`,
     );
     return figures;
   }

@@ -1,6 +1,7 @@
 import type { ProfileSummary } from './cpu-profile.js';
 import type { MemoryBreakdown } from './exposition.js';
 import type { LiveEventFigures } from './live-events.js';
+import type { MachineCpu } from './machine-cpu.js';
 import type { RawBullmqResult } from './raw-bullmq.js';
 import {
   formatMs,
@@ -32,6 +33,8 @@ export interface PhaseFigures {
   api: { statementsPerStart: number; transactionsPerStart: number };
   workerCpuMsPerStep: number;
   apiCpuMsPerStart: number;
+  /** The rest of the machine over the phase, ms per step (machine-cpu.ts). */
+  machineCpuPerStep?: MachineCpu;
 }
 
 export interface GapFigures {
@@ -209,6 +212,16 @@ export function figureRows(r: BenchResult): FigureRow[] {
     formatRatio(r.load.workerCpuMsPerStep, r.floor.workerCpuMsPerStep),
     at('≤', 0.5),
   );
+  const [bm, fm] = [r.load.machineCpuPerStep, r.floor.machineCpuPerStep];
+  if (bm && fm)
+    row(
+      'machine CPU per warm step, ms: all CPUs busy (every process and the kernel), of which Postgres and Redis',
+      Number.NaN,
+      formatMs(bm.busyMs),
+      `floor ${formatMs(fm.busyMs)}; Postgres ${formatMs(bm.postgresMs)} (floor ${formatMs(fm.postgresMs)}), Redis ${formatMs(bm.redisMs)} (floor ${formatMs(fm.redisMs)}); steal ${formatMs(bm.stealMs)} (floor ${formatMs(fm.stealMs)})`,
+      formatRatio(bm.busyMs, fm.busyMs),
+      null,
+    );
   row(
     'api CPU per run start, ms',
     r.load.apiCpuMsPerStart,
