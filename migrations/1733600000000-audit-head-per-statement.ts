@@ -24,6 +24,9 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  *   `audit_stream_listeners` (an api with stream subscribers keeps its row fresh; a crashed one's
  *   expires); the feed reads on a timer too, for a writer that checked just before it registered.
  *
+ * - **Ready successors by primary-key probes** (readySuccessors below): the join that found them
+ *   was planned as a scan of node_runs and grew with the table.
+ *
  * baton_complete_node_core's body is that of migration 1733450000000 with those writes moved.
  */
 export class AuditHeadPerStatement1733600000000 implements MigrationInterface {
@@ -32,19 +35,13 @@ export class AuditHeadPerStatement1733600000000 implements MigrationInterface {
   async up(q: QueryRunner): Promise<void> {
     // The api processes whose live feed has subscribers (AuditFeed registers while it has some).
     await q.query(`CREATE TABLE audit_stream_listeners (id uuid PRIMARY KEY, expires_at timestamptz NOT NULL)`);
-    await q.query(`
-      CREATE FUNCTION baton_write_audit_head(p_head text) RETURNS void LANGUAGE plpgsql AS $$
-      BEGIN
-        UPDATE runs SET audit_seq = split_part(p_head, ' ', 2)::integer, audit_head = decode(split_part(p_head, ' ', 3), 'hex')
-        WHERE id = left(p_head, 36)::uuid;
-      END $$`);
     await q.query(chainTrigger(true));
     await q.query(`
       CREATE FUNCTION baton_audit_statement_end() RETURNS trigger LANGUAGE plpgsql AS $$
       DECLARE pending text := current_setting('baton.audit_head', true);
       BEGIN
         IF pending <> '' THEN
-          PERFORM baton_write_audit_head(pending);
+          ${WRITE_PENDING_HEAD}
           PERFORM set_config('baton.audit_head', '', true);
         END IF;
         -- A NOTIFY serializes committing writers on a database-wide lock: only while a feed listens.
@@ -70,10 +67,13 @@ export class AuditHeadPerStatement1733600000000 implements MigrationInterface {
       `CREATE TRIGGER audit_entries_notify AFTER INSERT ON audit_entries FOR EACH STATEMENT EXECUTE FUNCTION baton_audit_notify()`,
     );
     await q.query(chainTrigger(false));
-    await q.query(`DROP FUNCTION baton_write_audit_head(text)`);
     await q.query(`DROP TABLE audit_stream_listeners`);
   }
 }
+
+/** Writes the head held in `pending` (`<run> <seq> <hex hash>`) to its run row (inline: a function call per statement costs as much as the UPDATE). */
+const WRITE_PENDING_HEAD = `UPDATE runs SET audit_seq = split_part(pending, ' ', 2)::integer, audit_head = decode(split_part(pending, ' ', 3), 'hex')
+          WHERE id = left(pending, 36)::uuid;`;
 
 /** The row trigger: with `pending`, the head rides in `baton.audit_head`; without, the previous per-row write. */
 function chainTrigger(pending: boolean): string {
@@ -84,7 +84,7 @@ function chainTrigger(pending: boolean): string {
             head := decode(split_part(pending, ' ', 3), 'hex');
             on_run := true;
           ELSE
-            IF pending <> '' THEN PERFORM baton_write_audit_head(pending); END IF;
+            IF pending <> '' THEN ${WRITE_PENDING_HEAD} END IF;
             SELECT audit_seq, audit_head INTO seq, head FROM runs WHERE id = NEW.run_id FOR UPDATE;
             on_run := FOUND;
           END IF;`
@@ -143,6 +143,31 @@ function nodeStarted(node: string): string {
 }
 
 /**
+ * The successors that became ready (pending, every dependency succeeded), in order, into `ready`.
+ * `lookups`: one primary-key probe per successor and dependency — the join it replaces was planned
+ * once per session, often before the tables had statistics, as a scan of node_runs (0.4 ms of a
+ * 1.2 ms completion on a database of a few thousand runs, growing with it).
+ */
+function readySuccessors(lookups: boolean): string {
+  if (!lookups)
+    return `SELECT coalesce(array_agg(s->>'id' ORDER BY ord), '{}') INTO ready
+        FROM jsonb_array_elements(coalesce(p_successors, '[]'::jsonb)) WITH ORDINALITY AS x(s, ord)
+        JOIN node_runs n ON n.run_id = p_run AND n.node_id = s->>'id' AND n.status = 'pending'
+        WHERE NOT EXISTS (
+          SELECT 1 FROM jsonb_array_elements_text(s->'deps') d
+          LEFT JOIN node_runs dn ON dn.run_id = p_run AND dn.node_id = d
+          WHERE dn.status IS DISTINCT FROM 'succeeded');`;
+  return `ready := '{}';
+        FOR successor IN SELECT value FROM jsonb_array_elements(coalesce(p_successors, '[]'::jsonb)) LOOP
+          IF (SELECT status FROM node_runs WHERE run_id = p_run AND node_id = successor->>'id') = 'pending'
+             AND NOT EXISTS (SELECT 1 FROM jsonb_array_elements_text(successor->'deps') d
+                             WHERE (SELECT status FROM node_runs WHERE run_id = p_run AND node_id = d) IS DISTINCT FROM 'succeeded') THEN
+            ready := ready || (successor->>'id');
+          END IF;
+        END LOOP;`;
+}
+
+/**
  * `once`: every entry of the transition in one baton_write_audits call; otherwise each where it
  * happens (node.succeeded first, run.succeeded after the status, node.started by the chain claim).
  */
@@ -157,7 +182,7 @@ function completeNodeCore(once: boolean): string {
                                                           p_audits jsonb, p_successors jsonb, p_carrier text)
       RETURNS baton_completion LANGUAGE plpgsql AS $$
       DECLARE run_status text; tenant_name text; cap integer; held text; ready text[]; gated text[]; free text[]; result baton_completion;
-              audits jsonb;
+              audits jsonb; successor jsonb;
       BEGIN
         result.settled := false;
         result.queued := '{}';
@@ -175,13 +200,7 @@ function completeNodeCore(once: boolean): string {
         -- A cancelled or failed run records the result and starts nothing new.
         IF run_status NOT IN ('running', 'waiting_for_human') THEN ${flush} RETURN result; END IF;
 
-        SELECT coalesce(array_agg(s->>'id' ORDER BY ord), '{}') INTO ready
-        FROM jsonb_array_elements(coalesce(p_successors, '[]'::jsonb)) WITH ORDINALITY AS x(s, ord)
-        JOIN node_runs n ON n.run_id = p_run AND n.node_id = s->>'id' AND n.status = 'pending'
-        WHERE NOT EXISTS (
-          SELECT 1 FROM jsonb_array_elements_text(s->'deps') d
-          LEFT JOIN node_runs dn ON dn.run_id = p_run AND dn.node_id = d
-          WHERE dn.status IS DISTINCT FROM 'succeeded');
+        ${readySuccessors(once)}
 
         IF cardinality(ready) = 0 THEN
           IF NOT EXISTS (SELECT 1 FROM node_runs WHERE run_id = p_run AND status <> 'succeeded') THEN
@@ -218,10 +237,18 @@ function completeNodeCore(once: boolean): string {
 
         -- A limited tenant: the next node of the chain takes this node's slot; other ready nodes park
         -- (the fill at the end of the statement hands them out); workflow nodes need no slot.
-        SELECT coalesce(array_agg(x.id ORDER BY x.ord) FILTER (WHERE n.type <> 'workflow'), '{}'),
+        ${
+          once
+            ? `SELECT coalesce(array_agg(x.id ORDER BY x.ord) FILTER (WHERE t.type <> 'workflow'), '{}'),
+               coalesce(array_agg(x.id ORDER BY x.ord) FILTER (WHERE t.type = 'workflow'), '{}')
+        INTO gated, free
+        FROM unnest(ready) WITH ORDINALITY AS x(id, ord),
+             LATERAL (SELECT n.type FROM node_runs n WHERE n.run_id = p_run AND n.node_id = x.id) t;`
+            : `SELECT coalesce(array_agg(x.id ORDER BY x.ord) FILTER (WHERE n.type <> 'workflow'), '{}'),
                coalesce(array_agg(x.id ORDER BY x.ord) FILTER (WHERE n.type = 'workflow'), '{}')
         INTO gated, free
-        FROM unnest(ready) WITH ORDINALITY AS x(id, ord) JOIN node_runs n ON n.run_id = p_run AND n.node_id = x.id;
+        FROM unnest(ready) WITH ORDINALITY AS x(id, ord) JOIN node_runs n ON n.run_id = p_run AND n.node_id = x.id;`
+        }
         IF p_carrier IS NOT NULL AND held IS NOT NULL AND cardinality(gated) > 0 THEN
           result.next := baton_chain_claim(p_run, gated[1], p_carrier, held);
           ${started('gated[1]')}
