@@ -73,6 +73,21 @@ function requestLogOptions(logger: Logger): Options {
 }
 
 /**
+ * pino-http when request lines are logged (it writes them at info, errors included). Above info it
+ * would log nothing yet still build a child logger and the line's objects for every request (~0.2
+ * ms of a run start's 2): then only the request id is set, on the request and the response.
+ */
+export function requestLogMiddleware(logger: Logger): RequestLogMiddleware {
+  if (logger.isLevelEnabled('info')) return pinoHttp(requestLogOptions(logger));
+  return (req, res, next) => {
+    const id = requestIdOf(req.headers['x-request-id']);
+    (req as IncomingMessage & { id?: string }).id = id;
+    res.setHeader('X-Request-Id', id);
+    next();
+  };
+}
+
+/**
  * One pino logger per process, behind Nest's Logger (nestjs-pino). nestjs-pino's own request
  * middleware is not mounted (`forRoutes: []`): it runs every request inside an AsyncLocalStorage,
  * and on Node 20 one `AsyncLocalStorage.run` turns on promise hooks for the whole process for good —
@@ -87,7 +102,7 @@ export class LoggingModule {
     return {
       module: LoggingModule,
       imports: [LoggerModule.forRoot({ pinoHttp: { logger }, forRoutes: [] })],
-      providers: [{ provide: REQUEST_LOG, useValue: pinoHttp(requestLogOptions(logger)) }],
+      providers: [{ provide: REQUEST_LOG, useValue: requestLogMiddleware(logger) }],
       exports: [LoggerModule, REQUEST_LOG],
     };
   }
