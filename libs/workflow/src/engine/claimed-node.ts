@@ -36,6 +36,27 @@ export interface OpenedSubjectToken {
   digest: string;
 }
 
+/**
+ * The claim's subject token in the clear: the one this chain opened before while the stored
+ * ciphertext is byte for byte the same, else `open`ed now (and kept on the claim for the next step).
+ * A resume seals a new ciphertext, so a chain never goes on with a replaced token.
+ */
+export function openedSubjectToken(
+  claim: ClaimedNode,
+  open: (sealed: { ciphertext: Buffer; keyId: string }) => Omit<OpenedSubjectToken, 'ciphertext'>,
+): OpenedSubjectToken {
+  const sealed = claim.run.subjectToken;
+  if (!sealed) throw new Error(`run ${claim.runId} has no stored subject token to open`);
+  if (claim.opened?.ciphertext.equals(sealed.ciphertext)) return claim.opened;
+  claim.opened = { ciphertext: sealed.ciphertext, ...open(sealed) };
+  return claim.opened;
+}
+
+/** The next step of the same chain starts from what this one opened (checked again when used). */
+export function carryOpenedToken(from: ClaimedNode, to: ClaimedNode): void {
+  if (from.opened && from.runId === to.runId) to.opened = from.opened;
+}
+
 /** The run facts every audit entry of this attempt repeats. */
 export function auditContext(node: ClaimedNode): RunAuditContext {
   return {

@@ -42,7 +42,7 @@ import { RunStore } from '../runs/run.store.js';
 import { RevokedSubjectTokens } from '../signals/revoked-subject-tokens.js';
 import { HandlerError } from './handlers/node-handler.js';
 import { HandlerRegistry } from './handlers/handler-registry.js';
-import { auditContext, type ClaimedNode, type OpenedSubjectToken } from './claimed-node.js';
+import { auditContext, openedSubjectToken, type ClaimedNode } from './claimed-node.js';
 import type { AttemptVerdict } from './decisions/attempt-verdict.js';
 import { decideExchangeFailure } from './decisions/exchange-failure-decision.js';
 import { decideHttpOutcome } from './decisions/http-outcome-decision.js';
@@ -332,7 +332,10 @@ export class NodeExecutor implements OnModuleDestroy {
 
     // 3. Exchange exactly the granted scopes — unless a security event revoked the subject token
     //    after this attempt read it.
-    const { token: subjectToken, digest: subjectDigest } = this.openSubjectToken(attempt.claim);
+    const { token: subjectToken, digest: subjectDigest } = openedSubjectToken(attempt.claim, (sealed) => {
+      const token = this.cipher.open(sealed, { runId: attempt.claim.runId, issuer: run.userIss, subject: run.userSub });
+      return { token, digest: subjectTokenDigest(token) };
+    });
     const revoked = this.revokedOutcome(attempt, subjectDigest, target);
     if (revoked) return { outcome: revoked };
     const request: ExchangeRequest = {
@@ -350,19 +353,6 @@ export class NodeExecutor implements OnModuleDestroy {
       }),
     };
     return this.exchange(attempt, request, subjectDigest);
-  }
-
-  /** The run's subject token in the clear, opened once per chain while its ciphertext stays the same. */
-  private openSubjectToken(claim: ClaimedNode): OpenedSubjectToken {
-    const sealed = claim.run.subjectToken!;
-    if (claim.opened?.ciphertext.equals(sealed.ciphertext)) return claim.opened;
-    const token = this.cipher.open(sealed, {
-      runId: claim.runId,
-      issuer: claim.run.userIss,
-      subject: claim.run.userSub,
-    });
-    claim.opened = { ciphertext: sealed.ciphertext, token, digest: subjectTokenDigest(token) };
-    return claim.opened;
   }
 
   /** The `token_revoked` escalation when a security event revoked this subject token; else null. */

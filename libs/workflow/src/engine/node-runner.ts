@@ -6,7 +6,7 @@ import { AuditOperation, NodeErrorCode, parseTraceparent } from '../domain/index
 import { EscalationEvents } from '../escalations/escalation-events.js';
 import { EngineMetrics } from '../metrics/engine-metrics.js';
 import { RunEndCounter } from '../metrics/run-end-counter.js';
-import type { ClaimedNode } from './claimed-node.js';
+import { carryOpenedToken, type ClaimedNode } from './claimed-node.js';
 import { NodeConcurrency } from './node-concurrency.js';
 import { NodeExecutor } from './node-executor.js';
 import { NodeLog, debugEnabled } from './node-log.js';
@@ -121,8 +121,7 @@ export class NodeRunner implements BeforeApplicationShutdown {
         this.releaser.runMayHaveEnded();
       }
       await this.queue.enqueueAfterCommit(completion.queued);
-      // The next step is of the same run: it may reuse the subject token this one opened.
-      if (completion.next && claim.opened) completion.next.opened = claim.opened;
+      if (completion.next) carryOpenedToken(claim, completion.next);
       return completion.next;
     }
 
