@@ -51,6 +51,7 @@ export class AuditHeadPerStatement1733600000000 implements MigrationInterface {
         RETURN NULL;
       END $$`);
     await q.query(`DROP TRIGGER audit_entries_notify ON audit_entries`);
+    await q.query(`DROP FUNCTION baton_audit_notify()`);
     await q.query(
       `CREATE TRIGGER audit_entries_statement_end AFTER INSERT ON audit_entries FOR EACH STATEMENT EXECUTE FUNCTION baton_audit_statement_end()`,
     );
@@ -63,6 +64,12 @@ export class AuditHeadPerStatement1733600000000 implements MigrationInterface {
     await q.query(chainClaim(true));
     await q.query(`DROP TRIGGER audit_entries_statement_end ON audit_entries`);
     await q.query(`DROP FUNCTION baton_audit_statement_end()`);
+    await q.query(`
+      CREATE FUNCTION baton_audit_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        PERFORM pg_notify('baton_audit', '');
+        RETURN NULL;
+      END $$`);
     await q.query(
       `CREATE TRIGGER audit_entries_notify AFTER INSERT ON audit_entries FOR EACH STATEMENT EXECUTE FUNCTION baton_audit_notify()`,
     );

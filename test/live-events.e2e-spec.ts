@@ -298,9 +298,14 @@ describe('live events (SPEC §13)', () => {
       await new Promise((resolve) => setTimeout(resolve, 300));
       expect(heard).toEqual([]);
 
+      // An api that died without unregistering, long ago: the next registration removes its row.
+      await stack.db.query(
+        `INSERT INTO audit_stream_listeners (id, expires_at) VALUES (gen_random_uuid(), now() - interval '2 hours')`,
+      );
       const stream = await SseClient.connect(auditStream('workflow=fx-backstop'), { token: auditor });
       try {
         expect(await registrations()).toBe(1);
+        expect((await stack.db.query(`SELECT count(*)::int AS n FROM audit_stream_listeners`)).rows[0].n).toBe(1);
         await insert('fx-heard');
         await eventually(
           async () => heard.length,
