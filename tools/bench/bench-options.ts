@@ -6,6 +6,13 @@ export interface BenchOptions {
   runs: number;
   /** Run starts in flight at once (`BENCH_CONCURRENCY`, default 20: the issue's "20 starts at a time"). */
   concurrency: number;
+  /**
+   * Throughput rounds (`BENCH_ROUNDS`, default 5; quick 2): Baton and the floor back to back,
+   * alternating which goes first; the steps/s ratio is the median of the rounds'.
+   */
+  throughputRounds: number;
+  /** Unmeasured load after the one-run-alone phase, before the measured ones (`BENCH_SUSTAIN_SECONDS`, default 15; quick 1). */
+  sustainSeconds: number;
   /** Unmeasured runs first (`BENCH_WARMUP_RUNS`, default as many as `runs`). */
   warmupRuns: number;
   /** Runs of the "one run alone" gap phase, one after another (`BENCH_ALONE_RUNS`, default 50; quick 5). */
@@ -66,6 +73,8 @@ export function benchOptions(
     quick,
     runs,
     concurrency: positiveInteger(env, 'BENCH_CONCURRENCY', 20),
+    throughputRounds: positiveInteger(env, 'BENCH_ROUNDS', quick ? 2 : 5),
+    sustainSeconds: positiveInteger(env, 'BENCH_SUSTAIN_SECONDS', quick ? 1 : 15),
     warmupRuns: positiveInteger(env, 'BENCH_WARMUP_RUNS', runs),
     aloneRuns: positiveInteger(env, 'BENCH_ALONE_RUNS', quick ? 5 : 50),
     rssSteps: positiveInteger(env, 'BENCH_RSS_STEPS', quick ? 2000 : 100_000),

@@ -5,6 +5,7 @@ import {
   formatMs,
   formatRatio,
   markdownTable,
+  median,
   parseIdempotencyKey,
   parseProcStatTicks,
   parseVmRssBytes,
@@ -14,6 +15,7 @@ import {
   readinessLatencies,
   rssFlat,
   stepGaps,
+  throughputOverRounds,
   transactionsPer,
   verdict,
   type FigureRow,
@@ -21,6 +23,43 @@ import {
 import { benchOptions } from './bench-options.js';
 import { successorsOf } from './floor.js';
 import { fairnessRows, revocationRows, type FairnessFigures, type RevocationFigures } from './report.js';
+
+describe('median', () => {
+  it('takes the middle value, or the mean of the two middle ones', () => {
+    expect(median([3, 1, 2])).toBe(2);
+    expect(median([4, 1, 3, 2])).toBe(2.5);
+    expect(median([7])).toBe(7);
+    expect(median([])).toBeNaN();
+  });
+});
+
+describe('throughputOverRounds', () => {
+  it('takes the median of the per-round ratios, not the ratio of the medians', () => {
+    // The machine slowed down in round 2 for both: the per-round ratios stay 1.2.
+    const figure = throughputOverRounds([
+      { baton: 600, floor: 500 },
+      { baton: 360, floor: 300 },
+      { baton: 540, floor: 450 },
+    ]);
+    expect(figure.ratios.map((r) => r.toFixed(2))).toEqual(['1.20', '1.20', '1.20']);
+    expect(figure.ratio).toBeCloseTo(1.2);
+    expect(figure.baton).toBe(540);
+    expect(figure.floor).toBe(450);
+  });
+
+  it('is the single round when there is one', () => {
+    expect(throughputOverRounds([{ baton: 450, floor: 500 }])).toMatchObject({ ratio: 0.9, baton: 450, floor: 500 });
+  });
+
+  it('is not moved by one outlying round', () => {
+    const figure = throughputOverRounds([
+      { baton: 500, floor: 500 },
+      { baton: 200, floor: 500 },
+      { baton: 510, floor: 500 },
+    ]);
+    expect(figure.ratio).toBe(1);
+  });
+});
 
 describe('percentile', () => {
   it('takes the nearest rank of the sorted sample', () => {
@@ -198,11 +237,18 @@ describe('formatting', () => {
 describe('benchOptions', () => {
   it('defaults to the issue’s workload', () => {
     const o = benchOptions({}, []);
-    expect(o).toMatchObject({ quick: false, runs: 200, concurrency: 20, rssSteps: 100_000, rawConcurrency: 10 });
+    expect(o).toMatchObject({
+      quick: false,
+      runs: 200,
+      concurrency: 20,
+      rssSteps: 100_000,
+      rawConcurrency: 10,
+      throughputRounds: 5,
+    });
   });
 
   it('shrinks every phase with --quick or BENCH_QUICK=1, explicit settings still winning', () => {
-    expect(benchOptions({}, ['--quick'])).toMatchObject({ quick: true, runs: 20, rssSteps: 2000 });
+    expect(benchOptions({}, ['--quick'])).toMatchObject({ quick: true, runs: 20, rssSteps: 2000, throughputRounds: 2 });
     expect(benchOptions({ BENCH_QUICK: '1', BENCH_RSS_STEPS: '500' }, [])).toMatchObject({
       quick: true,
       rssSteps: 500,

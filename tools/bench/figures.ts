@@ -12,6 +12,40 @@ export function percentile(sample: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1]!;
 }
 
+/** Median (the mean of the two middle values for an even count); NaN when empty. */
+export function median(sample: readonly number[]): number {
+  if (sample.length === 0) return Number.NaN;
+  const sorted = [...sample].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** Baton's and the floor's steps/s in one round of the throughput phases, measured back to back. */
+export interface ThroughputRound {
+  baton: number;
+  floor: number;
+}
+
+/**
+ * The throughput figure over interleaved rounds: the machine's speed drifts by ±15 % within
+ * minutes, so one Baton phase beside one floor phase a minute later says as much about the drift as
+ * about the two. Each round's ratio compares phases seconds apart; the figure is their median.
+ */
+export function throughputOverRounds(rounds: readonly ThroughputRound[]): {
+  baton: number;
+  floor: number;
+  ratio: number;
+  ratios: number[];
+} {
+  const ratios = rounds.map((r) => r.baton / r.floor);
+  return {
+    baton: median(rounds.map((r) => r.baton)),
+    floor: median(rounds.map((r) => r.floor)),
+    ratio: median(ratios),
+    ratios,
+  };
+}
+
 /** One downstream call as the resource server saw it (times in ms on one monotonic clock). */
 export interface CallRecord {
   runId: string;

@@ -22,6 +22,7 @@ import {
   pauseLatencies,
   percentile,
   stepGaps,
+  type ThroughputRound,
   transactionsPer,
   type RevokedRunRecord,
 } from './figures.js';
@@ -277,12 +278,21 @@ bench: try {
   const aloneGaps = stepGaps(resource.takeRecords());
   const aloneCompletionMs = meanMsBetween(completionsBeforeAlone, await completionTotals());
 
+  // --- sustained load before the measured phases: this VM's clock is ~25 % slower for the first
+  // seconds of load after a quiet spell (the 50 runs alone were one), and every CPU figure below is per step
+  log(`sustained load: ${options.sustainSeconds} s of ${options.runs}-run batches (unmeasured)`);
+  for (let batch = 0, until = Date.now() + options.sustainSeconds * 1000; Date.now() < until; batch++) {
+    await startRuns(`sustain-${batch}`, options.runs, options.concurrency);
+    await finished(`sustain-${batch}`, options.runs);
+  }
+
   // --- the throughput phase: 200 runs, 20 starts at a time, api and worker running together --------
   const completionsBeforeLoad = await completionTotals();
   const load = await measured(`load`, options.runs, async (tag) => {
     resource.record();
     await startRuns(tag, options.runs, options.concurrency);
   });
+  // The throughput rounds below add theirs: the p99 of one phase's 800 gaps moves with the machine.
   const loadGaps = stepGaps(resource.takeRecords());
   const loadCompletionMs = meanMsBetween(completionsBeforeLoad, await completionTotals());
 
@@ -392,6 +402,30 @@ bench: try {
     (tag) => startRuns(tag, options.runs, options.concurrency, startFloor),
     floorWorker,
   );
+  // --- throughput rounds: Baton and the floor back to back, in alternating order (the machine's speed
+  // drifts by ±15 % within seconds; each round's ratio compares phases seconds apart, ABBA cancels a trend)
+  const rounds: ThroughputRound[] = [];
+  for (let round = 1; round <= options.throughputRounds; round++) {
+    const batonFirst = round % 2 === 1;
+    log(
+      `throughput round ${round} of ${options.throughputRounds}: ${batonFirst ? 'Baton, then the floor' : 'the floor, then Baton'}, ${options.runs} runs each`,
+    );
+    const batonRound = async (): Promise<number> => {
+      resource.record();
+      const rate = await stepsPerSecondOf(`load-${round}`, (tag) => startRuns(tag, options.runs, options.concurrency));
+      loadGaps.push(...stepGaps(resource.takeRecords()));
+      return rate;
+    };
+    const floorRound = (): Promise<number> =>
+      stepsPerSecondOf(`floor-${round}`, (tag) => startRuns(tag, options.runs, options.concurrency, startFloor));
+    const [baton, floorRate] = batonFirst
+      ? [await batonRound(), await floorRound()]
+      : await floorRound().then(async (f) => [await batonRound(), f]);
+    rounds.push({ baton, floor: floorRate });
+    log(
+      `  Baton ${baton.toFixed(1)} steps/s, floor ${floorRate.toFixed(1)} steps/s (${(baton / floorRate).toFixed(2)}×)`,
+    );
+  }
   await floorWorker.stop();
   // The floor must have written what Baton wrote: the same audit rows per run, in the same operations.
   const written = await db.query<{ phase: string; per_run: string; operations: string }>(
@@ -540,6 +574,8 @@ bench: try {
       nodesPerRun: NODES_PER_RUN,
       startConcurrency: options.concurrency,
       warmupRuns: options.warmupRuns,
+      sustainSeconds: options.sustainSeconds,
+      throughputRounds: options.throughputRounds,
       aloneRuns: options.aloneRuns,
       rssSteps: rss.steps,
       rawJobs: options.rawJobs,
@@ -559,6 +595,7 @@ bench: try {
     raw,
     load,
     floor,
+    rounds,
     apiAlone,
     gaps: {
       alone: {
@@ -735,6 +772,15 @@ bench: try {
    * One measured throughput phase: `start` starts the runs tagged `tag`; measured from the first start
    * sent to the last run's finished_at, with the transactions committed and the processes' CPU over it.
    */
+  /** One throughput round: steps/s of `runs` runs started by `start`, nothing else measured. */
+  async function stepsPerSecondOf(tag: string, start: (tag: string) => Promise<void>): Promise<number> {
+    await db.query('VACUUM (ANALYZE) runs, node_runs, audit_entries');
+    const startedAt = Date.now();
+    await start(tag);
+    const lastMs = await finished(tag, options.runs);
+    return (options.runs * NODES_PER_RUN) / ((lastMs - startedAt) / 1000);
+  }
+
   async function measured(
     name: string,
     runs: number,

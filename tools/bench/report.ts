@@ -10,10 +10,12 @@ import {
   markdownTable,
   plainTable,
   rssFlat,
+  throughputOverRounds,
   verdict,
   type FigureRow,
   type LatencySummary,
   type Target,
+  type ThroughputRound,
 } from './figures.js';
 
 /** Issue 9: the previous engine, measured from outside with api and worker as separate processes. */
@@ -117,6 +119,8 @@ export interface BenchResult {
   load: PhaseFigures;
   /** The hand-written pipeline (its worker's CPU under workerCpuMsPerStep). */
   floor: PhaseFigures;
+  /** Steps/s of Baton and the floor per throughput round (back to back, alternating which goes first). */
+  rounds?: ThroughputRound[];
   /** The api with the worker paused, then the worker draining alone. */
   apiAlone: {
     api: { statementsPerStart: number; transactionsPerStart: number; cpuMsPerStart: number };
@@ -153,13 +157,19 @@ export function figureRows(r: BenchResult): FigureRow[] {
   const row = (figure: string, value: number, shown: string, against: string, ratio: string, target: Target | null) =>
     rows.push({ figure, value: shown, against, ratio, target: formatTarget(target), verdict: verdict(value, target) });
 
-  const baton = r.load.stepsPerSecond;
+  const throughput = throughputOverRounds(
+    r.rounds ?? [{ baton: r.load.stepsPerSecond, floor: r.floor.stepsPerSecond }],
+  );
+  const baton = throughput.baton;
+  const rounds = throughput.ratios.length;
   row(
-    `warm steps/s, ${r.load.runs} runs × 5 http steps, api + worker processes, ÷ floor (hand-written, queue hop per step)`,
-    baton / r.floor.stepsPerSecond,
+    `warm steps/s, ${r.load.runs} runs × 5 http steps, api + worker processes, ÷ floor (hand-written, queue hop per step)` +
+      (rounds > 1 ? `; medians of ${rounds} rounds, Baton and the floor back to back` : ''),
+    throughput.ratio,
     baton.toFixed(1),
-    `floor ${r.floor.stepsPerSecond.toFixed(1)}`,
-    formatRatio(baton, r.floor.stepsPerSecond),
+    `floor ${throughput.floor.toFixed(1)}` +
+      (rounds > 1 ? `; per round ${throughput.ratios.map((x) => x.toFixed(2)).join(', ')}` : ''),
+    Number.isFinite(throughput.ratio) ? `${throughput.ratio.toFixed(2)}×` : '-',
     at('≥', 1.2),
   );
   row(
@@ -409,6 +419,12 @@ export function printReport(r: BenchResult): void {
     `phases: Baton ${r.load.steps} steps in ${r.load.seconds.toFixed(2)} s; floor ${r.floor.steps} steps in ${r.floor.seconds.toFixed(2)} s; ` +
       `raw BullMQ ${r.raw.jobs} jobs in ${r.raw.seconds.toFixed(2)} s\n`,
   );
+  if (r.rounds && r.rounds.length > 1)
+    out.write(
+      `throughput rounds (steps/s, Baton/floor, back to back, alternating which goes first): ${r.rounds
+        .map((x) => `${x.baton.toFixed(0)}/${x.floor.toFixed(0)}`)
+        .join(', ')}\n`,
+    );
   if (r.rss.memory) out.write(`\nworker memory after the RSS phase: ${describeMemory(r.rss.memory)}\n`);
   if (r.profile) out.write(`\n${profileTables(r.profile)}\n`);
 }
