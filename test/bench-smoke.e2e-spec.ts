@@ -57,6 +57,9 @@ describe('npm run bench (a tiny smoke run)', () => {
     ])
       expect(figures).toContain(figure);
     expect(result.live.events).toBeGreaterThan(0);
+    // the throughput rounds (two in quick mode), each with both pipelines' steps/s
+    expect(result.rounds).toHaveLength(2);
+    for (const round of result.rounds) expect(Math.min(round.baton, round.floor)).toBeGreaterThan(0);
     expect(result.ssf.affected).toBeGreaterThan(0);
     // every one of tenant B's runs had its first node started, and A's downstream saw calls
     expect(result.fairness.first.count).toBe(5);
