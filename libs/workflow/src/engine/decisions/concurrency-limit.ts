@@ -35,17 +35,12 @@ export interface ConcurrencyWindow {
 }
 
 /**
- * The limit after one window: gradient = clamp(target ÷ median round trip, ½, 1); new = limit ×
+ * The limit after one window: gradient = clamp(target ÷ mean round trip, ½, 1); new = limit ×
  * gradient + √limit (headroom: a saturated worker whose completions stay fast grows); the limit
  * moves `smoothing` of the way there, within [min, max]. It never grows in a window that did not
  * fill it — a lone run must not raise it to the maximum for the next burst — and a saturated window
  * without completions (every slot in a slow call) counts as fast. Fractional inside; the worker
  * rounds it when it applies it.
- *
- * The median, not the mean (Envoy aggregates its samples at p50 too): a burst of run starts makes a
- * few completions of a window slow, and with the mean those few cut the limit by up to a quarter
- * per window — in the bench it dipped from ~19 to 9–11 at each burst, and Baton made 0.80–0.91× the
- * floor's steps/s; with the median 1.03–1.04×, the tail under load the same (README, Performance).
  */
 export function nextConcurrencyLimit(
   limit: number,
@@ -53,18 +48,10 @@ export function nextConcurrencyLimit(
   settings: ConcurrencyLimitSettings = DEFAULT_CONCURRENCY_LIMIT,
 ): number {
   const valid = window.samples.filter((s) => Number.isFinite(s) && s >= 0);
-  const typical = median(valid);
-  const gradient = typical <= settings.targetMs ? 1 : Math.max(0.5, settings.targetMs / typical);
+  const mean = valid.length === 0 ? 0 : valid.reduce((sum, s) => sum + s, 0) / valid.length;
+  const gradient = mean <= settings.targetMs ? 1 : Math.max(0.5, settings.targetMs / mean);
   const next = limit + settings.smoothing * (limit * gradient + Math.sqrt(limit) - limit);
   return clamp(window.saturated ? next : Math.min(limit, next), settings.min, settings.max);
-}
-
-/** The middle sample, or the mean of the two middle ones; 0 for none (a window without completions). */
-function median(samples: readonly number[]): number {
-  if (samples.length === 0) return 0;
-  const sorted = [...samples].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 function clamp(value: number, low: number, high: number): number {
