@@ -418,9 +418,15 @@ bench: try {
     };
     const floorRound = (): Promise<number> =>
       stepsPerSecondOf(`floor-${round}`, (tag) => startRuns(tag, options.runs, options.concurrency, startFloor));
-    const [baton, floorRate] = batonFirst
-      ? [await batonRound(), await floorRound()]
-      : await floorRound().then(async (f) => [await batonRound(), f]);
+    let baton: number;
+    let floorRate: number;
+    if (batonFirst) {
+      baton = await batonRound();
+      floorRate = await floorRound();
+    } else {
+      floorRate = await floorRound();
+      baton = await batonRound();
+    }
     rounds.push({ baton, floor: floorRate });
     log(
       `  Baton ${baton.toFixed(1)} steps/s, floor ${floorRate.toFixed(1)} steps/s (${(baton / floorRate).toFixed(2)}×)`,
@@ -768,11 +774,7 @@ bench: try {
     return histogramTotals(await text(`http://127.0.0.1:${workerPort}/metrics`), 'baton_node_completion_seconds');
   }
 
-  /**
-   * One measured throughput phase: `start` starts the runs tagged `tag`; measured from the first start
-   * sent to the last run's finished_at, with the transactions committed and the processes' CPU over it.
-   */
-  /** One throughput round: steps/s of `runs` runs started by `start`, nothing else measured. */
+  /** One throughput round: steps/s of `runs` runs started by `start` (as `measured`, nothing else read). */
   async function stepsPerSecondOf(tag: string, start: (tag: string) => Promise<void>): Promise<number> {
     await db.query('VACUUM (ANALYZE) runs, node_runs, audit_entries');
     const startedAt = Date.now();
@@ -781,6 +783,10 @@ bench: try {
     return (options.runs * NODES_PER_RUN) / ((lastMs - startedAt) / 1000);
   }
 
+  /**
+   * One measured throughput phase: `start` starts the runs tagged `tag`; measured from the first start
+   * sent to the last run's finished_at, with the transactions committed and the processes' CPU over it.
+   */
   async function measured(
     name: string,
     runs: number,

@@ -120,7 +120,7 @@ export interface BenchResult {
   /** The hand-written pipeline (its worker's CPU under workerCpuMsPerStep). */
   floor: PhaseFigures;
   /** Steps/s of Baton and the floor per throughput round (back to back, alternating which goes first). */
-  rounds?: ThroughputRound[];
+  rounds: ThroughputRound[];
   /** The api with the worker paused, then the worker draining alone. */
   apiAlone: {
     api: { statementsPerStart: number; transactionsPerStart: number; cpuMsPerStart: number };
@@ -157,9 +157,7 @@ export function figureRows(r: BenchResult): FigureRow[] {
   const row = (figure: string, value: number, shown: string, against: string, ratio: string, target: Target | null) =>
     rows.push({ figure, value: shown, against, ratio, target: formatTarget(target), verdict: verdict(value, target) });
 
-  const throughput = throughputOverRounds(
-    r.rounds ?? [{ baton: r.load.stepsPerSecond, floor: r.floor.stepsPerSecond }],
-  );
+  const throughput = throughputOverRounds(r.rounds);
   const baton = throughput.baton;
   const rounds = throughput.ratios.length;
   row(
@@ -419,7 +417,7 @@ export function printReport(r: BenchResult): void {
     `phases: Baton ${r.load.steps} steps in ${r.load.seconds.toFixed(2)} s; floor ${r.floor.steps} steps in ${r.floor.seconds.toFixed(2)} s; ` +
       `raw BullMQ ${r.raw.jobs} jobs in ${r.raw.seconds.toFixed(2)} s\n`,
   );
-  if (r.rounds && r.rounds.length > 1)
+  if (r.rounds.length > 1)
     out.write(
       `throughput rounds (steps/s, Baton/floor, back to back, alternating which goes first): ${r.rounds
         .map((x) => `${x.baton.toFixed(0)}/${x.floor.toFixed(0)}`)
